@@ -1,0 +1,32 @@
+// Loads the WASM core once (the .wasm file sits beside dist/api.js) and creates cores bound to a
+// host. Nothing else in the shim imports the generated bindings.
+import { readFileSync } from 'node:fs';
+import { initSync, Core } from '../../target/pkg/table_migration.js';
+
+let loaded = false;
+
+function load() {
+	if (loaded) return;
+	const bytes = readFileSync(new URL('./table_migration_bg.wasm', import.meta.url));
+	initSync({ module: bytes });
+	loaded = true;
+}
+
+/**
+ * Run `work` with a core that reaches the source instance through `host` (see host.js); the
+ * core's WASM memory is released afterwards, whatever happens.
+ */
+export async function withCore(host, work) {
+	load();
+	const core = new Core(host);
+	try {
+		return await work(core);
+	} finally {
+		core.free();
+	}
+}
+
+export function coreVersion() {
+	load();
+	return Core.version();
+}

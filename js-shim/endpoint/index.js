@@ -1,0 +1,15 @@
+// The `migration` endpoint: routes under /migration. Only /test is open; every other route,
+// known or not, requires an admin caller.
+import { defineEndpoint } from '@directus/extensions-sdk';
+import { requireAdmin, notFound } from './guard.js';
+import { testRoute } from './routes/test.js';
+
+export default defineEndpoint({
+	id: 'migration',
+	handler(router, context) {
+		router.get('/test', testRoute(context));
+
+		router.use(requireAdmin);
+		router.use(notFound);
+	},
+});

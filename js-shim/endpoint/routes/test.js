@@ -1,0 +1,10 @@
+// GET /migration/test: open to everyone, answers through the WASM core to prove it loads.
+import { withCore } from '../core.js';
+import { createHost } from '../host.js';
+import { route } from '../errors.js';
+
+export function testRoute(context) {
+	return route(async (_req, res) => {
+		res.json(await withCore(createHost(context), (core) => core.ping()));
+	});
+}

@@ -1,0 +1,196 @@
+// Starts and stops real Directus instances for the tests, the demo and the benchmark: SQLite,
+// 127.0.0.1 on a free port, a static admin token, the built extension installed. Each instance
+// lives in its own temporary folder and is stopped by its own process id.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, mkdtemp, rename, rm, open, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, homedir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const CACHE =
+	process.env.TM_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'directus-extension-table-migration');
+export const VERSIONS = (process.env.DIRECTUS_VERSIONS ?? '11.17.4 12.4.0').split(/\s+/).filter(Boolean);
+
+export const ADMIN = { email: 'admin@example.com', password: 'migration-demo', token: 'admin-static-token' };
+
+function runtimeDir(version) {
+	const dir = join(CACHE, `directus-${version}`);
+	if (!existsSync(join(dir, '.installed'))) throw new Error(`Directus ${version} is not installed: run npm run setup`);
+	return dir;
+}
+
+// The API's own CLI entry: `directus/cli.js` would first ask the registry for updates.
+function cliPath(version) {
+	return join(runtimeDir(version), 'node_modules/@directus/api/dist/cli/run.js');
+}
+
+export async function freePort() {
+	return new Promise((resolvePort, reject) => {
+		const server = createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolvePort(port));
+		});
+	});
+}
+
+function baseEnv({ dir, port, dbFile, extra }) {
+	const env = { ...process.env };
+	for (const key of Object.keys(env)) if (/^(DB_|ADMIN_|STORAGE_|EXTENSIONS_|CACHE_)/.test(key)) delete env[key];
+	return {
+		...env,
+		HOST: '127.0.0.1',
+		PORT: String(port),
+		PUBLIC_URL: `http://127.0.0.1:${port}`,
+		KEY: randomBytes(16).toString('hex'),
+		SECRET: randomBytes(32).toString('hex'),
+		DB_CLIENT: 'sqlite3',
+		DB_FILENAME: dbFile,
+		STORAGE_LOCATIONS: 'local',
+		STORAGE_LOCAL_ROOT: join(dir, 'uploads'),
+		EXTENSIONS_PATH: join(dir, 'extensions'),
+		EXTENSIONS_AUTO_RELOAD: 'false',
+		TELEMETRY: 'false',
+		IMPORT_IP_DENY_LIST: '',
+		CACHE_ENABLED: 'false',
+		RATE_LIMITER_ENABLED: 'false',
+		WEBSOCKETS_ENABLED: 'false',
+		LOG_LEVEL: process.env.DIRECTUS_LOG_LEVEL ?? 'warn',
+		LOG_STYLE: 'raw',
+		...extra,
+	};
+}
+
+function runCli(version, args, env, cwd) {
+	return new Promise((resolveRun, reject) => {
+		const child = spawn(process.execPath, [cliPath(version), ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+		let output = '';
+		child.stdout.on('data', (d) => (output += d));
+		child.stderr.on('data', (d) => (output += d));
+		child.on('error', reject);
+		child.on('exit', (code) =>
+			code === 0 ? resolveRun(output) : reject(new Error(`directus ${args.join(' ')} exited ${code}:\n${output}`)),
+		);
+	});
+}
+
+/** A freshly bootstrapped database for `version`, made once and copied for every instance. */
+async function templateDatabase(version) {
+	const file = join(CACHE, 'templates', `directus-${version}.db`);
+	if (existsSync(file)) return file;
+	await mkdir(dirname(file), { recursive: true });
+	const work = await mkdtemp(join(tmpdir(), 'tm-template-'));
+	const dbFile = join(work, 'data.db');
+	const env = baseEnv({ dir: work, port: 0, dbFile, extra: {
+		ADMIN_EMAIL: ADMIN.email,
+		ADMIN_PASSWORD: ADMIN.password,
+		ADMIN_TOKEN: ADMIN.token,
+	} });
+	await runCli(version, ['bootstrap'], env, work);
+	await rename(dbFile, `${file}.${process.pid}`).catch(async () => cp(dbFile, `${file}.${process.pid}`));
+	await rename(`${file}.${process.pid}`, file);
+	await rm(work, { recursive: true, force: true });
+	return file;
+}
+
+/** Copies the built extension (package.json + dist/) where Directus looks for local extensions. */
+async function installExtension(extensionsDir) {
+	if (!existsSync(join(ROOT, 'dist/api.js'))) throw new Error('dist/ is missing: run npm run build');
+	const target = join(extensionsDir, 'directus-extension-table-migration');
+	await mkdir(target, { recursive: true });
+	await cp(join(ROOT, 'package.json'), join(target, 'package.json'));
+	await cp(join(ROOT, 'dist'), join(target, 'dist'), { recursive: true });
+}
+
+/**
+ * Start one Directus instance.
+ * @param {object} options
+ * @param {string} options.version   a pinned Directus version (see VERSIONS)
+ * @param {string} [options.name]    label for logs
+ * @param {boolean} [options.extension=true]  install the built extension
+ * @param {string} [options.database] an existing SQLite file to copy instead of a fresh database
+ * @param {string} [options.uploads]  an uploads folder to copy with it
+ * @param {object} [options.env]      extra environment
+ */
+export async function startDirectus({ version, name = 'directus', extension = true, database, uploads, env: extra = {} }) {
+	const dir = await mkdtemp(join(tmpdir(), `tm-${name}-`));
+	// Directus looks for npm-installed extensions in the working folder's package.json.
+	await writeFile(join(dir, 'package.json'), '{ "name": "directus-instance", "private": true }\n');
+	const dbFile = join(dir, 'data.db');
+	await cp(database ?? (await templateDatabase(version)), dbFile);
+	await mkdir(join(dir, 'uploads'), { recursive: true });
+	if (uploads) await cp(uploads, join(dir, 'uploads'), { recursive: true });
+	await mkdir(join(dir, 'extensions'), { recursive: true });
+	if (extension) await installExtension(join(dir, 'extensions'));
+
+	const port = await freePort();
+	const env = baseEnv({ dir, port, dbFile, extra });
+	const logFile = join(dir, 'directus.log');
+	const log = await open(logFile, 'a');
+	// A database brought from elsewhere is bootstrapped first (applies pending migrations only).
+	if (database) await runCli(version, ['bootstrap'], env, dir);
+	const child = spawn(process.execPath, [cliPath(version), 'start'], { env, cwd: dir, stdio: ['ignore', log.fd, log.fd] });
+	let exited = null;
+	child.on('exit', (code, signal) => (exited = { code, signal }));
+	await log.close();
+
+	const url = `http://127.0.0.1:${port}`;
+	const instance = {
+		name,
+		version,
+		url,
+		token: ADMIN.token,
+		pid: child.pid,
+		dir,
+		dbFile,
+		uploadsDir: join(dir, 'uploads'),
+		logFile,
+		log: () => readFileSync(logFile, 'utf8'),
+		async stop({ keep = false } = {}) {
+			if (exited === null) {
+				const done = new Promise((r) => child.once('exit', r));
+				process.kill(child.pid, 'SIGTERM');
+				const timer = setTimeout(() => exited === null && process.kill(child.pid, 'SIGKILL'), 10_000);
+				await done;
+				clearTimeout(timer);
+			}
+			if (!keep) await rm(dir, { recursive: true, force: true });
+		},
+	};
+
+	const deadline = Date.now() + 90_000;
+	for (;;) {
+		if (exited) throw new Error(`${name} (Directus ${version}) exited during start-up (${JSON.stringify(exited)}):\n${instance.log().slice(-4000)}`);
+		try {
+			const res = await fetch(`${url}/server/ping`);
+			if (res.ok) break;
+		} catch {
+			// not listening yet
+		}
+		if (Date.now() > deadline) {
+			await instance.stop({ keep: true });
+			throw new Error(`${name} (Directus ${version}) did not answer within 90 s; log in ${logFile}`);
+		}
+		await new Promise((r) => setTimeout(r, 250));
+	}
+	return instance;
+}
+
+/** Start a source and a destination with the extension, both on `version`. */
+export async function startPair(version, options = {}) {
+	const [source, destination] = await Promise.all([
+		startDirectus({ version, name: 'source', ...options.source }),
+		startDirectus({ version, name: 'destination', ...options.destination }),
+	]);
+	return {
+		source,
+		destination,
+		stop: () => Promise.all([source.stop(), destination.stop()]),
+	};
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# npm test: set up, build, then every test: the Rust core natively, then end-to-end tests on
+# real Directus instances of every pinned version.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+bash "$ROOT/scripts/setup.sh" --browser
+bash "$ROOT/scripts/build.sh"
+cd "$ROOT"
+
+echo "[test] Rust core (cargo test)"
+cargo test --locked --quiet
+
+echo "[test] the built bundle in Node, then end to end on Directus ${DIRECTUS_VERSIONS}"
+node --test --test-reporter=spec --test-timeout=600000 'tests/node/*.test.mjs' 'tests/e2e/*.test.mjs'

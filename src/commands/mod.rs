@@ -1,0 +1,4 @@
+//! The operations the endpoint exposes, one module each. Every command takes typed input, uses the
+//! host and the destination client, and returns a typed reply or a [`crate::CoreError`].
+
+pub mod ping;

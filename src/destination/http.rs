@@ -1,0 +1,67 @@
+//! One HTTP exchange, independent of how it is carried: WASM sends it with `fetch` (gloo-net),
+//! tests answer it from a script.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A request ready to send. `headers` never include `Authorization`: the transport adds the token
+/// itself, so a request can be logged or put in an error without leaking it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    pub timeout_ms: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Raw `Retry-After` header, when the server sent one.
+    pub retry_after: Option<String>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Failures below HTTP: nothing came back.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TransportError {
+    /// DNS, connection refused, reset, TLS…: the reason as the platform reported it.
+    #[error("{0}")]
+    Network(String),
+    /// No complete response within the request's timeout.
+    #[error("no response within {0} ms")]
+    Timeout(u32),
+}
+
+/// Carries requests to the destination. `token` is attached as `Authorization: Bearer …`.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    async fn send(&self, request: &HttpRequest, token: &str) -> Result<HttpResponse, TransportError>;
+}

@@ -1,0 +1,60 @@
+//! The one error type core operations return. Every variant carries a stable machine code and an
+//! HTTP status, so the shim can answer a caller without knowing anything about Rust.
+
+use thiserror::Error;
+
+use crate::destination::DestinationError;
+use crate::host::HostError;
+
+#[derive(Debug, Error)]
+pub enum CoreError {
+    /// The caller's request is malformed or names something that does not exist.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The source instance (through the host) failed.
+    #[error("source instance: {0}")]
+    Host(#[from] HostError),
+    /// The destination instance failed or refused.
+    #[error(transparent)]
+    Destination(#[from] DestinationError),
+}
+
+impl CoreError {
+    /// Stable code, exposed to JS as `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CoreError::InvalidInput(_) => "INVALID_PAYLOAD",
+            CoreError::Host(_) => "SOURCE_ERROR",
+            CoreError::Destination(e) => e.code(),
+        }
+    }
+
+    /// The HTTP status the endpoint answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            CoreError::InvalidInput(_) => 400,
+            CoreError::Host(_) => 500,
+            CoreError::Destination(e) => e.status(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_input_is_a_client_error() {
+        let err = CoreError::InvalidInput("baseURL is required".into());
+        assert_eq!(err.status(), 400);
+        assert_eq!(err.code(), "INVALID_PAYLOAD");
+        assert_eq!(err.to_string(), "baseURL is required");
+    }
+
+    #[test]
+    fn host_errors_are_server_errors() {
+        let err: CoreError = HostError::new("boom").into();
+        assert_eq!(err.status(), 500);
+        assert_eq!(err.to_string(), "source instance: boom");
+    }
+}

@@ -1,0 +1,80 @@
+//! The host interface: everything the core needs from the source Directus instance.
+//!
+//! The endpoint implements it in-process with Directus' own services (the source is never called
+//! over HTTP); native tests implement it in memory. Requests and replies are serde types so they
+//! cross the WASM boundary unchanged.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+use crate::progress::Event;
+use crate::schema::Snapshot;
+
+/// One row as Directus returns it: field name to JSON value.
+pub type Row = Map<String, Value>;
+
+/// A page of rows from one collection, in ascending primary-key order, starting after a cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageRequest {
+    pub collection: String,
+    /// Name of the primary-key field; the page is sorted on it.
+    pub primary_key: String,
+    /// Fields to read; empty means every real (non-alias) column.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Only rows whose primary key is greater than this one; `None` starts at the beginning.
+    #[serde(default)]
+    pub after: Option<Value>,
+    pub limit: u32,
+    /// An extra Directus filter, combined with the cursor condition.
+    #[serde(default)]
+    pub filter: Option<Value>,
+}
+
+/// Rows of one page. Fewer rows than the limit means the collection is exhausted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    pub rows: Vec<Row>,
+}
+
+/// Count the rows of a collection, optionally restricted by a Directus filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CountRequest {
+    pub collection: String,
+    #[serde(default)]
+    pub filter: Option<Value>,
+}
+
+/// A failure reported by the host, with the code Directus gave it when there was one.
+#[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
+#[error("{message}")]
+pub struct HostError {
+    #[serde(default)]
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl HostError {
+    pub fn new(message: impl Into<String>) -> Self {
+        HostError { code: None, message: message.into() }
+    }
+}
+
+/// What the core asks of the source instance. Futures are not `Send`: WASM is single-threaded.
+#[allow(async_fn_in_trait)]
+pub trait Host {
+    /// Read one page of rows with a primary-key cursor.
+    async fn read_page(&self, request: &PageRequest) -> Result<Page, HostError>;
+    /// Count rows in the database (never by reading them).
+    async fn count(&self, request: &CountRequest) -> Result<u64, HostError>;
+    /// The source's schema snapshot, as Directus' `SchemaService` makes it.
+    async fn schema_snapshot(&self) -> Result<Snapshot, HostError>;
+    /// Report a log line or progress event. Must not fail the migration.
+    fn emit(&self, event: &Event);
+}
+
+#[cfg(test)]
+pub mod memory;

@@ -1,0 +1,28 @@
+//! Core of `directus-extension-table-migration`.
+//!
+//! Everything here is plain Rust that `cargo test` runs natively. The source instance is reached
+//! through the [`host::Host`] trait (implemented in-process by the Directus endpoint), the
+//! destination through [`destination::Destination`] over a [`destination::Transport`]. The only
+//! code that knows about JavaScript lives in `wasm/`, compiled for `wasm32` alone.
+//!
+//! Modules follow the steps of a migration:
+//! - [`host`]: what the core needs from the source instance (pages of rows, counts, schema, events);
+//! - [`schema`]: the schema snapshot the source and destination exchange;
+//! - [`data`]: reading tables page by page;
+//! - [`destination`]: the HTTP client for the destination (retries, timeouts, Directus errors);
+//! - [`progress`]: events the core emits while it works;
+//! - [`commands`]: the operations the endpoint exposes, one function each.
+
+pub mod commands;
+pub mod data;
+pub mod destination;
+pub mod error;
+pub mod host;
+pub mod progress;
+pub mod runtime;
+pub mod schema;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::CoreError;

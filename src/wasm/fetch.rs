@@ -1,0 +1,78 @@
+//! [`Transport`] over the platform's `fetch` (Node's undici inside Directus), with requests built
+//! by gloo-net. `fetch` is called through our own binding so that a network failure keeps its
+//! `cause` (`ECONNREFUSED`, `ENOTFOUND`…) instead of a bare "fetch failed".
+
+use gloo_net::http::{Method as GlooMethod, RequestBuilder, Response};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::destination::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn fetch_request(request: &web_sys::Request) -> js_sys::Promise;
+}
+
+pub struct FetchTransport;
+
+impl Transport for FetchTransport {
+    async fn send(&self, request: &HttpRequest, token: &str) -> Result<HttpResponse, TransportError> {
+        let signal = web_sys::AbortSignal::timeout_with_u32(request.timeout_ms);
+        let mut builder = RequestBuilder::new(&request.url)
+            .method(gloo_method(request.method))
+            .header("Authorization", &format!("Bearer {token}"))
+            .abort_signal(Some(&signal));
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        let built = match &request.body {
+            Some(body) => builder.body(body.as_str()),
+            None => builder.build(),
+        }
+        .map_err(|e| TransportError::Network(e.to_string()))?;
+        let raw: web_sys::Request = built.into();
+        let timeout = request.timeout_ms;
+        let answered = JsFuture::from(fetch_request(&raw)).await.map_err(|e| fetch_error(e, timeout))?;
+        let response = Response::from(answered.unchecked_into::<web_sys::Response>());
+        let retry_after = response.headers().get("retry-after");
+        let status = response.status();
+        let body = response.text().await.map_err(|e| match e {
+            gloo_net::Error::JsError(js) if matches!(js.name.as_str(), "TimeoutError" | "AbortError") => {
+                TransportError::Timeout(timeout)
+            }
+            other => TransportError::Network(format!("reading the response failed: {other}")),
+        })?;
+        Ok(HttpResponse { status, retry_after, body })
+    }
+}
+
+fn gloo_method(method: Method) -> GlooMethod {
+    match method {
+        Method::Get => GlooMethod::GET,
+        Method::Post => GlooMethod::POST,
+        Method::Patch => GlooMethod::PATCH,
+        Method::Delete => GlooMethod::DELETE,
+    }
+}
+
+fn prop(value: &JsValue, name: &str) -> Option<String> {
+    js_sys::Reflect::get(value, &name.into()).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty())
+}
+
+/// Timeouts (the abort signal fired) versus network failures, with the most specific reason.
+fn fetch_error(thrown: JsValue, timeout_ms: u32) -> TransportError {
+    if matches!(prop(&thrown, "name").as_deref(), Some("TimeoutError" | "AbortError")) {
+        return TransportError::Timeout(timeout_ms);
+    }
+    let cause = js_sys::Reflect::get(&thrown, &"cause".into()).unwrap_or(JsValue::UNDEFINED);
+    let reason = match (prop(&cause, "code"), prop(&cause, "message")) {
+        (Some(code), Some(message)) if message.contains(&code) => message,
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code,
+        (None, Some(message)) => message,
+        (None, None) => prop(&thrown, "message").unwrap_or_else(|| "fetch failed".into()),
+    };
+    TransportError::Network(reason)
+}

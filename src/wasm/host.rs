@@ -1,0 +1,104 @@
+//! The imported host: a JS object the endpoint builds from Directus services, wrapped as the
+//! core's [`Host`] trait. Pages and snapshots cross as JSON text (one `JSON.stringify` in JS, one
+//! parse here: far cheaper than walking large objects property by property); small requests
+//! and events cross as serde values.
+
+use wasm_bindgen::prelude::*;
+
+use super::convert::to_js;
+use super::error::host_error;
+use crate::host::{CountRequest, Host, HostError, Page, PageRequest};
+use crate::progress::Event;
+use crate::schema::Snapshot;
+
+#[wasm_bindgen(typescript_custom_section)]
+const HOST_TS: &'static str = r#"
+/** What the core needs from the source instance, built by the endpoint from Directus services. */
+export interface MigrationHost {
+  /** Rows of `request.collection` with primary key > `request.after`, sorted by key, at most `limit`; JSON `{"rows":[…]}`. */
+  readPage(request: PageRequest): Promise<string>;
+  /** Exact row count, computed in the database. */
+  count(request: CountRequest): Promise<number>;
+  /** The schema snapshot (`SchemaService.snapshot()`) as JSON text. */
+  schemaSnapshot(): Promise<string>;
+  /** A log line or progress event; must not throw. */
+  emit(event: MigrationEvent): void;
+}
+export interface PageRequest {
+  collection: string;
+  primaryKey: string;
+  /** Empty: every real column. */
+  fields: string[];
+  after: string | number | null;
+  limit: number;
+  filter: Record<string, unknown> | null;
+}
+export interface CountRequest { collection: string; filter: Record<string, unknown> | null }
+export type MigrationEvent =
+  | { type: "log"; level: "debug" | "info" | "warn" | "error"; message: string }
+  | { type: "retry"; attempt: number; delayMs: number; reason: string };
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "MigrationHost")]
+    pub type JsHost;
+
+    #[wasm_bindgen(method, catch, js_name = readPage)]
+    async fn read_page(this: &JsHost, request: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    async fn count(this: &JsHost, request: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = schemaSnapshot)]
+    async fn schema_snapshot(this: &JsHost) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch)]
+    fn emit(this: &JsHost, event: JsValue) -> Result<(), JsValue>;
+}
+
+pub struct HostAdapter {
+    js: JsHost,
+}
+
+impl HostAdapter {
+    pub fn new(js: JsHost) -> Self {
+        HostAdapter { js }
+    }
+}
+
+fn request_to_js<T: serde::Serialize>(request: &T) -> Result<JsValue, HostError> {
+    to_js(request).map_err(host_error)
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, HostError> {
+    let text = value.as_string().ok_or_else(|| HostError::new(format!("host returned {what} that is not JSON text")))?;
+    serde_json::from_str(&text).map_err(|e| HostError::new(format!("host returned an unreadable {what}: {e}")))
+}
+
+impl Host for HostAdapter {
+    async fn read_page(&self, request: &PageRequest) -> Result<Page, HostError> {
+        let reply = self.js.read_page(request_to_js(request)?).await.map_err(host_error)?;
+        parse_json(reply, "page")
+    }
+
+    async fn count(&self, request: &CountRequest) -> Result<u64, HostError> {
+        let reply = self.js.count(request_to_js(request)?).await.map_err(host_error)?;
+        reply
+            .as_f64()
+            .filter(|n| *n >= 0.0 && n.fract() == 0.0)
+            .map(|n| n as u64)
+            .ok_or_else(|| HostError::new(format!("host returned a count that is not a whole number for {}", request.collection)))
+    }
+
+    async fn schema_snapshot(&self) -> Result<Snapshot, HostError> {
+        let reply = self.js.schema_snapshot().await.map_err(host_error)?;
+        parse_json(reply, "schema snapshot")
+    }
+
+    fn emit(&self, event: &Event) {
+        if let Ok(value) = to_js(event) {
+            let _ = self.js.emit(value);
+        }
+    }
+}
