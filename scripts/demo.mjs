@@ -47,12 +47,21 @@ try {
 		if (res.status !== 200) throw new Error(`the extension does not answer on the ${instance.name}`);
 	}
 
+	const api = client(source.url, source.token);
+	const target = { baseURL: destination.url, token: destination.token };
+	const check = await api.request('POST', '/migration/check', target);
+	log(`POST /migration/check → ${check.status} ${check.body.message}`);
+	if (check.status !== 200) throw new Error('the destination is not usable');
+	log('POST /migration/schema-sync →');
+	const sync = await api.request('POST', '/migration/schema-sync', target);
+	for (const line of sync.text.trim().split('\n')) log(`  ${line}`);
+
 	log();
 	log(`Source       ${source.url}/admin/table-migration`);
 	log(`Destination  ${destination.url}/admin/table-migration`);
 	log(`Log in as    ${ADMIN.email} / ${ADMIN.password}  (static token for the API: ${ADMIN.token})`);
 	log();
-	log('Migration endpoints arrive with the next issues; until then the page shows the core answering.');
+	log('Row and file migration arrive with the next issues.');
 } catch (error) {
 	log(`Demo failed: ${error.stack ?? error}`);
 	await stop(1);

@@ -17,6 +17,12 @@ pub enum CoreError {
     /// The destination instance failed or refused.
     #[error(transparent)]
     Destination(#[from] DestinationError),
+    /// The selected collections' schema differs between source and destination.
+    #[error("Schema differences detected. Please run /migration/schema-sync first.")]
+    SchemaMismatch { differences: Vec<String> },
+    /// The destination changed under us in a way a retry did not resolve.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl CoreError {
@@ -26,6 +32,8 @@ impl CoreError {
             CoreError::InvalidInput(_) => "INVALID_PAYLOAD",
             CoreError::Host(_) => "SOURCE_ERROR",
             CoreError::Destination(e) => e.code(),
+            CoreError::SchemaMismatch { .. } => "SCHEMA_MISMATCH",
+            CoreError::Conflict(_) => "CONFLICT",
         }
     }
 
@@ -35,6 +43,7 @@ impl CoreError {
             CoreError::InvalidInput(_) => 400,
             CoreError::Host(_) => 500,
             CoreError::Destination(e) => e.status(),
+            CoreError::SchemaMismatch { .. } | CoreError::Conflict(_) => 409,
         }
     }
 }

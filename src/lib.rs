@@ -25,4 +25,7 @@ pub mod schema;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
+#[cfg(test)]
+mod testing;
+
 pub use error::CoreError;

@@ -1,7 +1,10 @@
-//! Events the core emits while it works. The shim renders them as text lines or NDJSON; the core
-//! never formats output for a particular medium. No event ever carries the destination token.
+//! Events the core emits while it works. The shim renders them as text lines (each event's
+//! [`Event::message`]) or NDJSON (the event itself plus its message); the core never formats
+//! output for a particular medium. No event ever carries the destination token.
 
 use serde::Serialize;
+
+use crate::schema::{CollectionChanges, Withheld};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -15,15 +18,107 @@ pub enum Level {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {
-    /// A free-form line for the server log.
+    /// For the server log only.
     Log { level: Level, message: String },
     /// A request to the destination failed and will be tried again after `delay_ms`.
     #[serde(rename_all = "camelCase")]
-    Retry { attempt: u32, delay_ms: u64, reason: String },
+    Retry {
+        attempt: u32,
+        delay_ms: u64,
+        reason: String,
+    },
+    /// A step of the work has started or finished.
+    Step { message: String },
+    /// What a schema sync changes in one collection.
+    SchemaChanges {
+        collection: String,
+        changes: CollectionChanges,
+    },
+    /// What the destination keeps although the source does not have it.
+    Kept { items: Vec<Withheld> },
 }
 
 impl Event {
     pub fn log(level: Level, message: impl Into<String>) -> Self {
-        Event::Log { level, message: message.into() }
+        Event::Log {
+            level,
+            message: message.into(),
+        }
+    }
+
+    pub fn step(message: impl Into<String>) -> Self {
+        Event::Step {
+            message: message.into(),
+        }
+    }
+
+    /// Whether the event belongs in the caller's progress stream (log lines stay in the log).
+    pub fn is_progress(&self) -> bool {
+        !matches!(self, Event::Log { .. })
+    }
+
+    /// The event as one human-readable line.
+    pub fn message(&self) -> String {
+        match self {
+            Event::Log { message, .. } | Event::Step { message } => message.clone(),
+            Event::Retry {
+                attempt,
+                delay_ms,
+                reason,
+            } => format!("Retrying in {delay_ms} ms (attempt {attempt} failed: {reason})"),
+            Event::SchemaChanges {
+                collection,
+                changes,
+            } => changes.describe(collection),
+            Event::Kept { items } => {
+                const SHOWN: usize = 12;
+                let mut names: Vec<String> = items
+                    .iter()
+                    .take(SHOWN)
+                    .map(|w| format!("{} {}", w.kind, w.name))
+                    .collect();
+                if items.len() > SHOWN {
+                    names.push(format!("and {} more", items.len() - SHOWN));
+                }
+                format!(
+                    "Kept on the destination (the source does not have them): {}",
+                    names.join(", ")
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_with_a_type_tag() {
+        let event = Event::Retry {
+            attempt: 2,
+            delay_ms: 500,
+            reason: "/items/a answered HTTP 503".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&event).unwrap(),
+            serde_json::json!({ "type": "retry", "attempt": 2, "delayMs": 500, "reason": "/items/a answered HTTP 503" })
+        );
+        assert_eq!(
+            event.message(),
+            "Retrying in 500 ms (attempt 2 failed: /items/a answered HTTP 503)"
+        );
+    }
+
+    #[test]
+    fn long_kept_lists_are_shortened() {
+        let items = (0..20)
+            .map(|i| Withheld {
+                kind: "field",
+                name: format!("t.f{i}"),
+            })
+            .collect();
+        let message = Event::Kept { items }.message();
+        assert!(message.ends_with("field t.f11, and 8 more"), "{message}");
     }
 }

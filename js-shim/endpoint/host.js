@@ -40,8 +40,8 @@ export function createHost(context, { accountability, onEvent } = {}) {
 		},
 
 		emit(event) {
-			if (event.type === 'log') logger[event.level]?.(`[table-migration] ${event.message}`);
-			else if (event.type === 'retry') logger.warn(`[table-migration] retry ${event.attempt} in ${event.delayMs} ms: ${event.reason}`);
+			const level = event.type === 'log' ? event.level : event.type === 'retry' ? 'warn' : 'debug';
+			logger[level]?.(`[table-migration] ${event.message}`);
 			onEvent?.(event);
 		},
 	};

@@ -3,6 +3,9 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
 import { requireAdmin, notFound } from './guard.js';
 import { testRoute } from './routes/test.js';
+import { checkRoute } from './routes/check.js';
+import { tablesRoute } from './routes/tables.js';
+import { schemaSyncRoute } from './routes/schema-sync.js';
 
 export default defineEndpoint({
 	id: 'migration',
@@ -10,6 +13,9 @@ export default defineEndpoint({
 		router.get('/test', testRoute(context));
 
 		router.use(requireAdmin);
+		router.post('/check', checkRoute(context));
+		router.post('/tables', tablesRoute(context));
+		router.post('/schema-sync', schemaSyncRoute(context));
 		router.use(notFound);
 	},
 });

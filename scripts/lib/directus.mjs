@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CACHE =
 	process.env.TM_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'directus-extension-table-migration');
+export const FIXTURES = process.env.TM_FIXTURES ?? join(ROOT, '..', 'shared', 'fixtures');
 export const VERSIONS = (process.env.DIRECTUS_VERSIONS ?? '11.17.4 12.4.0').split(/\s+/).filter(Boolean);
 
 export const ADMIN = { email: 'admin@example.com', password: 'migration-demo', token: 'admin-static-token' };
@@ -116,9 +117,10 @@ async function installExtension(extensionsDir) {
  * @param {boolean} [options.extension=true]  install the built extension
  * @param {string} [options.database] an existing SQLite file to copy instead of a fresh database
  * @param {string} [options.uploads]  an uploads folder to copy with it
+ * @param {string} [options.token]    the admin's static token in that database
  * @param {object} [options.env]      extra environment
  */
-export async function startDirectus({ version, name = 'directus', extension = true, database, uploads, env: extra = {} }) {
+export async function startDirectus({ version, name = 'directus', extension = true, database, uploads, token = ADMIN.token, env: extra = {} }) {
 	const dir = await mkdtemp(join(tmpdir(), `tm-${name}-`));
 	// Directus looks for npm-installed extensions in the working folder's package.json.
 	await writeFile(join(dir, 'package.json'), '{ "name": "directus-instance", "private": true }\n');
@@ -145,7 +147,7 @@ export async function startDirectus({ version, name = 'directus', extension = tr
 		name,
 		version,
 		url,
-		token: ADMIN.token,
+		token,
 		pid: child.pid,
 		dir,
 		dbFile,

@@ -1,4 +1,9 @@
 //! The operations the endpoint exposes, one module each. Every command takes typed input, uses the
 //! host and the destination client, and returns a typed reply or a [`crate::CoreError`].
 
+pub mod check;
 pub mod ping;
+pub mod request;
+pub mod schema_guard;
+pub mod schema_sync;
+pub mod tables;

@@ -11,7 +11,10 @@ pub struct PingReply {
 }
 
 pub fn ping(clock: &impl Clock) -> PingReply {
-    PingReply { message: "Test endpoint working!", timestamp: iso_timestamp(clock.now_ms()) }
+    PingReply {
+        message: "Test endpoint working!",
+        timestamp: iso_timestamp(clock.now_ms()),
+    }
 }
 
 #[cfg(test)]
@@ -23,9 +26,12 @@ mod tests {
         let clock = FakeClock::default();
         *clock.now.borrow_mut() = 1_700_000_000_000.0;
         let reply = super::ping(&clock);
-        assert_eq!(serde_json::to_value(reply).unwrap(), serde_json::json!({
-            "message": "Test endpoint working!",
-            "timestamp": "2023-11-14T22:13:20.000Z"
-        }));
+        assert_eq!(
+            serde_json::to_value(reply).unwrap(),
+            serde_json::json!({
+                "message": "Test endpoint working!",
+                "timestamp": "2023-11-14T22:13:20.000Z"
+            })
+        );
     }
 }

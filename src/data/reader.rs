@@ -14,7 +14,11 @@ pub struct PageReader<'h, H> {
 impl<'h, H: Host> PageReader<'h, H> {
     pub fn new(host: &'h H, mut request: PageRequest) -> Self {
         request.limit = request.limit.max(1);
-        PageReader { host, request, done: false }
+        PageReader {
+            host,
+            request,
+            done: false,
+        }
     }
 
     /// The cursor the next page starts after.
@@ -35,14 +39,21 @@ impl<'h, H: Host> PageReader<'h, H> {
             self.done = true;
             return Ok(None);
         };
-        let key = last.get(&self.request.primary_key).filter(|k| !k.is_null()).cloned().ok_or_else(|| {
-            HostError::new(format!(
-                "a row of {} came back without its primary key {}",
-                self.request.collection, self.request.primary_key
-            ))
-        })?;
+        let key = last
+            .get(&self.request.primary_key)
+            .filter(|k| !k.is_null())
+            .cloned()
+            .ok_or_else(|| {
+                HostError::new(format!(
+                    "a row of {} came back without its primary key {}",
+                    self.request.collection, self.request.primary_key
+                ))
+            })?;
         if self.request.after.as_ref() == Some(&key) {
-            return Err(HostError::new(format!("paging {} did not advance past key {key}", self.request.collection)));
+            return Err(HostError::new(format!(
+                "paging {} did not advance past key {key}",
+                self.request.collection
+            )));
         }
         self.request.after = Some(key);
         Ok(Some(rows))
@@ -58,7 +69,14 @@ mod tests {
     use crate::host::memory::MemoryHost;
 
     fn request(collection: &str, limit: u32) -> PageRequest {
-        PageRequest { collection: collection.into(), primary_key: "id".into(), fields: vec![], after: None, limit, filter: None }
+        PageRequest {
+            collection: collection.into(),
+            primary_key: "id".into(),
+            fields: vec![],
+            after: None,
+            limit,
+            filter: None,
+        }
     }
 
     fn drain(host: &MemoryHost, limit: u32) -> (Vec<Vec<Value>>, usize) {
@@ -74,7 +92,14 @@ mod tests {
     fn pages_in_key_order_whatever_the_insertion_order() {
         let host = MemoryHost::with_table("t", [5, 1, 4, 2, 3].map(|id| json!({ "id": id })));
         let (pages, calls) = drain(&host, 2);
-        assert_eq!(pages, vec![vec![json!(1), json!(2)], vec![json!(3), json!(4)], vec![json!(5)]]);
+        assert_eq!(
+            pages,
+            vec![
+                vec![json!(1), json!(2)],
+                vec![json!(3), json!(4)],
+                vec![json!(5)]
+            ]
+        );
         assert_eq!(calls, 3, "a short page ends the scan without another read");
     }
 
@@ -89,7 +114,10 @@ mod tests {
     #[test]
     fn string_keys_and_empty_tables() {
         let host = MemoryHost::with_table("t", ["b", "a", "c"].map(|id| json!({ "id": id })));
-        assert_eq!(drain(&host, 10).0, vec![vec![json!("a"), json!("b"), json!("c")]]);
+        assert_eq!(
+            drain(&host, 10).0,
+            vec![vec![json!("a"), json!("b"), json!("c")]]
+        );
         let empty = MemoryHost::with_table("t", Vec::<Value>::new());
         assert_eq!(drain(&empty, 10).0, Vec::<Vec<Value>>::new());
     }

@@ -62,7 +62,11 @@ pub struct Destination<T, C> {
 
 impl<T: Transport, C: Clock> Destination<T, C> {
     /// Validates the base URL; the token is kept private to this client and its transport.
-    pub fn new(config: DestinationConfig, transport: T, clock: C) -> Result<Self, DestinationError> {
+    pub fn new(
+        config: DestinationConfig,
+        transport: T,
+        clock: C,
+    ) -> Result<Self, DestinationError> {
         let base_url = normalize_base_url(&config.base_url)?;
         Ok(Destination {
             base_url,
@@ -92,7 +96,11 @@ impl<T: Transport, C: Clock> Destination<T, C> {
     }
 
     /// `POST path` with a JSON body, unwrapping the `data` envelope of the answer.
-    pub async fn post<B: Serialize + ?Sized, R: DeserializeOwned>(&self, path: &str, body: &B) -> Result<R, DestinationError> {
+    pub async fn post<B: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<R, DestinationError> {
         let body = serde_json::to_string(body).map_err(|e| DestinationError::Unexpected {
             path: path_only(path).to_string(),
             reason: format!("request body could not be encoded: {e}"),
@@ -101,18 +109,27 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         decode_data(path, &response)
     }
 
-    /// Send with the client's retry policy; any non-2xx answer that is not retried is an error.
-    pub async fn send(&self, method: Method, path: &str, body: Option<String>) -> Result<HttpResponse, DestinationError> {
-        self.send_with(method, path, body, &self.retry).await
+    /// Send with the client's retry policy and timeout; any non-2xx answer that is not retried
+    /// is an error.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<HttpResponse, DestinationError> {
+        self.send_with(method, path, body, &self.retry, self.timeout_ms)
+            .await
     }
 
-    /// Send with an explicit retry policy (e.g. [`RetryPolicy::none`] for requests that must not repeat).
+    /// Send with an explicit retry policy (e.g. [`RetryPolicy::none`] for requests that must not
+    /// repeat) and timeout (for slow operations such as applying a schema).
     pub async fn send_with(
         &self,
         method: Method,
         path: &str,
         body: Option<String>,
         policy: &RetryPolicy,
+        timeout_ms: u32,
     ) -> Result<HttpResponse, DestinationError> {
         let mut headers = vec![("Accept".to_string(), "application/json".to_string())];
         if body.is_some() {
@@ -123,7 +140,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
             url: format!("{}{}", self.base_url, path),
             headers,
             body,
-            timeout_ms: self.timeout_ms,
+            timeout_ms,
         };
         let mut attempt = 0;
         loop {
@@ -136,7 +153,11 @@ impl<T: Transport, C: Clock> Destination<T, C> {
             match policy.decide(attempt, &failure, self.clock.random()) {
                 RetryDecision::RetryAfter(delay_ms) => {
                     if let Some(observer) = &self.observer {
-                        observer(&Event::Retry { attempt, delay_ms, reason: describe(&outcome, path) });
+                        observer(&Event::Retry {
+                            attempt,
+                            delay_ms,
+                            reason: describe(&outcome, path),
+                        });
                     }
                     self.clock.sleep(delay_ms).await;
                 }
@@ -145,11 +166,23 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         }
     }
 
-    fn into_error(&self, path: &str, outcome: Result<HttpResponse, TransportError>) -> DestinationError {
+    fn into_error(
+        &self,
+        path: &str,
+        outcome: Result<HttpResponse, TransportError>,
+    ) -> DestinationError {
         match outcome {
-            Ok(response) => DestinationError::rejected(path_only(path), response.status, &response.body),
-            Err(TransportError::Network(reason)) => DestinationError::Unreachable { url: self.base_url.clone(), reason },
-            Err(TransportError::Timeout(timeout_ms)) => DestinationError::Timeout { url: self.base_url.clone(), timeout_ms },
+            Ok(response) => {
+                DestinationError::rejected(path_only(path), response.status, &response.body)
+            }
+            Err(TransportError::Network(reason)) => DestinationError::Unreachable {
+                url: self.base_url.clone(),
+                reason,
+            },
+            Err(TransportError::Timeout(timeout_ms)) => DestinationError::Timeout {
+                url: self.base_url.clone(),
+                timeout_ms,
+            },
         }
     }
 }
@@ -158,7 +191,10 @@ fn classify(outcome: &Result<HttpResponse, TransportError>, now_ms: f64) -> Fail
     match outcome {
         Ok(response) => Failure::Status {
             status: response.status,
-            retry_after_ms: response.retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms)),
+            retry_after_ms: response
+                .retry_after
+                .as_deref()
+                .and_then(|v| parse_retry_after(v, now_ms)),
         },
         Err(TransportError::Network(_)) => Failure::Network,
         Err(TransportError::Timeout(_)) => Failure::Timeout,
@@ -172,22 +208,30 @@ fn describe(outcome: &Result<HttpResponse, TransportError>, path: &str) -> Strin
     }
 }
 
-fn decode_data<R: DeserializeOwned>(path: &str, response: &HttpResponse) -> Result<R, DestinationError> {
-    serde_json::from_str::<Envelope<R>>(&response.body).map(|e| e.data).map_err(|e| DestinationError::Unexpected {
-        path: path_only(path).to_string(),
-        reason: e.to_string(),
-    })
+pub(super) fn decode_data<R: DeserializeOwned>(
+    path: &str,
+    response: &HttpResponse,
+) -> Result<R, DestinationError> {
+    serde_json::from_str::<Envelope<R>>(&response.body)
+        .map(|e| e.data)
+        .map_err(|e| DestinationError::Unexpected {
+            path: path_only(path).to_string(),
+            reason: e.to_string(),
+        })
 }
 
 /// The path without its query string, for messages.
-fn path_only(path: &str) -> &str {
+pub(super) fn path_only(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
 /// Accepts `http(s)://host[:port][/prefix]`, drops trailing slashes, refuses anything that could
 /// carry a secret or confuse path joining (user info, query, fragment).
 fn normalize_base_url(raw: &str) -> Result<String, DestinationError> {
-    let invalid = |reason| DestinationError::InvalidUrl { url: redact_userinfo(raw.trim()), reason };
+    let invalid = |reason| DestinationError::InvalidUrl {
+        url: redact_userinfo(raw.trim()),
+        reason,
+    };
     let url = raw.trim().trim_end_matches('/');
     let rest = url
         .strip_prefix("https://")
@@ -198,7 +242,9 @@ fn normalize_base_url(raw: &str) -> Result<String, DestinationError> {
         return Err(invalid("it has no host"));
     }
     if authority.contains('@') {
-        return Err(invalid("credentials in the URL are not accepted; pass the token instead"));
+        return Err(invalid(
+            "credentials in the URL are not accepted; pass the token instead",
+        ));
     }
     if url.contains(['?', '#']) || url.chars().any(char::is_whitespace) {
         return Err(invalid("it must not contain a query, a fragment or spaces"));
@@ -208,7 +254,9 @@ fn normalize_base_url(raw: &str) -> Result<String, DestinationError> {
 
 fn redact_userinfo(raw: &str) -> String {
     match (raw.find("://"), raw.find('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}://<redacted>{}", &raw[..scheme_end], &raw[at..]),
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}://<redacted>{}", &raw[..scheme_end], &raw[at..])
+        }
         _ => raw.to_string(),
     }
 }
@@ -216,7 +264,6 @@ fn redact_userinfo(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;
-    use std::collections::VecDeque;
     use std::rc::Rc;
 
     use futures::executor::block_on;
@@ -224,46 +271,7 @@ mod tests {
 
     use super::*;
     use crate::runtime::fake::FakeClock;
-
-    /// Answers requests from a script and records what it was asked.
-    #[derive(Default)]
-    struct Scripted {
-        answers: RefCell<VecDeque<Result<HttpResponse, TransportError>>>,
-        seen: RefCell<Vec<(HttpRequest, String)>>,
-    }
-
-    impl Scripted {
-        fn new(answers: Vec<Result<HttpResponse, TransportError>>) -> Self {
-            Scripted { answers: RefCell::new(answers.into()), seen: RefCell::default() }
-        }
-    }
-
-    impl Transport for &Scripted {
-        async fn send(&self, request: &HttpRequest, token: &str) -> Result<HttpResponse, TransportError> {
-            self.seen.borrow_mut().push((request.clone(), token.to_string()));
-            self.answers.borrow_mut().pop_front().expect("no scripted answer left")
-        }
-    }
-
-    fn answer(status: u16, body: &str) -> Result<HttpResponse, TransportError> {
-        Ok(HttpResponse { status, retry_after: None, body: body.to_string() })
-    }
-
-    fn client<'a>(transport: &'a Scripted, clock: &'a FakeClock) -> Destination<&'a Scripted, &'a FakeClock> {
-        Destination::new(DestinationConfig::new("https://dest.example/", "s3cret"), transport, clock).unwrap()
-    }
-
-    impl Clock for &FakeClock {
-        fn now_ms(&self) -> f64 {
-            (*self).now_ms()
-        }
-        async fn sleep(&self, ms: u64) {
-            (*self).sleep(ms).await
-        }
-        fn random(&self) -> f64 {
-            (*self).random()
-        }
-    }
+    use crate::testing::{answer, destination as client, Scripted};
 
     #[test]
     fn sends_the_token_as_a_header_never_in_the_url() {
@@ -288,24 +296,42 @@ mod tests {
             Err(TransportError::Timeout(60_000)),
             answer(200, r#"{"data":[1,2]}"#),
         ]);
-        let clock = FakeClock { random: 0.0, ..FakeClock::default() };
+        let clock = FakeClock {
+            random: 0.0,
+            ..FakeClock::default()
+        };
         let events = Rc::new(RefCell::new(Vec::new()));
         let sink = events.clone();
-        let client = client(&transport, &clock).with_observer(move |e| sink.borrow_mut().push(e.clone()));
+        let client =
+            client(&transport, &clock).with_observer(move |e| sink.borrow_mut().push(e.clone()));
         let data: Vec<u32> = block_on(client.post("/items/t", &json!([{"id": 1}]))).unwrap();
         assert_eq!(data, vec![1, 2]);
         assert_eq!(transport.seen.borrow().len(), 4);
-        assert_eq!(*clock.sleeps.borrow(), vec![125, 250, 500], "exponential backoff, lower jitter bound");
+        assert_eq!(
+            *clock.sleeps.borrow(),
+            vec![125, 250, 500],
+            "exponential backoff, lower jitter bound"
+        );
         assert_eq!(events.borrow().len(), 3);
-        assert!(matches!(&events.borrow()[1], Event::Retry { attempt: 2, reason, .. } if reason == "/items/t answered HTTP 503"));
+        assert!(
+            matches!(&events.borrow()[1], Event::Retry { attempt: 2, reason, .. } if reason == "/items/t answered HTTP 503")
+        );
         // The same body is sent on every attempt.
-        assert!(transport.seen.borrow().iter().all(|(r, _)| r.body.as_deref() == Some(r#"[{"id":1}]"#)));
+        assert!(transport
+            .seen
+            .borrow()
+            .iter()
+            .all(|(r, _)| r.body.as_deref() == Some(r#"[{"id":1}]"#)));
     }
 
     #[test]
     fn honours_retry_after() {
         let transport = Scripted::new(vec![
-            Ok(HttpResponse { status: 429, retry_after: Some("2".into()), body: String::new() }),
+            Ok(HttpResponse {
+                status: 429,
+                retry_after: Some("2".into()),
+                body: String::new(),
+            }),
             answer(200, r#"{"data":null}"#),
         ]);
         let clock = FakeClock::default();
@@ -318,7 +344,8 @@ mod tests {
         let body = r#"{"errors":[{"message":"You don't have permission to access this.","extensions":{"code":"FORBIDDEN"}}]}"#;
         let transport = Scripted::new(vec![answer(403, body)]);
         let clock = FakeClock::default();
-        let err = block_on(client(&transport, &clock).get::<Value>("/users/me?fields=id")).unwrap_err();
+        let err =
+            block_on(client(&transport, &clock).get::<Value>("/users/me?fields=id")).unwrap_err();
         assert_eq!(transport.seen.borrow().len(), 1);
         assert!(clock.sleeps.borrow().is_empty());
         assert_eq!(err.code(), "DESTINATION_FORBIDDEN");
@@ -327,12 +354,23 @@ mod tests {
 
     #[test]
     fn gives_up_after_the_last_attempt() {
-        let transport = Scripted::new((0..5).map(|_| Err(TransportError::Network("connect ECONNREFUSED 127.0.0.1:9".into()))).collect());
+        let transport = Scripted::new(
+            (0..5)
+                .map(|_| {
+                    Err(TransportError::Network(
+                        "connect ECONNREFUSED 127.0.0.1:9".into(),
+                    ))
+                })
+                .collect(),
+        );
         let clock = FakeClock::default();
         let err = block_on(client(&transport, &clock).get::<Value>("/server/info")).unwrap_err();
         assert_eq!(transport.seen.borrow().len(), 5);
         assert_eq!(clock.sleeps.borrow().len(), 4);
-        assert_eq!(err.to_string(), "destination https://dest.example is unreachable: connect ECONNREFUSED 127.0.0.1:9");
+        assert_eq!(
+            err.to_string(),
+            "destination https://dest.example is unreachable: connect ECONNREFUSED 127.0.0.1:9"
+        );
         assert_eq!(err.status(), 502);
     }
 
@@ -340,15 +378,32 @@ mod tests {
     fn reports_undecodable_answers() {
         let transport = Scripted::new(vec![answer(200, "<html>")]);
         let clock = FakeClock::default();
-        let err = block_on(client(&transport, &clock).get::<Value>("/server/info?x=1")).unwrap_err();
-        assert!(matches!(err, DestinationError::Unexpected { ref path, .. } if path == "/server/info"));
+        let err =
+            block_on(client(&transport, &clock).get::<Value>("/server/info?x=1")).unwrap_err();
+        assert!(
+            matches!(err, DestinationError::Unexpected { ref path, .. } if path == "/server/info")
+        );
     }
 
     #[test]
     fn validates_base_urls() {
-        assert_eq!(normalize_base_url(" https://d.example/api/ ").unwrap(), "https://d.example/api");
-        assert_eq!(normalize_base_url("http://127.0.0.1:8055").unwrap(), "http://127.0.0.1:8055");
-        for bad in ["", "ftp://x", "d.example", "https://", "https:///path", "https://d.example?x=1", "https://d .example"] {
+        assert_eq!(
+            normalize_base_url(" https://d.example/api/ ").unwrap(),
+            "https://d.example/api"
+        );
+        assert_eq!(
+            normalize_base_url("http://127.0.0.1:8055").unwrap(),
+            "http://127.0.0.1:8055"
+        );
+        for bad in [
+            "",
+            "ftp://x",
+            "d.example",
+            "https://",
+            "https:///path",
+            "https://d.example?x=1",
+            "https://d .example",
+        ] {
             assert!(normalize_base_url(bad).is_err(), "{bad:?}");
         }
         let err = normalize_base_url("https://user:pw@d.example").unwrap_err();

@@ -1,6 +1,7 @@
 //! The destination client: JSON over HTTP to another Directus instance, with a bearer token that
 //! never appears in a URL, a log line or an error message, and retries for transient failures.
 
+mod api;
 mod client;
 mod error;
 mod http;

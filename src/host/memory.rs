@@ -20,9 +20,19 @@ pub struct MemoryHost {
 }
 
 impl MemoryHost {
+    pub fn with_snapshot(snapshot: Snapshot) -> Self {
+        MemoryHost {
+            snapshot: Some(snapshot),
+            ..MemoryHost::default()
+        }
+    }
+
     pub fn with_table(name: &str, rows: impl IntoIterator<Item = Value>) -> Self {
         let mut host = MemoryHost::default();
-        let rows = rows.into_iter().map(|v| v.as_object().expect("rows are objects").clone()).collect();
+        let rows = rows
+            .into_iter()
+            .map(|v| v.as_object().expect("rows are objects").clone())
+            .collect();
         host.tables.insert(name.to_string(), rows);
         host
     }
@@ -33,13 +43,18 @@ impl MemoryHost {
     }
 
     fn table(&self, name: &str) -> Result<&Vec<Row>, HostError> {
-        self.tables.get(name).ok_or_else(|| HostError::new(format!("no collection {name}")))
+        self.tables
+            .get(name)
+            .ok_or_else(|| HostError::new(format!("no collection {name}")))
     }
 }
 
 pub fn compare_keys(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal),
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
         (Value::String(x), Value::String(y)) => x.cmp(y),
         _ => a.to_string().cmp(&b.to_string()),
     }
@@ -48,11 +63,20 @@ pub fn compare_keys(a: &Value, b: &Value) -> Ordering {
 impl Host for MemoryHost {
     async fn read_page(&self, request: &PageRequest) -> Result<Page, HostError> {
         self.calls.set(self.calls.get() + 1);
-        let key = |row: &Row| row.get(&request.primary_key).cloned().unwrap_or(Value::Null);
+        let key = |row: &Row| {
+            row.get(&request.primary_key)
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
         let mut rows: Vec<Row> = self
             .table(&request.collection)?
             .iter()
-            .filter(|row| request.after.as_ref().is_none_or(|after| compare_keys(&key(row), after) == Ordering::Greater))
+            .filter(|row| {
+                request
+                    .after
+                    .as_ref()
+                    .is_none_or(|after| compare_keys(&key(row), after) == Ordering::Greater)
+            })
             .cloned()
             .collect();
         rows.sort_by(|a, b| compare_keys(&key(a), &key(b)));
@@ -65,7 +89,9 @@ impl Host for MemoryHost {
     }
 
     async fn schema_snapshot(&self) -> Result<Snapshot, HostError> {
-        self.snapshot.clone().ok_or_else(|| HostError::new("no snapshot"))
+        self.snapshot
+            .clone()
+            .ok_or_else(|| HostError::new("no snapshot"))
     }
 
     fn emit(&self, event: &Event) {

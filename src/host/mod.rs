@@ -59,7 +59,10 @@ pub struct HostError {
 
 impl HostError {
     pub fn new(message: impl Into<String>) -> Self {
-        HostError { code: None, message: message.into() }
+        HostError {
+            code: None,
+            message: message.into(),
+        }
     }
 }
 

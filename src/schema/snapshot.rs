@@ -1,7 +1,8 @@
 //! Directus schema snapshot (`GET /schema/snapshot`, `SchemaService.snapshot()`).
 //!
-//! Only the parts the core reasons about are typed; everything else rides along in `rest` so a
-//! snapshot read here serialises back to what Directus produced.
+//! Only the keys that identify an item are typed; everything else (`meta`, `schema`, …) stays in
+//! `rest` exactly as Directus wrote it — absent keys stay absent, nulls stay null — so a snapshot
+//! read here serialises back to what Directus produced.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -27,11 +28,6 @@ pub struct Snapshot {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CollectionSnapshot {
     pub collection: String,
-    #[serde(default)]
-    pub meta: Option<Value>,
-    /// `None` for folder-only collections, which have no table.
-    #[serde(default)]
-    pub schema: Option<Value>,
     #[serde(flatten)]
     pub rest: Map<String, Value>,
 }
@@ -42,11 +38,6 @@ pub struct FieldSnapshot {
     pub field: String,
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(default)]
-    pub meta: Option<Value>,
-    /// `None` for alias fields (O2M, M2M, M2A, presentation), which have no column.
-    #[serde(default)]
-    pub schema: Option<Value>,
     #[serde(flatten)]
     pub rest: Map<String, Value>,
 }
@@ -57,12 +48,46 @@ pub struct RelationSnapshot {
     pub field: String,
     #[serde(default)]
     pub related_collection: Option<String>,
-    #[serde(default)]
-    pub meta: Option<Value>,
-    #[serde(default)]
-    pub schema: Option<Value>,
     #[serde(flatten)]
     pub rest: Map<String, Value>,
+}
+
+/// `meta` and `schema` of a snapshot item, `None` when absent or null.
+pub trait Parts {
+    fn rest(&self) -> &Map<String, Value>;
+
+    fn meta(&self) -> Option<&Map<String, Value>> {
+        self.rest().get("meta").and_then(Value::as_object)
+    }
+
+    fn schema(&self) -> Option<&Map<String, Value>> {
+        self.rest().get("schema").and_then(Value::as_object)
+    }
+
+    /// A `meta` property, `None` when absent or null.
+    fn meta_value(&self, key: &str) -> Option<&Value> {
+        self.meta()
+            .and_then(|m| m.get(key))
+            .filter(|v| !v.is_null())
+    }
+}
+
+impl Parts for CollectionSnapshot {
+    fn rest(&self) -> &Map<String, Value> {
+        &self.rest
+    }
+}
+
+impl Parts for FieldSnapshot {
+    fn rest(&self) -> &Map<String, Value> {
+        &self.rest
+    }
+}
+
+impl Parts for RelationSnapshot {
+    fn rest(&self) -> &Map<String, Value> {
+        &self.rest
+    }
 }
 
 #[cfg(test)]
@@ -76,7 +101,10 @@ mod tests {
             "version": 1,
             "directus": "11.17.4",
             "vendor": "sqlite",
-            "collections": [{ "collection": "posts", "meta": { "icon": "article" }, "schema": { "name": "posts" } }],
+            "collections": [
+                { "collection": "posts", "meta": { "icon": "article" }, "schema": { "name": "posts" } },
+                { "collection": "folder", "meta": { "icon": "folder" } }
+            ],
             "fields": [
                 { "collection": "posts", "field": "id", "type": "integer", "meta": null, "schema": { "is_primary_key": true } },
                 { "collection": "posts", "field": "tags", "type": "alias", "meta": { "special": ["m2m"] }, "schema": null }
@@ -86,7 +114,15 @@ mod tests {
         });
         let snapshot: Snapshot = serde_json::from_value(raw.clone()).unwrap();
         assert_eq!(snapshot.fields[1].kind, "alias");
-        assert!(snapshot.fields[1].schema.is_none());
+        assert!(snapshot.fields[1].schema().is_none());
+        assert!(
+            snapshot.collections[1].schema().is_none(),
+            "a folder has no schema key at all"
+        );
+        assert_eq!(
+            snapshot.collections[0].meta_value("icon"),
+            Some(&json!("article"))
+        );
         assert_eq!(serde_json::to_value(&snapshot).unwrap(), raw);
     }
 }

@@ -34,9 +34,14 @@ export interface PageRequest {
   filter: Record<string, unknown> | null;
 }
 export interface CountRequest { collection: string; filter: Record<string, unknown> | null }
-export type MigrationEvent =
-  | { type: "log"; level: "debug" | "info" | "warn" | "error"; message: string }
-  | { type: "retry"; attempt: number; delayMs: number; reason: string };
+/** Every event has a human `message`; `progress` is false for lines meant for the server log only. */
+export type MigrationEvent = { type: string; message: string; progress: boolean } & (
+  | { type: "log"; level: "debug" | "info" | "warn" | "error" }
+  | { type: "retry"; attempt: number; delayMs: number; reason: string }
+  | { type: "step" }
+  | { type: "schemaChanges"; collection: string; changes: object }
+  | { type: "kept"; items: { kind: string; name: string }[] }
+);
 "#;
 
 #[wasm_bindgen]
@@ -72,23 +77,39 @@ fn request_to_js<T: serde::Serialize>(request: &T) -> Result<JsValue, HostError>
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, HostError> {
-    let text = value.as_string().ok_or_else(|| HostError::new(format!("host returned {what} that is not JSON text")))?;
-    serde_json::from_str(&text).map_err(|e| HostError::new(format!("host returned an unreadable {what}: {e}")))
+    let text = value
+        .as_string()
+        .ok_or_else(|| HostError::new(format!("host returned {what} that is not JSON text")))?;
+    serde_json::from_str(&text)
+        .map_err(|e| HostError::new(format!("host returned an unreadable {what}: {e}")))
 }
 
 impl Host for HostAdapter {
     async fn read_page(&self, request: &PageRequest) -> Result<Page, HostError> {
-        let reply = self.js.read_page(request_to_js(request)?).await.map_err(host_error)?;
+        let reply = self
+            .js
+            .read_page(request_to_js(request)?)
+            .await
+            .map_err(host_error)?;
         parse_json(reply, "page")
     }
 
     async fn count(&self, request: &CountRequest) -> Result<u64, HostError> {
-        let reply = self.js.count(request_to_js(request)?).await.map_err(host_error)?;
+        let reply = self
+            .js
+            .count(request_to_js(request)?)
+            .await
+            .map_err(host_error)?;
         reply
             .as_f64()
             .filter(|n| *n >= 0.0 && n.fract() == 0.0)
             .map(|n| n as u64)
-            .ok_or_else(|| HostError::new(format!("host returned a count that is not a whole number for {}", request.collection)))
+            .ok_or_else(|| {
+                HostError::new(format!(
+                    "host returned a count that is not a whole number for {}",
+                    request.collection
+                ))
+            })
     }
 
     async fn schema_snapshot(&self) -> Result<Snapshot, HostError> {
@@ -97,7 +118,14 @@ impl Host for HostAdapter {
     }
 
     fn emit(&self, event: &Event) {
-        if let Ok(value) = to_js(event) {
+        let Ok(mut wire) = serde_json::to_value(event) else {
+            return;
+        };
+        if let Some(object) = wire.as_object_mut() {
+            object.insert("message".into(), event.message().into());
+            object.insert("progress".into(), event.is_progress().into());
+        }
+        if let Ok(value) = to_js(&wire) {
             let _ = self.js.emit(value);
         }
     }

@@ -1,38 +1,54 @@
 //! The WASM boundary, the only code that knows about JavaScript.
 //!
-//! Every exported method has the same shape: convert the arguments, call the core, convert the
-//! result or the error. Host calls go the other way through the imported `MigrationHost`.
+//! Every exported method has the same shape: parse the request, call the core, convert the result
+//! or the error. Host calls go the other way through the imported `MigrationHost`; the
+//! destination is reached with `fetch`.
 
 mod clock;
 mod convert;
 mod error;
-#[allow(dead_code)] // wired to the destination by the check and sync commands
 mod fetch;
 mod host;
 
-use wasm_bindgen::prelude::*;
+use std::future::Future;
+use std::rc::Rc;
 
-use crate::commands;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::commands::check::{check, CheckAnswer};
+use crate::commands::request::MigrationRequest;
+use crate::commands::schema_sync::{schema_sync, SyncOptions};
+use crate::commands::{ping, tables};
+use crate::destination::Destination;
+use crate::host::Host;
+use crate::CoreError;
 use clock::JsClock;
 use convert::to_js;
-pub use host::JsHost;
+use error::into_js_error;
+use fetch::FetchTransport;
 use host::HostAdapter;
+pub use host::JsHost;
 
-/// The migration core. The endpoint creates one per request with a host bound to the caller.
+type JsDestination = Destination<FetchTransport, JsClock>;
+
+/// The migration core. The endpoint creates one per request, with a host bound to the caller.
 #[wasm_bindgen]
 pub struct Core {
-    #[allow(dead_code)]
-    host: HostAdapter,
+    host: Rc<HostAdapter>,
 }
 
 #[wasm_bindgen]
 impl Core {
     #[wasm_bindgen(constructor)]
     pub fn new(host: JsHost) -> Core {
-        Core { host: HostAdapter::new(host) }
+        Core {
+            host: Rc::new(HostAdapter::new(host)),
+        }
     }
 
-    /// Version of the core crate, for `/migration/check` and diagnostics.
+    /// Version of the core crate.
     #[wasm_bindgen(js_name = version)]
     pub fn version() -> String {
         env!("CARGO_PKG_VERSION").to_string()
@@ -40,6 +56,68 @@ impl Core {
 
     /// `GET /migration/test`: `{ message, timestamp }`.
     pub fn ping(&self) -> Result<JsValue, JsValue> {
-        to_js(&commands::ping::ping(&JsClock))
+        to_js(&ping::ping(&JsClock))
     }
+
+    /// `POST /migration/check` with the JSON body: resolves to `{ httpStatus, body }`; never rejects
+    /// for a bad destination, which is an answer like any other.
+    pub fn check(&self, body: String) -> js_sys::Promise {
+        let host = self.host.clone();
+        future_to_promise(async move {
+            let answer = match MigrationRequest::parse(&body)
+                .and_then(|request| Ok((connect(&host, &request)?, request)))
+            {
+                Ok((destination, request)) => {
+                    check(&*host, &destination, request.scope.force).await
+                }
+                Err(error) => CheckAnswer::refused(&error),
+            };
+            to_js(&answer)
+        })
+    }
+
+    /// `POST /migration/tables`: resolves to the list of the source's user tables.
+    pub fn tables(&self) -> js_sys::Promise {
+        let host = self.host.clone();
+        run(async move { tables::tables(&*host).await })
+    }
+
+    /// `POST /migration/schema-sync` with the JSON body: emits progress events through the host,
+    /// resolves to the report.
+    #[wasm_bindgen(js_name = schemaSync)]
+    pub fn schema_sync(&self, body: String) -> js_sys::Promise {
+        let host = self.host.clone();
+        run(async move {
+            let request = MigrationRequest::parse(&body)?;
+            let destination = connect(&host, &request)?;
+            let options = SyncOptions {
+                dry_run: request.dry_run,
+                force: request.scope.force,
+                mirror: request.scope.mirror,
+                selected: request.scope.selected_tables.clone(),
+            };
+            schema_sync(&*host, &destination, &options).await
+        })
+    }
+}
+
+/// A destination client for the request, whose retries are reported through the host.
+fn connect(host: &Rc<HostAdapter>, request: &MigrationRequest) -> Result<JsDestination, CoreError> {
+    let sink = host.clone();
+    Ok(
+        Destination::new(request.destination()?, FetchTransport, JsClock)?
+            .with_observer(move |event| sink.emit(event)),
+    )
+}
+
+/// A promise of the work's result, or of a `MigrationError`.
+fn run<T: Serialize>(
+    work: impl Future<Output = Result<T, CoreError>> + 'static,
+) -> js_sys::Promise {
+    future_to_promise(async move {
+        match work.await {
+            Ok(value) => to_js(&value),
+            Err(error) => Err(into_js_error(error)),
+        }
+    })
 }

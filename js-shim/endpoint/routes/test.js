@@ -4,7 +4,7 @@ import { createHost } from '../host.js';
 import { route } from '../errors.js';
 
 export function testRoute(context) {
-	return route(async (_req, res) => {
+	return route(context.logger, async (_req, res) => {
 		res.json(await withCore(createHost(context), (core) => core.ping()));
 	});
 }

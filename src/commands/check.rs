@@ -1,0 +1,292 @@
+//! `POST /migration/check`: is the destination usable? Reachable, a Directus instance, the token
+//! valid and an admin's, and the same Directus version and database vendor as the source.
+//!
+//! Every outcome is an answer (never an error), with an HTTP status a Flow can branch on: 200 only
+//! when the destination is usable.
+
+use serde::Serialize;
+
+use crate::destination::{Destination, DestinationError, Transport};
+use crate::host::Host;
+use crate::runtime::Clock;
+use crate::CoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Success,
+    Warning,
+    Danger,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InstanceInfo {
+    pub version: String,
+    pub vendor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub status: Status,
+    pub icon: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<InstanceInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination: Option<InstanceInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckAnswer {
+    pub http_status: u16,
+    pub body: Verdict,
+}
+
+impl CheckAnswer {
+    fn new(http_status: u16, status: Status, message: String) -> Self {
+        let icon = match status {
+            Status::Success => "check",
+            Status::Warning => "warning",
+            Status::Danger => "error",
+        };
+        CheckAnswer {
+            http_status,
+            body: Verdict {
+                status,
+                icon,
+                message,
+                source: None,
+                destination: None,
+            },
+        }
+    }
+
+    /// A refusal for a request that could not even be tried (e.g. no baseURL).
+    pub fn refused(error: &CoreError) -> Self {
+        CheckAnswer::new(error.status(), Status::Danger, error.to_string())
+    }
+}
+
+pub async fn check<H: Host, T: Transport, C: Clock>(
+    host: &H,
+    destination: &Destination<T, C>,
+    force: bool,
+) -> CheckAnswer {
+    match compare(host, destination, force).await {
+        Ok(answer) => answer,
+        Err((http_status, message)) => CheckAnswer::new(http_status, Status::Danger, message),
+    }
+}
+
+async fn compare<H: Host, T: Transport, C: Clock>(
+    host: &H,
+    destination: &Destination<T, C>,
+    force: bool,
+) -> Result<CheckAnswer, (u16, String)> {
+    let url = destination.base_url().to_string();
+    destination.ping().await.map_err(|e| match e {
+        DestinationError::Unreachable { .. } | DestinationError::Timeout { .. } => (e.status(), e.to_string()),
+        DestinationError::Rejected { status, .. } => {
+            (502, format!("{url} does not look like a Directus instance: GET /server/ping answered HTTP {status}"))
+        }
+        other => (502, format!("{url} does not look like a Directus instance: {other}")),
+    })?;
+    destination.current_user().await.map_err(|e| match e {
+        DestinationError::Rejected {
+            status: 401,
+            message,
+            ..
+        } => (
+            400,
+            format!(
+                "The destination token is not valid on {url} (the destination says: {message})"
+            ),
+        ),
+        other => (other.status(), other.to_string()),
+    })?;
+    let theirs = destination.schema_snapshot().await.map_err(|e| match e {
+        DestinationError::Rejected { status: 401 | 403, .. } => {
+            (400, format!("The destination token does not belong to an admin on {url}: it may not read the schema"))
+        }
+        other => (other.status(), other.to_string()),
+    })?;
+    let ours = host
+        .schema_snapshot()
+        .await
+        .map_err(|e| (500, format!("Could not read the source schema: {e}")))?;
+
+    let mut differences = Vec::new();
+    if ours.directus != theirs.directus {
+        differences.push(format!(
+            "Directus versions differ: source {}, destination {}",
+            ours.directus, theirs.directus
+        ));
+    }
+    if ours.vendor != theirs.vendor {
+        let name = |v: &Option<String>| v.clone().unwrap_or_else(|| "unknown".into());
+        differences.push(format!(
+            "database vendors differ: source {}, destination {}",
+            name(&ours.vendor),
+            name(&theirs.vendor)
+        ));
+    }
+
+    let mut answer = if differences.is_empty() {
+        CheckAnswer::new(
+            200,
+            Status::Success,
+            "This instance is compatible for migration.".into(),
+        )
+    } else if force {
+        let message = format!(
+            "Forced despite differences: {}. A migration may fail or change data.",
+            differences.join("; ")
+        );
+        CheckAnswer::new(200, Status::Warning, message)
+    } else {
+        let message = format!(
+            "{}. Pass scope.force to migrate anyway.",
+            capitalise(&differences.join("; "))
+        );
+        CheckAnswer::new(409, Status::Danger, message)
+    };
+    answer.body.source = Some(InstanceInfo {
+        version: ours.directus,
+        vendor: ours.vendor,
+    });
+    answer.body.destination = Some(InstanceInfo {
+        version: theirs.directus,
+        vendor: theirs.vendor,
+    });
+    Ok(answer)
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::executor::block_on;
+    use serde_json::json;
+
+    use super::*;
+    use crate::destination::TransportError;
+    use crate::runtime::fake::FakeClock;
+    use crate::testing::{answer, destination, source_host, Scripted};
+
+    fn snapshot(version: &str, vendor: &str) -> String {
+        json!({ "data": { "version": 1, "directus": version, "vendor": vendor, "collections": [], "fields": [], "relations": [] } }).to_string()
+    }
+
+    fn run(
+        answers: Vec<Result<crate::destination::HttpResponse, TransportError>>,
+        force: bool,
+    ) -> (CheckAnswer, usize) {
+        let transport = Scripted::new(answers);
+        let clock = FakeClock::default();
+        let result = block_on(check(
+            &source_host("11.17.4", "sqlite"),
+            &destination(&transport, &clock),
+            force,
+        ));
+        let calls = transport.calls();
+        (result, calls)
+    }
+
+    fn usable(
+        version: &str,
+        vendor: &str,
+    ) -> Vec<Result<crate::destination::HttpResponse, TransportError>> {
+        vec![
+            answer(200, "pong"),
+            answer(200, r#"{"data":{"id":"u"}}"#),
+            answer(200, &snapshot(version, vendor)),
+        ]
+    }
+
+    #[test]
+    fn compatible_destination() {
+        let (result, _) = run(usable("11.17.4", "sqlite"), false);
+        assert_eq!(result.http_status, 200);
+        assert_eq!(result.body.status, Status::Success);
+        assert_eq!(result.body.icon, "check");
+        assert_eq!(
+            result.body.message,
+            "This instance is compatible for migration."
+        );
+    }
+
+    #[test]
+    fn version_or_vendor_mismatch_is_a_conflict_unless_forced() {
+        let (result, _) = run(usable("12.4.0", "postgres"), false);
+        assert_eq!(result.http_status, 409);
+        assert_eq!(result.body.status, Status::Danger);
+        assert_eq!(
+            result.body.message,
+            "Directus versions differ: source 11.17.4, destination 12.4.0; database vendors differ: source sqlite, destination postgres. Pass scope.force to migrate anyway."
+        );
+        let (forced, _) = run(usable("12.4.0", "sqlite"), true);
+        assert_eq!(forced.http_status, 200);
+        assert_eq!(forced.body.status, Status::Warning);
+        assert_eq!(forced.body.icon, "warning");
+        assert!(forced
+            .body
+            .message
+            .contains("Directus versions differ: source 11.17.4, destination 12.4.0"));
+    }
+
+    #[test]
+    fn says_which_thing_is_wrong() {
+        let unreachable = (0..5)
+            .map(|_| {
+                Err(TransportError::Network(
+                    "connect ECONNREFUSED 127.0.0.1:9".into(),
+                ))
+            })
+            .collect();
+        let (result, calls) = run(unreachable, false);
+        assert_eq!((result.http_status, calls), (502, 5));
+        assert_eq!(
+            result.body.message,
+            "destination https://dest.example is unreachable: connect ECONNREFUSED 127.0.0.1:9"
+        );
+
+        let (result, _) = run(vec![answer(404, "<html>Not found</html>")], false);
+        assert_eq!(result.http_status, 502);
+        assert!(result
+            .body
+            .message
+            .contains("does not look like a Directus instance"));
+
+        let bad_token = r#"{"errors":[{"message":"Invalid user credentials.","extensions":{"code":"INVALID_CREDENTIALS"}}]}"#;
+        let (result, _) = run(vec![answer(200, "pong"), answer(401, bad_token)], false);
+        assert_eq!(result.http_status, 400);
+        assert!(
+            result
+                .body
+                .message
+                .starts_with("The destination token is not valid"),
+            "{}",
+            result.body.message
+        );
+
+        let forbidden = r#"{"errors":[{"message":"You don't have permission to access this.","extensions":{"code":"FORBIDDEN"}}]}"#;
+        let (result, _) = run(
+            vec![
+                answer(200, "pong"),
+                answer(200, r#"{"data":{"id":"u"}}"#),
+                answer(403, forbidden),
+            ],
+            false,
+        );
+        assert_eq!(result.http_status, 400);
+        assert!(result.body.message.contains("does not belong to an admin"));
+        assert_eq!(result.body.icon, "error");
+    }
+}

@@ -1,0 +1,339 @@
+//! The destination's answer to `POST /schema/diff` and the filter that makes a sync safe.
+//!
+//! Directus diffs the whole destination schema against the snapshot it is sent, so everything the
+//! destination has and the source lacks comes back as a deletion. By default those deletions are
+//! withheld; only a mirror sync applies them, and a mirror of selected collections only deletes
+//! fields and relations inside those collections, never other collections.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// deep-diff's change kinds, as Directus serialises them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiffKind {
+    #[serde(rename = "N")]
+    New,
+    #[serde(rename = "D")]
+    Deleted,
+    #[serde(rename = "E")]
+    Edited,
+    #[serde(rename = "A")]
+    Array,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffEntry {
+    pub kind: DiffKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<Vec<Value>>,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// The changes to one collection, field or relation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemDiff {
+    pub collection: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub diff: Vec<DiffEntry>,
+    /// `related_collection` for relations.
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Create,
+    Update,
+    Delete,
+}
+
+impl ItemDiff {
+    /// Whole-item creation or deletion is a first entry without a path; anything else edits.
+    pub fn change(&self) -> Change {
+        match self.diff.first() {
+            Some(entry) if entry.path.as_ref().is_none_or(Vec::is_empty) => match entry.kind {
+                DiffKind::New => Change::Create,
+                DiffKind::Deleted => Change::Delete,
+                _ => Change::Update,
+            },
+            _ => Change::Update,
+        }
+    }
+
+    /// `collection` or `collection.field`.
+    pub fn name(&self) -> String {
+        match &self.field {
+            Some(field) => format!("{}.{}", self.collection, field),
+            None => self.collection.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SchemaDiff {
+    #[serde(default)]
+    pub collections: Vec<ItemDiff>,
+    #[serde(default)]
+    pub fields: Vec<ItemDiff>,
+    /// Index settings on Directus' own fields (11.x and later).
+    #[serde(default, rename = "systemFields")]
+    pub system_fields: Vec<ItemDiff>,
+    #[serde(default)]
+    pub relations: Vec<ItemDiff>,
+}
+
+/// `{ hash, diff }`: the hash is of the destination's schema when it answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffResponse {
+    pub hash: String,
+    pub diff: SchemaDiff,
+}
+
+/// Something the destination has that the source lacks, left in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Withheld {
+    pub kind: &'static str,
+    pub name: String,
+}
+
+impl SchemaDiff {
+    pub fn is_empty(&self) -> bool {
+        self.collections.is_empty()
+            && self.fields.is_empty()
+            && self.system_fields.is_empty()
+            && self.relations.is_empty()
+    }
+
+    /// Make the diff safe to apply. `scope` is the set of collections the sync covers (`None` for
+    /// the whole schema). Returns the diff to apply and what was withheld from it.
+    pub fn filter(
+        self,
+        mirror: bool,
+        scope: Option<&BTreeSet<String>>,
+    ) -> (SchemaDiff, Vec<Withheld>) {
+        let mut withheld = Vec::new();
+        let in_scope = |collection: &str| scope.is_none_or(|s| s.contains(collection));
+
+        // A field that changes between alias and column comes back as a delete plus a create.
+        let replaced: BTreeSet<String> = {
+            let by_name = |change| {
+                self.fields
+                    .iter()
+                    .filter(move |f| f.change() == change)
+                    .map(ItemDiff::name)
+            };
+            let created: BTreeSet<String> = by_name(Change::Create).collect();
+            by_name(Change::Delete)
+                .filter(|n| created.contains(n))
+                .collect()
+        };
+
+        let mut keep =
+            |items: Vec<ItemDiff>, kind: &'static str, whole_collections: bool| -> Vec<ItemDiff> {
+                items
+                    .into_iter()
+                    .filter(|item| {
+                        let allowed = match item.change() {
+                            _ if kind == "field" && replaced.contains(&item.name()) => {
+                                mirror && in_scope(&item.collection)
+                            }
+                            Change::Create | Change::Update => true,
+                            Change::Delete if whole_collections => mirror && scope.is_none(),
+                            Change::Delete => mirror && in_scope(&item.collection),
+                        };
+                        if !allowed && (item.change() == Change::Delete || kind == "field") {
+                            let entry = Withheld {
+                                kind,
+                                name: item.name(),
+                            };
+                            if !withheld.contains(&entry) {
+                                withheld.push(entry);
+                            }
+                        }
+                        allowed
+                    })
+                    .collect()
+            };
+
+        let collections = keep(self.collections, "collection", true);
+        let fields = keep(self.fields, "field", false);
+        let relations = keep(self.relations, "relation", false);
+        // Indexes on system fields belong to the whole instance, not to a selection.
+        let system_fields = if scope.is_none() {
+            self.system_fields
+        } else {
+            Vec::new()
+        };
+        (
+            SchemaDiff {
+                collections,
+                fields,
+                system_fields,
+                relations,
+            },
+            withheld,
+        )
+    }
+
+    /// Items per collection, for summaries.
+    pub fn by_collection(&self) -> BTreeMap<&str, Vec<(&'static str, &ItemDiff)>> {
+        let mut map: BTreeMap<&str, Vec<(&'static str, &ItemDiff)>> = BTreeMap::new();
+        for (kind, items) in [
+            ("collection", &self.collections),
+            ("field", &self.fields),
+            ("relation", &self.relations),
+        ] {
+            for item in items {
+                map.entry(item.collection.as_str())
+                    .or_default()
+                    .push((kind, item));
+            }
+        }
+        map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn item(collection: &str, field: Option<&str>, entries: Value) -> ItemDiff {
+        serde_json::from_value(json!({ "collection": collection, "field": field, "diff": entries }))
+            .unwrap()
+    }
+    fn created(c: &str, f: Option<&str>) -> ItemDiff {
+        item(c, f, json!([{ "kind": "N", "rhs": {} }]))
+    }
+    fn deleted(c: &str, f: Option<&str>) -> ItemDiff {
+        item(c, f, json!([{ "kind": "D", "lhs": {} }]))
+    }
+    fn edited(c: &str, f: Option<&str>) -> ItemDiff {
+        item(
+            c,
+            f,
+            json!([{ "kind": "N", "path": ["meta", "note"], "rhs": "x" }, { "kind": "D", "path": ["meta", "width"], "lhs": "full" }]),
+        )
+    }
+
+    fn sample() -> SchemaDiff {
+        SchemaDiff {
+            collections: vec![
+                created("articles", None),
+                deleted("legacy", None),
+                edited("authors", None),
+            ],
+            fields: vec![
+                created("articles", Some("title")),
+                deleted("authors", Some("old_column")),
+                edited("authors", Some("name")),
+                deleted("authors", Some("links")),
+                created("authors", Some("links")),
+            ],
+            system_fields: vec![item(
+                "directus_activity",
+                Some("timestamp"),
+                json!([{ "kind": "E", "path": ["schema", "is_indexed"], "lhs": true, "rhs": false }]),
+            )],
+            relations: vec![
+                created("articles", Some("author")),
+                deleted("legacy", Some("owner")),
+            ],
+        }
+    }
+
+    fn names(items: &[ItemDiff]) -> Vec<String> {
+        items.iter().map(ItemDiff::name).collect()
+    }
+
+    #[test]
+    fn classifies_whole_item_changes_by_their_first_entry() {
+        assert_eq!(created("a", None).change(), Change::Create);
+        assert_eq!(deleted("a", None).change(), Change::Delete);
+        assert_eq!(
+            edited("a", None).change(),
+            Change::Update,
+            "a nested new key is an update"
+        );
+        assert_eq!(item("a", Some("f"), json!([{ "kind": "A", "path": ["meta", "options"], "index": 0, "item": { "kind": "N", "rhs": 1 } }])).change(), Change::Update);
+    }
+
+    #[test]
+    fn by_default_nothing_is_deleted() {
+        let (diff, withheld) = sample().filter(false, None);
+        assert_eq!(names(&diff.collections), vec!["articles", "authors"]);
+        assert_eq!(names(&diff.fields), vec!["articles.title", "authors.name"]);
+        assert_eq!(names(&diff.relations), vec!["articles.author"]);
+        assert_eq!(diff.system_fields.len(), 1);
+        let withheld: Vec<_> = withheld
+            .iter()
+            .map(|w| format!("{} {}", w.kind, w.name))
+            .collect();
+        assert_eq!(
+            withheld,
+            vec![
+                "collection legacy",
+                "field authors.old_column",
+                "field authors.links",
+                "relation legacy.owner"
+            ]
+        );
+    }
+
+    #[test]
+    fn mirror_of_everything_deletes_everything_the_source_lacks() {
+        let (diff, withheld) = sample().filter(true, None);
+        assert_eq!(
+            names(&diff.collections),
+            vec!["articles", "legacy", "authors"]
+        );
+        assert_eq!(diff.fields.len(), 5);
+        assert_eq!(diff.relations.len(), 2);
+        assert!(withheld.is_empty());
+    }
+
+    #[test]
+    fn mirror_of_a_selection_deletes_only_inside_it() {
+        let scope: BTreeSet<String> = ["articles".to_string(), "authors".to_string()].into();
+        let (diff, withheld) = sample().filter(true, Some(&scope));
+        assert_eq!(
+            names(&diff.collections),
+            vec!["articles", "authors"],
+            "no other collection is dropped"
+        );
+        assert_eq!(
+            names(&diff.fields),
+            vec![
+                "articles.title",
+                "authors.old_column",
+                "authors.name",
+                "authors.links",
+                "authors.links"
+            ]
+        );
+        assert_eq!(names(&diff.relations), vec!["articles.author"]);
+        assert!(
+            diff.system_fields.is_empty(),
+            "system indexes are left alone for a selection"
+        );
+        assert_eq!(withheld.len(), 2);
+    }
+
+    #[test]
+    fn round_trips_directus_json() {
+        let raw = json!({
+            "collections": [],
+            "fields": [{ "collection": "a", "field": "b", "diff": [{ "kind": "E", "path": ["schema", "max_length"], "lhs": 10, "rhs": 20 }] }],
+            "systemFields": [],
+            "relations": [{ "collection": "a", "field": "c", "related_collection": null, "diff": [{ "kind": "N", "rhs": { "x": 1 } }] }]
+        });
+        let diff: SchemaDiff = serde_json::from_value(raw.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&diff).unwrap(), raw);
+    }
+}

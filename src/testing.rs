@@ -1,0 +1,105 @@
+//! Test doubles shared by the native tests: a scripted destination transport and helpers.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+use crate::destination::{
+    Destination, DestinationConfig, HttpRequest, HttpResponse, Transport, TransportError,
+};
+use crate::host::memory::MemoryHost;
+use crate::runtime::fake::FakeClock;
+use crate::runtime::Clock;
+use crate::schema::Snapshot;
+
+/// Answers requests from a script, in order, and records what it was asked.
+#[derive(Default)]
+pub struct Scripted {
+    answers: RefCell<VecDeque<Result<HttpResponse, TransportError>>>,
+    pub seen: RefCell<Vec<(HttpRequest, String)>>,
+}
+
+impl Scripted {
+    pub fn new(answers: Vec<Result<HttpResponse, TransportError>>) -> Self {
+        Scripted {
+            answers: RefCell::new(answers.into()),
+            seen: RefCell::default(),
+        }
+    }
+
+    pub fn calls(&self) -> usize {
+        self.seen.borrow().len()
+    }
+
+    /// `METHOD path` of every request, in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.seen
+            .borrow()
+            .iter()
+            .map(|(r, _)| {
+                format!(
+                    "{} {}",
+                    r.method.as_str(),
+                    r.url.trim_start_matches("https://dest.example")
+                )
+            })
+            .collect()
+    }
+}
+
+impl Transport for &Scripted {
+    async fn send(
+        &self,
+        request: &HttpRequest,
+        token: &str,
+    ) -> Result<HttpResponse, TransportError> {
+        self.seen
+            .borrow_mut()
+            .push((request.clone(), token.to_string()));
+        self.answers.borrow_mut().pop_front().unwrap_or_else(|| {
+            panic!(
+                "no scripted answer left for {} {}",
+                request.method.as_str(),
+                request.url
+            )
+        })
+    }
+}
+
+impl Clock for &FakeClock {
+    fn now_ms(&self) -> f64 {
+        (*self).now_ms()
+    }
+    async fn sleep(&self, ms: u64) {
+        (*self).sleep(ms).await
+    }
+    fn random(&self) -> f64 {
+        (*self).random()
+    }
+}
+
+pub fn answer(status: u16, body: &str) -> Result<HttpResponse, TransportError> {
+    Ok(HttpResponse {
+        status,
+        retry_after: None,
+        body: body.to_string(),
+    })
+}
+
+/// A client for `https://dest.example` with token `s3cret`.
+pub fn destination<'a>(
+    transport: &'a Scripted,
+    clock: &'a FakeClock,
+) -> Destination<&'a Scripted, &'a FakeClock> {
+    Destination::new(
+        DestinationConfig::new("https://dest.example/", "s3cret"),
+        transport,
+        clock,
+    )
+    .unwrap()
+}
+
+/// A source whose snapshot is empty but for its version and vendor.
+pub fn source_host(version: &str, vendor: &str) -> MemoryHost {
+    let snapshot = serde_json::json!({ "version": 1, "directus": version, "vendor": vendor });
+    MemoryHost::with_snapshot(serde_json::from_value::<Snapshot>(snapshot).unwrap())
+}

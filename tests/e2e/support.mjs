@@ -1,0 +1,25 @@
+// Helpers shared by the end-to-end suites.
+import { client } from '../../scripts/lib/api.mjs';
+
+/** The collections, fields and relations of `collections` in an instance's schema snapshot, sorted. */
+export async function schemaOf(instance, collections) {
+	const snapshot = await client(instance.url, instance.token).get('/schema/snapshot');
+	const wanted = (item) => collections.includes(item.collection);
+	const byKey = (a, b) => `${a.collection}.${a.field ?? ''}`.localeCompare(`${b.collection}.${b.field ?? ''}`);
+	return {
+		collections: snapshot.collections.filter(wanted).sort(byKey),
+		fields: snapshot.fields.filter(wanted).sort(byKey),
+		relations: snapshot.relations.filter(wanted).sort(byKey),
+	};
+}
+
+export async function fullSnapshot(instance) {
+	const { version, directus, vendor, ...rest } = await client(instance.url, instance.token).get('/schema/snapshot');
+	return rest;
+}
+
+/** POST a migration route on the source as its admin; returns `{ status, body, text, lines }`. */
+export async function migrationCall(source, route, body, { token = source.token, accept } = {}) {
+	const res = await client(source.url, token).request('POST', `/migration/${route}`, body, accept ? { Accept: accept } : {});
+	return { ...res, lines: res.text.split('\n').filter(Boolean) };
+}

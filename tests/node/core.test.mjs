@@ -1,0 +1,107 @@
+// The WASM core loaded in plain Node with a fake host: the boundary converts requests, host
+// replies and errors as the shim expects.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ROOT } from '../../scripts/lib/directus.mjs';
+
+const { initSync, Core } = await import(`${ROOT}/target/pkg/table_migration.js`);
+initSync({ module: readFileSync(`${ROOT}/dist/table_migration_bg.wasm`) });
+
+const snapshot = {
+	version: 1,
+	directus: '11.17.4',
+	vendor: 'sqlite',
+	collections: [
+		{ collection: 'posts', meta: { icon: 'article', singleton: false }, schema: { name: 'posts' } },
+		{ collection: 'folder', meta: { icon: 'folder' } },
+		{ collection: 'settings', meta: { singleton: true }, schema: { name: 'settings' } },
+	],
+	fields: [],
+	relations: [],
+};
+
+function fakeHost(overrides = {}) {
+	const events = [];
+	const counted = [];
+	return {
+		events,
+		counted,
+		readPage: async () => JSON.stringify({ rows: [] }),
+		count: async ({ collection, filter }) => {
+			counted.push({ collection, filter });
+			return collection === 'posts' ? 42 : 1;
+		},
+		schemaSnapshot: async () => JSON.stringify(snapshot),
+		emit: (event) => events.push(event),
+		...overrides,
+	};
+}
+
+async function withCore(host, work) {
+	const core = new Core(host);
+	try {
+		return await work(core);
+	} finally {
+		core.free();
+	}
+}
+
+test('tables goes through the host: snapshot, then a count per table', async () => {
+	const host = fakeHost();
+	const tables = await withCore(host, (core) => core.tables());
+	assert.deepEqual(tables.map((t) => [t.collection, t.type, t.count]), [['posts', 'table', 42], ['settings', 'singleton', 1]]);
+	assert.deepEqual(host.counted, [{ collection: 'posts', filter: null }, { collection: 'settings', filter: null }]);
+});
+
+test('core errors reach JS as MigrationError with code and status', async () => {
+	const error = await withCore(fakeHost(), (core) => core.schemaSync(JSON.stringify({ baseURL: 'http://127.0.0.1:9' }))).catch((e) => e);
+	assert.ok(error instanceof Error);
+	assert.equal(error.name, 'MigrationError');
+	assert.equal(error.code, 'INVALID_PAYLOAD');
+	assert.equal(error.status, 400);
+	assert.match(error.message, /^token is required/);
+});
+
+test('a failing host becomes a SOURCE_ERROR carrying its message', async () => {
+	const host = fakeHost({
+		schemaSnapshot: async () => {
+			throw Object.assign(new Error('You do not have permission to access this.'), { code: 'FORBIDDEN' });
+		},
+	});
+	const error = await withCore(host, (core) => core.tables()).catch((e) => e);
+	assert.equal(error.code, 'SOURCE_ERROR');
+	assert.equal(error.status, 500);
+	assert.equal(error.message, 'source instance: You do not have permission to access this.');
+});
+
+test('a host that answers garbage is reported, not trusted', async () => {
+	const error = await withCore(fakeHost({ schemaSnapshot: async () => '{not json' }), (core) => core.tables()).catch((e) => e);
+	assert.equal(error.code, 'SOURCE_ERROR');
+	assert.match(error.message, /unreadable schema snapshot/);
+});
+
+test('check answers a refusal for an unusable request instead of throwing', async () => {
+	const answer = await withCore(fakeHost(), (core) => core.check(JSON.stringify({ token: 't' })));
+	assert.equal(answer.httpStatus, 400);
+	assert.deepEqual({ ...answer.body, message: undefined }, { status: 'danger', icon: 'error', message: undefined });
+	assert.match(answer.body.message, /^baseURL is required/);
+});
+
+test('the destination is reached with fetch and network failures are named', async () => {
+	const { createServer } = await import('node:net');
+	const port = await new Promise((resolve) => {
+		const server = createServer().listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
+	const host = fakeHost();
+	const answer = await withCore(host, (core) => core.check(JSON.stringify({ baseURL: `http://127.0.0.1:${port}`, token: 'super-secret-token-xyz' })));
+	assert.equal(answer.httpStatus, 502);
+	assert.match(answer.body.message, new RegExp(`unreachable: connect ECONNREFUSED 127.0.0.1:${port}`));
+	const retries = host.events.filter((e) => e.type === 'retry');
+	assert.equal(retries.length, 4, 'five attempts in all');
+	assert.ok(retries.every((e) => e.progress === true && typeof e.message === 'string'));
+	assert.ok(!JSON.stringify(host.events).includes('super-secret-token-xyz'), 'no event carries the token');
+});
