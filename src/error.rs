@@ -23,6 +23,9 @@ pub enum CoreError {
     /// The destination changed under us in a way a retry did not resolve.
     #[error("{0}")]
     Conflict(String),
+    /// The selection cannot be migrated as it is (e.g. a cycle of required references).
+    #[error("{0}")]
+    Unplannable(String),
 }
 
 impl CoreError {
@@ -34,6 +37,7 @@ impl CoreError {
             CoreError::Destination(e) => e.code(),
             CoreError::SchemaMismatch { .. } => "SCHEMA_MISMATCH",
             CoreError::Conflict(_) => "CONFLICT",
+            CoreError::Unplannable(_) => "CANNOT_PLAN",
         }
     }
 
@@ -44,6 +48,7 @@ impl CoreError {
             CoreError::Host(_) => 500,
             CoreError::Destination(e) => e.status(),
             CoreError::SchemaMismatch { .. } | CoreError::Conflict(_) => 409,
+            CoreError::Unplannable(_) => 422,
         }
     }
 }

@@ -8,9 +8,11 @@
 //! Modules follow the steps of a migration:
 //! - [`host`]: what the core needs from the source instance (pages of rows, counts, schema, events);
 //! - [`schema`]: the schema snapshot the source and destination exchange;
+//! - [`plan`]: which collections move, in which order, and how each one's columns are treated;
 //! - [`data`]: reading tables page by page;
 //! - [`destination`]: the HTTP client for the destination (retries, timeouts, Directus errors);
 //! - [`progress`]: events the core emits while it works;
+//! - [`report`]: what a data migration reports when it ends;
 //! - [`commands`]: the operations the endpoint exposes, one function each.
 
 pub mod commands;
@@ -18,7 +20,9 @@ pub mod data;
 pub mod destination;
 pub mod error;
 pub mod host;
+pub mod plan;
 pub mod progress;
+pub mod report;
 pub mod runtime;
 pub mod schema;
 

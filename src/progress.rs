@@ -4,6 +4,9 @@
 
 use serde::Serialize;
 
+use serde_json::Value;
+
+use crate::report::TableReport;
 use crate::schema::{CollectionChanges, Withheld};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -22,34 +25,30 @@ pub enum Event {
     Log { level: Level, message: String },
     /// A request to the destination failed and will be tried again after `delay_ms`.
     #[serde(rename_all = "camelCase")]
-    Retry {
-        attempt: u32,
-        delay_ms: u64,
-        reason: String,
-    },
+    Retry { attempt: u32, delay_ms: u64, reason: String },
     /// A step of the work has started or finished.
     Step { message: String },
     /// What a schema sync changes in one collection.
-    SchemaChanges {
-        collection: String,
-        changes: CollectionChanges,
-    },
+    SchemaChanges { collection: String, changes: CollectionChanges },
     /// What the destination keeps although the source does not have it.
     Kept { items: Vec<Withheld> },
+    /// Rows of a collection moved so far.
+    #[serde(rename_all = "camelCase")]
+    Rows { collection: String, total: u64, read: u64, created: u64, skipped: u64, failed: u64, dry_run: bool },
+    /// The destination refused a row.
+    RowFailed { collection: String, key: Value, message: String },
+    /// A collection is done.
+    #[serde(rename_all = "camelCase")]
+    TableDone { report: TableReport, dry_run: bool },
 }
 
 impl Event {
     pub fn log(level: Level, message: impl Into<String>) -> Self {
-        Event::Log {
-            level,
-            message: message.into(),
-        }
+        Event::Log { level, message: message.into() }
     }
 
     pub fn step(message: impl Into<String>) -> Self {
-        Event::Step {
-            message: message.into(),
-        }
+        Event::Step { message: message.into() }
     }
 
     /// Whether the event belongs in the caller's progress stream (log lines stay in the log).
@@ -61,29 +60,24 @@ impl Event {
     pub fn message(&self) -> String {
         match self {
             Event::Log { message, .. } | Event::Step { message } => message.clone(),
-            Event::Retry {
-                attempt,
-                delay_ms,
-                reason,
-            } => format!("Retrying in {delay_ms} ms (attempt {attempt} failed: {reason})"),
-            Event::SchemaChanges {
-                collection,
-                changes,
-            } => changes.describe(collection),
+            Event::Retry { attempt, delay_ms, reason } => {
+                format!("Retrying in {delay_ms} ms (attempt {attempt} failed: {reason})")
+            }
+            Event::SchemaChanges { collection, changes } => changes.describe(collection),
+            Event::Rows { collection, total, read, created, skipped, failed, dry_run } => {
+                let created = if *dry_run { format!("{created} to create") } else { format!("{created} created") };
+                format!("{collection}: {read}/{total} rows read, {created}, {skipped} skipped, {failed} failed")
+            }
+            Event::RowFailed { collection, key, message } => format!("{collection} {key} failed: {message}"),
+            Event::TableDone { report, dry_run } => format!("Done {}", report.line(*dry_run)),
             Event::Kept { items } => {
                 const SHOWN: usize = 12;
-                let mut names: Vec<String> = items
-                    .iter()
-                    .take(SHOWN)
-                    .map(|w| format!("{} {}", w.kind, w.name))
-                    .collect();
+                let mut names: Vec<String> =
+                    items.iter().take(SHOWN).map(|w| format!("{} {}", w.kind, w.name)).collect();
                 if items.len() > SHOWN {
                     names.push(format!("and {} more", items.len() - SHOWN));
                 }
-                format!(
-                    "Kept on the destination (the source does not have them): {}",
-                    names.join(", ")
-                )
+                format!("Kept on the destination (the source does not have them): {}", names.join(", "))
             }
         }
     }
@@ -95,29 +89,17 @@ mod tests {
 
     #[test]
     fn serialises_with_a_type_tag() {
-        let event = Event::Retry {
-            attempt: 2,
-            delay_ms: 500,
-            reason: "/items/a answered HTTP 503".into(),
-        };
+        let event = Event::Retry { attempt: 2, delay_ms: 500, reason: "/items/a answered HTTP 503".into() };
         assert_eq!(
             serde_json::to_value(&event).unwrap(),
             serde_json::json!({ "type": "retry", "attempt": 2, "delayMs": 500, "reason": "/items/a answered HTTP 503" })
         );
-        assert_eq!(
-            event.message(),
-            "Retrying in 500 ms (attempt 2 failed: /items/a answered HTTP 503)"
-        );
+        assert_eq!(event.message(), "Retrying in 500 ms (attempt 2 failed: /items/a answered HTTP 503)");
     }
 
     #[test]
     fn long_kept_lists_are_shortened() {
-        let items = (0..20)
-            .map(|i| Withheld {
-                kind: "field",
-                name: format!("t.f{i}"),
-            })
-            .collect();
+        let items = (0..20).map(|i| Withheld { kind: "field", name: format!("t.f{i}") }).collect();
         let message = Event::Kept { items }.message();
         assert!(message.ends_with("field t.f11, and 8 more"), "{message}");
     }

@@ -14,18 +14,21 @@ export function createHost(context, { accountability, onEvent } = {}) {
 		new services.ItemsService(collection, { schema: await currentSchema(), knex: database, accountability });
 
 	return {
+		// Keys come from the table itself (Directus filters have no `_gt` for uuid or string keys);
+		// rows come through ItemsService, so values are in the API's own format.
 		async readPage({ collection, primaryKey, fields, after, limit, filter }) {
-			const conditions = [];
-			if (filter) conditions.push(filter);
-			if (after !== null && after !== undefined) conditions.push({ [primaryKey]: { _gt: after } });
+			const scan = database.select(primaryKey).from(collection).orderBy(primaryKey).limit(limit);
+			if (after !== null && after !== undefined) scan.where(primaryKey, '>', after);
+			const keys = (await scan).map((row) => row[primaryKey]);
+			if (keys.length === 0) return JSON.stringify({ rows: [], last: null, scanned: 0 });
 			const service = await items(collection);
 			const rows = await service.readByQuery({
 				fields: fields.length > 0 ? fields : ['*'],
-				filter: conditions.length > 0 ? { _and: conditions } : undefined,
+				filter: { _and: [...(filter ? [filter] : []), { [primaryKey]: { _in: keys } }] },
 				sort: [primaryKey],
-				limit,
+				limit: keys.length,
 			});
-			return JSON.stringify({ rows });
+			return JSON.stringify({ rows, last: keys.at(-1), scanned: keys.length });
 		},
 
 		async count({ collection, filter }) {

@@ -6,6 +6,7 @@ import { testRoute } from './routes/test.js';
 import { checkRoute } from './routes/check.js';
 import { tablesRoute } from './routes/tables.js';
 import { schemaSyncRoute } from './routes/schema-sync.js';
+import { migrateRoute } from './routes/migrate.js';
 
 export default defineEndpoint({
 	id: 'migration',
@@ -16,6 +17,8 @@ export default defineEndpoint({
 		router.post('/check', checkRoute(context));
 		router.post('/tables', tablesRoute(context));
 		router.post('/schema-sync', schemaSyncRoute(context));
+		router.post('/dry-run', migrateRoute(context, { dryRun: true }));
+		router.post('/run', migrateRoute(context, { dryRun: false }));
 		router.use(notFound);
 	},
 });

@@ -50,16 +50,7 @@ impl CheckAnswer {
             Status::Warning => "warning",
             Status::Danger => "error",
         };
-        CheckAnswer {
-            http_status,
-            body: Verdict {
-                status,
-                icon,
-                message,
-                source: None,
-                destination: None,
-            },
-        }
+        CheckAnswer { http_status, body: Verdict { status, icon, message, source: None, destination: None } }
     }
 
     /// A refusal for a request that could not even be tried (e.g. no baseURL).
@@ -93,16 +84,9 @@ async fn compare<H: Host, T: Transport, C: Clock>(
         other => (502, format!("{url} does not look like a Directus instance: {other}")),
     })?;
     destination.current_user().await.map_err(|e| match e {
-        DestinationError::Rejected {
-            status: 401,
-            message,
-            ..
-        } => (
-            400,
-            format!(
-                "The destination token is not valid on {url} (the destination says: {message})"
-            ),
-        ),
+        DestinationError::Rejected { status: 401, message, .. } => {
+            (400, format!("The destination token is not valid on {url} (the destination says: {message})"))
+        }
         other => (other.status(), other.to_string()),
     })?;
     let theirs = destination.schema_snapshot().await.map_err(|e| match e {
@@ -111,17 +95,12 @@ async fn compare<H: Host, T: Transport, C: Clock>(
         }
         other => (other.status(), other.to_string()),
     })?;
-    let ours = host
-        .schema_snapshot()
-        .await
-        .map_err(|e| (500, format!("Could not read the source schema: {e}")))?;
+    let ours = host.schema_snapshot().await.map_err(|e| (500, format!("Could not read the source schema: {e}")))?;
 
     let mut differences = Vec::new();
     if ours.directus != theirs.directus {
-        differences.push(format!(
-            "Directus versions differ: source {}, destination {}",
-            ours.directus, theirs.directus
-        ));
+        differences
+            .push(format!("Directus versions differ: source {}, destination {}", ours.directus, theirs.directus));
     }
     if ours.vendor != theirs.vendor {
         let name = |v: &Option<String>| v.clone().unwrap_or_else(|| "unknown".into());
@@ -133,41 +112,23 @@ async fn compare<H: Host, T: Transport, C: Clock>(
     }
 
     let mut answer = if differences.is_empty() {
-        CheckAnswer::new(
-            200,
-            Status::Success,
-            "This instance is compatible for migration.".into(),
-        )
+        CheckAnswer::new(200, Status::Success, "This instance is compatible for migration.".into())
     } else if force {
-        let message = format!(
-            "Forced despite differences: {}. A migration may fail or change data.",
-            differences.join("; ")
-        );
+        let message =
+            format!("Forced despite differences: {}. A migration may fail or change data.", differences.join("; "));
         CheckAnswer::new(200, Status::Warning, message)
     } else {
-        let message = format!(
-            "{}. Pass scope.force to migrate anyway.",
-            capitalise(&differences.join("; "))
-        );
+        let message = format!("{}. Pass scope.force to migrate anyway.", capitalise(&differences.join("; ")));
         CheckAnswer::new(409, Status::Danger, message)
     };
-    answer.body.source = Some(InstanceInfo {
-        version: ours.directus,
-        vendor: ours.vendor,
-    });
-    answer.body.destination = Some(InstanceInfo {
-        version: theirs.directus,
-        vendor: theirs.vendor,
-    });
+    answer.body.source = Some(InstanceInfo { version: ours.directus, vendor: ours.vendor });
+    answer.body.destination = Some(InstanceInfo { version: theirs.directus, vendor: theirs.vendor });
     Ok(answer)
 }
 
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -190,24 +151,13 @@ mod tests {
     ) -> (CheckAnswer, usize) {
         let transport = Scripted::new(answers);
         let clock = FakeClock::default();
-        let result = block_on(check(
-            &source_host("11.17.4", "sqlite"),
-            &destination(&transport, &clock),
-            force,
-        ));
+        let result = block_on(check(&source_host("11.17.4", "sqlite"), &destination(&transport, &clock), force));
         let calls = transport.calls();
         (result, calls)
     }
 
-    fn usable(
-        version: &str,
-        vendor: &str,
-    ) -> Vec<Result<crate::destination::HttpResponse, TransportError>> {
-        vec![
-            answer(200, "pong"),
-            answer(200, r#"{"data":{"id":"u"}}"#),
-            answer(200, &snapshot(version, vendor)),
-        ]
+    fn usable(version: &str, vendor: &str) -> Vec<Result<crate::destination::HttpResponse, TransportError>> {
+        vec![answer(200, "pong"), answer(200, r#"{"data":{"id":"u"}}"#), answer(200, &snapshot(version, vendor))]
     }
 
     #[test]
@@ -216,10 +166,7 @@ mod tests {
         assert_eq!(result.http_status, 200);
         assert_eq!(result.body.status, Status::Success);
         assert_eq!(result.body.icon, "check");
-        assert_eq!(
-            result.body.message,
-            "This instance is compatible for migration."
-        );
+        assert_eq!(result.body.message, "This instance is compatible for migration.");
     }
 
     #[test]
@@ -235,21 +182,13 @@ mod tests {
         assert_eq!(forced.http_status, 200);
         assert_eq!(forced.body.status, Status::Warning);
         assert_eq!(forced.body.icon, "warning");
-        assert!(forced
-            .body
-            .message
-            .contains("Directus versions differ: source 11.17.4, destination 12.4.0"));
+        assert!(forced.body.message.contains("Directus versions differ: source 11.17.4, destination 12.4.0"));
     }
 
     #[test]
     fn says_which_thing_is_wrong() {
-        let unreachable = (0..5)
-            .map(|_| {
-                Err(TransportError::Network(
-                    "connect ECONNREFUSED 127.0.0.1:9".into(),
-                ))
-            })
-            .collect();
+        let unreachable =
+            (0..5).map(|_| Err(TransportError::Network("connect ECONNREFUSED 127.0.0.1:9".into()))).collect();
         let (result, calls) = run(unreachable, false);
         assert_eq!((result.http_status, calls), (502, 5));
         assert_eq!(
@@ -259,32 +198,18 @@ mod tests {
 
         let (result, _) = run(vec![answer(404, "<html>Not found</html>")], false);
         assert_eq!(result.http_status, 502);
-        assert!(result
-            .body
-            .message
-            .contains("does not look like a Directus instance"));
+        assert!(result.body.message.contains("does not look like a Directus instance"));
 
-        let bad_token = r#"{"errors":[{"message":"Invalid user credentials.","extensions":{"code":"INVALID_CREDENTIALS"}}]}"#;
+        let bad_token =
+            r#"{"errors":[{"message":"Invalid user credentials.","extensions":{"code":"INVALID_CREDENTIALS"}}]}"#;
         let (result, _) = run(vec![answer(200, "pong"), answer(401, bad_token)], false);
         assert_eq!(result.http_status, 400);
-        assert!(
-            result
-                .body
-                .message
-                .starts_with("The destination token is not valid"),
-            "{}",
-            result.body.message
-        );
+        assert!(result.body.message.starts_with("The destination token is not valid"), "{}", result.body.message);
 
-        let forbidden = r#"{"errors":[{"message":"You don't have permission to access this.","extensions":{"code":"FORBIDDEN"}}]}"#;
-        let (result, _) = run(
-            vec![
-                answer(200, "pong"),
-                answer(200, r#"{"data":{"id":"u"}}"#),
-                answer(403, forbidden),
-            ],
-            false,
-        );
+        let forbidden =
+            r#"{"errors":[{"message":"You don't have permission to access this.","extensions":{"code":"FORBIDDEN"}}]}"#;
+        let (result, _) =
+            run(vec![answer(200, "pong"), answer(200, r#"{"data":{"id":"u"}}"#), answer(403, forbidden)], false);
         assert_eq!(result.http_status, 400);
         assert!(result.body.message.contains("does not belong to an admin"));
         assert_eq!(result.body.icon, "error");

@@ -2,6 +2,7 @@
 //! host and the destination client, and returns a typed reply or a [`crate::CoreError`].
 
 pub mod check;
+pub mod migrate;
 pub mod ping;
 pub mod request;
 pub mod schema_guard;

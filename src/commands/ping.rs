@@ -11,10 +11,7 @@ pub struct PingReply {
 }
 
 pub fn ping(clock: &impl Clock) -> PingReply {
-    PingReply {
-        message: "Test endpoint working!",
-        timestamp: iso_timestamp(clock.now_ms()),
-    }
+    PingReply { message: "Test endpoint working!", timestamp: iso_timestamp(clock.now_ms()) }
 }
 
 #[cfg(test)]

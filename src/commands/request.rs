@@ -17,6 +17,10 @@ pub struct Scope {
     /// Schema sync only: also delete what the destination has and the source does not.
     pub mirror: bool,
     pub updated_after: Option<String>,
+    /// Rows per page and per insert request (data endpoints).
+    pub batch_size: Option<u32>,
+    /// Pages in flight at once (data endpoints).
+    pub concurrency: Option<u32>,
 }
 
 /// `{ baseURL, token, dryRun, scope }`: every endpoint but `/test` takes this shape.
@@ -38,9 +42,7 @@ pub fn parse_body<T: DeserializeOwned + Default>(json: &str) -> Result<T, CoreEr
         return Ok(T::default());
     }
     if !body.starts_with('{') {
-        return Err(CoreError::InvalidInput(
-            "the request body must be a JSON object".into(),
-        ));
+        return Err(CoreError::InvalidInput("the request body must be a JSON object".into()));
     }
     let deserializer = &mut serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
@@ -56,22 +58,13 @@ impl MigrationRequest {
 
     /// The destination's address and token; both are required.
     pub fn destination(&self) -> Result<DestinationConfig, CoreError> {
-        let present = |value: &Option<String>| {
-            value
-                .as_deref()
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(String::from)
-        };
+        let present =
+            |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from);
         let base_url = present(&self.base_url).ok_or_else(|| {
-            CoreError::InvalidInput(
-                "baseURL is required: the destination's address, e.g. https://dest.example".into(),
-            )
+            CoreError::InvalidInput("baseURL is required: the destination's address, e.g. https://dest.example".into())
         })?;
         let token = present(&self.token).ok_or_else(|| {
-            CoreError::InvalidInput(
-                "token is required: a static token of an admin on the destination".into(),
-            )
+            CoreError::InvalidInput("token is required: a static token of an admin on the destination".into())
         })?;
         Ok(DestinationConfig::new(base_url, token))
     }
@@ -89,10 +82,7 @@ mod tests {
         .unwrap();
         assert!(request.dry_run);
         assert!(request.scope.force);
-        assert_eq!(
-            request.scope.selected_tables,
-            Some(vec!["a".to_string(), "b".to_string()])
-        );
+        assert_eq!(request.scope.selected_tables, Some(vec!["a".to_string(), "b".to_string()]));
         let config = request.destination().unwrap();
         assert_eq!(config.base_url, "https://d");
         assert_eq!(config.token, "t");
@@ -103,37 +93,24 @@ mod tests {
         let request = MigrationRequest::parse(r#"{"baseUrl":"https://d","extra":1}"#).unwrap();
         assert_eq!(request.scope, Scope::default());
         assert_eq!(request.base_url.as_deref(), Some("https://d"));
-        assert_eq!(
-            MigrationRequest::parse("").unwrap(),
-            MigrationRequest::default()
-        );
+        assert_eq!(MigrationRequest::parse("").unwrap(), MigrationRequest::default());
     }
 
     #[test]
     fn names_the_field_that_is_wrong() {
-        let err =
-            MigrationRequest::parse(r#"{"scope":{"selectedTables":"articles"}}"#).unwrap_err();
+        let err = MigrationRequest::parse(r#"{"scope":{"selectedTables":"articles"}}"#).unwrap_err();
         assert_eq!(err.status(), 400);
-        assert!(
-            err.to_string()
-                .starts_with("scope.selectedTables: invalid type: string"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("scope.selectedTables: invalid type: string"), "{err}");
         let err = MigrationRequest::parse("[1]").unwrap_err();
         assert_eq!(err.to_string(), "the request body must be a JSON object");
     }
 
     #[test]
     fn requires_base_url_and_token() {
-        let err = MigrationRequest::parse(r#"{"token":"t"}"#)
-            .unwrap()
-            .destination()
-            .unwrap_err();
+        let err = MigrationRequest::parse(r#"{"token":"t"}"#).unwrap().destination().unwrap_err();
         assert!(err.to_string().starts_with("baseURL is required"));
-        let err = MigrationRequest::parse(r#"{"baseURL":"https://d","token":"  "}"#)
-            .unwrap()
-            .destination()
-            .unwrap_err();
+        let err =
+            MigrationRequest::parse(r#"{"baseURL":"https://d","token":"  "}"#).unwrap().destination().unwrap_err();
         assert!(err.to_string().starts_with("token is required"));
     }
 }

@@ -22,9 +22,7 @@ pub async fn ensure_schema_matches<T: Transport, C: Clock>(
     if plan.summary.is_empty() {
         Ok(())
     } else {
-        Err(CoreError::SchemaMismatch {
-            differences: plan.summary.lines(),
-        })
+        Err(CoreError::SchemaMismatch { differences: plan.summary.lines() })
     }
 }
 
@@ -44,12 +42,7 @@ mod tests {
         let transport = Scripted::new(answers);
         let clock = FakeClock::default();
         let scope: BTreeSet<String> = ["languages".to_string()].into();
-        block_on(ensure_schema_matches(
-            &publishing(),
-            &destination(&transport, &clock),
-            &scope,
-            false,
-        ))
+        block_on(ensure_schema_matches(&publishing(), &destination(&transport, &clock), &scope, false))
     }
 
     #[test]
@@ -64,10 +57,7 @@ mod tests {
         let missing = json!({ "data": { "hash": "h", "diff": { "collections": [], "fields": [{ "collection": "languages", "field": "name", "diff": [{ "kind": "N", "rhs": {} }] }], "relations": [] } } });
         let err = guard(vec![answer(200, &missing.to_string())]).unwrap_err();
         assert_eq!(err.status(), 409);
-        assert_eq!(
-            err.to_string(),
-            "Schema differences detected. Please run /migration/schema-sync first."
-        );
+        assert_eq!(err.to_string(), "Schema differences detected. Please run /migration/schema-sync first.");
         assert!(
             matches!(err, CoreError::SchemaMismatch { ref differences } if differences == &vec!["languages: create 1 field".to_string()])
         );

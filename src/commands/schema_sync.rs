@@ -55,9 +55,7 @@ pub(crate) fn scoped(
 ) -> Result<(Snapshot, Option<BTreeSet<String>>), CoreError> {
     match selected {
         None => Ok((source, None)),
-        Some([]) => Err(CoreError::InvalidInput(
-            "scope.selectedTables is empty: name at least one collection".into(),
-        )),
+        Some([]) => Err(CoreError::InvalidInput("scope.selectedTables is empty: name at least one collection".into())),
         Some(names) => {
             validate_names(&source, names, "scope.selectedTables")?;
             let closed = close_selection(&source, names);
@@ -83,19 +81,12 @@ pub(crate) async fn plan<T: Transport, C: Clock>(
     };
     let (diff, withheld) = response.diff.filter(mirror, scope);
     let summary = DiffSummary::new(&diff, withheld, mirror);
-    Ok(Plan {
-        hash: response.hash,
-        diff,
-        summary,
-    })
+    Ok(Plan { hash: response.hash, diff, summary })
 }
 
 fn announce<H: Host>(host: &H, plan: &Plan) {
     for (collection, changes) in &plan.summary.collections {
-        host.emit(&Event::SchemaChanges {
-            collection: collection.clone(),
-            changes: changes.clone(),
-        });
+        host.emit(&Event::SchemaChanges { collection: collection.clone(), changes: changes.clone() });
     }
     if plan.summary.system_fields > 0 {
         host.emit(&Event::step(format!(
@@ -104,9 +95,7 @@ fn announce<H: Host>(host: &H, plan: &Plan) {
         )));
     }
     if !plan.summary.withheld.is_empty() {
-        host.emit(&Event::Kept {
-            items: plan.summary.withheld.clone(),
-        });
+        host.emit(&Event::Kept { items: plan.summary.withheld.clone() });
     }
 }
 
@@ -117,19 +106,8 @@ pub async fn schema_sync<H: Host, T: Transport, C: Clock>(
 ) -> Result<SyncReport, CoreError> {
     let source = host.schema_snapshot().await?;
     let (snapshot, scope) = scoped(source, options.selected.as_deref())?;
-    let mut plan = plan(
-        destination,
-        &snapshot,
-        options.force,
-        options.mirror,
-        scope.as_ref(),
-    )
-    .await?;
-    let collections: Vec<String> = snapshot
-        .collections
-        .iter()
-        .map(|c| c.collection.clone())
-        .collect();
+    let mut plan = plan(destination, &snapshot, options.force, options.mirror, scope.as_ref()).await?;
+    let collections: Vec<String> = snapshot.collections.iter().map(|c| c.collection.clone()).collect();
 
     let mode = match (options.dry_run, options.mirror) {
         (true, false) => "dry run, nothing is written",
@@ -149,17 +127,8 @@ pub async fn schema_sync<H: Host, T: Transport, C: Clock>(
         match destination.schema_apply(&plan.hash, &plan.diff).await {
             Ok(()) => applied = true,
             Err(e) if e.is_stale_diff() => {
-                host.emit(&Event::step(
-                    "The destination's schema changed since the diff; comparing again",
-                ));
-                plan = self::plan(
-                    destination,
-                    &snapshot,
-                    options.force,
-                    options.mirror,
-                    scope.as_ref(),
-                )
-                .await?;
+                host.emit(&Event::step("The destination's schema changed since the diff; comparing again"));
+                plan = self::plan(destination, &snapshot, options.force, options.mirror, scope.as_ref()).await?;
                 announce(host, &plan);
                 if !plan.summary.is_empty() {
                     destination.schema_apply(&plan.hash, &plan.diff).await.map_err(|e| {
@@ -226,20 +195,11 @@ mod tests {
     fn run(
         answers: Vec<Result<crate::destination::HttpResponse, crate::destination::TransportError>>,
         options: SyncOptions,
-    ) -> (
-        Result<SyncReport, CoreError>,
-        Vec<String>,
-        Vec<String>,
-        Scripted,
-    ) {
+    ) -> (Result<SyncReport, CoreError>, Vec<String>, Vec<String>, Scripted) {
         let host = MemoryHost::with_snapshot(publishing());
         let transport = Scripted::new(answers);
         let clock = FakeClock::default();
-        let result = block_on(schema_sync(
-            &host,
-            &destination(&transport, &clock),
-            &options,
-        ));
+        let result = block_on(schema_sync(&host, &destination(&transport, &clock), &options));
         let lines = host.events.borrow().iter().map(Event::message).collect();
         let requests = transport.requests();
         (result, lines, requests, transport)
@@ -247,35 +207,32 @@ mod tests {
 
     #[test]
     fn applies_creations_and_keeps_what_only_the_destination_has() {
-        let (result, lines, requests, transport) = run(
-            vec![answer(200, &diff_answer(sample_diff())), answer(204, "")],
-            SyncOptions::default(),
-        );
+        let (result, lines, requests, transport) =
+            run(vec![answer(200, &diff_answer(sample_diff())), answer(204, "")], SyncOptions::default());
         let report = result.unwrap();
         assert!(report.applied && report.in_sync);
         assert_eq!(requests, vec!["POST /schema/diff", "POST /schema/apply"]);
         let applied: serde_json::Value =
             serde_json::from_str(transport.seen.borrow()[1].0.body.as_deref().unwrap()).unwrap();
         assert_eq!(applied["hash"], "h1");
-        assert_eq!(
-            applied["diff"]["collections"].as_array().unwrap().len(),
-            1,
-            "the deletion of legacy is withheld"
-        );
+        assert_eq!(applied["diff"]["collections"].as_array().unwrap().len(), 1, "the deletion of legacy is withheld");
         assert_eq!(applied["diff"]["fields"].as_array().unwrap().len(), 1);
         assert_eq!(lines[1], "languages: create collection, create 1 field");
-        assert_eq!(lines[2], "Kept on the destination (the source does not have them): collection legacy, field languages.old");
-        assert_eq!(report.message, "Applied: 1 collection(s), 1 field(s), 0 relation(s) to change: 2 to create, 0 to update");
+        assert_eq!(
+            lines[2],
+            "Kept on the destination (the source does not have them): collection legacy, field languages.old"
+        );
+        assert_eq!(
+            report.message,
+            "Applied: 1 collection(s), 1 field(s), 0 relation(s) to change: 2 to create, 0 to update"
+        );
     }
 
     #[test]
     fn dry_run_writes_nothing() {
         let (result, lines, requests, _) = run(
             vec![answer(200, &diff_answer(sample_diff()))],
-            SyncOptions {
-                dry_run: true,
-                ..SyncOptions::default()
-            },
+            SyncOptions { dry_run: true, ..SyncOptions::default() },
         );
         let report = result.unwrap();
         assert!(!report.applied && !report.in_sync);
@@ -288,10 +245,7 @@ mod tests {
     fn mirror_applies_deletions_and_says_so() {
         let (result, lines, _, transport) = run(
             vec![answer(200, &diff_answer(sample_diff())), answer(204, "")],
-            SyncOptions {
-                mirror: true,
-                ..SyncOptions::default()
-            },
+            SyncOptions { mirror: true, ..SyncOptions::default() },
         );
         let report = result.unwrap();
         let applied: serde_json::Value =
@@ -325,12 +279,7 @@ mod tests {
         assert!(result.unwrap().applied);
         assert_eq!(
             requests,
-            vec![
-                "POST /schema/diff",
-                "POST /schema/apply",
-                "POST /schema/diff",
-                "POST /schema/apply"
-            ]
+            vec!["POST /schema/diff", "POST /schema/apply", "POST /schema/diff", "POST /schema/apply"]
         );
         assert!(lines.iter().any(|l| l.contains("comparing again")));
 
@@ -345,41 +294,26 @@ mod tests {
         );
         let err = result.unwrap_err();
         assert_eq!(err.status(), 409);
-        assert!(err
-            .to_string()
-            .starts_with("The destination's schema keeps changing"));
+        assert!(err.to_string().starts_with("The destination's schema keeps changing"));
     }
 
     #[test]
     fn a_selection_sends_only_what_it_needs() {
-        let options = SyncOptions {
-            selected: Some(vec!["site_settings".into()]),
-            force: true,
-            ..SyncOptions::default()
-        };
+        let options =
+            SyncOptions { selected: Some(vec!["site_settings".into()]), force: true, ..SyncOptions::default() };
         let (result, _, requests, transport) = run(vec![answer(204, "")], options);
         result.unwrap();
         assert_eq!(requests, vec!["POST /schema/diff?force=true"]);
-        let sent: Snapshot =
-            serde_json::from_str(transport.seen.borrow()[0].0.body.as_deref().unwrap()).unwrap();
-        let names: Vec<&str> = sent
-            .collections
-            .iter()
-            .map(|c| c.collection.as_str())
-            .collect();
+        let sent: Snapshot = serde_json::from_str(transport.seen.borrow()[0].0.body.as_deref().unwrap()).unwrap();
+        let names: Vec<&str> = sent.collections.iter().map(|c| c.collection.as_str()).collect();
         assert_eq!(names, vec!["config", "languages", "site_settings"]);
     }
 
     #[test]
     fn bad_selections_are_refused_before_anything_is_sent() {
         for selected in [vec![], vec!["nope".to_string()]] {
-            let (result, lines, requests, _) = run(
-                vec![],
-                SyncOptions {
-                    selected: Some(selected),
-                    ..SyncOptions::default()
-                },
-            );
+            let (result, lines, requests, _) =
+                run(vec![], SyncOptions { selected: Some(selected), ..SyncOptions::default() });
             assert_eq!(result.unwrap_err().status(), 400);
             assert!(lines.is_empty() && requests.is_empty());
         }

@@ -29,31 +29,17 @@ pub async fn tables<H: Host>(host: &H) -> Result<Vec<TableInfo>, CoreError> {
     let snapshot = host.schema_snapshot().await?;
     let mut names: Vec<&str> = user_tables(&snapshot).collect();
     names.sort_unstable();
-    let requests: Vec<CountRequest> = names
-        .iter()
-        .map(|name| CountRequest {
-            collection: name.to_string(),
-            filter: None,
-        })
-        .collect();
+    let requests: Vec<CountRequest> =
+        names.iter().map(|name| CountRequest { collection: name.to_string(), filter: None }).collect();
     let counts = try_join_all(requests.iter().map(|request| host.count(request))).await?;
     let infos = names
         .into_iter()
         .zip(counts)
         .map(|(name, count)| {
-            let collection = snapshot
-                .collections
-                .iter()
-                .find(|c| c.collection == name)
-                .expect("listed from the snapshot");
-            let singleton = collection
-                .meta_value("singleton")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            let icon = collection
-                .meta_value("icon")
-                .and_then(Value::as_str)
-                .unwrap_or("database");
+            let collection =
+                snapshot.collections.iter().find(|c| c.collection == name).expect("listed from the snapshot");
+            let singleton = collection.meta_value("singleton").and_then(Value::as_bool).unwrap_or(false);
+            let icon = collection.meta_value("icon").and_then(Value::as_str).unwrap_or("database");
             TableInfo {
                 name: title(name),
                 collection: name.to_string(),
@@ -63,11 +49,7 @@ pub async fn tables<H: Host>(host: &H) -> Result<Vec<TableInfo>, CoreError> {
                 count,
                 item_count: count,
                 selected: false,
-                schema: collection
-                    .schema()
-                    .cloned()
-                    .map(Value::Object)
-                    .unwrap_or(Value::Null),
+                schema: collection.schema().cloned().map(Value::Object).unwrap_or(Value::Null),
             }
         })
         .collect();
@@ -80,10 +62,7 @@ fn title(name: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|word| {
             let mut chars = word.chars();
-            chars
-                .next()
-                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
-                .unwrap_or_default()
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -113,12 +92,8 @@ mod tests {
         ] {
             host.tables.insert(name.into(), vec![]);
         }
-        host.tables.insert(
-            "articles".into(),
-            (1..=3)
-                .map(|i| json!({ "id": i }).as_object().unwrap().clone())
-                .collect(),
-        );
+        host.tables
+            .insert("articles".into(), (1..=3).map(|i| json!({ "id": i }).as_object().unwrap().clone()).collect());
         let list = block_on(tables(&host)).unwrap();
         let names: Vec<&str> = list.iter().map(|t| t.collection.as_str()).collect();
         assert_eq!(

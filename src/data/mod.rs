@@ -1,5 +1,15 @@
 //! The data step: moving rows. For now, reading a source table page by page.
 
+mod deferred;
+mod filter;
 mod reader;
+mod references;
+mod table;
+mod writer;
 
+pub use deferred::complete;
+pub use filter::{changed_since, parse_instant};
 pub use reader::PageReader;
+pub use references::{key_text, null_missing, KnownKeys};
+pub use table::{migrate_table, Settings, TableOutcome};
+pub use writer::{write, Write, Written};

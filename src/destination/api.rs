@@ -21,8 +21,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         } else {
             Err(DestinationError::Unexpected {
                 path: "/server/ping".into(),
-                reason: "it did not answer \"pong\", so it does not look like a Directus instance"
-                    .into(),
+                reason: "it did not answer \"pong\", so it does not look like a Directus instance".into(),
             })
         }
     }
@@ -43,11 +42,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         snapshot: &Snapshot,
         force: bool,
     ) -> Result<Option<DiffResponse>, DestinationError> {
-        let path = if force {
-            "/schema/diff?force=true"
-        } else {
-            "/schema/diff"
-        };
+        let path = if force { "/schema/diff?force=true" } else { "/schema/diff" };
         let body = serde_json::to_string(snapshot).map_err(|e| DestinationError::Unexpected {
             path: path_only(path).into(),
             reason: format!("snapshot could not be encoded: {e}"),
@@ -61,20 +56,9 @@ impl<T: Transport, C: Clock> Destination<T, C> {
 
     /// `POST /schema/apply` with the hash the diff came with. Never retried: the hash check makes a
     /// repeated apply fail rather than apply twice, and the caller diffs again instead.
-    pub async fn schema_apply(
-        &self,
-        hash: &str,
-        diff: &SchemaDiff,
-    ) -> Result<(), DestinationError> {
+    pub async fn schema_apply(&self, hash: &str, diff: &SchemaDiff) -> Result<(), DestinationError> {
         let body = serde_json::json!({ "hash": hash, "diff": diff }).to_string();
-        self.send_with(
-            Method::Post,
-            "/schema/apply",
-            Some(body),
-            &RetryPolicy::none(),
-            APPLY_TIMEOUT_MS,
-        )
-        .await?;
+        self.send_with(Method::Post, "/schema/apply", Some(body), &RetryPolicy::none(), APPLY_TIMEOUT_MS).await?;
         Ok(())
     }
 }
@@ -83,5 +67,143 @@ impl DestinationError {
     /// The destination refused a schema apply because its schema changed after the diff.
     pub fn is_stale_diff(&self) -> bool {
         matches!(self, DestinationError::Rejected { status: 400, message, .. } if message.contains("generate a new diff"))
+    }
+}
+
+/// Query-string and path encoding: everything but RFC 3986's unreserved characters.
+const ENCODE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// Longest filter a key lookup puts in a URL, far below common limits (Node 16 KiB, nginx 8 KiB).
+const URL_BUDGET: usize = 6_000;
+
+pub fn encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, ENCODE).to_string()
+}
+
+/// Split keys into groups whose `_in` filter stays within the URL budget.
+pub fn key_chunks(keys: &[Value]) -> Vec<&[Value]> {
+    let mut chunks = Vec::new();
+    let (mut start, mut length) = (0, 0);
+    for (i, key) in keys.iter().enumerate() {
+        let cost = encode(&key.to_string()).len() + 3;
+        if i > start && length + cost > URL_BUDGET {
+            chunks.push(&keys[start..i]);
+            start = i;
+            length = 0;
+        }
+        length += cost;
+    }
+    if start < keys.len() {
+        chunks.push(&keys[start..]);
+    }
+    chunks
+}
+
+/// The REST path of a collection's items: `/items/articles`, but `/users` for `directus_users`.
+pub fn items_path(collection: &str) -> String {
+    match collection.strip_prefix("directus_") {
+        Some(system) => format!("/{}", encode(system)),
+        None => format!("/items/{}", encode(collection)),
+    }
+}
+
+impl<T: Transport, C: Clock> Destination<T, C> {
+    /// Which of `keys` exist in `collection` (looked up by `key_field`, in URL-sized chunks).
+    pub async fn existing_keys(
+        &self,
+        collection: &str,
+        key_field: &str,
+        keys: &[Value],
+    ) -> Result<Vec<Value>, DestinationError> {
+        let mut found = Vec::new();
+        for chunk in key_chunks(keys) {
+            let filter = serde_json::json!({ key_field: { "_in": chunk } }).to_string();
+            let path = format!(
+                "{}?fields={}&limit={}&filter={}",
+                items_path(collection),
+                encode(key_field),
+                chunk.len(),
+                encode(&filter)
+            );
+            let rows: Vec<serde_json::Map<String, Value>> = self.get(&path).await?;
+            found.extend(rows.into_iter().filter_map(|mut row| row.remove(key_field)));
+        }
+        Ok(found)
+    }
+
+    /// `POST /items/:collection` with a JSON array of rows (`rows_json`); answers only keys.
+    pub async fn create_items(
+        &self,
+        collection: &str,
+        key_field: &str,
+        rows_json: String,
+    ) -> Result<(), DestinationError> {
+        let path = format!("{}?fields={}", items_path(collection), encode(key_field));
+        self.send(Method::Post, &path, Some(rows_json)).await.map(|_| ())
+    }
+
+    /// `PATCH /items/:collection` with a JSON array of rows, each with its key.
+    pub async fn update_items(
+        &self,
+        collection: &str,
+        key_field: &str,
+        rows_json: String,
+    ) -> Result<(), DestinationError> {
+        let path = format!("{}?fields={}", items_path(collection), encode(key_field));
+        self.send(Method::Patch, &path, Some(rows_json)).await.map(|_| ())
+    }
+
+    /// The key of a singleton's row, `None` when it has none yet.
+    pub async fn singleton_key(&self, collection: &str, key_field: &str) -> Result<Option<Value>, DestinationError> {
+        let path = format!("{}?fields={}", items_path(collection), encode(key_field));
+        let row: Option<serde_json::Map<String, Value>> = self.get(&path).await?;
+        Ok(row.and_then(|mut r| r.remove(key_field)).filter(|k| !k.is_null()))
+    }
+
+    /// `PATCH /items/:singleton` with one JSON object: creates the row or updates it.
+    pub async fn write_singleton(
+        &self,
+        collection: &str,
+        key_field: &str,
+        row_json: String,
+    ) -> Result<(), DestinationError> {
+        let path = format!("{}?fields={}", items_path(collection), encode(key_field));
+        self.send(Method::Patch, &path, Some(row_json)).await.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn encodes_everything_but_unreserved_characters() {
+        assert_eq!(encode(r#"{"id":{"_in":[1,"a b"]}}"#), "%7B%22id%22%3A%7B%22_in%22%3A%5B1%2C%22a%20b%22%5D%7D%7D");
+        assert_eq!(encode("my-collection_2.x~"), "my-collection_2.x~");
+    }
+
+    #[test]
+    fn system_collections_have_their_own_routes() {
+        assert_eq!(items_path("articles"), "/items/articles");
+        assert_eq!(items_path("directus_users"), "/users");
+        assert_eq!(items_path("directus_files"), "/files");
+    }
+
+    #[test]
+    fn chunks_keys_to_stay_within_the_url_budget() {
+        let uuids: Vec<Value> = (0..500).map(|i| json!(format!("6f1c2a3e-0000-4000-8000-{i:012}"))).collect();
+        let chunks = key_chunks(&uuids);
+        assert!(chunks.len() > 1);
+        assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 500);
+        for chunk in &chunks {
+            let filter = json!({ "id": { "_in": chunk } }).to_string();
+            assert!(encode(&filter).len() <= URL_BUDGET + 100, "{}", encode(&filter).len());
+        }
+        let ints: Vec<Value> = (0..500).map(|i| json!(i)).collect();
+        assert_eq!(key_chunks(&ints).len(), 1, "small integer keys fit in one request");
+        assert!(key_chunks(&[]).is_empty());
     }
 }

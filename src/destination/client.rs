@@ -62,11 +62,7 @@ pub struct Destination<T, C> {
 
 impl<T: Transport, C: Clock> Destination<T, C> {
     /// Validates the base URL; the token is kept private to this client and its transport.
-    pub fn new(
-        config: DestinationConfig,
-        transport: T,
-        clock: C,
-    ) -> Result<Self, DestinationError> {
+    pub fn new(config: DestinationConfig, transport: T, clock: C) -> Result<Self, DestinationError> {
         let base_url = normalize_base_url(&config.base_url)?;
         Ok(Destination {
             base_url,
@@ -87,6 +83,11 @@ impl<T: Transport, C: Clock> Destination<T, C> {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The clock the client waits with; migration steps time themselves with it too.
+    pub fn clock(&self) -> &C {
+        &self.clock
     }
 
     /// `GET path`, unwrapping Directus' `data` envelope.
@@ -117,8 +118,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         path: &str,
         body: Option<String>,
     ) -> Result<HttpResponse, DestinationError> {
-        self.send_with(method, path, body, &self.retry, self.timeout_ms)
-            .await
+        self.send_with(method, path, body, &self.retry, self.timeout_ms).await
     }
 
     /// Send with an explicit retry policy (e.g. [`RetryPolicy::none`] for requests that must not
@@ -135,13 +135,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         if body.is_some() {
             headers.push(("Content-Type".to_string(), "application/json".to_string()));
         }
-        let request = HttpRequest {
-            method,
-            url: format!("{}{}", self.base_url, path),
-            headers,
-            body,
-            timeout_ms,
-        };
+        let request = HttpRequest { method, url: format!("{}{}", self.base_url, path), headers, body, timeout_ms };
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -153,11 +147,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
             match policy.decide(attempt, &failure, self.clock.random()) {
                 RetryDecision::RetryAfter(delay_ms) => {
                     if let Some(observer) = &self.observer {
-                        observer(&Event::Retry {
-                            attempt,
-                            delay_ms,
-                            reason: describe(&outcome, path),
-                        });
+                        observer(&Event::Retry { attempt, delay_ms, reason: describe(&outcome, path) });
                     }
                     self.clock.sleep(delay_ms).await;
                 }
@@ -166,23 +156,15 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         }
     }
 
-    fn into_error(
-        &self,
-        path: &str,
-        outcome: Result<HttpResponse, TransportError>,
-    ) -> DestinationError {
+    fn into_error(&self, path: &str, outcome: Result<HttpResponse, TransportError>) -> DestinationError {
         match outcome {
-            Ok(response) => {
-                DestinationError::rejected(path_only(path), response.status, &response.body)
+            Ok(response) => DestinationError::rejected(path_only(path), response.status, &response.body),
+            Err(TransportError::Network(reason)) => {
+                DestinationError::Unreachable { url: self.base_url.clone(), reason }
             }
-            Err(TransportError::Network(reason)) => DestinationError::Unreachable {
-                url: self.base_url.clone(),
-                reason,
-            },
-            Err(TransportError::Timeout(timeout_ms)) => DestinationError::Timeout {
-                url: self.base_url.clone(),
-                timeout_ms,
-            },
+            Err(TransportError::Timeout(timeout_ms)) => {
+                DestinationError::Timeout { url: self.base_url.clone(), timeout_ms }
+            }
         }
     }
 }
@@ -191,10 +173,7 @@ fn classify(outcome: &Result<HttpResponse, TransportError>, now_ms: f64) -> Fail
     match outcome {
         Ok(response) => Failure::Status {
             status: response.status,
-            retry_after_ms: response
-                .retry_after
-                .as_deref()
-                .and_then(|v| parse_retry_after(v, now_ms)),
+            retry_after_ms: response.retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms)),
         },
         Err(TransportError::Network(_)) => Failure::Network,
         Err(TransportError::Timeout(_)) => Failure::Timeout,
@@ -208,16 +187,10 @@ fn describe(outcome: &Result<HttpResponse, TransportError>, path: &str) -> Strin
     }
 }
 
-pub(super) fn decode_data<R: DeserializeOwned>(
-    path: &str,
-    response: &HttpResponse,
-) -> Result<R, DestinationError> {
+pub(super) fn decode_data<R: DeserializeOwned>(path: &str, response: &HttpResponse) -> Result<R, DestinationError> {
     serde_json::from_str::<Envelope<R>>(&response.body)
         .map(|e| e.data)
-        .map_err(|e| DestinationError::Unexpected {
-            path: path_only(path).to_string(),
-            reason: e.to_string(),
-        })
+        .map_err(|e| DestinationError::Unexpected { path: path_only(path).to_string(), reason: e.to_string() })
 }
 
 /// The path without its query string, for messages.
@@ -228,10 +201,7 @@ pub(super) fn path_only(path: &str) -> &str {
 /// Accepts `http(s)://host[:port][/prefix]`, drops trailing slashes, refuses anything that could
 /// carry a secret or confuse path joining (user info, query, fragment).
 fn normalize_base_url(raw: &str) -> Result<String, DestinationError> {
-    let invalid = |reason| DestinationError::InvalidUrl {
-        url: redact_userinfo(raw.trim()),
-        reason,
-    };
+    let invalid = |reason| DestinationError::InvalidUrl { url: redact_userinfo(raw.trim()), reason };
     let url = raw.trim().trim_end_matches('/');
     let rest = url
         .strip_prefix("https://")
@@ -242,9 +212,7 @@ fn normalize_base_url(raw: &str) -> Result<String, DestinationError> {
         return Err(invalid("it has no host"));
     }
     if authority.contains('@') {
-        return Err(invalid(
-            "credentials in the URL are not accepted; pass the token instead",
-        ));
+        return Err(invalid("credentials in the URL are not accepted; pass the token instead"));
     }
     if url.contains(['?', '#']) || url.chars().any(char::is_whitespace) {
         return Err(invalid("it must not contain a query, a fragment or spaces"));
@@ -296,42 +264,26 @@ mod tests {
             Err(TransportError::Timeout(60_000)),
             answer(200, r#"{"data":[1,2]}"#),
         ]);
-        let clock = FakeClock {
-            random: 0.0,
-            ..FakeClock::default()
-        };
+        let clock = FakeClock { random: 0.0, ..FakeClock::default() };
         let events = Rc::new(RefCell::new(Vec::new()));
         let sink = events.clone();
-        let client =
-            client(&transport, &clock).with_observer(move |e| sink.borrow_mut().push(e.clone()));
+        let client = client(&transport, &clock).with_observer(move |e| sink.borrow_mut().push(e.clone()));
         let data: Vec<u32> = block_on(client.post("/items/t", &json!([{"id": 1}]))).unwrap();
         assert_eq!(data, vec![1, 2]);
         assert_eq!(transport.seen.borrow().len(), 4);
-        assert_eq!(
-            *clock.sleeps.borrow(),
-            vec![125, 250, 500],
-            "exponential backoff, lower jitter bound"
-        );
+        assert_eq!(*clock.sleeps.borrow(), vec![125, 250, 500], "exponential backoff, lower jitter bound");
         assert_eq!(events.borrow().len(), 3);
         assert!(
             matches!(&events.borrow()[1], Event::Retry { attempt: 2, reason, .. } if reason == "/items/t answered HTTP 503")
         );
         // The same body is sent on every attempt.
-        assert!(transport
-            .seen
-            .borrow()
-            .iter()
-            .all(|(r, _)| r.body.as_deref() == Some(r#"[{"id":1}]"#)));
+        assert!(transport.seen.borrow().iter().all(|(r, _)| r.body.as_deref() == Some(r#"[{"id":1}]"#)));
     }
 
     #[test]
     fn honours_retry_after() {
         let transport = Scripted::new(vec![
-            Ok(HttpResponse {
-                status: 429,
-                retry_after: Some("2".into()),
-                body: String::new(),
-            }),
+            Ok(HttpResponse { status: 429, retry_after: Some("2".into()), body: String::new() }),
             answer(200, r#"{"data":null}"#),
         ]);
         let clock = FakeClock::default();
@@ -341,27 +293,24 @@ mod tests {
 
     #[test]
     fn does_not_retry_client_errors_and_reports_directus_message() {
-        let body = r#"{"errors":[{"message":"You don't have permission to access this.","extensions":{"code":"FORBIDDEN"}}]}"#;
+        let body =
+            r#"{"errors":[{"message":"You don't have permission to access this.","extensions":{"code":"FORBIDDEN"}}]}"#;
         let transport = Scripted::new(vec![answer(403, body)]);
         let clock = FakeClock::default();
-        let err =
-            block_on(client(&transport, &clock).get::<Value>("/users/me?fields=id")).unwrap_err();
+        let err = block_on(client(&transport, &clock).get::<Value>("/users/me?fields=id")).unwrap_err();
         assert_eq!(transport.seen.borrow().len(), 1);
         assert!(clock.sleeps.borrow().is_empty());
         assert_eq!(err.code(), "DESTINATION_FORBIDDEN");
-        assert_eq!(err.to_string(), "destination refused /users/me with HTTP 403 FORBIDDEN: You don't have permission to access this.");
+        assert_eq!(
+            err.to_string(),
+            "destination refused /users/me with HTTP 403 FORBIDDEN: You don't have permission to access this."
+        );
     }
 
     #[test]
     fn gives_up_after_the_last_attempt() {
         let transport = Scripted::new(
-            (0..5)
-                .map(|_| {
-                    Err(TransportError::Network(
-                        "connect ECONNREFUSED 127.0.0.1:9".into(),
-                    ))
-                })
-                .collect(),
+            (0..5).map(|_| Err(TransportError::Network("connect ECONNREFUSED 127.0.0.1:9".into()))).collect(),
         );
         let clock = FakeClock::default();
         let err = block_on(client(&transport, &clock).get::<Value>("/server/info")).unwrap_err();
@@ -378,32 +327,17 @@ mod tests {
     fn reports_undecodable_answers() {
         let transport = Scripted::new(vec![answer(200, "<html>")]);
         let clock = FakeClock::default();
-        let err =
-            block_on(client(&transport, &clock).get::<Value>("/server/info?x=1")).unwrap_err();
-        assert!(
-            matches!(err, DestinationError::Unexpected { ref path, .. } if path == "/server/info")
-        );
+        let err = block_on(client(&transport, &clock).get::<Value>("/server/info?x=1")).unwrap_err();
+        assert!(matches!(err, DestinationError::Unexpected { ref path, .. } if path == "/server/info"));
     }
 
     #[test]
     fn validates_base_urls() {
-        assert_eq!(
-            normalize_base_url(" https://d.example/api/ ").unwrap(),
-            "https://d.example/api"
-        );
-        assert_eq!(
-            normalize_base_url("http://127.0.0.1:8055").unwrap(),
-            "http://127.0.0.1:8055"
-        );
-        for bad in [
-            "",
-            "ftp://x",
-            "d.example",
-            "https://",
-            "https:///path",
-            "https://d.example?x=1",
-            "https://d .example",
-        ] {
+        assert_eq!(normalize_base_url(" https://d.example/api/ ").unwrap(), "https://d.example/api");
+        assert_eq!(normalize_base_url("http://127.0.0.1:8055").unwrap(), "http://127.0.0.1:8055");
+        for bad in
+            ["", "ftp://x", "d.example", "https://", "https:///path", "https://d.example?x=1", "https://d .example"]
+        {
             assert!(normalize_base_url(bad).is_err(), "{bad:?}");
         }
         let err = normalize_base_url("https://user:pw@d.example").unwrap_err();

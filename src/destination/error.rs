@@ -16,12 +16,7 @@ pub enum DestinationError {
     #[error("destination {url} did not answer within {timeout_ms} ms")]
     Timeout { url: String, timeout_ms: u32 },
     #[error("destination refused {path} with HTTP {status}{}: {message}", code.as_ref().map(|c| format!(" {c}")).unwrap_or_default())]
-    Rejected {
-        path: String,
-        status: u16,
-        code: Option<String>,
-        message: String,
-    },
+    Rejected { path: String, status: u16, code: Option<String>, message: String },
     #[error("destination sent an unexpected response to {path}: {reason}")]
     Unexpected { path: String, reason: String },
 }
@@ -45,9 +40,7 @@ impl DestinationError {
     pub fn status(&self) -> u16 {
         match self {
             DestinationError::InvalidUrl { .. } => 400,
-            DestinationError::Rejected {
-                status: 401 | 403, ..
-            } => 400,
+            DestinationError::Rejected { status: 401 | 403, .. } => 400,
             DestinationError::Timeout { .. } => 504,
             _ => 502,
         }
@@ -59,12 +52,7 @@ impl DestinationError {
             Ok(parsed) if !parsed.errors.is_empty() => (parsed.code(), parsed.message()),
             _ => (None, excerpt(body, status)),
         };
-        DestinationError::Rejected {
-            path: path.to_string(),
-            status,
-            code,
-            message,
-        }
+        DestinationError::Rejected { path: path.to_string(), status, code, message }
     }
 }
 
@@ -90,18 +78,12 @@ pub struct DirectusErrorExtensions {
 impl DirectusErrorBody {
     /// The first error's code.
     pub fn code(&self) -> Option<String> {
-        self.errors
-            .iter()
-            .find_map(|e| e.extensions.as_ref()?.code.clone())
+        self.errors.iter().find_map(|e| e.extensions.as_ref()?.code.clone())
     }
 
     /// Every message, joined.
     pub fn message(&self) -> String {
-        self.errors
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ")
     }
 }
 
@@ -124,7 +106,8 @@ mod tests {
 
     #[test]
     fn parses_directus_errors() {
-        let body = r#"{"errors":[{"message":"Invalid user credentials.","extensions":{"code":"INVALID_CREDENTIALS"}}]}"#;
+        let body =
+            r#"{"errors":[{"message":"Invalid user credentials.","extensions":{"code":"INVALID_CREDENTIALS"}}]}"#;
         let err = DestinationError::rejected("/users/me", 401, body);
         assert_eq!(
             err,
@@ -155,22 +138,14 @@ mod tests {
 
     #[test]
     fn falls_back_to_a_short_excerpt_for_non_directus_bodies() {
-        let html = format!(
-            "<html>\n<body>Bad   gateway {}</body></html>",
-            "x".repeat(500)
-        );
-        let DestinationError::Rejected { message, code, .. } =
-            DestinationError::rejected("/p", 502, &html)
-        else {
+        let html = format!("<html>\n<body>Bad   gateway {}</body></html>", "x".repeat(500));
+        let DestinationError::Rejected { message, code, .. } = DestinationError::rejected("/p", 502, &html) else {
             panic!("expected Rejected")
         };
         assert_eq!(code, None);
         assert!(message.starts_with("<html> <body>Bad gateway xxx"));
         assert_eq!(message.chars().count(), 201);
-        let DestinationError::Rejected { message, .. } = DestinationError::rejected("/p", 500, "")
-        else {
-            panic!()
-        };
+        let DestinationError::Rejected { message, .. } = DestinationError::rejected("/p", 500, "") else { panic!() };
         assert_eq!(message, "empty response (HTTP 500)");
     }
 }

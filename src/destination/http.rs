@@ -63,9 +63,5 @@ pub enum TransportError {
 /// Carries requests to the destination. `token` is attached as `Authorization: Bearer …`.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
-    async fn send(
-        &self,
-        request: &HttpRequest,
-        token: &str,
-    ) -> Result<HttpResponse, TransportError>;
+    async fn send(&self, request: &HttpRequest, token: &str) -> Result<HttpResponse, TransportError>;
 }

@@ -21,18 +21,12 @@ pub struct MemoryHost {
 
 impl MemoryHost {
     pub fn with_snapshot(snapshot: Snapshot) -> Self {
-        MemoryHost {
-            snapshot: Some(snapshot),
-            ..MemoryHost::default()
-        }
+        MemoryHost { snapshot: Some(snapshot), ..MemoryHost::default() }
     }
 
     pub fn with_table(name: &str, rows: impl IntoIterator<Item = Value>) -> Self {
         let mut host = MemoryHost::default();
-        let rows = rows
-            .into_iter()
-            .map(|v| v.as_object().expect("rows are objects").clone())
-            .collect();
+        let rows = rows.into_iter().map(|v| v.as_object().expect("rows are objects").clone()).collect();
         host.tables.insert(name.to_string(), rows);
         host
     }
@@ -43,55 +37,67 @@ impl MemoryHost {
     }
 
     fn table(&self, name: &str) -> Result<&Vec<Row>, HostError> {
-        self.tables
-            .get(name)
-            .ok_or_else(|| HostError::new(format!("no collection {name}")))
+        self.tables.get(name).ok_or_else(|| HostError::new(format!("no collection {name}")))
     }
 }
 
 pub fn compare_keys(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x
-            .as_f64()
-            .partial_cmp(&y.as_f64())
-            .unwrap_or(Ordering::Equal),
+        (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal),
         (Value::String(x), Value::String(y)) => x.cmp(y),
         _ => a.to_string().cmp(&b.to_string()),
     }
 }
 
+/// The subset of Directus filters the core sends: `_and`, `_or`, `_gte`, `_gt`, `_null`, `_in`.
+pub fn matches(filter: &Value, row: &Row) -> bool {
+    let Some(object) = filter.as_object() else { return true };
+    object.iter().all(|(key, condition)| match key.as_str() {
+        "_and" => condition.as_array().is_some_and(|all| all.iter().all(|f| matches(f, row))),
+        "_or" => condition.as_array().is_some_and(|any| any.iter().any(|f| matches(f, row))),
+        field => {
+            let value = row.get(field).unwrap_or(&Value::Null);
+            condition.as_object().is_some_and(|ops| {
+                ops.iter().all(|(op, operand)| match op.as_str() {
+                    "_null" => value.is_null() == operand.as_bool().unwrap_or(true),
+                    "_gte" => !value.is_null() && compare_keys(value, operand) != Ordering::Less,
+                    "_gt" => !value.is_null() && compare_keys(value, operand) == Ordering::Greater,
+                    "_in" => operand.as_array().is_some_and(|list| list.contains(value)),
+                    other => panic!("filter operator {other} is not supported by MemoryHost"),
+                })
+            })
+        }
+    })
+}
+
 impl Host for MemoryHost {
     async fn read_page(&self, request: &PageRequest) -> Result<Page, HostError> {
         self.calls.set(self.calls.get() + 1);
-        let key = |row: &Row| {
-            row.get(&request.primary_key)
-                .cloned()
-                .unwrap_or(Value::Null)
+        let key = |row: &Row| row.get(&request.primary_key).cloned().unwrap_or(Value::Null);
+        let after = |row: &&Row| request.after.as_ref().is_none_or(|a| compare_keys(&key(row), a) == Ordering::Greater);
+        let wanted = |row: &&Row| request.filter.as_ref().is_none_or(|f| matches(f, row));
+        let pick = |row: &Row| -> Row {
+            if request.fields.is_empty() {
+                return row.clone();
+            }
+            request.fields.iter().filter_map(|f| row.get(f).map(|v| (f.clone(), v.clone()))).collect()
         };
-        let mut rows: Vec<Row> = self
-            .table(&request.collection)?
-            .iter()
-            .filter(|row| {
-                request
-                    .after
-                    .as_ref()
-                    .is_none_or(|after| compare_keys(&key(row), after) == Ordering::Greater)
-            })
-            .cloned()
-            .collect();
-        rows.sort_by(|a, b| compare_keys(&key(a), &key(b)));
-        rows.truncate(request.limit as usize);
-        Ok(Page { rows })
+        // Like the real host: scan the next `limit` keys, then keep the rows the filter matches.
+        let mut scanned: Vec<&Row> = self.table(&request.collection)?.iter().filter(after).collect();
+        scanned.sort_by(|a, b| compare_keys(&key(a), &key(b)));
+        scanned.truncate(request.limit as usize);
+        let last = scanned.last().map(|row| key(row));
+        let rows = scanned.iter().copied().filter(wanted).map(pick).collect();
+        Ok(Page { rows, last, scanned: scanned.len() as u32 })
     }
 
     async fn count(&self, request: &CountRequest) -> Result<u64, HostError> {
-        Ok(self.table(&request.collection)?.len() as u64)
+        let rows = self.table(&request.collection)?;
+        Ok(rows.iter().filter(|row| request.filter.as_ref().is_none_or(|f| matches(f, row))).count() as u64)
     }
 
     async fn schema_snapshot(&self) -> Result<Snapshot, HostError> {
-        self.snapshot
-            .clone()
-            .ok_or_else(|| HostError::new("no snapshot"))
+        self.snapshot.clone().ok_or_else(|| HostError::new("no snapshot"))
     }
 
     fn emit(&self, event: &Event) {

@@ -14,7 +14,8 @@ use crate::schema::Snapshot;
 /// One row as Directus returns it: field name to JSON value.
 pub type Row = Map<String, Value>;
 
-/// A page of rows from one collection, in ascending primary-key order, starting after a cursor.
+/// One step of a scan of one collection in primary-key order: the keys greater than `after`, at
+/// most `limit` of them, and the rows of those keys that `filter` keeps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PageRequest {
@@ -33,10 +34,17 @@ pub struct PageRequest {
     pub filter: Option<Value>,
 }
 
-/// Rows of one page. Fewer rows than the limit means the collection is exhausted.
+/// What one step of a scan found. Fewer keys scanned than the limit means the scan is over.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Page {
+    /// The rows the filter kept, in key order.
     pub rows: Vec<Row>,
+    /// The last key scanned: where the next step starts. `None` when no key was left.
+    #[serde(default)]
+    pub last: Option<Value>,
+    /// How many keys were scanned (rows filtered out included).
+    #[serde(default)]
+    pub scanned: u32,
 }
 
 /// Count the rows of a collection, optionally restricted by a Directus filter.
@@ -59,10 +67,7 @@ pub struct HostError {
 
 impl HostError {
     pub fn new(message: impl Into<String>) -> Self {
-        HostError {
-            code: None,
-            message: message.into(),
-        }
+        HostError { code: None, message: message.into() }
     }
 }
 

@@ -111,87 +111,53 @@ impl SchemaDiff {
 
     /// Make the diff safe to apply. `scope` is the set of collections the sync covers (`None` for
     /// the whole schema). Returns the diff to apply and what was withheld from it.
-    pub fn filter(
-        self,
-        mirror: bool,
-        scope: Option<&BTreeSet<String>>,
-    ) -> (SchemaDiff, Vec<Withheld>) {
+    pub fn filter(self, mirror: bool, scope: Option<&BTreeSet<String>>) -> (SchemaDiff, Vec<Withheld>) {
         let mut withheld = Vec::new();
         let in_scope = |collection: &str| scope.is_none_or(|s| s.contains(collection));
 
         // A field that changes between alias and column comes back as a delete plus a create.
         let replaced: BTreeSet<String> = {
-            let by_name = |change| {
-                self.fields
-                    .iter()
-                    .filter(move |f| f.change() == change)
-                    .map(ItemDiff::name)
-            };
+            let by_name = |change| self.fields.iter().filter(move |f| f.change() == change).map(ItemDiff::name);
             let created: BTreeSet<String> = by_name(Change::Create).collect();
-            by_name(Change::Delete)
-                .filter(|n| created.contains(n))
-                .collect()
+            by_name(Change::Delete).filter(|n| created.contains(n)).collect()
         };
 
-        let mut keep =
-            |items: Vec<ItemDiff>, kind: &'static str, whole_collections: bool| -> Vec<ItemDiff> {
-                items
-                    .into_iter()
-                    .filter(|item| {
-                        let allowed = match item.change() {
-                            _ if kind == "field" && replaced.contains(&item.name()) => {
-                                mirror && in_scope(&item.collection)
-                            }
-                            Change::Create | Change::Update => true,
-                            Change::Delete if whole_collections => mirror && scope.is_none(),
-                            Change::Delete => mirror && in_scope(&item.collection),
-                        };
-                        if !allowed && (item.change() == Change::Delete || kind == "field") {
-                            let entry = Withheld {
-                                kind,
-                                name: item.name(),
-                            };
-                            if !withheld.contains(&entry) {
-                                withheld.push(entry);
-                            }
+        let mut keep = |items: Vec<ItemDiff>, kind: &'static str, whole_collections: bool| -> Vec<ItemDiff> {
+            items
+                .into_iter()
+                .filter(|item| {
+                    let allowed = match item.change() {
+                        _ if kind == "field" && replaced.contains(&item.name()) => mirror && in_scope(&item.collection),
+                        Change::Create | Change::Update => true,
+                        Change::Delete if whole_collections => mirror && scope.is_none(),
+                        Change::Delete => mirror && in_scope(&item.collection),
+                    };
+                    if !allowed && (item.change() == Change::Delete || kind == "field") {
+                        let entry = Withheld { kind, name: item.name() };
+                        if !withheld.contains(&entry) {
+                            withheld.push(entry);
                         }
-                        allowed
-                    })
-                    .collect()
-            };
+                    }
+                    allowed
+                })
+                .collect()
+        };
 
         let collections = keep(self.collections, "collection", true);
         let fields = keep(self.fields, "field", false);
         let relations = keep(self.relations, "relation", false);
         // Indexes on system fields belong to the whole instance, not to a selection.
-        let system_fields = if scope.is_none() {
-            self.system_fields
-        } else {
-            Vec::new()
-        };
-        (
-            SchemaDiff {
-                collections,
-                fields,
-                system_fields,
-                relations,
-            },
-            withheld,
-        )
+        let system_fields = if scope.is_none() { self.system_fields } else { Vec::new() };
+        (SchemaDiff { collections, fields, system_fields, relations }, withheld)
     }
 
     /// Items per collection, for summaries.
     pub fn by_collection(&self) -> BTreeMap<&str, Vec<(&'static str, &ItemDiff)>> {
         let mut map: BTreeMap<&str, Vec<(&'static str, &ItemDiff)>> = BTreeMap::new();
-        for (kind, items) in [
-            ("collection", &self.collections),
-            ("field", &self.fields),
-            ("relation", &self.relations),
-        ] {
+        for (kind, items) in [("collection", &self.collections), ("field", &self.fields), ("relation", &self.relations)]
+        {
             for item in items {
-                map.entry(item.collection.as_str())
-                    .or_default()
-                    .push((kind, item));
+                map.entry(item.collection.as_str()).or_default().push((kind, item));
             }
         }
         map
@@ -205,8 +171,7 @@ mod tests {
     use super::*;
 
     fn item(collection: &str, field: Option<&str>, entries: Value) -> ItemDiff {
-        serde_json::from_value(json!({ "collection": collection, "field": field, "diff": entries }))
-            .unwrap()
+        serde_json::from_value(json!({ "collection": collection, "field": field, "diff": entries })).unwrap()
     }
     fn created(c: &str, f: Option<&str>) -> ItemDiff {
         item(c, f, json!([{ "kind": "N", "rhs": {} }]))
@@ -224,11 +189,7 @@ mod tests {
 
     fn sample() -> SchemaDiff {
         SchemaDiff {
-            collections: vec![
-                created("articles", None),
-                deleted("legacy", None),
-                edited("authors", None),
-            ],
+            collections: vec![created("articles", None), deleted("legacy", None), edited("authors", None)],
             fields: vec![
                 created("articles", Some("title")),
                 deleted("authors", Some("old_column")),
@@ -241,10 +202,7 @@ mod tests {
                 Some("timestamp"),
                 json!([{ "kind": "E", "path": ["schema", "is_indexed"], "lhs": true, "rhs": false }]),
             )],
-            relations: vec![
-                created("articles", Some("author")),
-                deleted("legacy", Some("owner")),
-            ],
+            relations: vec![created("articles", Some("author")), deleted("legacy", Some("owner"))],
         }
     }
 
@@ -256,12 +214,16 @@ mod tests {
     fn classifies_whole_item_changes_by_their_first_entry() {
         assert_eq!(created("a", None).change(), Change::Create);
         assert_eq!(deleted("a", None).change(), Change::Delete);
+        assert_eq!(edited("a", None).change(), Change::Update, "a nested new key is an update");
         assert_eq!(
-            edited("a", None).change(),
-            Change::Update,
-            "a nested new key is an update"
+            item(
+                "a",
+                Some("f"),
+                json!([{ "kind": "A", "path": ["meta", "options"], "index": 0, "item": { "kind": "N", "rhs": 1 } }])
+            )
+            .change(),
+            Change::Update
         );
-        assert_eq!(item("a", Some("f"), json!([{ "kind": "A", "path": ["meta", "options"], "index": 0, "item": { "kind": "N", "rhs": 1 } }])).change(), Change::Update);
     }
 
     #[test]
@@ -271,28 +233,17 @@ mod tests {
         assert_eq!(names(&diff.fields), vec!["articles.title", "authors.name"]);
         assert_eq!(names(&diff.relations), vec!["articles.author"]);
         assert_eq!(diff.system_fields.len(), 1);
-        let withheld: Vec<_> = withheld
-            .iter()
-            .map(|w| format!("{} {}", w.kind, w.name))
-            .collect();
+        let withheld: Vec<_> = withheld.iter().map(|w| format!("{} {}", w.kind, w.name)).collect();
         assert_eq!(
             withheld,
-            vec![
-                "collection legacy",
-                "field authors.old_column",
-                "field authors.links",
-                "relation legacy.owner"
-            ]
+            vec!["collection legacy", "field authors.old_column", "field authors.links", "relation legacy.owner"]
         );
     }
 
     #[test]
     fn mirror_of_everything_deletes_everything_the_source_lacks() {
         let (diff, withheld) = sample().filter(true, None);
-        assert_eq!(
-            names(&diff.collections),
-            vec!["articles", "legacy", "authors"]
-        );
+        assert_eq!(names(&diff.collections), vec!["articles", "legacy", "authors"]);
         assert_eq!(diff.fields.len(), 5);
         assert_eq!(diff.relations.len(), 2);
         assert!(withheld.is_empty());
@@ -302,26 +253,13 @@ mod tests {
     fn mirror_of_a_selection_deletes_only_inside_it() {
         let scope: BTreeSet<String> = ["articles".to_string(), "authors".to_string()].into();
         let (diff, withheld) = sample().filter(true, Some(&scope));
-        assert_eq!(
-            names(&diff.collections),
-            vec!["articles", "authors"],
-            "no other collection is dropped"
-        );
+        assert_eq!(names(&diff.collections), vec!["articles", "authors"], "no other collection is dropped");
         assert_eq!(
             names(&diff.fields),
-            vec![
-                "articles.title",
-                "authors.old_column",
-                "authors.name",
-                "authors.links",
-                "authors.links"
-            ]
+            vec!["articles.title", "authors.old_column", "authors.name", "authors.links", "authors.links"]
         );
         assert_eq!(names(&diff.relations), vec!["articles.author"]);
-        assert!(
-            diff.system_fields.is_empty(),
-            "system indexes are left alone for a selection"
-        );
+        assert!(diff.system_fields.is_empty(), "system indexes are left alone for a selection");
         assert_eq!(withheld.len(), 2);
     }
 

@@ -6,11 +6,8 @@ use serde_json::{json, Value};
 use super::Snapshot;
 
 fn field(collection: &str, field: &str, kind: &str, special: &[&str]) -> Value {
-    let schema = if kind == "alias" {
-        Value::Null
-    } else {
-        json!({ "name": field, "table": collection, "data_type": kind })
-    };
+    let schema =
+        if kind == "alias" { Value::Null } else { json!({ "name": field, "table": collection, "data_type": kind }) };
     json!({ "collection": collection, "field": field, "type": kind, "meta": { "special": special }, "schema": schema })
 }
 
@@ -19,13 +16,7 @@ fn key(collection: &str, field: &str, kind: &str) -> Value {
             "schema": { "name": field, "is_primary_key": true, "has_auto_increment": kind == "integer" } })
 }
 
-fn relation(
-    collection: &str,
-    field: &str,
-    related: &str,
-    one_field: Option<&str>,
-    junction: Option<&str>,
-) -> Value {
+fn relation(collection: &str, field: &str, related: &str, one_field: Option<&str>, junction: Option<&str>) -> Value {
     json!({ "collection": collection, "field": field, "related_collection": related,
             "meta": { "one_field": one_field, "junction_field": junction }, "schema": { "on_delete": "SET NULL" } })
 }
@@ -33,9 +24,7 @@ fn relation(
 pub fn publishing() -> Snapshot {
     let table = |name: &str, extra: Value| {
         let mut meta = json!({ "collection": name, "singleton": false });
-        meta.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        meta.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         json!({ "collection": name, "meta": meta, "schema": { "name": name } })
     };
     let raw = json!({

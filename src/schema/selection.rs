@@ -24,17 +24,9 @@ pub fn user_tables(snapshot: &Snapshot) -> impl Iterator<Item = &str> {
 
 /// Checks a caller's list of collection names against the source: every name must be a user
 /// collection with a table. Returns the names as a set.
-pub fn validate_names(
-    snapshot: &Snapshot,
-    names: &[String],
-    what: &str,
-) -> Result<BTreeSet<String>, CoreError> {
+pub fn validate_names(snapshot: &Snapshot, names: &[String], what: &str) -> Result<BTreeSet<String>, CoreError> {
     let known: BTreeSet<&str> = user_tables(snapshot).collect();
-    let unknown: Vec<&str> = names
-        .iter()
-        .map(String::as_str)
-        .filter(|n| !known.contains(n))
-        .collect();
+    let unknown: Vec<&str> = names.iter().map(String::as_str).filter(|n| !known.contains(n)).collect();
     if !unknown.is_empty() {
         return Err(CoreError::InvalidInput(format!(
             "{what} names collections the source does not have (or that are not user tables): {}",
@@ -52,16 +44,8 @@ pub fn close_selection(snapshot: &Snapshot, selected: &[String]) -> BTreeSet<Str
         for relation in &snapshot.relations {
             if closed.contains(&relation.collection) {
                 // M2O target, and every collection an M2A field may point at.
-                closed.extend(
-                    relation
-                        .related_collection
-                        .iter()
-                        .filter(|c| !is_system(c))
-                        .cloned(),
-                );
-                let allowed = relation
-                    .meta_value("one_allowed_collections")
-                    .and_then(|v| v.as_array());
+                closed.extend(relation.related_collection.iter().filter(|c| !is_system(c)).cloned());
+                let allowed = relation.meta_value("one_allowed_collections").and_then(|v| v.as_array());
                 closed.extend(
                     allowed
                         .into_iter()
@@ -74,12 +58,7 @@ pub fn close_selection(snapshot: &Snapshot, selected: &[String]) -> BTreeSet<Str
             // An alias (O2M, M2M, translations) on a closed collection needs the collection that
             // holds the foreign key: the child table or the junction.
             let has_alias = relation.meta_value("one_field").is_some();
-            if has_alias
-                && relation
-                    .related_collection
-                    .as_ref()
-                    .is_some_and(|r| closed.contains(r))
-            {
+            if has_alias && relation.related_collection.as_ref().is_some_and(|r| closed.contains(r)) {
                 closed.insert(relation.collection.clone());
             }
         }
@@ -100,24 +79,9 @@ pub fn close_selection(snapshot: &Snapshot, selected: &[String]) -> BTreeSet<Str
 pub fn restrict(snapshot: &Snapshot, collections: &BTreeSet<String>) -> Snapshot {
     let keep = |c: &String| collections.contains(c);
     Snapshot {
-        collections: snapshot
-            .collections
-            .iter()
-            .filter(|c| keep(&c.collection))
-            .cloned()
-            .collect(),
-        fields: snapshot
-            .fields
-            .iter()
-            .filter(|f| keep(&f.collection))
-            .cloned()
-            .collect(),
-        relations: snapshot
-            .relations
-            .iter()
-            .filter(|r| keep(&r.collection))
-            .cloned()
-            .collect(),
+        collections: snapshot.collections.iter().filter(|c| keep(&c.collection)).cloned().collect(),
+        fields: snapshot.fields.iter().filter(|f| keep(&f.collection)).cloned().collect(),
+        relations: snapshot.relations.iter().filter(|r| keep(&r.collection)).cloned().collect(),
         ..snapshot.clone()
     }
 }
@@ -135,14 +99,8 @@ mod tests {
     fn follows_m2o_targets_transitively() {
         // articles → authors (M2O), categories (M2O, itself a tree); authors → articles (cycle).
         let closed = close_selection(&publishing(), &["authors".into()]);
-        assert!(
-            closed.contains("articles"),
-            "authors.favorite_article needs articles"
-        );
-        assert!(
-            closed.contains("categories"),
-            "articles.category needs categories"
-        );
+        assert!(closed.contains("articles"), "authors.favorite_article needs articles");
+        assert!(closed.contains("categories"), "articles.category needs categories");
     }
 
     #[test]
@@ -150,28 +108,14 @@ mod tests {
         let closed = close_selection(&publishing(), &["articles".into()]);
         assert_eq!(
             names(&closed),
-            vec![
-                "articles",
-                "articles_tags",
-                "articles_translations",
-                "authors",
-                "categories",
-                "languages",
-                "tags"
-            ]
+            vec!["articles", "articles_tags", "articles_translations", "authors", "categories", "languages", "tags"]
         );
     }
 
     #[test]
     fn a_leaf_stays_alone_and_system_collections_never_join() {
-        assert_eq!(
-            names(&close_selection(&publishing(), &["languages".into()])),
-            vec!["languages"]
-        );
-        assert_eq!(
-            names(&close_selection(&publishing(), &["directus_users".into()])),
-            Vec::<&str>::new()
-        );
+        assert_eq!(names(&close_selection(&publishing(), &["languages".into()])), vec!["languages"]);
+        assert_eq!(names(&close_selection(&publishing(), &["directus_users".into()])), Vec::<&str>::new());
     }
 
     #[test]
@@ -183,51 +127,24 @@ mod tests {
     #[test]
     fn validates_names_against_user_tables() {
         let snapshot = publishing();
-        assert_eq!(
-            validate_names(&snapshot, &["articles".into()], "scope.selectedTables")
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(validate_names(&snapshot, &["articles".into()], "scope.selectedTables").unwrap().len(), 1);
         let err = validate_names(
             &snapshot,
-            &[
-                "articles".into(),
-                "nope".into(),
-                "config".into(),
-                "directus_users".into(),
-            ],
+            &["articles".into(), "nope".into(), "config".into(), "directus_users".into()],
             "scope.selectedTables",
         )
         .unwrap_err();
         assert_eq!(err.status(), 400);
-        assert!(
-            err.to_string()
-                .ends_with("user tables): nope, config, directus_users"),
-            "{err}"
-        );
-        assert_eq!(
-            user_tables(&snapshot).count(),
-            8,
-            "the config folder has no table"
-        );
+        assert!(err.to_string().ends_with("user tables): nope, config, directus_users"), "{err}");
+        assert_eq!(user_tables(&snapshot).count(), 8, "the config folder has no table");
     }
 
     #[test]
     fn restrict_keeps_only_the_closed_collections() {
         let snapshot = publishing();
-        let part = restrict(
-            &snapshot,
-            &close_selection(&snapshot, &["site_settings".into()]),
-        );
-        assert!(part
-            .fields
-            .iter()
-            .all(|f| ["site_settings", "languages", "config"].contains(&f.collection.as_str())));
-        assert!(part
-            .relations
-            .iter()
-            .all(|r| r.collection == "site_settings"));
+        let part = restrict(&snapshot, &close_selection(&snapshot, &["site_settings".into()]));
+        assert!(part.fields.iter().all(|f| ["site_settings", "languages", "config"].contains(&f.collection.as_str())));
+        assert!(part.relations.iter().all(|r| r.collection == "site_settings"));
         assert_eq!(part.directus, snapshot.directus);
         assert_eq!(part.rest, snapshot.rest, "systemFields ride along");
     }

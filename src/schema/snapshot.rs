@@ -66,9 +66,35 @@ pub trait Parts {
 
     /// A `meta` property, `None` when absent or null.
     fn meta_value(&self, key: &str) -> Option<&Value> {
-        self.meta()
-            .and_then(|m| m.get(key))
-            .filter(|v| !v.is_null())
+        self.meta().and_then(|m| m.get(key)).filter(|v| !v.is_null())
+    }
+}
+
+impl FieldSnapshot {
+    /// Alias fields (O2M, M2M, M2A, presentation) have no column.
+    pub fn is_alias(&self) -> bool {
+        self.kind == "alias" || self.schema().is_none()
+    }
+
+    pub fn is_primary_key(&self) -> bool {
+        self.schema().and_then(|s| s.get("is_primary_key")).and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    pub fn is_nullable(&self) -> bool {
+        self.schema().and_then(|s| s.get("is_nullable")).and_then(Value::as_bool).unwrap_or(true)
+    }
+
+    /// `meta.special` flags (`m2o`, `date-created`, `hash`, …), as an array or a CSV string.
+    pub fn special(&self) -> Vec<&str> {
+        match self.meta_value("special") {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            Some(Value::String(csv)) => csv.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn has_special(&self, flag: &str) -> bool {
+        self.special().contains(&flag)
     }
 }
 
@@ -115,14 +141,26 @@ mod tests {
         let snapshot: Snapshot = serde_json::from_value(raw.clone()).unwrap();
         assert_eq!(snapshot.fields[1].kind, "alias");
         assert!(snapshot.fields[1].schema().is_none());
-        assert!(
-            snapshot.collections[1].schema().is_none(),
-            "a folder has no schema key at all"
-        );
-        assert_eq!(
-            snapshot.collections[0].meta_value("icon"),
-            Some(&json!("article"))
-        );
+        assert!(snapshot.collections[1].schema().is_none(), "a folder has no schema key at all");
+        assert_eq!(snapshot.collections[0].meta_value("icon"), Some(&json!("article")));
         assert_eq!(serde_json::to_value(&snapshot).unwrap(), raw);
+    }
+
+    #[test]
+    fn field_properties() {
+        let field = |v: Value| serde_json::from_value::<FieldSnapshot>(v).unwrap();
+        let id = field(
+            json!({ "collection": "a", "field": "id", "type": "integer", "meta": null, "schema": { "is_primary_key": true, "is_nullable": false } }),
+        );
+        assert!(id.is_primary_key() && !id.is_nullable() && !id.is_alias());
+        let tags = field(
+            json!({ "collection": "a", "field": "tags", "type": "alias", "meta": { "special": ["m2m"] }, "schema": null }),
+        );
+        assert!(tags.is_alias() && tags.has_special("m2m"));
+        let csv = field(
+            json!({ "collection": "a", "field": "d", "type": "timestamp", "meta": { "special": "date-created, cast-timestamp" }, "schema": {} }),
+        );
+        assert_eq!(csv.special(), vec!["date-created", "cast-timestamp"]);
+        assert!(csv.is_nullable());
     }
 }

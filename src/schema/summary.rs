@@ -45,11 +45,7 @@ impl Counts {
             }
         };
         let mut parts = Vec::new();
-        for (verb, n) in [
-            ("create", self.create),
-            ("update", self.update),
-            ("DELETE", self.delete),
-        ] {
+        for (verb, n) in [("create", self.create), ("update", self.update), ("DELETE", self.delete)] {
             if n > 0 {
                 parts.push(format!("{verb} {n} {}", plural(n)));
             }
@@ -123,13 +119,7 @@ impl DiffSummary {
                 }
             }
         }
-        DiffSummary {
-            collections,
-            totals,
-            system_fields: diff.system_fields.len(),
-            withheld,
-            mirror,
-        }
+        DiffSummary { collections, totals, system_fields: diff.system_fields.len(), withheld, mirror }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -142,16 +132,9 @@ impl DiffSummary {
 
     /// One line per collection, in name order.
     pub fn lines(&self) -> Vec<String> {
-        let mut lines: Vec<String> = self
-            .collections
-            .iter()
-            .map(|(name, changes)| changes.describe(name))
-            .collect();
+        let mut lines: Vec<String> = self.collections.iter().map(|(name, changes)| changes.describe(name)).collect();
         if self.system_fields > 0 {
-            lines.push(format!(
-                "directus system fields: update {} index setting(s)",
-                self.system_fields
-            ));
+            lines.push(format!("directus system fields: update {} index setting(s)", self.system_fields));
         }
         lines
     }
@@ -161,26 +144,17 @@ impl DiffSummary {
         if self.is_empty() {
             return "Schemas are in sync".to_string();
         }
-        let all = self
-            .totals
-            .collections
-            .plus(self.totals.fields)
-            .plus(self.totals.relations);
+        let all = self.totals.collections.plus(self.totals.fields).plus(self.totals.relations);
         let mut text = format!(
             "{} collection(s), {} field(s), {} relation(s) to change: {} to create, {} to update",
             self.collections.len(),
             self.totals.fields.create + self.totals.fields.update + self.totals.fields.delete,
-            self.totals.relations.create
-                + self.totals.relations.update
-                + self.totals.relations.delete,
+            self.totals.relations.create + self.totals.relations.update + self.totals.relations.delete,
             all.create,
             all.update
         );
         if self.mirror {
-            text.push_str(&format!(
-                "; MIRROR: {} DELETION(S) OF WHAT THE SOURCE DOES NOT HAVE",
-                self.deletions()
-            ));
+            text.push_str(&format!("; MIRROR: {} DELETION(S) OF WHAT THE SOURCE DOES NOT HAVE", self.deletions()));
         }
         text
     }
@@ -199,8 +173,7 @@ mod tests {
         } else {
             json!({ "kind": kind, "rhs": {}, "lhs": {} })
         };
-        serde_json::from_value(json!({ "collection": collection, "field": field, "diff": [entry] }))
-            .unwrap()
+        serde_json::from_value(json!({ "collection": collection, "field": field, "diff": [entry] })).unwrap()
     }
 
     #[test]
@@ -218,19 +191,9 @@ mod tests {
         let summary = DiffSummary::new(&diff, vec![], false);
         assert_eq!(
             summary.lines(),
-            vec![
-                "articles: create collection, create 2 fields, create 1 relation",
-                "authors: update 1 field"
-            ]
+            vec!["articles: create collection, create 2 fields, create 1 relation", "authors: update 1 field"]
         );
-        assert_eq!(
-            summary.totals.fields,
-            Counts {
-                create: 2,
-                update: 1,
-                delete: 0
-            }
-        );
+        assert_eq!(summary.totals.fields, Counts { create: 2, update: 1, delete: 0 });
         assert_eq!(
             summary.headline(),
             "2 collection(s), 3 field(s), 1 relation(s) to change: 4 to create, 1 to update"
@@ -239,15 +202,10 @@ mod tests {
 
     #[test]
     fn mirror_deletions_are_shouted() {
-        let diff = SchemaDiff {
-            fields: vec![item("authors", Some("old"), "D")],
-            ..SchemaDiff::default()
-        };
+        let diff = SchemaDiff { fields: vec![item("authors", Some("old"), "D")], ..SchemaDiff::default() };
         let summary = DiffSummary::new(&diff, vec![], true);
         assert_eq!(summary.lines(), vec!["authors: DELETE 1 field"]);
-        assert!(summary
-            .headline()
-            .ends_with("MIRROR: 1 DELETION(S) OF WHAT THE SOURCE DOES NOT HAVE"));
+        assert!(summary.headline().ends_with("MIRROR: 1 DELETION(S) OF WHAT THE SOURCE DOES NOT HAVE"));
     }
 
     #[test]

@@ -16,9 +16,7 @@ pub fn into_js_error(error: CoreError) -> JsValue {
 
 /// Whatever the host threw (a Directus error, a TypeError, a string…) as a [`HostError`].
 pub fn host_error(thrown: JsValue) -> HostError {
-    let code = js_sys::Reflect::get(&thrown, &"code".into())
-        .ok()
-        .and_then(|c| c.as_string());
+    let code = js_sys::Reflect::get(&thrown, &"code".into()).ok().and_then(|c| c.as_string());
     let message = match thrown.dyn_ref::<js_sys::Error>() {
         Some(error) => String::from(error.message()),
         None => thrown.as_string().unwrap_or_else(|| format!("{thrown:?}")),

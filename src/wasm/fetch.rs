@@ -18,11 +18,7 @@ extern "C" {
 pub struct FetchTransport;
 
 impl Transport for FetchTransport {
-    async fn send(
-        &self,
-        request: &HttpRequest,
-        token: &str,
-    ) -> Result<HttpResponse, TransportError> {
+    async fn send(&self, request: &HttpRequest, token: &str) -> Result<HttpResponse, TransportError> {
         let signal = web_sys::AbortSignal::timeout_with_u32(request.timeout_ms);
         let mut builder = RequestBuilder::new(&request.url)
             .method(gloo_method(request.method))
@@ -38,25 +34,17 @@ impl Transport for FetchTransport {
         .map_err(|e| TransportError::Network(e.to_string()))?;
         let raw: web_sys::Request = built.into();
         let timeout = request.timeout_ms;
-        let answered = JsFuture::from(fetch_request(&raw))
-            .await
-            .map_err(|e| fetch_error(e, timeout))?;
+        let answered = JsFuture::from(fetch_request(&raw)).await.map_err(|e| fetch_error(e, timeout))?;
         let response = Response::from(answered.unchecked_into::<web_sys::Response>());
         let retry_after = response.headers().get("retry-after");
         let status = response.status();
         let body = response.text().await.map_err(|e| match e {
-            gloo_net::Error::JsError(js)
-                if matches!(js.name.as_str(), "TimeoutError" | "AbortError") =>
-            {
+            gloo_net::Error::JsError(js) if matches!(js.name.as_str(), "TimeoutError" | "AbortError") => {
                 TransportError::Timeout(timeout)
             }
             other => TransportError::Network(format!("reading the response failed: {other}")),
         })?;
-        Ok(HttpResponse {
-            status,
-            retry_after,
-            body,
-        })
+        Ok(HttpResponse { status, retry_after, body })
     }
 }
 
@@ -70,18 +58,12 @@ fn gloo_method(method: Method) -> GlooMethod {
 }
 
 fn prop(value: &JsValue, name: &str) -> Option<String> {
-    js_sys::Reflect::get(value, &name.into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .filter(|s| !s.is_empty())
+    js_sys::Reflect::get(value, &name.into()).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty())
 }
 
 /// Timeouts (the abort signal fired) versus network failures, with the most specific reason.
 fn fetch_error(thrown: JsValue, timeout_ms: u32) -> TransportError {
-    if matches!(
-        prop(&thrown, "name").as_deref(),
-        Some("TimeoutError" | "AbortError")
-    ) {
+    if matches!(prop(&thrown, "name").as_deref(), Some("TimeoutError" | "AbortError")) {
         return TransportError::Timeout(timeout_ms);
     }
     let cause = js_sys::Reflect::get(&thrown, &"cause".into()).unwrap_or(JsValue::UNDEFINED);

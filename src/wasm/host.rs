@@ -15,7 +15,10 @@ use crate::schema::Snapshot;
 const HOST_TS: &'static str = r#"
 /** What the core needs from the source instance, built by the endpoint from Directus services. */
 export interface MigrationHost {
-  /** Rows of `request.collection` with primary key > `request.after`, sorted by key, at most `limit`; JSON `{"rows":[…]}`. */
+  /**
+   * One step of a key-ordered scan: the next `limit` keys after `request.after`, and the rows of
+   * those keys that `request.filter` keeps, as JSON `{"rows":[…],"last":<last key scanned>,"scanned":<n>}`.
+   */
   readPage(request: PageRequest): Promise<string>;
   /** Exact row count, computed in the database. */
   count(request: CountRequest): Promise<number>;
@@ -41,6 +44,9 @@ export type MigrationEvent = { type: string; message: string; progress: boolean 
   | { type: "step" }
   | { type: "schemaChanges"; collection: string; changes: object }
   | { type: "kept"; items: { kind: string; name: string }[] }
+  | { type: "rows"; collection: string; total: number; read: number; created: number; skipped: number; failed: number; dryRun: boolean }
+  | { type: "rowFailed"; collection: string; key: string | number; message: string }
+  | { type: "tableDone"; report: object; dryRun: boolean }
 );
 "#;
 
@@ -77,39 +83,22 @@ fn request_to_js<T: serde::Serialize>(request: &T) -> Result<JsValue, HostError>
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(value: JsValue, what: &str) -> Result<T, HostError> {
-    let text = value
-        .as_string()
-        .ok_or_else(|| HostError::new(format!("host returned {what} that is not JSON text")))?;
-    serde_json::from_str(&text)
-        .map_err(|e| HostError::new(format!("host returned an unreadable {what}: {e}")))
+    let text =
+        value.as_string().ok_or_else(|| HostError::new(format!("host returned {what} that is not JSON text")))?;
+    serde_json::from_str(&text).map_err(|e| HostError::new(format!("host returned an unreadable {what}: {e}")))
 }
 
 impl Host for HostAdapter {
     async fn read_page(&self, request: &PageRequest) -> Result<Page, HostError> {
-        let reply = self
-            .js
-            .read_page(request_to_js(request)?)
-            .await
-            .map_err(host_error)?;
+        let reply = self.js.read_page(request_to_js(request)?).await.map_err(host_error)?;
         parse_json(reply, "page")
     }
 
     async fn count(&self, request: &CountRequest) -> Result<u64, HostError> {
-        let reply = self
-            .js
-            .count(request_to_js(request)?)
-            .await
-            .map_err(host_error)?;
-        reply
-            .as_f64()
-            .filter(|n| *n >= 0.0 && n.fract() == 0.0)
-            .map(|n| n as u64)
-            .ok_or_else(|| {
-                HostError::new(format!(
-                    "host returned a count that is not a whole number for {}",
-                    request.collection
-                ))
-            })
+        let reply = self.js.count(request_to_js(request)?).await.map_err(host_error)?;
+        reply.as_f64().filter(|n| *n >= 0.0 && n.fract() == 0.0).map(|n| n as u64).ok_or_else(|| {
+            HostError::new(format!("host returned a count that is not a whole number for {}", request.collection))
+        })
     }
 
     async fn schema_snapshot(&self) -> Result<Snapshot, HostError> {

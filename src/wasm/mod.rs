@@ -18,6 +18,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::commands::check::{check, CheckAnswer};
+use crate::commands::migrate::{migrate, MigrateOptions};
 use crate::commands::request::MigrationRequest;
 use crate::commands::schema_sync::{schema_sync, SyncOptions};
 use crate::commands::{ping, tables};
@@ -43,9 +44,7 @@ pub struct Core {
 impl Core {
     #[wasm_bindgen(constructor)]
     pub fn new(host: JsHost) -> Core {
-        Core {
-            host: Rc::new(HostAdapter::new(host)),
-        }
+        Core { host: Rc::new(HostAdapter::new(host)) }
     }
 
     /// Version of the core crate.
@@ -64,14 +63,11 @@ impl Core {
     pub fn check(&self, body: String) -> js_sys::Promise {
         let host = self.host.clone();
         future_to_promise(async move {
-            let answer = match MigrationRequest::parse(&body)
-                .and_then(|request| Ok((connect(&host, &request)?, request)))
-            {
-                Ok((destination, request)) => {
-                    check(&*host, &destination, request.scope.force).await
-                }
-                Err(error) => CheckAnswer::refused(&error),
-            };
+            let answer =
+                match MigrationRequest::parse(&body).and_then(|request| Ok((connect(&host, &request)?, request))) {
+                    Ok((destination, request)) => check(&*host, &destination, request.scope.force).await,
+                    Err(error) => CheckAnswer::refused(&error),
+                };
             to_js(&answer)
         })
     }
@@ -99,21 +95,40 @@ impl Core {
             schema_sync(&*host, &destination, &options).await
         })
     }
+
+    /// `POST /migration/run` with the JSON body: moves rows, emitting progress; resolves to the
+    /// run's report (its `status` says `completed`, `completed with errors` or `failed`).
+    pub fn run(&self, body: String) -> js_sys::Promise {
+        self.migrate(body, false)
+    }
+
+    /// `POST /migration/dry-run`: everything `run` does but writing.
+    #[wasm_bindgen(js_name = dryRun)]
+    pub fn dry_run(&self, body: String) -> js_sys::Promise {
+        self.migrate(body, true)
+    }
+}
+
+impl Core {
+    fn migrate(&self, body: String, dry_run: bool) -> js_sys::Promise {
+        let host = self.host.clone();
+        run(async move {
+            let request = MigrationRequest::parse(&body)?;
+            let options = MigrateOptions::from_request(&request, dry_run)?;
+            let destination = connect(&host, &request)?;
+            migrate(&*host, &destination, &options).await
+        })
+    }
 }
 
 /// A destination client for the request, whose retries are reported through the host.
 fn connect(host: &Rc<HostAdapter>, request: &MigrationRequest) -> Result<JsDestination, CoreError> {
     let sink = host.clone();
-    Ok(
-        Destination::new(request.destination()?, FetchTransport, JsClock)?
-            .with_observer(move |event| sink.emit(event)),
-    )
+    Ok(Destination::new(request.destination()?, FetchTransport, JsClock)?.with_observer(move |event| sink.emit(event)))
 }
 
 /// A promise of the work's result, or of a `MigrationError`.
-fn run<T: Serialize>(
-    work: impl Future<Output = Result<T, CoreError>> + 'static,
-) -> js_sys::Promise {
+fn run<T: Serialize>(work: impl Future<Output = Result<T, CoreError>> + 'static) -> js_sys::Promise {
     future_to_promise(async move {
         match work.await {
             Ok(value) => to_js(&value),

@@ -56,5 +56,22 @@ for (const fixture of fixtures) {
 			);
 			for (const [listed, actual] of counted) assert.equal(listed, Number(actual));
 		});
+
+		test('run moves every row of every user table; a second run moves nothing', async () => {
+			const target = { baseURL: destination.url, token: destination.token };
+			const run = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, { accept: 'application/x-ndjson' });
+			const report = JSON.parse(run.lines.at(-1));
+			assert.equal(report.status, 'completed', JSON.stringify(report.failures ?? report.error));
+			const tables = (await migrationCall(source, 'tables', target)).body;
+			for (const table of tables) {
+				const moved = report.tables.find((t) => t.collection === table.collection);
+				assert.equal(moved.created, table.count, table.collection);
+				const there = await client(destination.url, destination.token).get(`/items/${table.collection}?aggregate[count]=*`);
+				assert.equal(Number((Array.isArray(there) ? there[0] : there).count), table.count, table.collection);
+			}
+			const again = JSON.parse((await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, { accept: 'application/x-ndjson' })).lines.at(-1));
+			assert.equal(again.status, 'completed');
+			assert.ok(again.tables.every((t) => t.created === 0 && t.skipped === t.read));
+		});
 	});
 }

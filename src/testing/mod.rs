@@ -1,11 +1,12 @@
-//! Test doubles shared by the native tests: a scripted destination transport and helpers.
+//! Test doubles shared by the native tests: a scripted destination transport, an in-memory
+//! Directus, and helpers.
+
+pub mod fake_directus;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-use crate::destination::{
-    Destination, DestinationConfig, HttpRequest, HttpResponse, Transport, TransportError,
-};
+use crate::destination::{Destination, DestinationConfig, HttpRequest, HttpResponse, Transport, TransportError};
 use crate::host::memory::MemoryHost;
 use crate::runtime::fake::FakeClock;
 use crate::runtime::Clock;
@@ -20,10 +21,7 @@ pub struct Scripted {
 
 impl Scripted {
     pub fn new(answers: Vec<Result<HttpResponse, TransportError>>) -> Self {
-        Scripted {
-            answers: RefCell::new(answers.into()),
-            seen: RefCell::default(),
-        }
+        Scripted { answers: RefCell::new(answers.into()), seen: RefCell::default() }
     }
 
     pub fn calls(&self) -> usize {
@@ -35,33 +33,18 @@ impl Scripted {
         self.seen
             .borrow()
             .iter()
-            .map(|(r, _)| {
-                format!(
-                    "{} {}",
-                    r.method.as_str(),
-                    r.url.trim_start_matches("https://dest.example")
-                )
-            })
+            .map(|(r, _)| format!("{} {}", r.method.as_str(), r.url.trim_start_matches("https://dest.example")))
             .collect()
     }
 }
 
 impl Transport for &Scripted {
-    async fn send(
-        &self,
-        request: &HttpRequest,
-        token: &str,
-    ) -> Result<HttpResponse, TransportError> {
-        self.seen
+    async fn send(&self, request: &HttpRequest, token: &str) -> Result<HttpResponse, TransportError> {
+        self.seen.borrow_mut().push((request.clone(), token.to_string()));
+        self.answers
             .borrow_mut()
-            .push((request.clone(), token.to_string()));
-        self.answers.borrow_mut().pop_front().unwrap_or_else(|| {
-            panic!(
-                "no scripted answer left for {} {}",
-                request.method.as_str(),
-                request.url
-            )
-        })
+            .pop_front()
+            .unwrap_or_else(|| panic!("no scripted answer left for {} {}", request.method.as_str(), request.url))
     }
 }
 
@@ -78,24 +61,12 @@ impl Clock for &FakeClock {
 }
 
 pub fn answer(status: u16, body: &str) -> Result<HttpResponse, TransportError> {
-    Ok(HttpResponse {
-        status,
-        retry_after: None,
-        body: body.to_string(),
-    })
+    Ok(HttpResponse { status, retry_after: None, body: body.to_string() })
 }
 
 /// A client for `https://dest.example` with token `s3cret`.
-pub fn destination<'a>(
-    transport: &'a Scripted,
-    clock: &'a FakeClock,
-) -> Destination<&'a Scripted, &'a FakeClock> {
-    Destination::new(
-        DestinationConfig::new("https://dest.example/", "s3cret"),
-        transport,
-        clock,
-    )
-    .unwrap()
+pub fn destination<'a>(transport: &'a Scripted, clock: &'a FakeClock) -> Destination<&'a Scripted, &'a FakeClock> {
+    Destination::new(DestinationConfig::new("https://dest.example/", "s3cret"), transport, clock).unwrap()
 }
 
 /// A source whose snapshot is empty but for its version and vendor.

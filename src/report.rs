@@ -1,0 +1,211 @@
+//! What a data migration reports: per collection counts and timing, every failed row with the
+//! destination's own error, and a closing line.
+
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RunStatus {
+    #[serde(rename = "completed")]
+    Completed,
+    #[serde(rename = "completed with errors")]
+    CompletedWithErrors,
+    #[serde(rename = "failed")]
+    Failed,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Completed => "completed",
+            RunStatus::CompletedWithErrors => "completed with errors",
+            RunStatus::Failed => "failed",
+        }
+    }
+}
+
+/// A row the destination refused, with its key and the destination's message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowFailure {
+    pub collection: String,
+    pub key: Value,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TableReport {
+    pub collection: String,
+    /// Rows read from the source (after `updatedAfter`).
+    pub read: u64,
+    /// Rows created on the destination (a dry run: rows that would be).
+    pub created: u64,
+    /// Rows whose key already exists on the destination: never overwritten.
+    pub skipped: u64,
+    pub failed: u64,
+    /// References to rows missing on the destination that were set to null.
+    pub references_nulled: u64,
+    /// Rows whose held-back references were set in the second pass.
+    pub second_pass: u64,
+    pub seconds: f64,
+    pub rows_per_second: f64,
+}
+
+impl TableReport {
+    pub fn new(collection: &str) -> Self {
+        TableReport { collection: collection.to_string(), ..TableReport::default() }
+    }
+
+    pub fn finish(&mut self, seconds: f64) {
+        self.seconds = round(seconds, 3);
+        self.rows_per_second = if seconds > 0.0 { round(self.read as f64 / seconds, 1) } else { 0.0 };
+    }
+
+    /// `articles: 1000 read, 990 created, 10 skipped, 0 failed in 1.2 s (833 rows/s)`
+    pub fn line(&self, dry_run: bool) -> String {
+        let created = if dry_run { "to create" } else { "created" };
+        let mut text = format!(
+            "{}: {} read, {} {created}, {} skipped, {} failed",
+            self.collection, self.read, self.created, self.skipped, self.failed
+        );
+        if self.references_nulled > 0 {
+            text.push_str(&format!(", {} missing reference(s) set to null", self.references_nulled));
+        }
+        if self.second_pass > 0 {
+            text.push_str(&format!(", {} row(s) completed in the second pass", self.second_pass));
+        }
+        text.push_str(&format!(" in {:.1} s ({:.0} rows/s)", self.seconds, self.rows_per_second));
+        text
+    }
+}
+
+/// Failures kept in the final report; every one is also streamed as it happens.
+pub const MAX_REPORTED_FAILURES: usize = 1_000;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    pub status: RunStatus,
+    pub dry_run: bool,
+    pub tables: Vec<TableReport>,
+    /// The first [`MAX_REPORTED_FAILURES`] failed rows.
+    pub failures: Vec<RowFailure>,
+    pub failure_count: u64,
+    /// What the plan decided (junctions added, cycles broken, references left out).
+    pub notes: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Why a failed run stopped.
+    pub error: Option<String>,
+    pub seconds: f64,
+    pub rows_per_second: f64,
+    /// The closing line.
+    pub message: String,
+}
+
+impl RunReport {
+    pub fn new(dry_run: bool, notes: Vec<String>) -> Self {
+        RunReport {
+            status: RunStatus::Completed,
+            dry_run,
+            tables: Vec::new(),
+            failures: Vec::new(),
+            failure_count: 0,
+            notes,
+            warnings: Vec::new(),
+            error: None,
+            seconds: 0.0,
+            rows_per_second: 0.0,
+            message: String::new(),
+        }
+    }
+
+    pub fn record_failure(&mut self, failure: RowFailure) {
+        self.failure_count += 1;
+        if self.failures.len() < MAX_REPORTED_FAILURES {
+            self.failures.push(failure);
+        }
+    }
+
+    /// Settle the status and write the closing line.
+    pub fn finish(&mut self, seconds: f64, error: Option<String>) {
+        let read: u64 = self.tables.iter().map(|t| t.read).sum();
+        let created: u64 = self.tables.iter().map(|t| t.created).sum();
+        let skipped: u64 = self.tables.iter().map(|t| t.skipped).sum();
+        self.seconds = round(seconds, 3);
+        self.rows_per_second = if seconds > 0.0 { round(read as f64 / seconds, 1) } else { 0.0 };
+        self.status = match (&error, self.failure_count) {
+            (Some(_), _) => RunStatus::Failed,
+            (None, 0) => RunStatus::Completed,
+            (None, _) => RunStatus::CompletedWithErrors,
+        };
+        let counts = if self.dry_run {
+            format!("{read} rows read, {created} to create, {skipped} skipped (already on the destination), {} failed; nothing was written", self.failure_count)
+        } else {
+            format!(
+                "{read} rows read, {created} created, {skipped} skipped (already on the destination), {} failed",
+                self.failure_count
+            )
+        };
+        let what = if self.dry_run { "Dry run" } else { "Migration" };
+        self.message = format!(
+            "{what} {} in {:.1} s: {counts} ({:.0} rows/s)",
+            self.status.as_str(),
+            seconds,
+            self.rows_per_second
+        );
+        if let Some(error) = &error {
+            self.message.push_str(&format!(". Stopped: {error}"));
+        }
+        self.error = error;
+    }
+}
+
+fn round(value: f64, digits: i32) -> f64 {
+    let factor = 10f64.powi(digits);
+    (value * factor).round() / factor
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str, read: u64, created: u64, skipped: u64) -> TableReport {
+        TableReport { read, created, skipped, ..TableReport::new(name) }
+    }
+
+    #[test]
+    fn status_follows_failures_and_errors() {
+        let mut report = RunReport::new(false, vec![]);
+        report.tables = vec![table("a", 10, 8, 2)];
+        report.finish(2.0, None);
+        assert_eq!(report.status, RunStatus::Completed);
+        assert_eq!(report.message, "Migration completed in 2.0 s: 10 rows read, 8 created, 2 skipped (already on the destination), 0 failed (5 rows/s)");
+
+        report.record_failure(RowFailure { collection: "a".into(), key: 3.into(), message: "bad".into() });
+        report.finish(2.0, None);
+        assert_eq!(report.status, RunStatus::CompletedWithErrors);
+        assert_eq!(serde_json::to_value(report.status).unwrap(), "completed with errors");
+
+        report.finish(2.0, Some("destination unreachable".into()));
+        assert_eq!(report.status, RunStatus::Failed);
+        assert!(report.message.ends_with("Stopped: destination unreachable"));
+    }
+
+    #[test]
+    fn keeps_a_bounded_list_of_failures_but_counts_all() {
+        let mut report = RunReport::new(false, vec![]);
+        for i in 0..(MAX_REPORTED_FAILURES + 5) {
+            report.record_failure(RowFailure { collection: "a".into(), key: (i as u64).into(), message: "x".into() });
+        }
+        assert_eq!(report.failures.len(), MAX_REPORTED_FAILURES);
+        assert_eq!(report.failure_count, MAX_REPORTED_FAILURES as u64 + 5);
+    }
+
+    #[test]
+    fn table_lines() {
+        let mut t = TableReport { references_nulled: 2, second_pass: 5, ..table("categories", 40, 40, 0) };
+        t.finish(0.5);
+        assert_eq!(t.line(false), "categories: 40 read, 40 created, 0 skipped, 0 failed, 2 missing reference(s) set to null, 5 row(s) completed in the second pass in 0.5 s (80 rows/s)");
+        assert!(t.line(true).contains("40 to create"));
+    }
+}

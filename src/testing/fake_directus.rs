@@ -1,0 +1,221 @@
+//! An in-memory stand-in for a destination Directus, enough for the data step's native tests:
+//! `GET /items` with an `_in` key filter, `POST /items` (all or nothing, like Directus'
+//! transaction), `PATCH /items` batches, singletons, and `POST /schema/diff` answering "in sync".
+//! It enforces unique keys, foreign keys and a row-level rule, and overwrites `date_created` /
+//! `user_created` on create and `date_updated` on update, as Directus' specials do.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+use percent_encoding::percent_decode_str;
+use serde_json::{json, Map, Value};
+
+use crate::data::key_text;
+use crate::destination::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use crate::host::Row;
+
+type Rule = Box<dyn Fn(&str, &Row) -> Option<String>>;
+
+pub struct FakeDirectus {
+    pub tables: RefCell<BTreeMap<String, BTreeMap<String, Row>>>,
+    keys: BTreeMap<String, String>,
+    singletons: BTreeSet<String>,
+    /// (collection, field, target collection)
+    foreign_keys: Vec<(String, String, String)>,
+    rule: Option<Rule>,
+    /// After this many writes, every request answers 503.
+    outage_after: Option<usize>,
+    pub log: RefCell<Vec<String>>,
+}
+
+fn error(status: u16, code: &str, message: &str) -> Result<HttpResponse, TransportError> {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }).to_string();
+    Ok(HttpResponse { status, retry_after: None, body })
+}
+
+fn ok(data: Value) -> Result<HttpResponse, TransportError> {
+    Ok(HttpResponse { status: 200, retry_after: None, body: json!({ "data": data }).to_string() })
+}
+
+impl FakeDirectus {
+    /// `collections`: (name, key field).
+    pub fn new(collections: &[(&str, &str)]) -> Self {
+        FakeDirectus {
+            tables: RefCell::new(collections.iter().map(|(c, _)| (c.to_string(), BTreeMap::new())).collect()),
+            keys: collections.iter().map(|(c, k)| (c.to_string(), k.to_string())).collect(),
+            singletons: BTreeSet::new(),
+            foreign_keys: Vec::new(),
+            rule: None,
+            outage_after: None,
+            log: RefCell::default(),
+        }
+    }
+
+    pub fn singleton(mut self, collection: &str) -> Self {
+        self.singletons.insert(collection.into());
+        self
+    }
+
+    pub fn foreign_key(mut self, collection: &str, field: &str, target: &str) -> Self {
+        self.foreign_keys.push((collection.into(), field.into(), target.into()));
+        self
+    }
+
+    /// Refuse rows for which `rule` returns a message.
+    pub fn rule(mut self, rule: impl Fn(&str, &Row) -> Option<String> + 'static) -> Self {
+        self.rule = Some(Box::new(rule));
+        self
+    }
+
+    pub fn outage_after(mut self, writes: usize) -> Self {
+        self.outage_after = Some(writes);
+        self
+    }
+
+    pub fn insert(&self, collection: &str, rows: Value) {
+        let key = &self.keys[collection];
+        let mut tables = self.tables.borrow_mut();
+        for row in rows.as_array().unwrap() {
+            let row = row.as_object().unwrap().clone();
+            tables.get_mut(collection).unwrap().insert(key_text(&row[key]), row);
+        }
+    }
+
+    pub fn rows(&self, collection: &str) -> Vec<Row> {
+        self.tables.borrow()[collection].values().cloned().collect()
+    }
+
+    /// Requests other than reads.
+    pub fn writes(&self) -> Vec<String> {
+        self.log
+            .borrow()
+            .iter()
+            .filter(|l| !l.starts_with("GET") && !l.starts_with("POST /schema/diff"))
+            .cloned()
+            .collect()
+    }
+
+    fn check(
+        &self,
+        tables: &BTreeMap<String, BTreeMap<String, Row>>,
+        collection: &str,
+        row: &Row,
+    ) -> Option<(&'static str, String)> {
+        for (c, field, target) in &self.foreign_keys {
+            if c != collection {
+                continue;
+            }
+            if let Some(value) = row.get(field).filter(|v| !v.is_null()) {
+                if !tables.get(target).is_some_and(|t| t.contains_key(&key_text(value))) {
+                    return Some((
+                        "INVALID_FOREIGN_KEY",
+                        format!("Invalid foreign key \"{field}\" in collection \"{collection}\"."),
+                    ));
+                }
+            }
+        }
+        self.rule.as_ref().and_then(|rule| rule(collection, row)).map(|m| ("FAILED_VALIDATION", m))
+    }
+
+    fn handle(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let url = request.url.trim_start_matches("https://dest.example");
+        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        self.log.borrow_mut().push(format!("{} {}", request.method.as_str(), path));
+        let params: BTreeMap<String, String> = query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_string(), percent_decode_str(v).decode_utf8_lossy().to_string()))
+            .collect();
+        if self.outage_after.is_some_and(|n| self.writes().len() > n) {
+            return error(503, "SERVICE_UNAVAILABLE", "Service Unavailable");
+        }
+        if path == "/schema/diff" {
+            return Ok(HttpResponse { status: 204, retry_after: None, body: String::new() });
+        }
+        let collection = match path.strip_prefix("/items/") {
+            Some(name) => percent_decode_str(name).decode_utf8_lossy().to_string(),
+            None => format!("directus_{}", path.trim_start_matches('/')),
+        };
+        let Some(key) = self.keys.get(&collection).cloned() else {
+            return error(403, "FORBIDDEN", "You don't have permission to access this.");
+        };
+        let body: Value = request.body.as_deref().map(|b| serde_json::from_str(b).unwrap()).unwrap_or(Value::Null);
+        let mut tables = self.tables.borrow_mut();
+        match request.method {
+            Method::Get if self.singletons.contains(&collection) => {
+                let row = tables[&collection].values().next().map(|r| json!({ &key: r[&key] }));
+                ok(row.unwrap_or(json!({ &key: null })))
+            }
+            Method::Get => {
+                let filter: Value = serde_json::from_str(&params["filter"]).unwrap();
+                let wanted: BTreeSet<String> = filter[&key]["_in"].as_array().unwrap().iter().map(key_text).collect();
+                let found: Vec<Value> = tables[&collection]
+                    .values()
+                    .filter(|r| wanted.contains(&key_text(&r[&key])))
+                    .map(|r| json!({ &key: r[&key] }))
+                    .collect();
+                ok(Value::Array(found))
+            }
+            Method::Post => {
+                let rows: Vec<Row> = body.as_array().unwrap().iter().map(|r| r.as_object().unwrap().clone()).collect();
+                let mut staged = tables.clone();
+                for mut row in rows {
+                    let k = key_text(&row[&key]);
+                    if staged[&collection].contains_key(&k) {
+                        return error(
+                            400,
+                            "RECORD_NOT_UNIQUE",
+                            &format!("Value for field \"{key}\" in collection \"{collection}\" has to be unique."),
+                        );
+                    }
+                    if let Some((code, message)) = self.check(&staged, &collection, &row) {
+                        return error(400, code, &message);
+                    }
+                    for (field, value) in [("date_created", json!("NOW")), ("user_created", json!("migrating-admin"))] {
+                        if row.contains_key(field) {
+                            row.insert(field.into(), value);
+                        }
+                    }
+                    staged.get_mut(&collection).unwrap().insert(k, row);
+                }
+                *tables = staged;
+                ok(json!([]))
+            }
+            Method::Patch => {
+                let rows: Vec<Row> = match body {
+                    Value::Array(items) => items.into_iter().map(|r| r.as_object().unwrap().clone()).collect(),
+                    Value::Object(row) => vec![row],
+                    _ => unreachable!(),
+                };
+                let mut staged = tables.clone();
+                for patch in rows {
+                    let k = key_text(&patch[&key]);
+                    let current = staged[&collection].get(&k).cloned();
+                    let mut row: Map<String, Value> = match current {
+                        Some(row) => row,
+                        None if self.singletons.contains(&collection) => Map::new(),
+                        None => return error(403, "FORBIDDEN", "You don't have permission to access this."),
+                    };
+                    let creating = row.is_empty();
+                    row.extend(patch);
+                    if !creating && row.contains_key("date_updated") {
+                        row.insert("date_updated".into(), json!("NOW-UPDATED"));
+                    }
+                    if let Some((code, message)) = self.check(&staged, &collection, &row) {
+                        return error(400, code, &message);
+                    }
+                    staged.get_mut(&collection).unwrap().insert(k, row);
+                }
+                *tables = staged;
+                ok(json!([]))
+            }
+            Method::Delete => unreachable!(),
+        }
+    }
+}
+
+impl Transport for &FakeDirectus {
+    async fn send(&self, request: &HttpRequest, _token: &str) -> Result<HttpResponse, TransportError> {
+        self.handle(request)
+    }
+}

@@ -1,0 +1,172 @@
+// Data endpoints on real instances: /dry-run and /run move the sample data exactly, safely
+// re-runnable, incrementally with updatedAfter, and report refused rows.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPair, VERSIONS } from '../../scripts/lib/directus.mjs';
+import { client } from '../../scripts/lib/api.mjs';
+import { createSampleSchema, SAMPLE_COLLECTION_NAMES } from '../../scripts/lib/sample-schema.mjs';
+import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
+import { migrationCall } from './support.mjs';
+
+const KEYS = { languages: 'code' };
+/** Collections whose created fields Directus lets only an update write: it stamps date_updated. */
+const STAMPED = ['authors', 'articles'];
+
+async function rowsOf(instance, collection) {
+	const key = KEYS[collection] ?? 'id';
+	const data = await client(instance.url, instance.token).get(`/items/${collection}?limit=-1&sort=${key}&fields=*`);
+	return Array.isArray(data) ? data : [data]; // a singleton answers with its one row
+}
+
+function summary(res) {
+	const last = JSON.parse(res.lines.at(-1));
+	assert.equal(last.type, 'summary', res.text.slice(-2000));
+	return { ...last, table: (name) => last.tables.find((t) => t.collection === name) };
+}
+
+for (const version of VERSIONS) {
+	describe(`data endpoints on Directus ${version}`, () => {
+		let pair, source, destination, target, counts, stranger;
+		const ndjson = { accept: 'application/x-ndjson' };
+
+		before(async () => {
+			pair = await startPair(version);
+			({ source, destination } = pair);
+			target = { baseURL: destination.url, token: destination.token };
+			await createSampleSchema(source);
+			counts = await seedSampleData(source, { articles: 1500 });
+			// A user only the source has, who "created" some authors.
+			const api = client(source.url, source.token);
+			stranger = await api.post('/users', { email: 'stranger@example.com', password: 'stranger-password' });
+			const authors = await rowsOf(source, 'authors');
+			for (const author of authors.slice(0, 3)) await api.patch(`/items/authors/${author.id}`, { user_created: stranger.id });
+		});
+		after(() => pair?.stop());
+
+		test('run refuses with 409 while the schema differs, and 400 for bad input', async () => {
+			const res = await migrationCall(source, 'run', { ...target, scope: { selectedTables: ['articles'] } });
+			assert.equal(res.status, 409);
+			assert.deepEqual(res.body, { status: 'danger', icon: 'error', code: 'SCHEMA_MISMATCH', message: 'Schema differences detected. Please run /migration/schema-sync first.' });
+			const bad = [
+				[{ ...target, scope: {} }, /scope.selectedTables is required/],
+				[{ ...target, scope: { selectedTables: ['nope'] } }, /nope/],
+				[{ ...target, scope: { selectedTables: ['articles'], updatedAfter: 'soon' } }, /scope.updatedAfter is not a valid/],
+				[{ token: destination.token, scope: { selectedTables: ['articles'] } }, /baseURL is required/],
+				[{ baseURL: destination.url, scope: { selectedTables: ['articles'] } }, /token is required/],
+			];
+			for (const route of ['dry-run', 'run']) {
+				for (const [body, message] of bad) {
+					const refused = await migrationCall(source, route, body);
+					assert.equal(refused.status, 400, `${route} ${JSON.stringify(body.scope)}`);
+					assert.match(refused.body.message, message);
+				}
+			}
+			const sync = await migrationCall(source, 'schema-sync', target);
+			assert.match(sync.lines.at(-1), /^Applied: /);
+		});
+
+		test('dry-run reports what would be created and writes nothing', async () => {
+			const res = await migrationCall(source, 'dry-run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			assert.equal(res.status, 200);
+			const report = summary(res);
+			assert.equal(report.status, 'completed');
+			assert.equal(report.dryRun, true);
+			for (const [collection, count] of Object.entries(counts)) {
+				assert.equal(report.table(collection).created, count, collection);
+			}
+			for (const collection of SAMPLE_COLLECTION_NAMES.filter((c) => c !== 'site_settings')) {
+				assert.equal((await rowsOf(destination, collection)).length, 0, collection);
+			}
+		});
+
+		test('run with excludedTables moves every other user table, then the rest; rows equal the source field for field', async () => {
+			// Small pages: every key type (integer, uuid, string) is paged with its cursor.
+			const first = await migrationCall(source, 'run', { ...target, scope: { excludedTables: ['tags', 'articles_tags'], batchSize: 40, concurrency: 3 } });
+			assert.equal(first.status, 200);
+			assert.match(first.headers.get('content-type'), /^text\/plain/);
+			assert.match(first.lines.at(-1), /^Migration completed in /, first.text.slice(-3000));
+			assert.ok(first.lines.some((l) => /^articles: \d+\/1500 rows read/.test(l)), 'progress per page');
+			assert.equal((await rowsOf(destination, 'tags')).length, 0);
+			assert.equal((await rowsOf(destination, 'articles_tags')).length, 0);
+
+			const second = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			const report = summary(second);
+			assert.equal(report.status, 'completed', JSON.stringify(report.failures));
+			assert.equal(report.table('tags').created, counts.tags);
+			assert.equal(report.table('articles_tags').created, counts.articles_tags);
+			assert.equal(report.table('articles').skipped, counts.articles, 'nothing moved twice');
+			assert.ok(second.lines.some((l) => JSON.parse(l).type === 'rows'));
+
+			for (const collection of SAMPLE_COLLECTION_NAMES) {
+				const [ours, theirs] = await Promise.all([rowsOf(source, collection), rowsOf(destination, collection)]);
+				assert.equal(theirs.length, ours.length, collection);
+				const strip = (row) => {
+					const copy = { ...row };
+					if (STAMPED.includes(collection)) delete copy.date_updated;
+					if (copy.user_created === stranger.id) copy.user_created = null;
+					return copy;
+				};
+				assert.deepEqual(theirs.map(strip), ours.map(strip), collection);
+			}
+			const authors = await rowsOf(destination, 'authors');
+			assert.equal(authors.filter((a) => a.user_created === null).length, 3, 'the unknown user is nulled');
+			assert.ok(first.text.includes('3 missing reference(s) set to null'), 'and reported');
+		});
+
+		test('string keys page with their cursor too', async () => {
+			const res = await migrationCall(source, 'dry-run', { ...target, scope: { selectedTables: ['languages'], batchSize: 1 } }, ndjson);
+			const report = summary(res);
+			assert.equal(report.table('languages').read, counts.languages);
+			assert.equal(report.table('languages').skipped, counts.languages);
+		});
+
+		test('a second run creates nothing and reports everything skipped', async () => {
+			const res = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			const report = summary(res);
+			assert.equal(report.status, 'completed');
+			for (const table of report.tables) {
+				assert.equal(table.created, 0, table.collection);
+				assert.equal(table.skipped, table.read, table.collection);
+			}
+			const total = Object.values(counts).reduce((a, b) => a + b, 0);
+			assert.equal(report.tables.reduce((sum, t) => sum + t.skipped, 0), total);
+		});
+
+		test('updatedAfter moves only rows changed since then', async () => {
+			const api = client(source.url, source.token);
+			const since = new Date(Date.now() - 1).toISOString();
+			await new Promise((r) => setTimeout(r, 20));
+			const fresh = await api.post('/items/articles', Array.from({ length: 20 }, (_, i) => ({ title: `Fresh ${i} — ✓`, slug: `fresh-${i}`, status: 'draft' })));
+			const older = (await rowsOf(source, 'articles')).slice(0, 5);
+			for (const article of older) await api.patch(`/items/articles/${article.id}`, { word_count: 4242 });
+
+			const res = await migrationCall(source, 'run', { ...target, scope: { selectedTables: ['articles'], updatedAfter: since } }, ndjson);
+			const report = summary(res);
+			assert.equal(report.table('articles').read, 25, 'the 20 new and the 5 updated articles only');
+			assert.equal(report.table('articles').created, 20);
+			assert.equal(report.table('articles').skipped, 5, 'an updated row that exists is never overwritten');
+			const there = new Set((await rowsOf(destination, 'articles')).map((a) => a.id));
+			assert.ok(fresh.every((a) => there.has(a.id)));
+			const unchanged = (await rowsOf(destination, 'articles')).find((a) => a.id === older[0].id);
+			assert.notEqual(unchanged.word_count, 4242);
+		});
+
+		test('a row the destination refuses is reported with its key and error; the others arrive', async () => {
+			const api = client(source.url, source.token);
+			const [clash, fine] = await api.post('/items/tags', [{ name: 'clash-on-destination' }, { name: 'arrives-fine' }]);
+			await client(destination.url, destination.token).post('/items/tags', { id: 90_000, name: 'clash-on-destination' });
+			const res = await migrationCall(source, 'run', { ...target, scope: { selectedTables: ['tags'] } }, ndjson);
+			const report = summary(res);
+			assert.equal(report.status, 'completed with errors');
+			assert.equal(report.failureCount, 1);
+			assert.equal(report.failures[0].collection, 'tags');
+			assert.equal(report.failures[0].key, clash.id);
+			assert.match(report.failures[0].message, /unique/i);
+			const failedLine = res.lines.map((l) => JSON.parse(l)).find((e) => e.type === 'rowFailed');
+			assert.equal(failedLine.key, clash.id);
+			const tags = await rowsOf(destination, 'tags');
+			assert.ok(tags.some((t) => t.id === fine.id && t.name === 'arrives-fine'));
+			assert.ok(!tags.some((t) => t.id === clash.id));
+		});
+	});
+}
