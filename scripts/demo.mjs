@@ -10,6 +10,7 @@ import { client } from './lib/api.mjs';
 import { enableModuleBar } from './lib/instance-setup.mjs';
 import { createSampleSchema } from './lib/sample-schema.mjs';
 import { seedSampleData } from './lib/sample-data.mjs';
+import { seedSampleFiles } from './lib/sample-files.mjs';
 
 const { values: options } = parseArgs({
 	options: {
@@ -38,7 +39,11 @@ try {
 	await Promise.all([enableModuleBar(source), enableModuleBar(destination)]);
 	log('Creating the sample schema and data on the source…');
 	await createSampleSchema(source);
-	const counts = await seedSampleData(source, { articles: Number(options.articles) });
+	const { files } = await seedSampleFiles(source, { images: 8, documents: 4 });
+	const covers = files.filter((f) => f.type === 'image/png').slice(0, 6).map((f) => f.id);
+	const attachments = files.filter((f) => f.type !== 'image/png').slice(0, 3).map((f) => f.id);
+	const counts = await seedSampleData(source, { articles: Number(options.articles), covers, attachments });
+	counts.files = files.length;
 	log(`  ${Object.entries(counts).map(([c, n]) => `${c} ${n}`).join(', ')}`);
 
 	for (const instance of [source, destination]) {
@@ -67,7 +72,6 @@ try {
 	log(`Destination  ${destination.url}/admin/table-migration`);
 	log(`Log in as    ${ADMIN.email} / ${ADMIN.password}  (static token for the API: ${ADMIN.token})`);
 	log();
-	log('File migration arrives with the next issue.');
 } catch (error) {
 	log(`Demo failed: ${error.stack ?? error}`);
 	await stop(1);

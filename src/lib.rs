@@ -9,7 +9,8 @@
 //! - [`host`]: what the core needs from the source instance (pages of rows, counts, schema, events);
 //! - [`schema`]: the schema snapshot the source and destination exchange;
 //! - [`plan`]: which collections move, in which order, and how each one's columns are treated;
-//! - [`data`]: reading tables page by page;
+//! - [`data`]: moving rows, page by page;
+//! - [`files`]: moving the files those rows reference;
 //! - [`destination`]: the HTTP client for the destination (retries, timeouts, Directus errors);
 //! - [`progress`]: events the core emits while it works;
 //! - [`report`]: what a data migration reports when it ends;
@@ -19,6 +20,7 @@ pub mod commands;
 pub mod data;
 pub mod destination;
 pub mod error;
+pub mod files;
 pub mod host;
 pub mod plan;
 pub mod progress;

@@ -79,6 +79,62 @@ impl TableReport {
     }
 }
 
+/// The files the migrated rows reference.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilesReport {
+    /// Distinct files referenced by the rows that were written (or would be).
+    pub referenced: u64,
+    /// Uploaded (a dry run: would be).
+    pub migrated: u64,
+    /// Already on the destination.
+    pub skipped: u64,
+    pub failed: u64,
+    /// Bytes uploaded (a dry run: would be).
+    pub bytes: u64,
+    pub folders_created: u64,
+    /// Time spent moving files.
+    pub seconds: f64,
+    pub files_per_second: f64,
+    pub megabytes_per_second: f64,
+}
+
+impl FilesReport {
+    pub fn finish(&mut self) {
+        self.seconds = round(self.seconds, 3);
+        if self.seconds > 0.0 {
+            self.files_per_second = round(self.migrated as f64 / self.seconds, 2);
+            self.megabytes_per_second = round(self.bytes as f64 / 1e6 / self.seconds, 2);
+        }
+    }
+
+    /// `files: 12 referenced, 10 uploaded (34.2 MB), 2 skipped, 0 failed, … in 3.1 s (…)`
+    pub fn line(&self, dry_run: bool) -> String {
+        let moved = if dry_run { "to upload" } else { "uploaded" };
+        format!(
+            "files: {} referenced, {} {moved} ({}), {} skipped, {} failed, {} folder(s) created in {:.1} s ({:.1} files/s, {:.1} MB/s)",
+            self.referenced,
+            self.migrated,
+            megabytes(self.bytes),
+            self.skipped,
+            self.failed,
+            self.folders_created,
+            self.seconds,
+            self.files_per_second,
+            self.megabytes_per_second
+        )
+    }
+}
+
+/// A byte count for people: `17 B`, `6.9 KB`, `21.0 MB`.
+pub fn megabytes(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} KB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
+
 /// Failures kept in the final report; every one is also streamed as it happens.
 pub const MAX_REPORTED_FAILURES: usize = 1_000;
 
@@ -93,6 +149,7 @@ pub struct RunReport {
     pub failure_count: u64,
     /// What the plan decided (junctions added, cycles broken, references left out).
     pub notes: Vec<String>,
+    pub files: FilesReport,
     pub warnings: Vec<String>,
     /// Why a failed run stopped.
     pub error: Option<String>,
@@ -111,6 +168,7 @@ impl RunReport {
             failures: Vec::new(),
             failure_count: 0,
             notes,
+            files: FilesReport::default(),
             warnings: Vec::new(),
             error: None,
             seconds: 0.0,
@@ -138,13 +196,17 @@ impl RunReport {
             (None, 0) => RunStatus::Completed,
             (None, _) => RunStatus::CompletedWithErrors,
         };
-        let counts = if self.dry_run {
-            format!("{read} rows read, {created} to create, {skipped} skipped (already on the destination), {} failed; nothing was written", self.failure_count)
+        let files = if self.files.referenced == 0 {
+            String::new()
         } else {
-            format!(
-                "{read} rows read, {created} created, {skipped} skipped (already on the destination), {} failed",
-                self.failure_count
-            )
+            let moved = if self.dry_run { "to upload" } else { "uploaded" };
+            format!(", {} file(s) {moved} ({})", self.files.migrated, megabytes(self.files.bytes))
+        };
+        let failed = self.failure_count;
+        let counts = if self.dry_run {
+            format!("{read} rows read, {created} to create, {skipped} skipped (already on the destination), {failed} failed{files}; nothing was written")
+        } else {
+            format!("{read} rows read, {created} created, {skipped} skipped (already on the destination), {failed} failed{files}")
         };
         let what = if self.dry_run { "Dry run" } else { "Migration" };
         self.message = format!(
@@ -199,6 +261,13 @@ mod tests {
         }
         assert_eq!(report.failures.len(), MAX_REPORTED_FAILURES);
         assert_eq!(report.failure_count, MAX_REPORTED_FAILURES as u64 + 5);
+    }
+
+    #[test]
+    fn byte_counts_for_people() {
+        assert_eq!(megabytes(17), "17 B");
+        assert_eq!(megabytes(6_948), "6.9 KB");
+        assert_eq!(megabytes(20_971_520), "21.0 MB");
     }
 
     #[test]

@@ -25,10 +25,12 @@ async function patchEach(api, collection, updates) {
 }
 
 /**
- * Fill the sample schema. `articles` sets the scale: about 3.5 × that many rows in all.
+ * Fill the sample schema. `articles` sets the scale: about 3.5 × that many rows in all. With
+ * `covers` (file ids), every third article gets a cover; with `attachments`, every fourth one gets
+ * an attachment (through articles_files).
  * @returns {Promise<Record<string, number>>} rows created per collection
  */
-export async function seedSampleData(instance, { articles: articleCount = 200, seed = 42 } = {}) {
+export async function seedSampleData(instance, { articles: articleCount = 200, seed = 42, covers = [], attachments = [] } = {}) {
 	const api = client(instance.url, instance.token);
 	const faker = new Faker({ locale: [en, base], seed });
 	const fakerDe = new Faker({ locale: [de, en, base], seed: seed + 1 });
@@ -86,8 +88,11 @@ export async function seedSampleData(instance, { articles: articleCount = 200, s
 			extra: maybe({ source: f.internet.url(), flags: [faker.datatype.boolean(), null], ratio: faker.number.float({ fractionDigits: 4 }), note: 'ünïcödé ✓ 漢字 عربى' }),
 			author: maybe(faker.helpers.arrayElement(authors).id, 0.05),
 			category: maybe(faker.helpers.arrayElement(categories).id, 0.1),
+			cover: covers.length > 0 && i % 3 === 0 ? covers[(i / 3) % covers.length] : null,
 		};
 	}));
+	const fileLinks = attachments.length === 0 ? [] : articles.filter((_, i) => i % 4 === 0).map((a, i) => ({ articles_id: a.id, directus_files_id: attachments[i % attachments.length] }));
+	const articlesFiles = await insert(api, 'articles_files', fileLinks);
 
 	const links = articles.flatMap((a) => faker.helpers.arrayElements(tags, { min: 0, max: 3 }).map((t) => ({ articles_id: a.id, tags_id: t.id })));
 	const articlesTags = await insert(api, 'articles_tags', links);
@@ -115,6 +120,7 @@ export async function seedSampleData(instance, { articles: articleCount = 200, s
 		tags: tags.length,
 		articles: articles.length,
 		articles_tags: articlesTags.length,
+		articles_files: articlesFiles.length,
 		articles_translations: translations.length,
 		site_settings: 1,
 	};

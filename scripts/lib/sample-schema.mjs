@@ -5,9 +5,11 @@
 //   authors              uuid primary key; date-created/updated, user-created; M2O favorite_article
 //   categories           integer key; self-referencing tree (parent) with its O2M alias (children)
 //   tags                 integer key
-//   articles             integer key; every common field type; M2O author and category;
-//                        M2M tag_links through articles_tags; translations through articles_translations
+//   articles             integer key; every common field type; M2O author and category; a cover image
+//                        (file M2O); M2M tag_links through articles_tags; M2M attachments (files)
+//                        through articles_files; translations through articles_translations
 //   articles_tags        M2M junction
+//   articles_files       M2M junction to directus_files
 //   articles_translations translations junction (articles × languages)
 //   site_settings        singleton
 //
@@ -73,6 +75,8 @@ export const SAMPLE_COLLECTIONS = [
 		field('extra', 'json', { interface: 'input-code', special: ['cast-json'] }),
 		field('author', 'uuid', { interface: 'select-dropdown-m2o', special: ['m2o'] }),
 		field('category', 'integer', { interface: 'select-dropdown-m2o', special: ['m2o'] }),
+		field('cover', 'uuid', { interface: 'file-image', special: ['file'] }),
+		alias('attachments', ['files'], { interface: 'files' }),
 		alias('tag_links', ['m2m'], { interface: 'list-m2m' }),
 		alias('translations', ['translations'], { interface: 'translations', options: { languageField: 'name' } }),
 		dateCreated,
@@ -82,6 +86,11 @@ export const SAMPLE_COLLECTIONS = [
 		integerKey,
 		field('articles_id', 'integer', { hidden: true }),
 		field('tags_id', 'integer', { hidden: true }),
+	], { hidden: true, icon: 'import_export' }),
+	collection('articles_files', [
+		integerKey,
+		field('articles_id', 'integer', { hidden: true }),
+		field('directus_files_id', 'uuid', { hidden: true }),
 	], { hidden: true, icon: 'import_export' }),
 	collection('articles_translations', [
 		integerKey,
@@ -113,6 +122,9 @@ export const SAMPLE_RELATIONS = [
 	relation('categories', 'parent', 'categories', { one_field: 'children', sort_field: 'sort' }),
 	relation('articles', 'author', 'authors'),
 	relation('articles', 'category', 'categories'),
+	relation('articles', 'cover', 'directus_files'),
+	relation('articles_files', 'articles_id', 'articles', { one_field: 'attachments', junction_field: 'directus_files_id' }, 'CASCADE'),
+	relation('articles_files', 'directus_files_id', 'directus_files', { junction_field: 'articles_id' }, 'CASCADE'),
 	relation('articles_tags', 'articles_id', 'articles', { one_field: 'tag_links', junction_field: 'tags_id' }, 'CASCADE'),
 	relation('articles_tags', 'tags_id', 'tags', { junction_field: 'articles_id' }, 'CASCADE'),
 	relation('articles_translations', 'articles_id', 'articles', { one_field: 'translations', junction_field: 'languages_code' }, 'CASCADE'),

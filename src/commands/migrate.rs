@@ -10,6 +10,7 @@ use super::request::MigrationRequest;
 use super::schema_guard::ensure_schema_matches;
 use crate::data::{changed_since, complete, migrate_table, parse_instant, KnownKeys, Settings};
 use crate::destination::{Destination, Transport};
+use crate::files::{FileMover, FileSettings};
 use crate::host::{CountRequest, Host};
 use crate::plan::{self, Plan};
 use crate::progress::Event;
@@ -20,6 +21,7 @@ use crate::CoreError;
 
 pub const DEFAULT_BATCH_SIZE: u32 = 500;
 pub const DEFAULT_CONCURRENCY: u32 = 2;
+pub const DEFAULT_FILE_CONCURRENCY: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrateOptions {
@@ -30,6 +32,7 @@ pub struct MigrateOptions {
     pub updated_after: Option<String>,
     pub batch_size: u32,
     pub concurrency: u32,
+    pub file_concurrency: u32,
 }
 
 impl MigrateOptions {
@@ -47,6 +50,12 @@ impl MigrateOptions {
                 "scope.concurrency must be between 1 and 16, not {concurrency}"
             )));
         }
+        let file_concurrency = scope.file_concurrency.unwrap_or(DEFAULT_FILE_CONCURRENCY);
+        if !(1..=8).contains(&file_concurrency) {
+            return Err(CoreError::InvalidInput(format!(
+                "scope.fileConcurrency must be between 1 and 8, not {file_concurrency}"
+            )));
+        }
         Ok(MigrateOptions {
             dry_run,
             force: scope.force,
@@ -55,6 +64,7 @@ impl MigrateOptions {
             updated_after: scope.updated_after.clone(),
             batch_size,
             concurrency,
+            file_concurrency,
         })
     }
 }
@@ -137,12 +147,15 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     };
     let mut report = RunReport::new(options.dry_run, plan.notes.clone());
     let known = KnownKeys::default();
+    let file_settings = FileSettings { concurrency: options.file_concurrency as usize, dry_run: options.dry_run };
+    let files = FileMover::new(host, destination, &known, file_settings);
     let outcome: Result<(), CoreError> = async {
         let mut second_pass = Vec::new();
         for table in &plan.tables {
             host.emit(&Event::step(format!("{}: {} row(s) to read", table.collection, table.rows)));
             let filter = filters.remove(&table.collection).flatten();
-            let (outcome, stopped) = migrate_table(host, destination, table, filter, &settings, &known).await;
+            let (outcome, stopped) =
+                migrate_table(host, destination, table, filter, &settings, &known, Some(&files)).await;
             report.tables.push(outcome.report);
             outcome.failures.into_iter().for_each(|f| report.record_failure(f));
             report.warnings.extend(outcome.warnings);
@@ -177,9 +190,18 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     }
     .await;
 
+    let (files, failures, warnings) = files.finish();
+    report.files = files;
+    failures.into_iter().for_each(|f| report.record_failure(f));
+    report.warnings.extend(warnings);
+
     host.emit(&Event::step("Summary:"));
     for table in &report.tables {
         host.emit(&Event::step(format!("  {}", table.line(options.dry_run))));
+    }
+    report.files.finish();
+    if report.files.referenced > 0 {
+        host.emit(&Event::step(format!("  {}", report.files.line(options.dry_run))));
     }
     report.finish((destination.clock().now_ms() - started) / 1000.0, outcome.err().map(|e| e.to_string()));
     Ok(report)
@@ -191,8 +213,11 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::destination::DestinationConfig;
+    use std::rc::Rc;
+
+    use crate::destination::{DestinationConfig, HttpResponse};
     use crate::host::memory::MemoryHost;
+    use crate::host::{FileUpload, UploadError};
     use crate::report::RunStatus;
     use crate::runtime::fake::FakeClock;
     use crate::schema::fixtures::publishing;
@@ -203,51 +228,68 @@ mod tests {
     }
 
     /// The publishing sample: a tree whose children come before their parents, the authors ↔
-    /// articles cycle, junctions, a singleton, and a `user_created` user only the source has.
+    /// articles cycle, junctions, a singleton, a `user_created` user only the source has, and files
+    /// (a cover image in a nested folder, attachments, one file nothing references).
     fn source() -> MemoryHost {
         let mut host = MemoryHost::with_snapshot(publishing());
-        let t = |name: &str, rows: Value, host: &mut MemoryHost| {
+        let mut t = |name: &str, rows: Value| {
             host.tables.insert(name.into(), table(rows));
         };
-        t(
-            "languages",
-            json!([{ "code": "en-US", "name": "English" }, { "code": "ja-JP", "name": "日本語" }]),
-            &mut host,
-        );
+        t("languages", json!([{ "code": "en-US", "name": "English" }, { "code": "ja-JP", "name": "日本語" }]));
         t(
             "authors",
             json!([
                 { "id": "a1", "name": "Ada", "favorite_article": 3, "user_created": "u-shared" },
                 { "id": "a2", "name": "Grace", "favorite_article": null, "user_created": "u-source-only" }
             ]),
-            &mut host,
         );
         t(
             "categories",
             json!([
                 { "id": 1, "parent": 5 }, { "id": 2, "parent": 1 }, { "id": 3, "parent": 1 }, { "id": 4, "parent": 2 }, { "id": 5, "parent": null }
             ]),
-            &mut host,
         );
         t(
             "articles",
             json!([
-                { "id": 1, "title": "One", "author": "a1", "category": 4, "date_created": "2020-01-01T00:00:00.000Z", "date_updated": null },
-                { "id": 2, "title": "Two ✓", "author": "a2", "category": null, "date_created": "2021-06-01T00:00:00.000Z", "date_updated": "2026-02-01T00:00:00.000Z" },
-                { "id": 3, "title": "Three", "author": null, "category": 1, "date_created": "2026-03-01T00:00:00.000Z", "date_updated": null },
-                { "id": 4, "title": "Four", "author": "a1", "category": 5, "date_created": "2019-01-01T00:00:00.000Z", "date_updated": "2019-02-01T00:00:00.000Z" },
-                { "id": 5, "title": "Five", "author": "a2", "category": 2, "date_created": "2018-01-01T00:00:00.000Z", "date_updated": null }
+                { "id": 1, "title": "One", "author": "a1", "category": 4, "cover": "f-photo", "date_created": "2020-01-01T00:00:00.000Z", "date_updated": null },
+                { "id": 2, "title": "Two ✓", "author": "a2", "category": null, "cover": null, "date_created": "2021-06-01T00:00:00.000Z", "date_updated": "2026-02-01T00:00:00.000Z" },
+                { "id": 3, "title": "Three", "author": null, "category": 1, "cover": null, "date_created": "2026-03-01T00:00:00.000Z", "date_updated": null },
+                { "id": 4, "title": "Four", "author": "a1", "category": 5, "cover": "f-photo", "date_created": "2019-01-01T00:00:00.000Z", "date_updated": "2019-02-01T00:00:00.000Z" },
+                { "id": 5, "title": "Five", "author": "a2", "category": 2, "cover": "f-big", "date_created": "2018-01-01T00:00:00.000Z", "date_updated": null }
             ]),
-            &mut host,
         );
-        t("tags", json!([{ "id": 1, "name": "rust" }, { "id": 2, "name": "wasm" }]), &mut host);
+        t("articles_files", json!([{ "id": 1, "articles_id": 2, "directus_files_id": "f-doc" }]));
+        t("tags", json!([{ "id": 1, "name": "rust" }, { "id": 2, "name": "wasm" }]));
         t(
             "articles_tags",
             json!([{ "id": 1, "articles_id": 1, "tags_id": 2 }, { "id": 2, "articles_id": 5, "tags_id": 1 }]),
-            &mut host,
         );
-        t("articles_translations", json!([{ "id": 1, "articles_id": 2, "languages_code": "ja-JP" }]), &mut host);
-        t("site_settings", json!([{ "id": 1, "default_language": "ja-JP" }]), &mut host);
+        t("articles_translations", json!([{ "id": 1, "articles_id": 2, "languages_code": "ja-JP" }]));
+        t("site_settings", json!([{ "id": 1, "default_language": "ja-JP" }]));
+        let file = |id: &str, name: &str, size: u64, folder: Option<&str>, uploader: &str| {
+            json!({ "id": id, "filename_download": name, "title": name, "type": "image/png", "filesize": size, "folder": folder,
+                    "storage": "local", "filename_disk": format!("{id}.png"), "uploaded_by": uploader, "uploaded_on": "2024-05-01T10:00:00.000Z",
+                    "width": 640, "height": 480, "tags": ["a", "b"], "focal_point_x": 10, "modified_on": "2025-01-01T00:00:00.000Z" })
+        };
+        t(
+            "directus_files",
+            json!([
+                file("f-photo", "photo.png", 6_948, Some("fo-child"), "u-shared"),
+                file("f-doc", "doc.pdf", 17, None, "u-source-only"),
+                file("f-big", "big.bin", 52_428_800, Some("fo-root"), "u-shared"),
+                file("f-unused", "unused.png", 100, None, "u-shared"),
+                file("f-bad-size", "short.png", 100, None, "u-shared"),
+                file("f-unreadable", "lost.png", 100, None, "u-shared")
+            ]),
+        );
+        t(
+            "directus_folders",
+            json!([
+                { "id": "fo-root", "name": "Media", "parent": null },
+                { "id": "fo-child", "name": "Photos", "parent": "fo-root" }
+            ]),
+        );
         host
     }
 
@@ -257,15 +299,21 @@ mod tests {
             ("authors", "id"),
             ("categories", "id"),
             ("articles", "id"),
+            ("articles_files", "id"),
             ("tags", "id"),
             ("articles_tags", "id"),
             ("articles_translations", "id"),
             ("site_settings", "id"),
             ("directus_users", "id"),
+            ("directus_files", "id"),
+            ("directus_folders", "id"),
         ])
         .singleton("site_settings")
         .foreign_key("articles", "author", "authors")
         .foreign_key("articles", "category", "categories")
+        .foreign_key("articles", "cover", "directus_files")
+        .foreign_key("articles_files", "articles_id", "articles")
+        .foreign_key("articles_files", "directus_files_id", "directus_files")
         .foreign_key("authors", "favorite_article", "articles")
         .foreign_key("authors", "user_created", "directus_users")
         .foreign_key("categories", "parent", "categories")
@@ -274,12 +322,44 @@ mod tests {
         .foreign_key("articles_translations", "articles_id", "articles")
         .foreign_key("articles_translations", "languages_code", "languages")
         .foreign_key("site_settings", "default_language", "languages")
+        .foreign_key("directus_files", "folder", "directus_folders")
+        .foreign_key("directus_files", "uploaded_by", "directus_users")
+        .foreign_key("directus_folders", "parent", "directus_folders")
         .rule(|collection, row| {
             (collection == "articles" && row.get("title") == Some(&json!("bad")))
                 .then(|| "Title may not be \"bad\".".to_string())
         });
         fake.insert("directus_users", json!([{ "id": "u-shared" }, { "id": "migrating-admin" }]));
         fake
+    }
+
+    /// A source and destination wired so that file uploads land in the destination: the source
+    /// "streams" a file by inserting its row; `f-bad-size` is stored one byte short, `f-unreadable`
+    /// cannot be read.
+    fn pair() -> (MemoryHost, Rc<FakeDirectus>) {
+        let mut host = source();
+        let fake = Rc::new(destination());
+        let sink = Rc::clone(&fake);
+        let sizes: BTreeMap<String, u64> = host.tables["directus_files"]
+            .iter()
+            .map(|f| (f["id"].as_str().unwrap().to_string(), f["filesize"].as_u64().unwrap()))
+            .collect();
+        host.uploader = Some(Box::new(move |upload: &FileUpload| {
+            if upload.file == "f-unreadable" {
+                return Err(UploadError::Source(crate::host::HostError::new("ENOENT: no such file or directory")));
+            }
+            let stored = sizes.get(&upload.file).copied().unwrap_or(0) - u64::from(upload.file == "f-bad-size");
+            sink.insert(
+                "directus_files",
+                json!([{ "id": upload.file, "filesize": stored, "title": "Directus's own title" }]),
+            );
+            Ok(HttpResponse {
+                status: 200,
+                retry_after: None,
+                body: json!({ "data": { "id": upload.file, "filesize": stored } }).to_string(),
+            })
+        }));
+        (host, fake)
     }
 
     fn options(scope: Value) -> MigrateOptions {
@@ -290,9 +370,10 @@ mod tests {
         MigrateOptions::from_request(&request, false).unwrap()
     }
 
-    fn run(host: &MemoryHost, fake: &FakeDirectus, options: &MigrateOptions) -> Result<RunReport, CoreError> {
+    fn run(host: &MemoryHost, fake: &Rc<FakeDirectus>, options: &MigrateOptions) -> Result<RunReport, CoreError> {
         let clock = FakeClock::default();
-        let destination = Destination::new(DestinationConfig::new("https://dest.example", "t"), fake, &clock).unwrap();
+        let destination =
+            Destination::new(DestinationConfig::new("https://dest.example", "t"), &**fake, &clock).unwrap();
         block_on(migrate(host, &destination, options))
     }
 
@@ -309,8 +390,7 @@ mod tests {
 
     #[test]
     fn moves_every_table_exactly_in_an_order_the_destination_accepts() {
-        let host = source();
-        let fake = destination();
+        let (host, fake) = pair();
         let report = run(&host, &fake, &options(json!({ "excludedTables": [], "batchSize": 2 }))).unwrap();
         assert_eq!(report.status, RunStatus::Completed, "{:?}", report.failures);
         for name in ["languages", "categories", "tags", "articles_tags", "articles_translations", "site_settings"] {
@@ -347,8 +427,7 @@ mod tests {
 
     #[test]
     fn a_dry_run_reads_and_compares_but_writes_nothing() {
-        let host = source();
-        let fake = destination();
+        let (host, fake) = pair();
         fake.insert("tags", json!([{ "id": 1, "name": "already there" }]));
         let mut options = options(json!({ "selectedTables": ["tags", "languages"] }));
         options.dry_run = true;
@@ -362,8 +441,7 @@ mod tests {
 
     #[test]
     fn existing_rows_are_never_overwritten() {
-        let host = source();
-        let fake = destination();
+        let (host, fake) = pair();
         fake.insert("languages", json!([{ "code": "en-US", "name": "Destination's own English" }]));
         let report = run(&host, &fake, &options(json!({ "selectedTables": ["languages"] }))).unwrap();
         assert_eq!(report.tables[0].skipped, 1);
@@ -373,9 +451,8 @@ mod tests {
 
     #[test]
     fn a_refused_row_is_reported_and_the_others_land() {
-        let mut host = source();
+        let (mut host, fake) = pair();
         host.tables.get_mut("articles").unwrap()[2].insert("title".into(), json!("bad"));
-        let fake = destination();
         let report = run(
             &host,
             &fake,
@@ -397,8 +474,7 @@ mod tests {
 
     #[test]
     fn updated_after_moves_only_recent_rows_and_checks_references() {
-        let host = source();
-        let fake = destination();
+        let (host, fake) = pair();
         let report = run(
             &host,
             &fake,
@@ -414,9 +490,136 @@ mod tests {
     }
 
     #[test]
+    fn referenced_files_move_before_their_rows_with_their_folders_and_metadata() {
+        let (host, fake) = pair();
+        let report =
+            run(&host, &fake, &options(json!({ "selectedTables": ["articles", "authors", "categories"] }))).unwrap();
+        assert_eq!(report.status, RunStatus::Completed, "{:?}", report.failures);
+        let mut uploaded: Vec<String> = host.uploads.borrow().iter().map(|u| u.file.clone()).collect();
+        uploaded.sort();
+        assert_eq!(uploaded, vec!["f-big", "f-doc", "f-photo"], "each referenced file once, the unused one never");
+
+        let uploads = host.uploads.borrow();
+        let photo = uploads.iter().find(|u| u.file == "f-photo").unwrap();
+        assert!(photo.prefix.starts_with("------table-migration-"));
+        assert!(photo.prefix.contains("name=\"id\"\r\n\r\nf-photo\r\n"));
+        assert!(photo.prefix.contains("name=\"folder\"\r\n\r\nfo-child\r\n"));
+        assert!(photo.prefix.ends_with("filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n"));
+        assert_eq!(photo.url, "https://dest.example/files?fields=id,filesize");
+        assert!(photo.headers.contains(&("Authorization".to_string(), "Bearer t".to_string())));
+        let big = uploads.iter().find(|u| u.file == "f-big").unwrap();
+        assert!(big.timeout_ms > 120_000, "large files get more time");
+
+        let folders = fake.rows("directus_folders");
+        assert_eq!(
+            folders,
+            table(
+                json!([{ "id": "fo-child", "name": "Photos", "parent": "fo-root" }, { "id": "fo-root", "name": "Media", "parent": null }])
+            )
+        );
+        assert!(
+            fake.log.borrow().iter().position(|l| l == "POST /folders")
+                < fake.log.borrow().iter().position(|l| l == "PATCH /files")
+        );
+
+        let files = fake.rows("directus_files");
+        let stored = files.iter().find(|f| f["id"] == "f-photo").unwrap();
+        let original = host.tables["directus_files"].iter().find(|f| f["id"] == "f-photo").unwrap();
+        for field in [
+            "title",
+            "tags",
+            "width",
+            "height",
+            "focal_point_x",
+            "uploaded_on",
+            "uploaded_by",
+            "folder",
+            "filename_download",
+        ] {
+            assert_eq!(stored[field], original[field], "{field} is written back");
+        }
+        assert!(
+            !stored.contains_key("storage") && !stored.contains_key("filename_disk"),
+            "the destination keeps its own storage"
+        );
+        assert_eq!(
+            files.iter().find(|f| f["id"] == "f-doc").unwrap()["uploaded_by"],
+            Value::Null,
+            "an uploader only the source has"
+        );
+
+        assert_eq!(
+            (report.files.referenced, report.files.migrated, report.files.skipped, report.files.failed),
+            (3, 3, 0, 0)
+        );
+        assert_eq!(report.files.bytes, 6_948 + 17 + 52_428_800);
+        assert_eq!(report.files.folders_created, 2);
+        assert!(report.message.contains("3 file(s) uploaded (52.4 MB)"), "{}", report.message);
+        let covers: Vec<Value> = fake.rows("articles").iter().map(|a| a["cover"].clone()).collect();
+        assert_eq!(covers, host.tables["articles"].iter().map(|a| a["cover"].clone()).collect::<Vec<_>>());
+
+        drop(uploads);
+        let again =
+            run(&host, &fake, &options(json!({ "selectedTables": ["articles", "authors", "categories"] }))).unwrap();
+        assert_eq!(host.uploads.borrow().len(), 3, "a second run uploads nothing");
+        assert_eq!(again.files.migrated, 0);
+    }
+
+    #[test]
+    fn a_file_that_cannot_move_is_reported_and_its_references_are_nulled() {
+        let (mut host, fake) = pair();
+        let articles = host.tables.get_mut("articles").unwrap();
+        articles[1].insert("cover".into(), json!("f-bad-size"));
+        articles[2].insert("cover".into(), json!("f-unreadable"));
+        let report =
+            run(&host, &fake, &options(json!({ "selectedTables": ["articles", "authors", "categories"] }))).unwrap();
+        assert_eq!(report.status, RunStatus::CompletedWithErrors);
+        let failures: Vec<(String, String)> =
+            report.failures.iter().map(|f| (f.key.as_str().unwrap().to_string(), f.message.clone())).collect();
+        assert!(
+            failures.contains(&(
+                "f-bad-size".into(),
+                "size mismatch: the source has 100 bytes, the destination stored 99".into()
+            )),
+            "{failures:?}"
+        );
+        assert!(failures.contains(&(
+            "f-unreadable".into(),
+            "the source could not read the file: ENOENT: no such file or directory".into()
+        )));
+        assert_eq!(
+            host.uploads.borrow().iter().filter(|u| u.file == "f-unreadable").count(),
+            1,
+            "a source failure is not retried"
+        );
+        let covers: Vec<Value> = fake.rows("articles").iter().map(|a| a["cover"].clone()).collect();
+        assert_eq!(covers[2], Value::Null, "no row points at a file that did not arrive");
+        assert_eq!(report.files.failed, 2);
+    }
+
+    #[test]
+    fn a_dry_run_counts_the_files_and_bytes_it_would_move() {
+        let (host, fake) = pair();
+        let mut options = options(json!({ "selectedTables": ["articles", "authors", "categories"] }));
+        options.dry_run = true;
+        let report = run(&host, &fake, &options).unwrap();
+        assert!(host.uploads.borrow().is_empty());
+        assert!(fake.writes().is_empty());
+        assert_eq!(
+            (report.files.migrated, report.files.bytes, report.files.folders_created),
+            (3, 6_948 + 17 + 52_428_800, 2)
+        );
+        assert_eq!(
+            report.tables.iter().map(|t| t.references_nulled).sum::<u64>(),
+            1,
+            "only the user only the source has"
+        );
+    }
+
+    #[test]
     fn a_destination_that_goes_away_fails_the_run_with_what_was_done() {
         let host = source();
-        let fake = destination().outage_after(3);
+        let fake = Rc::new(destination().outage_after(3));
         let report = run(
             &host,
             &fake,
@@ -445,7 +648,7 @@ mod tests {
         ];
         for (scope, message) in cases {
             let host = source();
-            let fake = destination();
+            let fake = Rc::new(destination());
             let err = run(&host, &fake, &options(scope.clone())).unwrap_err();
             assert_eq!(err.status(), 400, "{scope}");
             assert!(err.to_string().contains(message), "{err}");

@@ -21,6 +21,8 @@ pub struct Scope {
     pub batch_size: Option<u32>,
     /// Pages in flight at once (data endpoints).
     pub concurrency: Option<u32>,
+    /// File uploads in flight at once (data endpoints).
+    pub file_concurrency: Option<u32>,
 }
 
 /// `{ baseURL, token, dryRun, scope }`: every endpoint but `/test` takes this shape.

@@ -82,6 +82,7 @@ mod tests {
         let mut host = MemoryHost::with_snapshot(publishing());
         for name in [
             "articles",
+            "articles_files",
             "articles_tags",
             "articles_translations",
             "authors",
@@ -100,6 +101,7 @@ mod tests {
             names,
             vec![
                 "articles",
+                "articles_files",
                 "articles_tags",
                 "articles_translations",
                 "authors",
@@ -110,9 +112,9 @@ mod tests {
             ]
         );
         assert_eq!((list[0].count, list[0].item_count), (3, 3));
-        assert_eq!(list[6].kind, "singleton");
-        assert!(list[6].singleton);
-        assert_eq!(list[2].name, "Articles Translations");
+        assert_eq!(list[7].kind, "singleton");
+        assert!(list[7].singleton);
+        assert_eq!(list[3].name, "Articles Translations");
         assert_eq!(list[0].schema, json!({ "name": "articles" }));
         assert!(list.iter().all(|t| !t.selected));
     }

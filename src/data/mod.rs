@@ -12,4 +12,4 @@ pub use filter::{changed_since, parse_instant};
 pub use reader::PageReader;
 pub use references::{key_text, null_missing, KnownKeys};
 pub use table::{migrate_table, Settings, TableOutcome};
-pub use writer::{write, Write, Written};
+pub use writer::{is_about_rows, message_of, write, Write, Written};

@@ -31,6 +31,16 @@ pub struct KnownKeys {
 const CAPACITY: usize = 50_000;
 
 impl KnownKeys {
+    /// Whether `key` of `collection` is known to exist on the destination.
+    pub fn knows_present(&self, collection: &str, key: &Value) -> bool {
+        self.lookup(collection, &key_text(key)) == Some(true)
+    }
+
+    /// Record that `key` of `collection` exists on the destination (it was just written).
+    pub fn mark_present(&self, collection: &str, key: &Value) {
+        self.remember(collection, key_text(key), true);
+    }
+
     /// `Some(true)` exists, `Some(false)` missing, `None` unknown.
     fn lookup(&self, collection: &str, key: &str) -> Option<bool> {
         let cache = self.by_collection.borrow();

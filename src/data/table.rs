@@ -14,6 +14,7 @@ use super::reader::PageReader;
 use super::references::{key_text, null_missing, KnownKeys};
 use super::writer::{write, Write};
 use crate::destination::{Destination, DestinationError, Transport};
+use crate::files::FileMover;
 use crate::host::{Host, HostError, PageRequest, Row};
 use crate::plan::TablePlan;
 use crate::progress::{Event, Level};
@@ -49,7 +50,8 @@ struct PageOutcome {
     warnings: Vec<String>,
 }
 
-struct Mover<'a, T, C> {
+struct Mover<'a, H, T, C> {
+    files: Option<&'a FileMover<'a, H, T, C>>,
     destination: &'a Destination<T, C>,
     table: &'a TablePlan,
     settings: &'a Settings,
@@ -60,7 +62,7 @@ fn pick<'f>(row: &Row, fields: impl IntoIterator<Item = &'f str>) -> Row {
     fields.into_iter().filter_map(|f| row.get(f).map(|v| (f.to_string(), v.clone()))).collect()
 }
 
-impl<T: Transport, C: Clock> Mover<'_, T, C> {
+impl<H: Host, T: Transport, C: Clock> Mover<'_, H, T, C> {
     async fn existing(&self, rows: &[Row]) -> Result<HashSet<String>, DestinationError> {
         let key = &self.table.primary_key;
         if self.table.singleton {
@@ -71,7 +73,7 @@ impl<T: Transport, C: Clock> Mover<'_, T, C> {
         Ok(self.destination.existing_keys(&self.table.collection, key, &keys).await?.iter().map(key_text).collect())
     }
 
-    async fn move_page(&self, rows: Vec<Row>) -> Result<PageOutcome, DestinationError> {
+    async fn move_page(&self, rows: Vec<Row>) -> Result<PageOutcome, CoreError> {
         let table = self.table;
         let key = table.primary_key.as_str();
         let existing = self.existing(&rows).await?;
@@ -79,6 +81,13 @@ impl<T: Transport, C: Clock> Mover<'_, T, C> {
         let (mut fresh, skipped): (Vec<Row>, Vec<Row>) =
             rows.into_iter().partition(|row| row.get(key).is_none_or(|k| !existing.contains(&key_text(k))));
         let mut outcome = PageOutcome { read, skipped: skipped.len() as u64, ..PageOutcome::default() };
+        // Files first, so the rows that reference them find them.
+        if let Some(files) = self.files {
+            let ids = FileMover::<H, T, C>::referenced(&table.file_references(), &fresh);
+            if !ids.is_empty() {
+                files.ensure(ids).await?;
+            }
+        }
         outcome.nulled = null_missing(self.destination, self.known, &table.checked, &mut fresh).await?;
         if self.settings.dry_run || fresh.is_empty() {
             outcome.created = fresh.len() as u64;
@@ -134,7 +143,7 @@ impl<T: Transport, C: Clock> Mover<'_, T, C> {
 
 enum Step<'a, H> {
     Read(PageReader<'a, H>, Result<Option<Vec<Row>>, HostError>),
-    Moved(Result<PageOutcome, DestinationError>),
+    Moved(Result<PageOutcome, CoreError>),
 }
 
 fn read_next<H: Host>(mut reader: PageReader<'_, H>) -> LocalBoxFuture<'_, Step<'_, H>> {
@@ -154,9 +163,10 @@ pub async fn migrate_table<H: Host, T: Transport, C: Clock>(
     filter: Option<Value>,
     settings: &Settings,
     known: &KnownKeys,
+    files: Option<&FileMover<'_, H, T, C>>,
 ) -> (TableOutcome, Option<CoreError>) {
     let started = destination.clock().now_ms();
-    let mover = Mover { destination, table, settings, known };
+    let mover = Mover { files, destination, table, settings, known };
     let request = PageRequest {
         collection: table.collection.clone(),
         primary_key: table.primary_key.clone(),
@@ -195,7 +205,7 @@ pub async fn migrate_table<H: Host, T: Transport, C: Clock>(
                 match result {
                     Ok(page) => merge(&mut outcome, page, table, host, settings.dry_run),
                     Err(error) => {
-                        stopped.get_or_insert(error.into());
+                        stopped.get_or_insert(error);
                     }
                 }
                 if stopped.is_some() {

@@ -31,14 +31,14 @@ pub const MAX_BODY_BYTES: usize = 900_000;
 
 /// Whether a refusal may be about particular rows (so splitting the batch can isolate them) rather
 /// than about the whole request (the destination is down, the token stopped working).
-fn is_about_rows(error: &DestinationError) -> bool {
+pub fn is_about_rows(error: &DestinationError) -> bool {
     match error {
         DestinationError::Rejected { status, .. } => matches!(status, 400 | 409 | 413 | 422 | 500),
         _ => false,
     }
 }
 
-fn message_of(error: &DestinationError) -> String {
+pub fn message_of(error: &DestinationError) -> String {
     match error {
         DestinationError::Rejected { message, code: Some(code), .. } => format!("{message} ({code})"),
         DestinationError::Rejected { message, .. } => message.clone(),

@@ -136,24 +136,60 @@ impl<T: Transport, C: Clock> Destination<T, C> {
             headers.push(("Content-Type".to_string(), "application/json".to_string()));
         }
         let request = HttpRequest { method, url: format!("{}{}", self.base_url, path), headers, body, timeout_ms };
-        let mut attempt = 0;
+        let never = self.retrying(path, policy, || async {
+            Ok::<_, std::convert::Infallible>(self.transport.send(&request, &self.token).await)
+        });
+        match never.await {
+            Ok(result) => result,
+            Err(infallible) => match infallible {},
+        }
+    }
+
+    /// Run `attempt` until it succeeds, fails for good, or the policy gives up. An attempt may
+    /// also fail with its own error `E` (not retried, returned as is): a source file that cannot
+    /// be read, say.
+    pub async fn retrying<E, F, Fut>(
+        &self,
+        path: &str,
+        policy: &RetryPolicy,
+        mut attempt: F,
+    ) -> Result<Result<HttpResponse, DestinationError>, E>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Result<HttpResponse, TransportError>, E>>,
+    {
+        let mut tries = 0;
         loop {
-            attempt += 1;
-            let outcome = match self.transport.send(&request, &self.token).await {
-                Ok(response) if response.is_success() => return Ok(response),
+            tries += 1;
+            let outcome = match attempt().await? {
+                Ok(response) if response.is_success() => return Ok(Ok(response)),
                 failed => failed,
             };
             let failure = classify(&outcome, self.clock.now_ms());
-            match policy.decide(attempt, &failure, self.clock.random()) {
+            match policy.decide(tries, &failure, self.clock.random()) {
                 RetryDecision::RetryAfter(delay_ms) => {
                     if let Some(observer) = &self.observer {
-                        observer(&Event::Retry { attempt, delay_ms, reason: describe(&outcome, path) });
+                        observer(&Event::Retry { attempt: tries, delay_ms, reason: describe(&outcome, path) });
                     }
                     self.clock.sleep(delay_ms).await;
                 }
-                RetryDecision::GiveUp => return Err(self.into_error(path, outcome)),
+                RetryDecision::GiveUp => return Ok(Err(self.into_error(path, outcome))),
             }
         }
+    }
+
+    /// Full URL of a path on the destination.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// The `Authorization` header for requests the core does not send itself (file streams).
+    pub(crate) fn authorization(&self) -> (String, String) {
+        ("Authorization".to_string(), format!("Bearer {}", self.token))
+    }
+
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
     }
 
     fn into_error(&self, path: &str, outcome: Result<HttpResponse, TransportError>) -> DestinationError {

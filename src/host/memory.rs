@@ -7,15 +7,22 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{CountRequest, Host, HostError, Page, PageRequest, Row};
+use super::{CountRequest, FileUpload, Host, HostError, KeysRequest, Page, PageRequest, Row, UploadError};
+use crate::destination::HttpResponse;
 use crate::progress::Event;
 use crate::schema::Snapshot;
+
+type Uploader = Box<dyn Fn(&FileUpload) -> Result<HttpResponse, UploadError>>;
 
 #[derive(Default)]
 pub struct MemoryHost {
     pub tables: BTreeMap<String, Vec<Row>>,
     pub snapshot: Option<Snapshot>,
     pub events: RefCell<Vec<Event>>,
+    /// Every file upload asked for, in order.
+    pub uploads: RefCell<Vec<FileUpload>>,
+    /// Answers file uploads; without it they fail.
+    pub uploader: Option<Uploader>,
     calls: Cell<usize>,
 }
 
@@ -98,6 +105,23 @@ impl Host for MemoryHost {
 
     async fn schema_snapshot(&self) -> Result<Snapshot, HostError> {
         self.snapshot.clone().ok_or_else(|| HostError::new("no snapshot"))
+    }
+
+    async fn read_by_keys(&self, request: &KeysRequest) -> Result<Vec<Row>, HostError> {
+        let rows = self.table(&request.collection)?;
+        Ok(rows
+            .iter()
+            .filter(|r| r.get(&request.primary_key).is_some_and(|k| request.keys.contains(k)))
+            .cloned()
+            .collect())
+    }
+
+    async fn send_file(&self, upload: &FileUpload) -> Result<HttpResponse, UploadError> {
+        self.uploads.borrow_mut().push(upload.clone());
+        match &self.uploader {
+            Some(answer) => answer(upload),
+            None => Err(UploadError::Source(HostError::new("no uploader"))),
+        }
     }
 
     fn emit(&self, event: &Event) {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use crate::destination::{HttpResponse, TransportError};
 use crate::progress::Event;
 use crate::schema::Snapshot;
 
@@ -56,6 +57,41 @@ pub struct CountRequest {
     pub filter: Option<Value>,
 }
 
+/// Rows of a collection by primary key (at most a few thousand keys).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeysRequest {
+    pub collection: String,
+    pub primary_key: String,
+    pub keys: Vec<Value>,
+    /// Fields to read; empty means every field.
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+/// Stream one of the source's files to the destination: `prefix`, the file's bytes (read from
+/// the source's storage), then `suffix`, as the body of a `POST` to `url`. The bytes never pass
+/// through the core.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileUpload {
+    /// The source file's id (`directus_files.id`).
+    pub file: String,
+    pub url: String,
+    /// Request headers, `Authorization` included: never log them.
+    pub headers: Vec<(String, String)>,
+    pub prefix: String,
+    pub suffix: String,
+    pub timeout_ms: u32,
+}
+
+/// Why a file upload failed: the source could not give the file, or the transfer failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadError {
+    Source(HostError),
+    Transfer(TransportError),
+}
+
 /// A failure reported by the host, with the code Directus gave it when there was one.
 #[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
 #[error("{message}")]
@@ -80,6 +116,10 @@ pub trait Host {
     async fn count(&self, request: &CountRequest) -> Result<u64, HostError>;
     /// The source's schema snapshot, as Directus' `SchemaService` makes it.
     async fn schema_snapshot(&self) -> Result<Snapshot, HostError>;
+    /// Rows by primary key (files and folders, for the files step).
+    async fn read_by_keys(&self, request: &KeysRequest) -> Result<Vec<Row>, HostError>;
+    /// Stream a file to the destination; answers the destination's response.
+    async fn send_file(&self, upload: &FileUpload) -> Result<HttpResponse, UploadError>;
     /// Report a log line or progress event. Must not fail the migration.
     fn emit(&self, event: &Event);
 }

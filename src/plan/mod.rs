@@ -94,6 +94,9 @@ pub fn build(
                 reference.field, reference.target
             ));
         }
+        for reference in table.file_references() {
+            notes.push(format!("{name}.{}: the files it references move with the rows", reference.field));
+        }
         for (field, why) in &table.excluded {
             notes.push(format!("{name}.{field} is not migrated: {why}"));
         }
@@ -156,7 +159,16 @@ mod tests {
         let order: Vec<&str> = plan.tables.iter().map(|t| t.collection.as_str()).collect();
         assert_eq!(
             order,
-            vec!["authors", "categories", "articles", "languages", "articles_translations", "tags", "articles_tags"]
+            vec![
+                "authors",
+                "categories",
+                "articles",
+                "articles_files",
+                "languages",
+                "articles_translations",
+                "tags",
+                "articles_tags"
+            ]
         );
         assert_eq!(plan.table("authors").unwrap().deferred_fields(), vec!["favorite_article"]);
         assert_eq!(plan.table("categories").unwrap().deferred_fields(), vec!["parent"]);
@@ -185,7 +197,7 @@ mod tests {
         let plan = build(&publishing(), &select(&["articles"]), &sizes(), false).unwrap();
         let articles = plan.table("articles").unwrap();
         let checked: Vec<&str> = articles.checked.iter().map(|r| r.field.as_str()).collect();
-        assert_eq!(checked, vec!["author", "category"]);
+        assert_eq!(checked, vec!["author", "category", "cover"]);
         assert!(plan.notes.iter().any(|n| n == "articles.author references authors, which is not selected: values whose row is missing on the destination are set to null"));
     }
 
@@ -193,8 +205,10 @@ mod tests {
     fn updated_after_checks_every_reference() {
         let plan = build(&publishing(), &select(&["articles", "authors", "categories"]), &sizes(), true).unwrap();
         let checked: Vec<&str> = plan.table("articles").unwrap().checked.iter().map(|r| r.field.as_str()).collect();
-        assert_eq!(checked, vec!["author", "category"]);
+        assert_eq!(checked, vec!["author", "category", "cover"]);
         let without = build(&publishing(), &select(&["articles", "authors", "categories"]), &sizes(), false).unwrap();
-        assert!(without.table("articles").unwrap().checked.is_empty());
+        let checked: Vec<&str> = without.table("articles").unwrap().checked.iter().map(|r| r.field.as_str()).collect();
+        assert_eq!(checked, vec!["cover"], "files are always looked up");
+        assert!(without.table("articles_files").is_some(), "a junction to files comes with its collection");
     }
 }

@@ -119,6 +119,11 @@ impl TablePlan {
         Ok(plan)
     }
 
+    /// References to `directus_files`: the files move with the rows.
+    pub fn file_references(&self) -> Vec<&Reference> {
+        self.checked.iter().filter(|r| r.target == "directus_files").collect()
+    }
+
     pub fn deferred_fields(&self) -> Vec<&str> {
         self.deferred.iter().map(|r| r.field.as_str()).collect()
     }
@@ -157,13 +162,17 @@ mod tests {
     fn reads_real_columns_only_and_knows_the_key() {
         let articles = plan("articles", &["articles", "authors", "categories"], &[], false);
         assert_eq!(articles.primary_key, "id");
-        assert_eq!(articles.read_fields, vec!["id", "title", "author", "category", "date_created", "date_updated"]);
+        assert_eq!(
+            articles.read_fields,
+            vec!["id", "title", "author", "category", "cover", "date_created", "date_updated"]
+        );
+        assert_eq!(articles.file_references().iter().map(|r| r.field.as_str()).collect::<Vec<_>>(), vec!["cover"]);
         assert_eq!(articles.created_fields, vec!["date_created"]);
         assert_eq!(
             (articles.date_created.as_deref(), articles.date_updated.as_deref()),
             (Some("date_created"), Some("date_updated"))
         );
-        assert!(articles.checked.is_empty());
+        assert_eq!(articles.checked.len(), 1, "files are always looked up");
         let languages = plan("languages", &["languages"], &[], false);
         assert_eq!(languages.primary_key, "code");
     }

@@ -108,7 +108,16 @@ mod tests {
         let closed = close_selection(&publishing(), &["articles".into()]);
         assert_eq!(
             names(&closed),
-            vec!["articles", "articles_tags", "articles_translations", "authors", "categories", "languages", "tags"]
+            vec![
+                "articles",
+                "articles_files",
+                "articles_tags",
+                "articles_translations",
+                "authors",
+                "categories",
+                "languages",
+                "tags"
+            ]
         );
     }
 
@@ -136,7 +145,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.status(), 400);
         assert!(err.to_string().ends_with("user tables): nope, config, directus_users"), "{err}");
-        assert_eq!(user_tables(&snapshot).count(), 8, "the config folder has no table");
+        assert_eq!(user_tables(&snapshot).count(), 9, "the config folder has no table");
     }
 
     #[test]

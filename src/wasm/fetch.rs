@@ -62,7 +62,7 @@ fn prop(value: &JsValue, name: &str) -> Option<String> {
 }
 
 /// Timeouts (the abort signal fired) versus network failures, with the most specific reason.
-fn fetch_error(thrown: JsValue, timeout_ms: u32) -> TransportError {
+pub fn fetch_error(thrown: JsValue, timeout_ms: u32) -> TransportError {
     if matches!(prop(&thrown, "name").as_deref(), Some("TimeoutError" | "AbortError")) {
         return TransportError::Timeout(timeout_ms);
     }

@@ -7,7 +7,9 @@ use wasm_bindgen::prelude::*;
 
 use super::convert::to_js;
 use super::error::host_error;
-use crate::host::{CountRequest, Host, HostError, Page, PageRequest};
+use super::fetch::fetch_error;
+use crate::destination::HttpResponse;
+use crate::host::{CountRequest, FileUpload, Host, HostError, KeysRequest, Page, PageRequest, Row, UploadError};
 use crate::progress::Event;
 use crate::schema::Snapshot;
 
@@ -24,6 +26,14 @@ export interface MigrationHost {
   count(request: CountRequest): Promise<number>;
   /** The schema snapshot (`SchemaService.snapshot()`) as JSON text. */
   schemaSnapshot(): Promise<string>;
+  /** Rows of `request.collection` whose primary key is in `request.keys`, as a JSON array. */
+  readByKeys(request: KeysRequest): Promise<string>;
+  /**
+   * Stream the source file `upload.file` to the destination: POST `upload.url` with `upload.headers`
+   * and the body `prefix` + the file's bytes + `suffix`. Resolves to the destination's answer. A
+   * failure to read the source file rejects with an error whose `source` property is true.
+   */
+  sendFile(upload: FileUpload): Promise<{ status: number; retryAfter: string | null; body: string }>;
   /** A log line or progress event; must not throw. */
   emit(event: MigrationEvent): void;
 }
@@ -37,6 +47,8 @@ export interface PageRequest {
   filter: Record<string, unknown> | null;
 }
 export interface CountRequest { collection: string; filter: Record<string, unknown> | null }
+export interface KeysRequest { collection: string; primaryKey: string; keys: (string | number)[]; fields: string[] }
+export interface FileUpload { file: string; url: string; headers: [string, string][]; prefix: string; suffix: string; timeoutMs: number }
 /** Every event has a human `message`; `progress` is false for lines meant for the server log only. */
 export type MigrationEvent = { type: string; message: string; progress: boolean } & (
   | { type: "log"; level: "debug" | "info" | "warn" | "error" }
@@ -63,6 +75,12 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = schemaSnapshot)]
     async fn schema_snapshot(this: &JsHost) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = readByKeys)]
+    async fn read_by_keys(this: &JsHost, request: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = sendFile)]
+    async fn send_file(this: &JsHost, upload: JsValue) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch)]
     fn emit(this: &JsHost, event: JsValue) -> Result<(), JsValue>;
@@ -104,6 +122,31 @@ impl Host for HostAdapter {
     async fn schema_snapshot(&self) -> Result<Snapshot, HostError> {
         let reply = self.js.schema_snapshot().await.map_err(host_error)?;
         parse_json(reply, "schema snapshot")
+    }
+
+    async fn read_by_keys(&self, request: &KeysRequest) -> Result<Vec<Row>, HostError> {
+        let reply = self.js.read_by_keys(request_to_js(request)?).await.map_err(host_error)?;
+        parse_json(reply, "list of rows")
+    }
+
+    async fn send_file(&self, upload: &FileUpload) -> Result<HttpResponse, UploadError> {
+        let request = to_js(upload).map_err(|e| UploadError::Source(host_error(e)))?;
+        match self.js.send_file(request).await {
+            Ok(reply) => {
+                let field = |name: &str| js_sys::Reflect::get(&reply, &name.into()).unwrap_or(JsValue::UNDEFINED);
+                Ok(HttpResponse {
+                    status: field("status").as_f64().unwrap_or(0.0) as u16,
+                    retry_after: field("retryAfter").as_string(),
+                    body: field("body").as_string().unwrap_or_default(),
+                })
+            }
+            Err(thrown)
+                if js_sys::Reflect::get(&thrown, &"source".into()).ok().and_then(|v| v.as_bool()) == Some(true) =>
+            {
+                Err(UploadError::Source(host_error(thrown)))
+            }
+            Err(thrown) => Err(UploadError::Transfer(fetch_error(thrown, upload.timeout_ms))),
+        }
     }
 
     fn emit(&self, event: &Event) {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDirectus, VERSIONS, FIXTURES } from '../../scripts/lib/directus.mjs';
 import { client } from '../../scripts/lib/api.mjs';
-import { fullSnapshot, migrationCall } from './support.mjs';
+import { fullSnapshot, migrationCall, sha256 } from './support.mjs';
 
 const fixtures = existsSync(FIXTURES)
 	? readdirSync(FIXTURES, { withFileTypes: true })
@@ -69,9 +69,19 @@ for (const fixture of fixtures) {
 				const there = await client(destination.url, destination.token).get(`/items/${table.collection}?aggregate[count]=*`);
 				assert.equal(Number((Array.isArray(there) ? there[0] : there).count), table.count, table.collection);
 			}
+			// The files the rows reference came along, byte for byte; the others stayed behind.
+			assert.equal(report.files.failed, 0);
+			assert.ok(report.files.migrated > 0);
+			const theirFiles = await client(destination.url, destination.token).get('/files?limit=-1&fields=id,filesize');
+			assert.equal(theirFiles.length, report.files.migrated);
+			const ourFiles = await client(source.url, source.token).get('/files?limit=-1&fields=id');
+			assert.ok(ourFiles.length > theirFiles.length, 'the fixture has files nothing references');
+			for (const file of theirFiles) assert.equal(await sha256(destination, file.id), await sha256(source, file.id));
+
 			const again = JSON.parse((await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, { accept: 'application/x-ndjson' })).lines.at(-1));
 			assert.equal(again.status, 'completed');
 			assert.ok(again.tables.every((t) => t.created === 0 && t.skipped === t.read));
+			assert.equal(again.files.migrated, 0);
 		});
 	});
 }

@@ -118,8 +118,8 @@ for (const version of VERSIONS) {
 			assert.equal(res.status, 200);
 			assert.match(res.headers.get('content-type'), /^text\/plain/);
 			assert.match(res.lines[0], /dry run, nothing is written/);
-			assert.ok(res.lines.includes('articles: create collection, create 21 fields, create 2 relations'), res.text);
-			assert.match(res.lines.at(-1), /^Dry run: 8 collection\(s\), .* nothing was applied$/);
+			assert.ok(res.lines.includes('articles: create collection, create 23 fields, create 3 relations'), res.text);
+			assert.match(res.lines.at(-1), /^Dry run: 9 collection\(s\), .* nothing was applied$/);
 			assert.deepEqual(await fullSnapshot(destination), before);
 		});
 

@@ -1,5 +1,15 @@
 // Helpers shared by the end-to-end suites.
+import { createHash } from 'node:crypto';
 import { client } from '../../scripts/lib/api.mjs';
+
+/** sha256 of a file's bytes as `/assets/:id` serves them, streamed. */
+export async function sha256(instance, id) {
+	const res = await fetch(`${instance.url}/assets/${id}`, { headers: { Authorization: `Bearer ${instance.token}` } });
+	if (res.status !== 200) throw new Error(`GET /assets/${id} answered ${res.status}`);
+	const hash = createHash('sha256');
+	for await (const chunk of res.body) hash.update(chunk);
+	return hash.digest('hex');
+}
 
 /** The collections, fields and relations of `collections` in an instance's schema snapshot, sorted. */
 export async function schemaOf(instance, collections) {

@@ -1,0 +1,290 @@
+//! Moving the files that rows reference, before the rows: skip the ones the destination has,
+//! create their folders, stream each missing file from the source's storage to `POST /files`
+//! (keeping its id), check the size the destination stored, then write back the metadata Directus
+//! sets itself on upload (dates, uploader, dimensions…).
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use futures::lock::Mutex;
+use futures::stream::{self, StreamExt};
+use serde_json::Value;
+
+use super::folders::ensure_folders;
+use super::multipart::{boundary, envelope};
+use crate::data::{is_about_rows, key_text, message_of, null_missing, write, KnownKeys, Write};
+use crate::destination::{Destination, Transport};
+use crate::host::{FileUpload, Host, KeysRequest, Row, UploadError};
+use crate::plan::Reference;
+use crate::progress::{Event, Level};
+use crate::report::{megabytes, FilesReport, RowFailure, MAX_REPORTED_FAILURES};
+use crate::runtime::Clock;
+use crate::CoreError;
+
+const FILES: &str = "directus_files";
+
+/// Fields Directus computes for the destination's own storage, or stamps on every write.
+const NOT_COPIED: [&str; 8] =
+    ["storage", "filename_disk", "filesize", "modified_by", "modified_on", "tus_id", "tus_data", "uploaded_on_tmp"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileSettings {
+    /// Uploads in flight at once.
+    pub concurrency: usize,
+    pub dry_run: bool,
+}
+
+pub struct FileMover<'a, H, T, C> {
+    host: &'a H,
+    destination: &'a Destination<T, C>,
+    known: &'a KnownKeys,
+    settings: FileSettings,
+    /// One page's files at a time: the upload concurrency is global, and two pages referencing
+    /// the same file never upload it twice.
+    turn: Mutex<()>,
+    report: RefCell<FilesReport>,
+    failures: RefCell<Vec<RowFailure>>,
+    warnings: RefCell<Vec<String>>,
+}
+
+enum Uploaded {
+    Done(u64),
+    Failed(String),
+}
+
+impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
+    pub fn new(host: &'a H, destination: &'a Destination<T, C>, known: &'a KnownKeys, settings: FileSettings) -> Self {
+        FileMover {
+            host,
+            destination,
+            known,
+            settings,
+            turn: Mutex::new(()),
+            report: RefCell::default(),
+            failures: RefCell::default(),
+            warnings: RefCell::default(),
+        }
+    }
+
+    /// The report, failures and warnings so far.
+    pub fn finish(self) -> (FilesReport, Vec<RowFailure>, Vec<String>) {
+        (self.report.into_inner(), self.failures.into_inner(), self.warnings.into_inner())
+    }
+
+    /// File ids that `references` hold in `rows`.
+    pub fn referenced(references: &[&Reference], rows: &[Row]) -> Vec<Value> {
+        let mut ids: Vec<Value> = rows
+            .iter()
+            .flat_map(|row| references.iter().filter_map(|r| row.get(&r.field)))
+            .filter(|v| !v.is_null())
+            .cloned()
+            .collect();
+        ids.sort_by_key(key_text);
+        ids.dedup();
+        ids
+    }
+
+    /// Make sure the files `ids` exist on the destination, uploading the missing ones. A file that
+    /// cannot be moved is reported; the references to it are then set to null like any reference
+    /// to a missing row. Errors are for a destination or source that stopped working.
+    pub async fn ensure(&self, ids: Vec<Value>) -> Result<(), CoreError> {
+        let _turn = self.turn.lock().await;
+        let ids: Vec<Value> = ids.into_iter().filter(|id| !self.known.knows_present(FILES, id)).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let started = self.destination.clock().now_ms();
+        let existing: BTreeSet<String> =
+            self.destination.existing_keys(FILES, "id", &ids).await?.iter().map(key_text).collect();
+        let missing: Vec<Value> = ids.iter().filter(|id| !existing.contains(&key_text(id))).cloned().collect();
+        for id in ids.iter().filter(|id| existing.contains(&key_text(id))) {
+            self.known.mark_present(FILES, id);
+        }
+        {
+            let mut report = self.report.borrow_mut();
+            report.referenced += ids.len() as u64;
+            report.skipped += (ids.len() - missing.len()) as u64;
+        }
+        if !missing.is_empty() {
+            self.move_files(missing).await?;
+        }
+        self.report.borrow_mut().seconds += (self.destination.clock().now_ms() - started) / 1000.0;
+        Ok(())
+    }
+
+    async fn move_files(&self, ids: Vec<Value>) -> Result<(), CoreError> {
+        let request =
+            KeysRequest { collection: FILES.into(), primary_key: "id".into(), keys: ids.clone(), fields: vec![] };
+        let files = self.host.read_by_keys(&request).await?;
+        let found: BTreeSet<String> = files.iter().map(|f| key_text(&f["id"])).collect();
+        for id in ids.iter().filter(|id| !found.contains(&key_text(id))) {
+            self.warn(format!(
+                "file {} is referenced by rows but does not exist on the source; the references are set to null",
+                key_text(id)
+            ));
+        }
+
+        let folders: Vec<Value> =
+            files.iter().filter_map(|f| f.get("folder")).filter(|f| !f.is_null()).cloned().collect();
+        if !folders.is_empty() {
+            let (created, refused) =
+                ensure_folders(self.host, self.destination, self.known, &folders, self.settings.dry_run).await?;
+            self.report.borrow_mut().folders_created += created.len() as u64;
+            for (folder, message) in refused {
+                self.warn(format!("folder {} could not be created: {message}", key_text(&folder)));
+            }
+        }
+
+        if self.settings.dry_run {
+            let mut report = self.report.borrow_mut();
+            for file in &files {
+                report.migrated += 1;
+                report.bytes += size_of(file);
+                self.known.mark_present(FILES, &file["id"]);
+            }
+            return Ok(());
+        }
+
+        let mut uploads = stream::iter(files.into_iter().map(|file| async move {
+            let outcome = self.upload(&file).await;
+            (file, outcome)
+        }))
+        .buffer_unordered(self.settings.concurrency.max(1));
+        while let Some((file, outcome)) = uploads.next().await {
+            let id = file["id"].clone();
+            match outcome? {
+                Uploaded::Done(bytes) => {
+                    self.known.mark_present(FILES, &id);
+                    let mut report = self.report.borrow_mut();
+                    report.migrated += 1;
+                    report.bytes += bytes;
+                    let name = file.get("filename_download").and_then(Value::as_str).unwrap_or_default();
+                    self.host.emit(&Event::step(format!(
+                        "file {name} ({}): {} uploaded",
+                        key_text(&id),
+                        megabytes(bytes)
+                    )));
+                }
+                Uploaded::Failed(message) => {
+                    self.report.borrow_mut().failed += 1;
+                    self.host.emit(&Event::RowFailed {
+                        collection: FILES.into(),
+                        key: id.clone(),
+                        message: message.clone(),
+                    });
+                    let mut failures = self.failures.borrow_mut();
+                    if failures.len() < MAX_REPORTED_FAILURES {
+                        failures.push(RowFailure { collection: FILES.into(), key: id, message });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Upload one file; `Err` only when the destination stopped working.
+    async fn upload(&self, file: &Row) -> Result<Uploaded, CoreError> {
+        let id = key_text(&file["id"]);
+        let text = |field: &str| file.get(field).and_then(Value::as_str).unwrap_or_default().to_string();
+        let filename = Some(text("filename_download")).filter(|n| !n.is_empty()).unwrap_or_else(|| id.clone());
+        let mime = Some(text("type")).filter(|t| !t.is_empty()).unwrap_or_else(|| "application/octet-stream".into());
+        let mut fields = vec![("id", id.clone()), ("filename_download", filename.clone())];
+        if let Some(title) = file.get("title").and_then(Value::as_str) {
+            fields.push(("title", title.to_string()));
+        }
+        if let Some(folder) =
+            file.get("folder").filter(|f| !f.is_null()).filter(|f| self.known.knows_present("directus_folders", f))
+        {
+            fields.push(("folder", key_text(folder)));
+        }
+        let boundary = boundary(self.destination.clock().random(), &fields);
+        let (content_type, prefix, suffix) = envelope(&boundary, &fields, &filename, &mime);
+        let expected = size_of(file);
+        let upload = FileUpload {
+            file: id.clone(),
+            url: self.destination.url("/files?fields=id,filesize"),
+            headers: vec![
+                self.destination.authorization(),
+                ("Content-Type".into(), content_type),
+                ("Accept".into(), "application/json".into()),
+            ],
+            prefix,
+            suffix,
+            // At least half a megabyte per second, and two minutes for the rest of the exchange.
+            timeout_ms: (120_000 + expected / 512).min(u32::MAX as u64) as u32,
+        };
+        let attempt = || async {
+            match self.host.send_file(&upload).await {
+                Ok(response) => Ok(Ok(response)),
+                Err(UploadError::Transfer(error)) => Ok(Err(error)),
+                Err(UploadError::Source(error)) => Err(error),
+            }
+        };
+        let stored = match self.destination.retrying("/files", self.destination.retry_policy(), attempt).await {
+            Err(source) => {
+                return Ok(Uploaded::Failed(format!("the source could not read the file: {}", source.message)))
+            }
+            Ok(Ok(response)) => serde_json::from_str::<Value>(&response.body)
+                .ok()
+                .and_then(|b| b["data"]["filesize"].as_u64().or_else(|| b["data"]["filesize"].as_str()?.parse().ok())),
+            Ok(Err(error)) if is_about_rows(&error) => {
+                // An upload retried after a lost answer finds its own earlier success.
+                if self.destination.existing_keys(FILES, "id", std::slice::from_ref(&file["id"])).await?.is_empty() {
+                    return Ok(Uploaded::Failed(message_of(&error)));
+                }
+                None
+            }
+            Ok(Err(error)) => return Err(error.into()),
+        };
+        if let Some(stored) = stored {
+            if stored != expected {
+                return Ok(Uploaded::Failed(format!(
+                    "size mismatch: the source has {expected} bytes, the destination stored {stored}"
+                )));
+            }
+        }
+        self.restore_metadata(file).await?;
+        Ok(Uploaded::Done(expected))
+    }
+
+    /// Write back what Directus sets itself on upload (dates, uploader, extracted metadata…).
+    async fn restore_metadata(&self, file: &Row) -> Result<(), CoreError> {
+        let mut patch: Row = file
+            .iter()
+            .filter(|(k, _)| !NOT_COPIED.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if patch.get("folder").is_some_and(|f| !f.is_null() && !self.known.knows_present("directus_folders", f)) {
+            patch.remove("folder");
+        }
+        let uploader = Reference {
+            field: "uploaded_by".into(),
+            target: "directus_users".into(),
+            target_key: "id".into(),
+            nullable: true,
+        };
+        let mut rows = vec![patch];
+        null_missing(self.destination, self.known, &[uploader], &mut rows).await?;
+        let written = write(self.destination, Write::Update, FILES, "id", rows).await?;
+        for (key, message) in written.refused {
+            self.warn(format!("file {}: metadata not preserved: {message}", key_text(&key)));
+        }
+        Ok(())
+    }
+
+    fn warn(&self, warning: String) {
+        self.host.emit(&Event::log(Level::Warn, warning.clone()));
+        let mut warnings = self.warnings.borrow_mut();
+        if warnings.len() < MAX_REPORTED_FAILURES {
+            warnings.push(warning);
+        }
+    }
+}
+
+fn size_of(file: &Row) -> u64 {
+    match file.get("filesize") {
+        Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
+        Some(Value::String(s)) => s.parse().unwrap_or(0),
+        _ => 0,
+    }
+}

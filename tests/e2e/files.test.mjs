@@ -1,0 +1,104 @@
+// Files on real instances: every file a migrated row references — through a single-file field or
+// an M2M files field — arrives with the same id, metadata and bytes, in the same folders; files
+// nothing references stay behind; re-runs and dry runs move nothing.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startPair, VERSIONS } from '../../scripts/lib/directus.mjs';
+import { client } from '../../scripts/lib/api.mjs';
+import { createSampleSchema } from '../../scripts/lib/sample-schema.mjs';
+import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
+import { seedSampleFiles } from '../../scripts/lib/sample-files.mjs';
+import { migrationCall, sha256 } from './support.mjs';
+
+/** What Directus decides for its own storage, or stamps on every write. */
+const LOCAL = ['storage', 'filename_disk', 'modified_on', 'modified_by'];
+
+async function fileRow(instance, id) {
+	const res = await client(instance.url, instance.token).request('GET', `/files/${id}`);
+	if (res.status === 403 || res.status === 404) return null;
+	const row = res.body.data;
+	for (const field of LOCAL) delete row[field];
+	return row;
+}
+
+function report(res) {
+	const last = JSON.parse(res.lines.at(-1));
+	assert.equal(last.type, 'summary', res.text.slice(-1500));
+	return last;
+}
+
+for (const version of VERSIONS) {
+	describe(`files on Directus ${version}`, () => {
+		let pair, source, destination, target, files, referenced, unreferenced;
+		const ndjson = { accept: 'application/x-ndjson' };
+
+		before(async () => {
+			pair = await startPair(version);
+			({ source, destination } = pair);
+			target = { baseURL: destination.url, token: destination.token };
+			await createSampleSchema(source);
+			({ files } = await seedSampleFiles(source, { images: 4, documents: 3, largeMegabytes: [50] }));
+			const images = files.filter((f) => f.type === 'image/png');
+			const documents = files.filter((f) => f.type !== 'image/png' && !f.filename_download.startsWith('archive'));
+			const archive = files.find((f) => f.filename_download.startsWith('archive'));
+			const covers = [images[0].id, images[1].id, archive.id];
+			const attachments = [documents[0].id, documents[1].id];
+			await seedSampleData(source, { articles: 30, covers, attachments });
+			await client(source.url, source.token).patch(`/files/${images[0].id}`, {
+				description: 'Focal point and tags set by hand',
+				tags: ['cover', 'ünïcödé'],
+				focal_point_x: 12,
+				focal_point_y: 7,
+			});
+			referenced = [...covers, ...attachments];
+			unreferenced = files.map((f) => f.id).filter((id) => !referenced.includes(id));
+			const sync = await migrationCall(source, 'schema-sync', target);
+			assert.match(sync.lines.at(-1), /^Applied: /);
+		});
+		after(() => pair?.stop());
+
+		test('dry-run reports the files and bytes that would move, and moves none', async () => {
+			const res = await migrationCall(source, 'dry-run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			const { files: summary } = report(res);
+			const sizes = await Promise.all(referenced.map(async (id) => (await fileRow(source, id)).filesize));
+			assert.equal(summary.migrated, referenced.length);
+			assert.equal(summary.bytes, sizes.reduce((a, b) => a + Number(b), 0));
+			assert.ok(summary.bytes > 50 * 1024 * 1024);
+			assert.equal((await client(destination.url, destination.token).get('/files?limit=-1')).length, 0);
+			assert.equal((await client(destination.url, destination.token).get('/folders?limit=-1')).length, 0);
+		});
+
+		test('run brings every referenced file with its id, metadata, folder and identical bytes', async () => {
+			const res = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			const summary = report(res);
+			assert.equal(summary.status, 'completed', JSON.stringify(summary.failures));
+			assert.equal(summary.files.migrated, referenced.length);
+			assert.equal(summary.files.failed, 0);
+			for (const id of referenced) {
+				const [ours, theirs] = await Promise.all([fileRow(source, id), fileRow(destination, id)]);
+				assert.deepEqual(theirs, ours, `file ${ours.filename_download}`);
+				assert.equal(await sha256(destination, id), await sha256(source, id), `bytes of ${ours.filename_download}`);
+			}
+			for (const id of unreferenced) assert.equal(await fileRow(destination, id), null, 'an unreferenced file stays behind');
+
+			const folders = async (instance) => (await client(instance.url, instance.token).get('/folders?limit=-1&sort=name')).map(({ id, name, parent }) => ({ id, name, parent }));
+			const used = new Set((await Promise.all(referenced.map((id) => fileRow(source, id)))).map((f) => f.folder));
+			const theirFolders = await folders(destination);
+			for (const folder of (await folders(source)).filter((f) => used.has(f.id))) {
+				assert.ok(theirFolders.some((f) => f.id === folder.id && f.name === folder.name && f.parent === folder.parent), folder.name);
+			}
+			const articles = await client(destination.url, destination.token).get('/items/articles?limit=-1&fields=id,cover,attachments&sort=id');
+			const sourceArticles = await client(source.url, source.token).get('/items/articles?limit=-1&fields=id,cover,attachments&sort=id');
+			assert.deepEqual(articles, sourceArticles, 'rows point at the same files');
+		});
+
+		test('a second run moves no file', async () => {
+			const res = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			const { files: summary, status } = report(res);
+			assert.equal(status, 'completed');
+			assert.equal(summary.migrated, 0);
+			assert.equal(summary.bytes, 0);
+			assert.equal((await client(destination.url, destination.token).get('/files?limit=-1')).length, referenced.length);
+		});
+	});
+}
