@@ -90,7 +90,7 @@ export async function seedSampleFiles(instance, { images = 6, documents = 4, lar
 		}));
 	}
 	for (let i = 0; i < documents; i++) {
-		const content = i === 0 ? Buffer.from('tiny: 17 bytes\n!') : randomBytes(1024 * (1 + i * 300));
+		const content = i === 0 ? Buffer.from('tiny: 17 bytes\n!') : randomBytes(1024 * (1 + ((i * 300) % 700)));
 		files.push(await uploadFile(instance, {
 			name: i === 0 ? 'note.txt' : `report-${i}.bin`,
 			type: i === 0 ? 'text/plain' : 'application/octet-stream',

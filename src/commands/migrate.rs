@@ -33,6 +33,7 @@ pub struct MigrateOptions {
     pub batch_size: u32,
     pub concurrency: u32,
     pub file_concurrency: u32,
+    pub preserve_created: bool,
 }
 
 impl MigrateOptions {
@@ -65,6 +66,7 @@ impl MigrateOptions {
             batch_size,
             concurrency,
             file_concurrency,
+            preserve_created: scope.preserve_created.unwrap_or(true),
         })
     }
 }
@@ -144,6 +146,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
         batch_size: options.batch_size,
         concurrency: options.concurrency as usize,
         dry_run: options.dry_run,
+        preserve_created: options.preserve_created,
     };
     let mut report = RunReport::new(options.dry_run, plan.notes.clone());
     let known = KnownKeys::default();
@@ -423,6 +426,15 @@ mod tests {
         assert_eq!(again.status, RunStatus::Completed);
         assert!(again.tables.iter().all(|t| t.created == 0 && t.skipped == t.read), "{:?}", again.tables);
         assert_eq!(fake.writes().len(), writes_before);
+    }
+
+    #[test]
+    fn created_fields_are_left_to_the_destination_when_asked() {
+        let (host, fake) = pair();
+        let report = run(&host, &fake, &options(json!({ "selectedTables": ["languages", "tags", "articles", "authors", "categories"], "preserveCreated": false }))).unwrap();
+        assert_eq!(report.status, RunStatus::Completed);
+        assert!(fake.rows("articles").iter().all(|a| a["date_created"] == json!("NOW")), "Directus' own stamp stays");
+        assert!(!fake.writes().iter().any(|w| w == "PATCH /items/articles"), "no write-back");
     }
 
     #[test]

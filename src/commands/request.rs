@@ -23,6 +23,8 @@ pub struct Scope {
     pub concurrency: Option<u32>,
     /// File uploads in flight at once (data endpoints).
     pub file_concurrency: Option<u32>,
+    /// Write back created dates and users after the insert (data endpoints; default true).
+    pub preserve_created: Option<bool>,
 }
 
 /// `{ baseURL, token, dryRun, scope }`: every endpoint but `/test` takes this shape.

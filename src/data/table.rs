@@ -27,6 +27,8 @@ pub struct Settings {
     pub batch_size: u32,
     pub concurrency: usize,
     pub dry_run: bool,
+    /// Write back `date-created` / `user-created` values after the insert (an update per row).
+    pub preserve_created: bool,
 }
 
 /// A table's result: its counts, the failures to keep, and the created rows whose held-back
@@ -112,7 +114,7 @@ impl<H: Host, T: Transport, C: Clock> Mover<'_, H, T, C> {
             fresh.iter().filter(|row| row.get(key).is_some_and(|k| landed.contains(&key_text(k)))).collect();
 
         // Directus sets date-created / user-created on create; the originals go back with an update.
-        if !table.created_fields.is_empty() && !created.is_empty() {
+        if self.settings.preserve_created && !table.created_fields.is_empty() && !created.is_empty() {
             let fields = std::iter::once(key).chain(table.created_fields.iter().map(String::as_str));
             let fields: Vec<&str> = fields.collect();
             let patches = created.iter().map(|row| pick(row, fields.iter().copied())).collect();

@@ -1,0 +1,172 @@
+// npm run bench: throughput and memory of the extension on two fresh local Directus instances,
+// side by side with the destination's own ceiling.
+//
+//   node bench/run.mjs [--rows 100000] [--files 200] [--large 50] [--version 11.17.4] [--scope '{"batchSize":250}']
+//
+// Phases: seed the source (straight into SQLite), the ceiling (plain batched POST /items into a
+// third instance), schema-sync (reported, not compared), dry-run, run, re-run. Peak RSS of the
+// source and destination processes is sampled in every phase. Prints a table and writes the same
+// as JSON under bench/results/.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startDirectus, ROOT } from '../scripts/lib/directus.mjs';
+import { client } from '../scripts/lib/api.mjs';
+import { seedBenchmark } from './dataset.mjs';
+import { measureCeiling } from './ceiling.mjs';
+import { sampleRss } from './rss.mjs';
+
+const { values: args } = parseArgs({
+	options: {
+		rows: { type: 'string', default: '100000' },
+		files: { type: 'string', default: '200' },
+		large: { type: 'string', default: '50' },
+		version: { type: 'string', default: '11.17.4' },
+		scope: { type: 'string', default: '{}' },
+	},
+});
+const rows = Number(args.rows);
+const version = args.version;
+const largeMegabytes = Number(args.large) > 0 ? [Number(args.large)] : [];
+const log = (line = '') => process.stdout.write(`${line}\n`);
+const benchStarted = performance.now();
+
+/** POST a migration route with NDJSON, keeping each event's arrival time. */
+async function stream(instance, route, body) {
+	const res = await fetch(`${instance.url}/migration/${route}`, {
+		method: 'POST',
+		headers: { Authorization: `Bearer ${instance.token}`, 'Content-Type': 'application/json', Accept: 'application/x-ndjson' },
+		body: JSON.stringify(body),
+	});
+	if (!res.ok) throw new Error(`${route} answered ${res.status}: ${await res.text()}`);
+	const events = [];
+	let buffer = '';
+	const decoder = new TextDecoder();
+	for await (const chunk of res.body) {
+		buffer += decoder.decode(chunk, { stream: true });
+		let newline;
+		while ((newline = buffer.indexOf('\n')) >= 0) {
+			const line = buffer.slice(0, newline);
+			buffer = buffer.slice(newline + 1);
+			if (!line) continue;
+			const event = JSON.parse(line);
+			if (event.type !== 'rows') events.push({ t: performance.now(), ...event });
+		}
+	}
+	const summary = events.at(-1);
+	if (summary?.type !== 'summary') throw new Error(`${route} ended without a summary: ${JSON.stringify(events.at(-1))}`);
+	return { events, summary };
+}
+
+async function phase(name, pids, work) {
+	const sampler = sampleRss(pids);
+	const started = performance.now();
+	const result = await work();
+	const seconds = (performance.now() - started) / 1000;
+	const { peaks, samples } = sampler.stop();
+	log(`  ${name}: ${seconds.toFixed(1)} s`);
+	return { name, seconds, peaks, samples, result };
+}
+
+log(`Benchmark: Directus ${version}, SQLite, ${rows} rows, ${args.files} files, ${availableParallelism()} cores`);
+const [source, ceilingDestination, destination] = await Promise.all([
+	startDirectus({ version, name: 'bench-source' }),
+	startDirectus({ version, name: 'bench-ceiling' }),
+	startDirectus({ version, name: 'bench-destination' }),
+]);
+const stopAll = () => Promise.all([source.stop(), ceilingDestination.stop(), destination.stop()]);
+process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
+
+try {
+	const seeding = await phase('seed the source', { source: source.pid }, () => seedBenchmark(source, { rows, files: Number(args.files), largeMegabytes, version }));
+	const { counts } = seeding.result;
+	const totalRows = Object.entries(counts).filter(([c]) => c !== 'files').reduce((sum, [, n]) => sum + n, 0);
+	log(`  ${totalRows} rows: ${Object.entries(counts).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+
+	const api = client(source.url, source.token);
+	const target = { baseURL: destination.url, token: destination.token };
+	await api.request('POST', '/migration/schema-sync', { baseURL: ceilingDestination.url, token: ceilingDestination.token });
+	const ceiling = await phase('ceiling (plain batched POST /items)', { source: source.pid, destination: ceilingDestination.pid }, () => measureCeiling(source, ceilingDestination));
+	await ceilingDestination.stop();
+
+	const pids = { source: source.pid, destination: destination.pid };
+	const sync = await phase('schema-sync', pids, () => api.request('POST', '/migration/schema-sync', target));
+	const scope = { excludedTables: [], ...JSON.parse(args.scope) };
+	const dryRun = await phase('dry-run', pids, () => stream(source, 'dry-run', { ...target, scope }));
+	const run = await phase('run', pids, () => stream(source, 'run', { ...target, scope }));
+	const rerun = await phase('re-run', pids, () => stream(source, 'run', { ...target, scope }));
+
+	for (const { name, result } of [dryRun, run, rerun]) {
+		if (result.summary.status !== 'completed') throw new Error(`${name} ended ${result.summary.status}: ${result.summary.message}`);
+	}
+
+	// Source memory while the large file moved: from the event before its upload line to that line.
+	let largeFile = null;
+	if (largeMegabytes.length) {
+		const index = run.result.events.findIndex((e) => e.type === 'step' && e.message.startsWith(`file archive-${largeMegabytes[0]}mb.bin`));
+		if (index > 0) {
+			const [from, to] = [run.result.events[index - 1].t, run.result.events[index].t];
+			const window = run.samples.filter((s) => s.t >= from && s.t <= to);
+			const before = run.samples.filter((s) => s.t <= from).at(-1) ?? window[0];
+			const peak = Math.max(...window.map((s) => s.source), before.source);
+			largeFile = { megabytes: largeMegabytes[0], seconds: (to - from) / 1000, sourceRssBefore: before.source, sourceRssPeak: peak, sourceRssGrowth: peak - before.source };
+		}
+	}
+
+	const ceilingRate = ceiling.result.rows / ceiling.result.seconds;
+	const files = run.result.summary.files;
+	const rowsOnlySeconds = run.seconds - files.seconds;
+	const table = [
+		{ phase: 'ceiling', rows: ceiling.result.rows, seconds: ceiling.result.seconds, source: null, destination: ceiling.peaks.destination },
+		{ phase: 'schema-sync', rows: null, seconds: sync.seconds, source: sync.peaks.source, destination: sync.peaks.destination },
+		{ phase: 'dry-run', rows: dryRun.result.summary.tables.reduce((s, t) => s + t.read, 0), seconds: dryRun.seconds, source: dryRun.peaks.source, destination: dryRun.peaks.destination },
+		{ phase: 'run', rows: totalRows, seconds: run.seconds, source: run.peaks.source, destination: run.peaks.destination },
+		{ phase: 'run, rows only', rows: totalRows, seconds: rowsOnlySeconds, source: null, destination: null },
+		{ phase: 're-run', rows: rerun.result.summary.tables.reduce((s, t) => s + t.read, 0), seconds: rerun.seconds, source: rerun.peaks.source, destination: rerun.peaks.destination },
+	].map((row) => ({ ...row, rowsPerSecond: row.rows ? row.rows / row.seconds : null, ratio: row.rows ? row.rows / row.seconds / ceilingRate : null }));
+
+	const pad = (text, width) => String(text).padStart(width);
+	const number = (value, digits = 0) => (value === null || value === undefined ? '-' : value.toFixed(digits));
+	log();
+	log(`${'phase'.padEnd(16)}${pad('rows', 9)}${pad('seconds', 10)}${pad('rows/s', 9)}${pad('× ceiling', 11)}${pad('source MB', 11)}${pad('dest MB', 9)}`);
+	for (const row of table) {
+		log(`${row.phase.padEnd(16)}${pad(row.rows ?? '-', 9)}${pad(number(row.seconds, 1), 10)}${pad(number(row.rowsPerSecond), 9)}${pad(number(row.ratio, 2), 11)}${pad(number(row.source), 11)}${pad(number(row.destination), 9)}`);
+	}
+	log(`files: ${files.migrated} uploaded, ${(files.bytes / 1e6).toFixed(1)} MB in ${files.seconds.toFixed(1)} s: ${files.filesPerSecond.toFixed(1)} files/s, ${files.megabytesPerSecond.toFixed(1)} MB/s`);
+	if (largeFile) log(`large file (${largeFile.megabytes} MB): source RSS ${largeFile.sourceRssBefore.toFixed(0)} → ${largeFile.sourceRssPeak.toFixed(0)} MB (+${largeFile.sourceRssGrowth.toFixed(0)}) while it moved (${largeFile.seconds.toFixed(1)} s)`);
+	log('per collection (rows/s): run vs ceiling');
+	for (const table of run.result.summary.tables) {
+		const top = ceiling.result.tables[table.collection];
+		const topRate = top ? top.rows / top.seconds : null;
+		log(`  ${table.collection.padEnd(24)}${pad(number(table.rowsPerSecond), 8)}${pad(number(topRate), 8)}${pad(topRate ? number(table.rowsPerSecond / topRate, 2) : '-', 7)}`);
+	}
+	log(`ceiling batch size ${ceiling.result.batchSize} (probe rows/s: ${Object.entries(ceiling.result.probeRates).map(([b, r]) => `${b}: ${r.toFixed(0)}`).join(', ')})`);
+	const speedup = run.seconds / rerun.seconds;
+	const total = (performance.now() - benchStarted) / 1000;
+	log(`targets: run ≥ 0.8× ceiling: ${number(table[3].ratio, 2)} (rows only ${number(table[4].ratio, 2)}); re-run ≥ 5× faster: ${speedup.toFixed(1)}×; under 10 minutes: ${total.toFixed(0)} s`);
+
+	const result = {
+		date: new Date().toISOString(),
+		machine: { cores: availableParallelism(), memoryGigabytes: Math.round(totalmem() / 2 ** 30), node: process.version },
+		directus: version,
+		database: 'sqlite',
+		requested: { rows, files: Number(args.files), largeMegabytes, scope },
+		counts,
+		phases: table,
+		seeding: { seconds: seeding.seconds },
+		ceiling: { batchSize: ceiling.result.batchSize, probeRates: ceiling.result.probeRates, rowsPerSecond: ceilingRate, tables: ceiling.result.tables },
+		tables: run.result.summary.tables,
+		files,
+		largeFile,
+		rerunSpeedup: speedup,
+		totalSeconds: total,
+	};
+	const dir = join(ROOT, 'bench', 'results');
+	await mkdir(dir, { recursive: true });
+	const file = join(dir, `${result.date.replace(/[:.]/g, '-')}-directus-${version}-${rows}-rows.json`);
+	await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+	log(`written: ${file}`);
+} finally {
+	await stopAll();
+}
