@@ -63,32 +63,23 @@ pub async fn write<T: Transport, C: Clock>(
         if batch.is_empty() {
             continue;
         }
-        let body = if mode == Write::Singleton { String::new() } else { to_json(&batch) };
+        // A singleton is written as its one object, everything else as an array.
+        let body = match mode {
+            Write::Singleton => serde_json::to_string(&batch[0]).expect("rows are JSON"),
+            _ => to_json(&batch),
+        };
         if body.len() > MAX_BODY_BYTES && batch.len() > 1 {
             // Directus refuses bodies over MAX_PAYLOAD_SIZE (1 MB by default): halve before sending.
-            let mut left = batch;
-            let right = left.split_off(left.len() / 2);
-            pending.push(right);
-            pending.push(left);
+            halve(batch, &mut pending);
             continue;
         }
         let result = match mode {
             Write::Create => destination.create_items(collection, key_field, body).await,
-            Write::Update => destination.update_items(collection, key_field, body).await,
-            Write::Singleton => {
-                destination
-                    .write_singleton(collection, key_field, serde_json::to_string(&batch[0]).expect("rows are JSON"))
-                    .await
-            }
+            Write::Update | Write::Singleton => destination.update_items(collection, key_field, body).await,
         };
         match result {
             Ok(()) => written.keys.extend(batch.iter().map(key_of)),
-            Err(error) if is_about_rows(&error) && batch.len() > 1 => {
-                let mut left = batch;
-                let right = left.split_off(left.len() / 2);
-                pending.push(right);
-                pending.push(left);
-            }
+            Err(error) if is_about_rows(&error) && batch.len() > 1 => halve(batch, &mut pending),
             Err(error) if is_about_rows(&error) => {
                 let key = key_of(&batch[0]);
                 // A create retried after a lost answer meets its own earlier success.
@@ -108,6 +99,13 @@ pub async fn write<T: Transport, C: Clock>(
         }
     }
     Ok(written)
+}
+
+/// Queue both halves of `batch`, the left one to be sent first.
+fn halve(mut batch: Vec<Row>, pending: &mut Vec<Vec<Row>>) {
+    let right = batch.split_off(batch.len() / 2);
+    pending.push(right);
+    pending.push(batch);
 }
 
 fn to_json(rows: &[Row]) -> String {

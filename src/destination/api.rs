@@ -132,26 +132,26 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         Ok(found)
     }
 
-    /// `POST /items/:collection` with a JSON array of rows (`rows_json`); answers only keys.
-    pub async fn create_items(
-        &self,
-        collection: &str,
-        key_field: &str,
-        rows_json: String,
-    ) -> Result<(), DestinationError> {
-        let path = format!("{}?fields={}", items_path(collection), encode(key_field));
-        self.send(Method::Post, &path, Some(rows_json)).await.map(|_| ())
+    /// `POST /items/:collection` with a JSON array of rows; answers only keys.
+    pub async fn create_items(&self, collection: &str, key_field: &str, body: String) -> Result<(), DestinationError> {
+        self.write_items(Method::Post, collection, key_field, body).await
     }
 
-    /// `PATCH /items/:collection` with a JSON array of rows, each with its key.
-    pub async fn update_items(
+    /// `PATCH /items/:collection` with a JSON array of rows, each with its key — or, for a
+    /// singleton, with one object, which creates the row or updates it.
+    pub async fn update_items(&self, collection: &str, key_field: &str, body: String) -> Result<(), DestinationError> {
+        self.write_items(Method::Patch, collection, key_field, body).await
+    }
+
+    async fn write_items(
         &self,
+        method: Method,
         collection: &str,
         key_field: &str,
-        rows_json: String,
+        body: String,
     ) -> Result<(), DestinationError> {
         let path = format!("{}?fields={}", items_path(collection), encode(key_field));
-        self.send(Method::Patch, &path, Some(rows_json)).await.map(|_| ())
+        self.send(method, &path, Some(body)).await.map(|_| ())
     }
 
     /// The key of a singleton's row, `None` when it has none yet.
@@ -159,17 +159,6 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         let path = format!("{}?fields={}", items_path(collection), encode(key_field));
         let row: Option<serde_json::Map<String, Value>> = self.get(&path).await?;
         Ok(row.and_then(|mut r| r.remove(key_field)).filter(|k| !k.is_null()))
-    }
-
-    /// `PATCH /items/:singleton` with one JSON object: creates the row or updates it.
-    pub async fn write_singleton(
-        &self,
-        collection: &str,
-        key_field: &str,
-        row_json: String,
-    ) -> Result<(), DestinationError> {
-        let path = format!("{}?fields={}", items_path(collection), encode(key_field));
-        self.send(Method::Patch, &path, Some(row_json)).await.map(|_| ())
     }
 }
 

@@ -6,7 +6,7 @@ import { startPair, VERSIONS } from '../../scripts/lib/directus.mjs';
 import { client } from '../../scripts/lib/api.mjs';
 import { createSampleSchema, SAMPLE_COLLECTION_NAMES } from '../../scripts/lib/sample-schema.mjs';
 import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
-import { migrationCall } from './support.mjs';
+import { migrationCall, summaryOf } from './support.mjs';
 
 const KEYS = { languages: 'code' };
 /** Collections whose created fields Directus lets only an update write: it stamps date_updated. */
@@ -18,11 +18,7 @@ async function rowsOf(instance, collection) {
 	return Array.isArray(data) ? data : [data]; // a singleton answers with its one row
 }
 
-function summary(res) {
-	const last = JSON.parse(res.lines.at(-1));
-	assert.equal(last.type, 'summary', res.text.slice(-2000));
-	return { ...last, table: (name) => last.tables.find((t) => t.collection === name) };
-}
+const summary = summaryOf;
 
 for (const version of VERSIONS) {
 	describe(`data endpoints on Directus ${version}`, () => {

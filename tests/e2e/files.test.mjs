@@ -8,7 +8,7 @@ import { client } from '../../scripts/lib/api.mjs';
 import { createSampleSchema } from '../../scripts/lib/sample-schema.mjs';
 import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
 import { seedSampleFiles } from '../../scripts/lib/sample-files.mjs';
-import { migrationCall, sha256 } from './support.mjs';
+import { migrationCall, sha256, summaryOf } from './support.mjs';
 
 /** What Directus decides for its own storage, or stamps on every write. */
 const LOCAL = ['storage', 'filename_disk', 'modified_on', 'modified_by'];
@@ -21,11 +21,7 @@ async function fileRow(instance, id) {
 	return row;
 }
 
-function report(res) {
-	const last = JSON.parse(res.lines.at(-1));
-	assert.equal(last.type, 'summary', res.text.slice(-1500));
-	return last;
-}
+const report = summaryOf;
 
 for (const version of VERSIONS) {
 	describe(`files on Directus ${version}`, () => {

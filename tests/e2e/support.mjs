@@ -28,6 +28,13 @@ export async function fullSnapshot(instance) {
 	return rest;
 }
 
+/** The closing report of an NDJSON migration stream, with a lookup per collection. */
+export function summaryOf(res) {
+	const last = JSON.parse(res.lines.at(-1));
+	if (last.type !== 'summary') throw new Error(`the stream did not end with a summary: ${res.text.slice(-1500)}`);
+	return { ...last, table: (name) => last.tables.find((t) => t.collection === name) };
+}
+
 /** POST a migration route on the source as its admin; returns `{ status, body, text, lines }`. */
 export async function migrationCall(source, route, body, { token = source.token, accept } = {}) {
 	const res = await client(source.url, token).request('POST', `/migration/${route}`, body, accept ? { Accept: accept } : {});
