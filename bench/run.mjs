@@ -1,10 +1,15 @@
 // npm run bench: throughput and memory of the extension on two fresh local Directus instances,
 // side by side with the destination's own ceiling.
 //
-//   node bench/run.mjs [--rows 100000] [--files 200] [--large 50] [--version 11.17.4] [--scope '{"batchSize":250}']
+//   node bench/run.mjs [--rows 100000] [--files 200] [--large 50] [--version 11.17.4]
+//                      [--scope '{"batchSize":250}'] [--node-options=--max-old-space-size=256]
+//
+// --node-options is given to the Directus processes: a heap cap shows which RSS growth is
+// garbage V8 has not collected yet (a leak would fail the run instead).
 //
 // Phases: seed the source (straight into SQLite), the ceiling (plain batched POST /items into a
-// third instance), schema-sync (reported, not compared), dry-run, run, re-run. Peak RSS of the
+// third instance), then, over the REST transport, schema-sync (reported, not compared), dry-run,
+// run and re-run, and over the bulk transport (a fourth instance) run and re-run. Peak RSS of the
 // source and destination processes is sampled in every phase. Prints a table and writes the same
 // as JSON under bench/results/.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -24,6 +29,7 @@ const { values: args } = parseArgs({
 		large: { type: 'string', default: '50' },
 		version: { type: 'string', default: '11.17.4' },
 		scope: { type: 'string', default: '{}' },
+		'node-options': { type: 'string', default: '' },
 	},
 });
 const rows = Number(args.rows);
@@ -70,12 +76,14 @@ async function phase(name, pids, work) {
 }
 
 log(`Benchmark: Directus ${version}, SQLite, ${rows} rows, ${args.files} files, ${availableParallelism()} cores`);
-const [source, ceilingDestination, destination] = await Promise.all([
-	startDirectus({ version, name: 'bench-source' }),
-	startDirectus({ version, name: 'bench-ceiling' }),
-	startDirectus({ version, name: 'bench-destination' }),
+const env = args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {};
+const [source, ceilingDestination, destination, bulkDestination] = await Promise.all([
+	startDirectus({ version, name: 'bench-source', env }),
+	startDirectus({ version, name: 'bench-ceiling', env }),
+	startDirectus({ version, name: 'bench-destination', env }),
+	startDirectus({ version, name: 'bench-bulk-destination', env }),
 ]);
-const stopAll = () => Promise.all([source.stop(), ceilingDestination.stop(), destination.stop()]);
+const stopAll = () => Promise.all([source.stop(), ceilingDestination.stop(), destination.stop(), bulkDestination.stop()]);
 process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
 
 try {
@@ -92,21 +100,30 @@ try {
 
 	const pids = { source: source.pid, destination: destination.pid };
 	const sync = await phase('schema-sync', pids, () => api.request('POST', '/migration/schema-sync', target));
-	const scope = { excludedTables: [], ...JSON.parse(args.scope) };
+	const scope = { excludedTables: [], transport: 'rest', ...JSON.parse(args.scope) };
 	const dryRun = await phase('dry-run', pids, () => stream(source, 'dry-run', { ...target, scope }));
 	const run = await phase('run', pids, () => stream(source, 'run', { ...target, scope }));
 	const rerun = await phase('re-run', pids, () => stream(source, 'run', { ...target, scope }));
+	await destination.stop();
 
-	for (const { name, result } of [dryRun, run, rerun]) {
+	const bulkTarget = { baseURL: bulkDestination.url, token: bulkDestination.token };
+	const bulkScope = { ...scope, transport: 'bulk' };
+	const bulkPids = { source: source.pid, destination: bulkDestination.pid };
+	await api.request('POST', '/migration/schema-sync', bulkTarget);
+	const bulkRun = await phase('run (bulk)', bulkPids, () => stream(source, 'run', { ...bulkTarget, scope: bulkScope }));
+	const bulkRerun = await phase('re-run (bulk)', bulkPids, () => stream(source, 'run', { ...bulkTarget, scope: bulkScope }));
+
+	for (const { name, result } of [dryRun, run, rerun, bulkRun, bulkRerun]) {
 		if (result.summary.status !== 'completed') throw new Error(`${name} ended ${result.summary.status}: ${result.summary.message}`);
 	}
 
-	// Source memory while the large file moved: from the event before its upload line to that line.
+	// Source memory while the large file moved: between its "uploading" and "uploaded" lines.
 	let largeFile = null;
 	if (largeMegabytes.length) {
-		const index = run.result.events.findIndex((e) => e.type === 'step' && e.message.startsWith(`file archive-${largeMegabytes[0]}mb.bin`));
-		if (index > 0) {
-			const [from, to] = [run.result.events[index - 1].t, run.result.events[index].t];
+		const line = (suffix) => run.result.events.find((e) => e.type === 'step' && e.message.startsWith(`file archive-${largeMegabytes[0]}mb.bin`) && e.message.includes(suffix));
+		const [start, end] = [line(': uploading '), line(' uploaded')];
+		if (start && end) {
+			const [from, to] = [start.t, end.t];
 			const window = run.samples.filter((s) => s.t >= from && s.t <= to);
 			const before = run.samples.filter((s) => s.t <= from).at(-1) ?? window[0];
 			const peak = Math.max(...window.map((s) => s.source), before.source);
@@ -124,14 +141,17 @@ try {
 		{ phase: 'run', rows: totalRows, seconds: run.seconds, source: run.peaks.source, destination: run.peaks.destination },
 		{ phase: 'run, rows only', rows: totalRows, seconds: rowsOnlySeconds, source: null, destination: null },
 		{ phase: 're-run', rows: rerun.result.summary.tables.reduce((s, t) => s + t.read, 0), seconds: rerun.seconds, source: rerun.peaks.source, destination: rerun.peaks.destination },
+		{ phase: 'bulk run', rows: totalRows, seconds: bulkRun.seconds, source: bulkRun.peaks.source, destination: bulkRun.peaks.destination },
+		{ phase: 'bulk, rows only', rows: totalRows, seconds: bulkRun.seconds - bulkRun.result.summary.files.seconds, source: null, destination: null },
+		{ phase: 'bulk re-run', rows: bulkRerun.result.summary.tables.reduce((s, t) => s + t.read, 0), seconds: bulkRerun.seconds, source: bulkRerun.peaks.source, destination: bulkRerun.peaks.destination },
 	].map((row) => ({ ...row, rowsPerSecond: row.rows ? row.rows / row.seconds : null, ratio: row.rows ? row.rows / row.seconds / ceilingRate : null }));
 
 	const pad = (text, width) => String(text).padStart(width);
 	const number = (value, digits = 0) => (value === null || value === undefined ? '-' : value.toFixed(digits));
 	log();
-	log(`${'phase'.padEnd(16)}${pad('rows', 9)}${pad('seconds', 10)}${pad('rows/s', 9)}${pad('× ceiling', 11)}${pad('source MB', 11)}${pad('dest MB', 9)}`);
+	log(`${'phase'.padEnd(17)}${pad('rows', 9)}${pad('seconds', 10)}${pad('rows/s', 9)}${pad('× ceiling', 11)}${pad('source MB', 11)}${pad('dest MB', 9)}`);
 	for (const row of table) {
-		log(`${row.phase.padEnd(16)}${pad(row.rows ?? '-', 9)}${pad(number(row.seconds, 1), 10)}${pad(number(row.rowsPerSecond), 9)}${pad(number(row.ratio, 2), 11)}${pad(number(row.source), 11)}${pad(number(row.destination), 9)}`);
+		log(`${row.phase.padEnd(17)}${pad(row.rows ?? '-', 9)}${pad(number(row.seconds, 1), 10)}${pad(number(row.rowsPerSecond), 9)}${pad(number(row.ratio, 2), 11)}${pad(number(row.source), 11)}${pad(number(row.destination), 9)}`);
 	}
 	log(`files: ${files.migrated} uploaded, ${(files.bytes / 1e6).toFixed(1)} MB in ${files.seconds.toFixed(1)} s: ${files.filesPerSecond.toFixed(1)} files/s, ${files.megabytesPerSecond.toFixed(1)} MB/s`);
 	if (largeFile) log(`large file (${largeFile.megabytes} MB): source RSS ${largeFile.sourceRssBefore.toFixed(0)} → ${largeFile.sourceRssPeak.toFixed(0)} MB (+${largeFile.sourceRssGrowth.toFixed(0)}) while it moved (${largeFile.seconds.toFixed(1)} s)`);
@@ -144,19 +164,21 @@ try {
 	log(`ceiling batch size ${ceiling.result.batchSize} (probe rows/s: ${Object.entries(ceiling.result.probeRates).map(([b, r]) => `${b}: ${r.toFixed(0)}`).join(', ')})`);
 	const speedup = run.seconds / rerun.seconds;
 	const total = (performance.now() - benchStarted) / 1000;
-	log(`targets: run ≥ 0.8× ceiling: ${number(table[3].ratio, 2)} (rows only ${number(table[4].ratio, 2)}); re-run ≥ 5× faster: ${speedup.toFixed(1)}×; under 10 minutes: ${total.toFixed(0)} s`);
+	log(`targets: run ≥ 0.8× ceiling: ${number(table[3].ratio, 2)} (rows only ${number(table[4].ratio, 2)}); re-run ≥ 5× faster: ${speedup.toFixed(1)}×; bulk ≥ 10× ceiling: ${number(table[6].ratio, 1)} (rows only ${number(table[7].ratio, 1)}); under 10 minutes: ${total.toFixed(0)} s`);
 
 	const result = {
 		date: new Date().toISOString(),
 		machine: { cores: availableParallelism(), memoryGigabytes: Math.round(totalmem() / 2 ** 30), node: process.version },
 		directus: version,
 		database: 'sqlite',
-		requested: { rows, files: Number(args.files), largeMegabytes, scope },
+		requested: { rows, files: Number(args.files), largeMegabytes, scope, nodeOptions: args['node-options'] },
 		counts,
 		phases: table,
 		seeding: { seconds: seeding.seconds },
 		ceiling: { batchSize: ceiling.result.batchSize, probeRates: ceiling.result.probeRates, rowsPerSecond: ceilingRate, tables: ceiling.result.tables },
 		tables: run.result.summary.tables,
+		bulkTables: bulkRun.result.summary.tables,
+		bulkFiles: bulkRun.result.summary.files,
 		files,
 		largeFile,
 		rerunSpeedup: speedup,

@@ -26,6 +26,9 @@ pub enum CoreError {
     /// The selection cannot be migrated as it is (e.g. a cycle of required references).
     #[error("{0}")]
     Unplannable(String),
+    /// The receiving instance's own database failed.
+    #[error("database: {0}")]
+    Database(HostError),
 }
 
 impl CoreError {
@@ -38,6 +41,7 @@ impl CoreError {
             CoreError::SchemaMismatch { .. } => "SCHEMA_MISMATCH",
             CoreError::Conflict(_) => "CONFLICT",
             CoreError::Unplannable(_) => "CANNOT_PLAN",
+            CoreError::Database(_) => "DATABASE_ERROR",
         }
     }
 
@@ -49,6 +53,7 @@ impl CoreError {
             CoreError::Destination(e) => e.status(),
             CoreError::SchemaMismatch { .. } | CoreError::Conflict(_) => 409,
             CoreError::Unplannable(_) => 422,
+            CoreError::Database(_) => 500,
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod files;
 pub mod host;
 pub mod plan;
 pub mod progress;
+pub mod receive;
 pub mod report;
 pub mod runtime;
 pub mod schema;

@@ -4,6 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::data::Delivery;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum RunStatus {
     #[serde(rename = "completed")]
@@ -143,6 +145,8 @@ pub const MAX_REPORTED_FAILURES: usize = 1_000;
 pub struct RunReport {
     pub status: RunStatus,
     pub dry_run: bool,
+    /// How rows reached the destination.
+    pub transport: Delivery,
     pub tables: Vec<TableReport>,
     /// The first [`MAX_REPORTED_FAILURES`] failed rows.
     pub failures: Vec<RowFailure>,
@@ -164,6 +168,7 @@ impl RunReport {
         RunReport {
             status: RunStatus::Completed,
             dry_run,
+            transport: Delivery::Rest,
             tables: Vec::new(),
             failures: Vec::new(),
             failure_count: 0,

@@ -26,6 +26,12 @@ function postStream(url, headers, body, timeoutMs) {
 	});
 }
 
+/** knex errors quote the whole statement with its values: keep the database's own message. */
+function databaseError(error) {
+	const message = String(error?.message ?? error);
+	return Object.assign(new Error(message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message), { code: error?.code });
+}
+
 /** An error reading the source's own file: not retried, reported against the file. */
 function sourceError(error) {
 	return Object.assign(new Error(error?.message ?? String(error)), { source: true, code: error?.code });
@@ -47,12 +53,23 @@ export function createHost(context, { accountability, onEvent } = {}) {
 	return {
 		// Keys come from the table itself (Directus filters have no `_gt` for uuid or string keys);
 		// rows come through ItemsService, so values are in the API's own format.
-		async readPage({ collection, primaryKey, fields, after, limit, filter }) {
+		// With `raw`, rows come straight from the table in the database's own representation, for
+		// the destination's bulk receiver (the filter still goes through ItemsService).
+		async readPage({ collection, primaryKey, fields, after, limit, filter, raw }) {
 			const scan = database.select(primaryKey).from(collection).orderBy(primaryKey).limit(limit);
 			if (after !== null && after !== undefined) scan.where(primaryKey, '>', after);
 			const keys = (await scan).map((row) => row[primaryKey]);
 			if (keys.length === 0) return JSON.stringify({ rows: [], last: null, scanned: 0 });
 			const service = await items(collection);
+			if (raw) {
+				let kept = keys;
+				if (filter) {
+					const matching = await service.readByQuery({ fields: [primaryKey], filter: { _and: [filter, { [primaryKey]: { _in: keys } }] }, limit: keys.length });
+					kept = matching.map((row) => row[primaryKey]);
+				}
+				const rows = kept.length > 0 ? await database.select(fields).from(collection).whereIn(primaryKey, kept).orderBy(primaryKey) : [];
+				return JSON.stringify({ rows, last: keys.at(-1), scanned: keys.length });
+			}
 			const rows = await service.readByQuery({
 				fields: fields.length > 0 ? fields : ['*'],
 				filter: { _and: [...(filter ? [filter] : []), { [primaryKey]: { _in: keys } }] },
@@ -102,6 +119,52 @@ export function createHost(context, { accountability, onEvent } = {}) {
 			} finally {
 				stream.destroy?.();
 			}
+		},
+
+		// The receiving side of the bulk transport: this instance's own tables, through knex.
+		async describeTable(collection) {
+			const table = (await currentSchema()).collections[collection];
+			if (!table || collection.startsWith('directus_')) return null;
+			const columns = Object.values(table.fields).filter((field) => field.type !== 'alias').map((field) => field.field);
+			const key = table.fields[table.primary];
+			const autoIncrement = ['integer', 'bigInteger'].includes(key?.type) && key?.defaultValue === 'AUTO_INCREMENT';
+			return JSON.stringify({ collection, primaryKey: table.primary, columns, autoIncrement });
+		},
+
+		async existingKeys({ collection, primaryKey, keys }) {
+			const rows = await database.select(primaryKey).from(collection).whereIn(primaryKey, keys);
+			return JSON.stringify(rows.map((row) => row[primaryKey]));
+		},
+
+		async insertRows({ collection, columns, rows }) {
+			const objects = rows.map((values) => Object.fromEntries(columns.map((column, i) => [column, values[i]])));
+			// SQLite binds at most 32,766 variables per statement.
+			const chunk = Math.max(1, Math.floor(30_000 / Math.max(1, columns.length)));
+			await database.transaction(async (trx) => {
+				for (let i = 0; i < objects.length; i += chunk) await trx.insert(objects.slice(i, i + chunk)).into(collection);
+			}).catch((error) => {
+				throw databaseError(error);
+			});
+		},
+
+		async updateRows({ collection, primaryKey, columns, rows }) {
+			await database.transaction(async (trx) => {
+				for (const values of rows) {
+					const row = Object.fromEntries(columns.map((column, i) => [column, values[i]]));
+					const key = row[primaryKey];
+					delete row[primaryKey];
+					await trx(collection).update(row).where(primaryKey, key);
+				}
+			}).catch((error) => {
+				throw databaseError(error);
+			});
+		},
+
+		// PostgreSQL and CockroachDB sequences do not follow explicit keys; SQLite, MySQL and MariaDB
+		// move their counters past inserted keys themselves.
+		async advanceSequence({ collection, primaryKey }) {
+			if (!['pg', 'postgres', 'postgresql', 'cockroachdb'].includes(database.client.config.client)) return;
+			await database.raw('SELECT setval(pg_get_serial_sequence(?, ?), (SELECT COALESCE(MAX(??), 1) FROM ??))', [`"${collection}"`, primaryKey, primaryKey, collection]);
 		},
 
 		async schemaSnapshot() {

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::destination::{Destination, DestinationError, Transport};
 use crate::host::Host;
+use crate::receive::{ReceiverInfo, WIRE_VERSION};
 use crate::runtime::Clock;
 use crate::CoreError;
 
@@ -34,6 +35,11 @@ pub struct Verdict {
     pub source: Option<InstanceInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub destination: Option<InstanceInfo>,
+    /// `yes (version 0.1.0, wire 1)` or `no (…why)`: whether runs can use the bulk transport.
+    #[serde(rename = "bulkReceiver", skip_serializing_if = "Option::is_none")]
+    pub bulk_receiver: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receiver: Option<ReceiverInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -50,7 +56,18 @@ impl CheckAnswer {
             Status::Warning => "warning",
             Status::Danger => "error",
         };
-        CheckAnswer { http_status, body: Verdict { status, icon, message, source: None, destination: None } }
+        CheckAnswer {
+            http_status,
+            body: Verdict {
+                status,
+                icon,
+                message,
+                source: None,
+                destination: None,
+                bulk_receiver: None,
+                receiver: None,
+            },
+        }
     }
 
     /// A refusal for a request that could not even be tried (e.g. no baseURL).
@@ -121,6 +138,18 @@ async fn compare<H: Host, T: Transport, C: Clock>(
         let message = format!("{}. Pass scope.force to migrate anyway.", capitalise(&differences.join("; ")));
         CheckAnswer::new(409, Status::Danger, message)
     };
+    let receiver = destination.receiver_info().await.ok().flatten();
+    answer.body.bulk_receiver = Some(match &receiver {
+        Some(info) if info.wire == WIRE_VERSION && info.vendor == ours.vendor => {
+            format!("yes (version {}, wire {})", info.version, info.wire)
+        }
+        Some(info) if info.wire != WIRE_VERSION => {
+            format!("no (its receiver speaks wire {}, this one {WIRE_VERSION})", info.wire)
+        }
+        Some(_) => "no (the database vendors differ)".to_string(),
+        None => "no (the extension is not installed on the destination)".to_string(),
+    });
+    answer.body.receiver = receiver;
     answer.body.source = Some(InstanceInfo { version: ours.directus, vendor: ours.vendor });
     answer.body.destination = Some(InstanceInfo { version: theirs.directus, vendor: theirs.vendor });
     Ok(answer)
@@ -157,7 +186,15 @@ mod tests {
     }
 
     fn usable(version: &str, vendor: &str) -> Vec<Result<crate::destination::HttpResponse, TransportError>> {
-        vec![answer(200, "pong"), answer(200, r#"{"data":{"id":"u"}}"#), answer(200, &snapshot(version, vendor))]
+        vec![
+            answer(200, "pong"),
+            answer(200, r#"{"data":{"id":"u"}}"#),
+            answer(200, &snapshot(version, vendor)),
+            answer(
+                200,
+                r#"{"receiver":"directus-extension-table-migration","version":"0.1.0","wire":1,"vendor":"sqlite"}"#,
+            ),
+        ]
     }
 
     #[test]
@@ -167,6 +204,22 @@ mod tests {
         assert_eq!(result.body.status, Status::Success);
         assert_eq!(result.body.icon, "check");
         assert_eq!(result.body.message, "This instance is compatible for migration.");
+        assert_eq!(result.body.bulk_receiver.as_deref(), Some("yes (version 0.1.0, wire 1)"));
+    }
+
+    #[test]
+    fn reports_a_missing_receiver() {
+        let mut answers = usable("11.17.4", "sqlite");
+        answers[3] = answer(
+            404,
+            r#"{"errors":[{"message":"Route /migration/receive/info doesn't exist.","extensions":{"code":"ROUTE_NOT_FOUND"}}]}"#,
+        );
+        let (result, _) = run(answers, false);
+        assert_eq!(result.http_status, 200);
+        assert_eq!(
+            result.body.bulk_receiver.as_deref(),
+            Some("no (the extension is not installed on the destination)")
+        );
     }
 
     #[test]

@@ -8,20 +8,21 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::request::MigrationRequest;
 use super::schema_guard::ensure_schema_matches;
-use crate::data::{changed_since, complete, migrate_table, parse_instant, KnownKeys, Settings};
+use crate::data::{changed_since, complete, migrate_table, parse_instant, Delivery, KnownKeys, Settings};
 use crate::destination::{Destination, Transport};
 use crate::files::{FileMover, FileSettings};
 use crate::host::{CountRequest, Host};
 use crate::plan::{self, Plan};
 use crate::progress::Event;
+use crate::receive::WIRE_VERSION;
 use crate::report::RunReport;
 use crate::runtime::Clock;
 use crate::schema::{user_tables, validate_names, Snapshot};
 use crate::CoreError;
 
 pub const DEFAULT_BATCH_SIZE: u32 = 500;
-pub const DEFAULT_CONCURRENCY: u32 = 2;
-pub const DEFAULT_FILE_CONCURRENCY: u32 = 1;
+pub const DEFAULT_CONCURRENCY: u32 = 4;
+pub const DEFAULT_FILE_CONCURRENCY: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrateOptions {
@@ -34,6 +35,16 @@ pub struct MigrateOptions {
     pub concurrency: u32,
     pub file_concurrency: u32,
     pub preserve_created: bool,
+    pub transport: TransportChoice,
+}
+
+/// `scope.transport`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportChoice {
+    Rest,
+    Bulk,
+    /// Bulk when the destination has a compatible receiver and the same database vendor.
+    Auto,
 }
 
 impl MigrateOptions {
@@ -57,6 +68,16 @@ impl MigrateOptions {
                 "scope.fileConcurrency must be between 1 and 8, not {file_concurrency}"
             )));
         }
+        let transport = match scope.transport.as_deref().unwrap_or("auto") {
+            "rest" => TransportChoice::Rest,
+            "bulk" => TransportChoice::Bulk,
+            "auto" => TransportChoice::Auto,
+            other => {
+                return Err(CoreError::InvalidInput(format!(
+                    "scope.transport must be rest, bulk or auto, not {other:?}"
+                )))
+            }
+        };
         Ok(MigrateOptions {
             dry_run,
             force: scope.force,
@@ -67,6 +88,7 @@ impl MigrateOptions {
             concurrency,
             file_concurrency,
             preserve_created: scope.preserve_created.unwrap_or(true),
+            transport,
         })
     }
 }
@@ -93,12 +115,13 @@ fn selection(snapshot: &Snapshot, options: &MigrateOptions) -> Result<BTreeSet<S
     }
 }
 
-/// Validate, plan (with row counts under the `updatedAfter` filter) and guard the schema.
+/// Validate, plan (with row counts under the `updatedAfter` filter), guard the schema and choose
+/// the transport.
 async fn prepare<H: Host, T: Transport, C: Clock>(
     host: &H,
     destination: &Destination<T, C>,
     options: &MigrateOptions,
-) -> Result<(Plan, BTreeMap<String, Option<serde_json::Value>>), CoreError> {
+) -> Result<(Plan, BTreeMap<String, Option<serde_json::Value>>, (Delivery, String)), CoreError> {
     let snapshot = host.schema_snapshot().await?;
     let selected = selection(&snapshot, options)?;
     let instant = options.updated_after.as_deref().map(parse_instant).transpose()?;
@@ -118,7 +141,43 @@ async fn prepare<H: Host, T: Transport, C: Clock>(
 
     let collections: BTreeSet<String> = plan.tables.iter().map(|t| t.collection.clone()).collect();
     ensure_schema_matches(&snapshot, destination, &collections, options.force).await?;
-    Ok((plan, filters))
+    let delivery = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
+    Ok((plan, filters, delivery))
+}
+
+/// REST or bulk, and why.
+async fn choose_delivery<T: Transport, C: Clock>(
+    destination: &Destination<T, C>,
+    vendor: Option<&str>,
+    choice: TransportChoice,
+) -> Result<(Delivery, String), CoreError> {
+    if choice == TransportChoice::Rest {
+        return Ok((Delivery::Rest, "REST API (asked for)".into()));
+    }
+    let receiver = destination.receiver_info().await?;
+    let unusable = match &receiver {
+        None => Some("the destination has no bulk receiver (install this extension there too)".to_string()),
+        Some(info) if info.wire != WIRE_VERSION => {
+            Some(format!("its receiver speaks wire format {}, this one {WIRE_VERSION}", info.wire))
+        }
+        Some(info) if info.vendor.as_deref() != vendor => Some(format!(
+            "its database is {}, the source's {}",
+            info.vendor.as_deref().unwrap_or("unknown"),
+            vendor.unwrap_or("unknown")
+        )),
+        Some(_) => None,
+    };
+    match (unusable, choice) {
+        (None, _) => {
+            let version = receiver.map(|r| r.version).unwrap_or_default();
+            Ok((
+                Delivery::Bulk,
+                format!("bulk receiver {version} (wire {WIRE_VERSION}), rows in the database's representation"),
+            ))
+        }
+        (Some(why), TransportChoice::Bulk) => Err(CoreError::Conflict(format!("scope.transport is bulk, but {why}"))),
+        (Some(why), _) => Ok((Delivery::Rest, format!("REST API: {why}"))),
+    }
 }
 
 pub async fn migrate<H: Host, T: Transport, C: Clock>(
@@ -127,7 +186,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     options: &MigrateOptions,
 ) -> Result<RunReport, CoreError> {
     let started = destination.clock().now_ms();
-    let (plan, mut filters) = prepare(host, destination, options).await?;
+    let (plan, mut filters, (delivery, why)) = prepare(host, destination, options).await?;
 
     let what = if options.dry_run { "Dry run of a migration" } else { "Migrating" };
     let total: u64 = plan.tables.iter().map(|t| t.rows).sum();
@@ -138,6 +197,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
         options.batch_size,
         options.concurrency
     )));
+    host.emit(&Event::step(format!("Transport: {why}")));
     for note in &plan.notes {
         host.emit(&Event::step(format!("Note: {note}")));
     }
@@ -147,6 +207,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
         concurrency: options.concurrency as usize,
         dry_run: options.dry_run,
         preserve_created: options.preserve_created,
+        delivery,
     };
     let mut report = RunReport::new(options.dry_run, plan.notes.clone());
     let known = KnownKeys::default();
@@ -177,7 +238,8 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
                 pending.len()
             )));
             let (completed, failures) =
-                complete(destination, table, pending, options.batch_size, options.updated_after.is_some()).await?;
+                complete(destination, table, pending, options.batch_size, options.updated_after.is_some(), delivery)
+                    .await?;
             report.tables[index].second_pass = completed;
             report.tables[index].failed += failures.len() as u64;
             for failure in failures {
@@ -193,6 +255,13 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     }
     .await;
 
+    // Rows written around Directus' services: its caches must not hide them.
+    if delivery == Delivery::Bulk && !options.dry_run {
+        if let Err(error) = destination.clear_cache().await {
+            report.warnings.push(format!("the destination's cache could not be cleared: {error}"));
+        }
+    }
+    report.transport = delivery;
     let (files, failures, warnings) = files.finish();
     report.files = files;
     failures.into_iter().for_each(|f| report.record_failure(f));
@@ -340,8 +409,12 @@ mod tests {
     /// "streams" a file by inserting its row; `f-bad-size` is stored one byte short, `f-unreadable`
     /// cannot be read.
     fn pair() -> (MemoryHost, Rc<FakeDirectus>) {
+        pair_with(destination())
+    }
+
+    fn pair_with(fake: FakeDirectus) -> (MemoryHost, Rc<FakeDirectus>) {
         let mut host = source();
-        let fake = Rc::new(destination());
+        let fake = Rc::new(fake);
         let sink = Rc::clone(&fake);
         let sizes: BTreeMap<String, u64> = host.tables["directus_files"]
             .iter()
@@ -626,6 +699,87 @@ mod tests {
             1,
             "only the user only the source has"
         );
+    }
+
+    /// A receiver database with the publishing tables, empty.
+    fn receiving_store() -> crate::host::memory::MemoryStore {
+        let snapshot = publishing();
+        let mut store = crate::host::memory::MemoryStore::default();
+        for name in crate::schema::user_tables(&snapshot) {
+            let fields: Vec<_> = snapshot.fields.iter().filter(|f| f.collection == name && !f.is_alias()).collect();
+            let key = fields.iter().find(|f| f.is_primary_key()).unwrap();
+            store.shapes.insert(
+                name.to_string(),
+                crate::host::TableShape {
+                    collection: name.to_string(),
+                    primary_key: key.field.clone(),
+                    columns: fields.iter().map(|f| f.field.clone()).collect(),
+                    auto_increment: key.kind == "integer",
+                },
+            );
+        }
+        store.unique.push(("tags".into(), "name".into()));
+        store
+    }
+
+    fn sorted(mut rows: Vec<crate::host::Row>, key: &str) -> Vec<crate::host::Row> {
+        rows.sort_by_key(|r| crate::data::key_text(&r[key]));
+        rows
+    }
+
+    #[test]
+    fn the_bulk_receiver_copies_rows_exactly_and_a_second_run_moves_nothing() {
+        let (host, fake) = pair_with(destination().with_receiver(receiving_store()));
+        let report = run(&host, &fake, &options(json!({ "excludedTables": [], "batchSize": 2 }))).unwrap();
+        assert_eq!(report.status, RunStatus::Completed, "{:?} {:?}", report.failures, report.error);
+        assert_eq!(report.transport, Delivery::Bulk);
+        let store = fake.store();
+        for name in [
+            "languages",
+            "categories",
+            "tags",
+            "articles_tags",
+            "articles_translations",
+            "site_settings",
+            "articles",
+            "articles_files",
+        ] {
+            let key = if name == "languages" { "code" } else { "id" };
+            assert_eq!(
+                sorted(store.rows(name), key),
+                sorted(host.tables[name].clone(), key),
+                "{name}: dates and all, as they are"
+            );
+        }
+        let authors = sorted(store.rows("authors"), "id");
+        assert_eq!(authors[0]["favorite_article"], json!(3), "set in the second pass");
+        assert_eq!(authors[1]["user_created"], Value::Null, "a user only the source has");
+        let log = fake.log.borrow().clone();
+        assert!(log.iter().any(|l| l == "POST /migration/receive/rows"));
+        assert!(!log.iter().any(|l| l.starts_with("POST /items")), "no row goes through the REST API");
+        assert!(log.iter().any(|l| l == "POST /utils/cache/clear"));
+        assert_eq!(host.uploads.borrow().len(), 3, "files still go through POST /files");
+
+        let again = run(&host, &fake, &options(json!({ "excludedTables": [] }))).unwrap();
+        assert!(again.tables.iter().all(|t| t.created == 0 && t.skipped == t.read), "{:?}", again.tables);
+        let forced_rest =
+            run(&host, &fake, &options(json!({ "selectedTables": ["tags"], "transport": "rest" }))).unwrap();
+        assert_eq!(forced_rest.transport, Delivery::Rest);
+    }
+
+    #[test]
+    fn bulk_is_refused_when_the_destination_has_no_receiver() {
+        let (host, fake) = pair();
+        let err = run(&host, &fake, &options(json!({ "selectedTables": ["tags"], "transport": "bulk" }))).unwrap_err();
+        assert_eq!(err.status(), 409);
+        assert!(err.to_string().contains("no bulk receiver"), "{err}");
+        let auto = run(&host, &fake, &options(json!({ "selectedTables": ["tags"] }))).unwrap();
+        assert_eq!(auto.transport, Delivery::Rest);
+        let request = MigrationRequest::parse(r#"{"scope":{"transport":"carrier pigeon"}}"#).unwrap();
+        assert!(MigrateOptions::from_request(&request, false)
+            .unwrap_err()
+            .to_string()
+            .contains("scope.transport must be rest, bulk or auto"));
     }
 
     #[test]

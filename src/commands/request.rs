@@ -25,6 +25,8 @@ pub struct Scope {
     pub file_concurrency: Option<u32>,
     /// Write back created dates and users after the insert (data endpoints; default true).
     pub preserve_created: Option<bool>,
+    /// `rest`, `bulk` or `auto` (data endpoints; default auto).
+    pub transport: Option<String>,
 }
 
 /// `{ baseURL, token, dryRun, scope }`: every endpoint but `/test` takes this shape.

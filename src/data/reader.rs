@@ -71,6 +71,7 @@ mod tests {
             after: None,
             limit,
             filter: None,
+            raw: false,
         }
     }
 

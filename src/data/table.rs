@@ -8,8 +8,10 @@ use std::collections::HashSet;
 use futures::future::LocalBoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
+use serde::Serialize;
 use serde_json::Value;
 
+use super::bulk::write_bulk;
 use super::reader::PageReader;
 use super::references::{key_text, null_missing, KnownKeys};
 use super::writer::{write, Write};
@@ -18,6 +20,7 @@ use crate::files::FileMover;
 use crate::host::{Host, HostError, PageRequest, Row};
 use crate::plan::TablePlan;
 use crate::progress::{Event, Level};
+use crate::receive::Mode;
 use crate::report::{RowFailure, TableReport, MAX_REPORTED_FAILURES};
 use crate::runtime::Clock;
 use crate::CoreError;
@@ -29,6 +32,18 @@ pub struct Settings {
     pub dry_run: bool,
     /// Write back `date-created` / `user-created` values after the insert (an update per row).
     pub preserve_created: bool,
+    pub delivery: Delivery,
+}
+
+/// How rows reach the destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Delivery {
+    /// Directus' REST API: `POST /items`, values in the API's representation.
+    Rest,
+    /// The destination's bulk receiver: values in the database's representation, written
+    /// straight into its tables.
+    Bulk,
 }
 
 /// A table's result: its counts, the failures to keep, and the created rows whose held-back
@@ -67,6 +82,11 @@ fn pick<'f>(row: &Row, fields: impl IntoIterator<Item = &'f str>) -> Row {
 impl<H: Host, T: Transport, C: Clock> Mover<'_, H, T, C> {
     async fn existing(&self, rows: &[Row]) -> Result<HashSet<String>, DestinationError> {
         let key = &self.table.primary_key;
+        if self.settings.delivery == Delivery::Bulk {
+            let keys: Vec<Value> = rows.iter().filter_map(|r| r.get(key).cloned()).collect();
+            let found = self.destination.receiver_existing(&self.table.collection, key, &keys).await?;
+            return Ok(found.iter().map(key_text).collect());
+        }
         if self.table.singleton {
             let found = self.destination.singleton_key(&self.table.collection, key).await?;
             return Ok(found.iter().map(key_text).collect());
@@ -96,25 +116,34 @@ impl<H: Host, T: Transport, C: Clock> Mover<'_, H, T, C> {
             return Ok(outcome);
         }
 
-        let mode = if table.singleton { Write::Singleton } else { Write::Create };
         // Held-back references go in as null (the source's own value when it is null).
-        let inserts = fresh
-            .iter()
-            .map(|row| {
-                let mut insert = pick(row, table.insert_fields());
-                insert.extend(table.deferred.iter().map(|d| (d.field.clone(), Value::Null)));
-                insert
-            })
-            .collect();
-        let written = write(self.destination, mode, &table.collection, key, inserts).await?;
+        let held_back = |mut row: Row| {
+            row.extend(table.deferred.iter().map(|d| (d.field.clone(), Value::Null)));
+            row
+        };
+        let written = match self.settings.delivery {
+            Delivery::Rest => {
+                let mode = if table.singleton { Write::Singleton } else { Write::Create };
+                let inserts = fresh.iter().map(|row| held_back(pick(row, table.insert_fields()))).collect();
+                write(self.destination, mode, &table.collection, key, inserts).await?
+            }
+            Delivery::Bulk => {
+                let inserts = fresh.iter().map(|row| held_back(row.clone())).collect();
+                write_bulk(self.destination, Mode::Create, &table.collection, key, &table.bulk_columns(), inserts)
+                    .await?
+            }
+        };
         outcome.created = written.keys.len() as u64;
+        outcome.skipped += written.skipped.len() as u64;
         outcome.refused = written.refused;
         let landed: HashSet<String> = written.keys.iter().map(key_text).collect();
         let created: Vec<&Row> =
             fresh.iter().filter(|row| row.get(key).is_some_and(|k| landed.contains(&key_text(k)))).collect();
 
         // Directus sets date-created / user-created on create; the originals go back with an update.
-        if self.settings.preserve_created && !table.created_fields.is_empty() && !created.is_empty() {
+        // (A bulk copy writes them as they are.)
+        let rest = self.settings.delivery == Delivery::Rest;
+        if rest && self.settings.preserve_created && !table.created_fields.is_empty() && !created.is_empty() {
             let fields = std::iter::once(key).chain(table.created_fields.iter().map(String::as_str));
             let fields: Vec<&str> = fields.collect();
             let patches = created.iter().map(|row| pick(row, fields.iter().copied())).collect();
@@ -172,10 +201,11 @@ pub async fn migrate_table<H: Host, T: Transport, C: Clock>(
     let request = PageRequest {
         collection: table.collection.clone(),
         primary_key: table.primary_key.clone(),
-        fields: table.read_fields.clone(),
+        fields: if settings.delivery == Delivery::Bulk { table.bulk_columns() } else { table.read_fields.clone() },
         after: None,
         limit: if table.singleton { 1 } else { settings.batch_size },
         filter,
+        raw: settings.delivery == Delivery::Bulk,
     };
     let mut outcome = TableOutcome { report: TableReport::new(&table.collection), ..TableOutcome::default() };
     let mut tasks: FuturesUnordered<LocalBoxFuture<'_, Step<'_, H>>> = FuturesUnordered::new();

@@ -22,6 +22,8 @@ pub enum Write {
 pub struct Written {
     /// Keys of the rows that landed.
     pub keys: Vec<Value>,
+    /// Keys the destination turned out to have already (the bulk receiver checks again).
+    pub skipped: Vec<Value>,
     /// Keys of the rows the destination refused, with its message.
     pub refused: Vec<(Value, String)>,
 }

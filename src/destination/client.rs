@@ -131,10 +131,32 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         policy: &RetryPolicy,
         timeout_ms: u32,
     ) -> Result<HttpResponse, DestinationError> {
+        self.exchange(method, path, body.map(|b| (b, "application/json")), policy, timeout_ms).await
+    }
+
+    /// `POST` a body of another type (NDJSON batches for the bulk receiver).
+    pub async fn post_typed(
+        &self,
+        path: &str,
+        body: String,
+        content_type: &str,
+    ) -> Result<HttpResponse, DestinationError> {
+        self.exchange(Method::Post, path, Some((body, content_type)), &self.retry, self.timeout_ms).await
+    }
+
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(String, &str)>,
+        policy: &RetryPolicy,
+        timeout_ms: u32,
+    ) -> Result<HttpResponse, DestinationError> {
         let mut headers = vec![("Accept".to_string(), "application/json".to_string())];
-        if body.is_some() {
-            headers.push(("Content-Type".to_string(), "application/json".to_string()));
+        if let Some((_, content_type)) = &body {
+            headers.push(("Content-Type".to_string(), content_type.to_string()));
         }
+        let body = body.map(|(b, _)| b);
         let request = HttpRequest { method, url: format!("{}{}", self.base_url, path), headers, body, timeout_ms };
         let never = self.retrying(path, policy, || async {
             Ok::<_, std::convert::Infallible>(self.transport.send(&request, &self.token).await)

@@ -23,6 +23,9 @@ use crate::CoreError;
 
 const FILES: &str = "directus_files";
 
+/// Files this large get a line when their upload starts, not only when it ends.
+const LARGE_FILE_BYTES: u64 = 10_000_000;
+
 /// Fields Directus computes for the destination's own storage, or stamps on every write.
 const NOT_COPIED: [&str; 8] =
     ["storage", "filename_disk", "filesize", "modified_by", "modified_on", "tus_id", "tus_data", "uploaded_on_tmp"];
@@ -185,6 +188,10 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
     /// Upload one file; `Err` only when the destination stopped working.
     async fn upload(&self, file: &Row) -> Result<Uploaded, CoreError> {
         let id = key_text(&file["id"]);
+        if size_of(file) >= LARGE_FILE_BYTES {
+            let name = file.get("filename_download").and_then(Value::as_str).unwrap_or_default();
+            self.host.emit(&Event::step(format!("file {name} ({id}): uploading {}", megabytes(size_of(file)))));
+        }
         let text = |field: &str| file.get(field).and_then(Value::as_str).unwrap_or_default().to_string();
         let filename = Some(text("filename_download")).filter(|n| !n.is_empty()).unwrap_or_else(|| id.clone());
         let mime = Some(text("type")).filter(|t| !t.is_empty()).unwrap_or_else(|| "application/octet-stream".into());

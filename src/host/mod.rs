@@ -33,6 +33,9 @@ pub struct PageRequest {
     /// An extra Directus filter, combined with the cursor condition.
     #[serde(default)]
     pub filter: Option<Value>,
+    /// Rows in the database's own representation (for the bulk receiver) rather than the API's.
+    #[serde(default)]
+    pub raw: bool,
 }
 
 /// What one step of a scan found. Fewer keys scanned than the limit means the scan is over.
@@ -58,7 +61,7 @@ pub struct CountRequest {
 }
 
 /// Rows of a collection by primary key (at most a few thousand keys).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KeysRequest {
     pub collection: String,
@@ -92,6 +95,28 @@ pub enum UploadError {
     Transfer(TransportError),
 }
 
+/// The shape of a destination table, from the receiving instance's own schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TableShape {
+    pub collection: String,
+    pub primary_key: String,
+    /// Real columns (no aliases).
+    pub columns: Vec<String>,
+    /// The primary key is an auto-incrementing integer (its sequence must follow inserts).
+    pub auto_increment: bool,
+}
+
+/// Rows to write straight into a table, in the database's representation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowsWrite {
+    pub collection: String,
+    pub primary_key: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
 /// A failure reported by the host, with the code Directus gave it when there was one.
 #[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
 #[error("{message}")]
@@ -105,6 +130,21 @@ impl HostError {
     pub fn new(message: impl Into<String>) -> Self {
         HostError { code: None, message: message.into() }
     }
+}
+
+/// What the bulk receiver asks of the destination's own database (the instance it runs in).
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    /// The table behind a user collection, `None` when there is none.
+    async fn describe_table(&self, collection: &str) -> Result<Option<TableShape>, HostError>;
+    /// Which of `request.keys` the table has.
+    async fn existing_keys(&self, request: &KeysRequest) -> Result<Vec<Value>, HostError>;
+    /// Insert every row, in one transaction: all or nothing. The error is the database's.
+    async fn insert_rows(&self, write: &RowsWrite) -> Result<(), HostError>;
+    /// Set the given columns of each row, found by key, in one transaction.
+    async fn update_rows(&self, write: &RowsWrite) -> Result<(), HostError>;
+    /// Move an auto-increment sequence past the highest key (a no-op where the database does it).
+    async fn advance_sequence(&self, table: &TableShape) -> Result<(), HostError>;
 }
 
 /// What the core asks of the source instance. Futures are not `Send`: WASM is single-threaded.

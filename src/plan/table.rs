@@ -128,6 +128,12 @@ impl TablePlan {
         self.deferred.iter().map(|r| r.field.as_str()).collect()
     }
 
+    /// Columns a bulk copy reads and writes: every real column, hashed and concealed ones included
+    /// (their stored values are copied as they are).
+    pub fn bulk_columns(&self) -> Vec<String> {
+        self.read_fields.iter().cloned().chain(self.excluded.iter().map(|(field, _)| field.clone())).collect()
+    }
+
     /// Columns sent with the insert: everything read but the deferred foreign keys.
     pub fn insert_fields(&self) -> impl Iterator<Item = &str> {
         self.read_fields.iter().map(String::as_str).filter(|f| !self.deferred.iter().any(|d| d.field == *f))

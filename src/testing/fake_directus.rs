@@ -12,7 +12,9 @@ use serde_json::{json, Map, Value};
 
 use crate::data::key_text;
 use crate::destination::{HttpRequest, HttpResponse, Method, Transport, TransportError};
-use crate::host::Row;
+use crate::host::memory::MemoryStore;
+use crate::host::{KeysRequest, Row, Store};
+use crate::receive::{receive, RECEIVER_NAME, WIRE_VERSION};
 
 type Rule = Box<dyn Fn(&str, &Row) -> Option<String>>;
 
@@ -25,6 +27,7 @@ pub struct FakeDirectus {
     rule: Option<Rule>,
     /// After this many writes, every request answers 503.
     outage_after: Option<usize>,
+    receiver: Option<MemoryStore>,
     pub log: RefCell<Vec<String>>,
 }
 
@@ -47,6 +50,7 @@ impl FakeDirectus {
             foreign_keys: Vec::new(),
             rule: None,
             outage_after: None,
+            receiver: None,
             log: RefCell::default(),
         }
     }
@@ -214,8 +218,56 @@ impl FakeDirectus {
     }
 }
 
+impl FakeDirectus {
+    /// The receiver's database.
+    pub fn store(&self) -> &MemoryStore {
+        self.receiver.as_ref().expect("a destination with a receiver")
+    }
+
+    /// Give the destination a bulk receiver writing into `store`.
+    pub fn with_receiver(mut self, store: MemoryStore) -> Self {
+        self.receiver = Some(store);
+        self
+    }
+
+    /// The receiver's routes, answered by the real receiving command.
+    async fn receive_route(&self, store: &MemoryStore, path: &str, body: &str) -> Result<HttpResponse, TransportError> {
+        let answer = |value: Value| Ok(HttpResponse { status: 200, retry_after: None, body: value.to_string() });
+        match path {
+            "/migration/receive/info" => answer(
+                json!({ "receiver": RECEIVER_NAME, "version": "test", "wire": WIRE_VERSION, "vendor": "sqlite" }),
+            ),
+            "/migration/receive/existing" => {
+                let request: Value = serde_json::from_str(body).unwrap();
+                let keys = KeysRequest {
+                    collection: request["collection"].as_str().unwrap().into(),
+                    primary_key: request["primaryKey"].as_str().unwrap().into(),
+                    keys: request["keys"].as_array().unwrap().clone(),
+                    fields: vec![],
+                };
+                answer(Value::Array(store.existing_keys(&keys).await.unwrap()))
+            }
+            "/migration/receive/rows" => match receive(store, body).await {
+                Ok(receipt) => answer(serde_json::to_value(receipt).unwrap()),
+                Err(e) => error(e.status(), e.code(), &e.to_string()),
+            },
+            other => panic!("no receiver route {other}"),
+        }
+    }
+}
+
 impl Transport for &FakeDirectus {
     async fn send(&self, request: &HttpRequest, _token: &str) -> Result<HttpResponse, TransportError> {
+        let path =
+            request.url.trim_start_matches("https://dest.example").split('?').next().unwrap_or_default().to_string();
+        if path == "/utils/cache/clear" {
+            self.log.borrow_mut().push(format!("POST {path}"));
+            return Ok(HttpResponse { status: 204, retry_after: None, body: String::new() });
+        }
+        if let (Some(store), true) = (&self.receiver, path.starts_with("/migration/receive/")) {
+            self.log.borrow_mut().push(format!("{} {path}", request.method.as_str()));
+            return self.receive_route(store, &path, request.body.as_deref().unwrap_or_default()).await;
+        }
         self.handle(request)
     }
 }

@@ -94,6 +94,10 @@ impl HostAdapter {
     pub fn new(js: JsHost) -> Self {
         HostAdapter { js }
     }
+
+    pub(super) fn js(&self) -> &JsHost {
+        &self.js
+    }
 }
 
 fn request_to_js<T: serde::Serialize>(request: &T) -> Result<JsValue, HostError> {

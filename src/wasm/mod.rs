@@ -9,6 +9,7 @@ mod convert;
 mod error;
 mod fetch;
 mod host;
+mod store;
 
 use std::future::Future;
 use std::rc::Rc;
@@ -19,11 +20,13 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::commands::check::{check, CheckAnswer};
 use crate::commands::migrate::{migrate, MigrateOptions};
-use crate::commands::request::MigrationRequest;
+use crate::commands::request::{parse_body, MigrationRequest};
 use crate::commands::schema_sync::{schema_sync, SyncOptions};
 use crate::commands::{ping, tables};
 use crate::destination::Destination;
 use crate::host::Host;
+use crate::host::KeysRequest;
+use crate::receive;
 use crate::CoreError;
 use clock::JsClock;
 use convert::to_js;
@@ -100,6 +103,29 @@ impl Core {
     /// run's report (its `status` says `completed`, `completed with errors` or `failed`).
     pub fn run(&self, body: String) -> js_sys::Promise {
         self.migrate(body, false)
+    }
+
+    /// `GET /migration/receive/info`: resolves to `{ receiver, version, wire, vendor }`.
+    #[wasm_bindgen(js_name = receiverInfo)]
+    pub fn receiver_info(&self) -> js_sys::Promise {
+        let host = self.host.clone();
+        run(async move { receive::info(&*host).await })
+    }
+
+    /// `POST /migration/receive/existing` with the JSON body: resolves to the keys this instance has.
+    #[wasm_bindgen(js_name = receiveExisting)]
+    pub fn receive_existing(&self, body: String) -> js_sys::Promise {
+        let host = self.host.clone();
+        run(async move {
+            let request: KeysRequest = parse_body(&body)?;
+            receive::existing(&*host, &request).await
+        })
+    }
+
+    /// `POST /migration/receive/rows` with an NDJSON batch: resolves to `{ written, skipped, failed }`.
+    pub fn receive(&self, batch: String) -> js_sys::Promise {
+        let host = self.host.clone();
+        run(async move { receive::receive(&*host, &batch).await })
     }
 
     /// `POST /migration/dry-run`: everything `run` does but writing.

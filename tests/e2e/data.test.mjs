@@ -9,8 +9,10 @@ import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
 import { migrationCall, summaryOf } from './support.mjs';
 
 const KEYS = { languages: 'code' };
-/** Collections whose created fields Directus lets only an update write: it stamps date_updated. */
-const STAMPED = ['authors', 'articles'];
+/** Over REST, collections whose created fields Directus lets only an update write: it stamps
+ * date_updated. The bulk transport copies them as they are. */
+const STAMPED = { rest: ['authors', 'articles'], bulk: [] };
+const TRANSPORTS = ['rest', 'bulk'];
 
 async function rowsOf(instance, collection) {
 	const key = KEYS[collection] ?? 'id';
@@ -20,8 +22,8 @@ async function rowsOf(instance, collection) {
 
 const summary = summaryOf;
 
-for (const version of VERSIONS) {
-	describe(`data endpoints on Directus ${version}`, () => {
+for (const version of VERSIONS) for (const transport of TRANSPORTS) {
+	describe(`data endpoints on Directus ${version} over ${transport}`, () => {
 		let pair, source, destination, target, counts, stranger;
 		const ndjson = { accept: 'application/x-ndjson' };
 
@@ -40,15 +42,15 @@ for (const version of VERSIONS) {
 		after(() => pair?.stop());
 
 		test('run refuses with 409 while the schema differs, and 400 for bad input', async () => {
-			const res = await migrationCall(source, 'run', { ...target, scope: { selectedTables: ['articles'] } });
+			const res = await migrationCall(source, 'run', { ...target, scope: { transport, selectedTables: ['articles'] } });
 			assert.equal(res.status, 409);
 			assert.deepEqual(res.body, { status: 'danger', icon: 'error', code: 'SCHEMA_MISMATCH', message: 'Schema differences detected. Please run /migration/schema-sync first.' });
 			const bad = [
-				[{ ...target, scope: {} }, /scope.selectedTables is required/],
-				[{ ...target, scope: { selectedTables: ['nope'] } }, /nope/],
-				[{ ...target, scope: { selectedTables: ['articles'], updatedAfter: 'soon' } }, /scope.updatedAfter is not a valid/],
-				[{ token: destination.token, scope: { selectedTables: ['articles'] } }, /baseURL is required/],
-				[{ baseURL: destination.url, scope: { selectedTables: ['articles'] } }, /token is required/],
+				[{ ...target, scope: { transport } }, /scope.selectedTables is required/],
+				[{ ...target, scope: { transport, selectedTables: ['nope'] } }, /nope/],
+				[{ ...target, scope: { transport, selectedTables: ['articles'], updatedAfter: 'soon' } }, /scope.updatedAfter is not a valid/],
+				[{ token: destination.token, scope: { transport, selectedTables: ['articles'] } }, /baseURL is required/],
+				[{ baseURL: destination.url, scope: { transport, selectedTables: ['articles'] } }, /token is required/],
 			];
 			for (const route of ['dry-run', 'run']) {
 				for (const [body, message] of bad) {
@@ -62,7 +64,7 @@ for (const version of VERSIONS) {
 		});
 
 		test('dry-run reports what would be created and writes nothing', async () => {
-			const res = await migrationCall(source, 'dry-run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			const res = await migrationCall(source, 'dry-run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
 			assert.equal(res.status, 200);
 			const report = summary(res);
 			assert.equal(report.status, 'completed');
@@ -77,7 +79,7 @@ for (const version of VERSIONS) {
 
 		test('run with excludedTables moves every other user table, then the rest; rows equal the source field for field', async () => {
 			// Small pages: every key type (integer, uuid, string) is paged with its cursor.
-			const first = await migrationCall(source, 'run', { ...target, scope: { excludedTables: ['tags', 'articles_tags'], batchSize: 40, concurrency: 3 } });
+			const first = await migrationCall(source, 'run', { ...target, scope: { transport, excludedTables: ['tags', 'articles_tags'], batchSize: 40, concurrency: 3 } });
 			assert.equal(first.status, 200);
 			assert.match(first.headers.get('content-type'), /^text\/plain/);
 			assert.match(first.lines.at(-1), /^Migration completed in /, first.text.slice(-3000));
@@ -85,8 +87,10 @@ for (const version of VERSIONS) {
 			assert.equal((await rowsOf(destination, 'tags')).length, 0);
 			assert.equal((await rowsOf(destination, 'articles_tags')).length, 0);
 
-			const second = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			const second = await migrationCall(source, 'run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
 			const report = summary(second);
+			assert.equal(report.transport, transport);
+			assert.ok(first.lines.some((l) => l.startsWith(`Transport: ${transport === 'bulk' ? 'bulk receiver' : 'REST API'}`)), first.lines.slice(0, 3).join('\n'));
 			assert.equal(report.status, 'completed', JSON.stringify(report.failures));
 			assert.equal(report.table('tags').created, counts.tags);
 			assert.equal(report.table('articles_tags').created, counts.articles_tags);
@@ -98,7 +102,7 @@ for (const version of VERSIONS) {
 				assert.equal(theirs.length, ours.length, collection);
 				const strip = (row) => {
 					const copy = { ...row };
-					if (STAMPED.includes(collection)) delete copy.date_updated;
+					if (STAMPED[transport].includes(collection)) delete copy.date_updated;
 					if (copy.user_created === stranger.id) copy.user_created = null;
 					return copy;
 				};
@@ -110,14 +114,14 @@ for (const version of VERSIONS) {
 		});
 
 		test('string keys page with their cursor too', async () => {
-			const res = await migrationCall(source, 'dry-run', { ...target, scope: { selectedTables: ['languages'], batchSize: 1 } }, ndjson);
+			const res = await migrationCall(source, 'dry-run', { ...target, scope: { transport, selectedTables: ['languages'], batchSize: 1 } }, ndjson);
 			const report = summary(res);
 			assert.equal(report.table('languages').read, counts.languages);
 			assert.equal(report.table('languages').skipped, counts.languages);
 		});
 
 		test('a second run creates nothing and reports everything skipped', async () => {
-			const res = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			const res = await migrationCall(source, 'run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
 			const report = summary(res);
 			assert.equal(report.status, 'completed');
 			for (const table of report.tables) {
@@ -136,7 +140,7 @@ for (const version of VERSIONS) {
 			const older = (await rowsOf(source, 'articles')).slice(0, 5);
 			for (const article of older) await api.patch(`/items/articles/${article.id}`, { word_count: 4242 });
 
-			const res = await migrationCall(source, 'run', { ...target, scope: { selectedTables: ['articles'], updatedAfter: since } }, ndjson);
+			const res = await migrationCall(source, 'run', { ...target, scope: { transport, selectedTables: ['articles'], updatedAfter: since } }, ndjson);
 			const report = summary(res);
 			assert.equal(report.table('articles').read, 25, 'the 20 new and the 5 updated articles only');
 			assert.equal(report.table('articles').created, 20);
@@ -151,7 +155,7 @@ for (const version of VERSIONS) {
 			const api = client(source.url, source.token);
 			const [clash, fine] = await api.post('/items/tags', [{ name: 'clash-on-destination' }, { name: 'arrives-fine' }]);
 			await client(destination.url, destination.token).post('/items/tags', { id: 90_000, name: 'clash-on-destination' });
-			const res = await migrationCall(source, 'run', { ...target, scope: { selectedTables: ['tags'] } }, ndjson);
+			const res = await migrationCall(source, 'run', { ...target, scope: { transport, selectedTables: ['tags'] } }, ndjson);
 			const report = summary(res);
 			assert.equal(report.status, 'completed with errors');
 			assert.equal(report.failureCount, 1);

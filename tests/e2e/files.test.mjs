@@ -23,8 +23,8 @@ async function fileRow(instance, id) {
 
 const report = summaryOf;
 
-for (const version of VERSIONS) {
-	describe(`files on Directus ${version}`, () => {
+for (const version of VERSIONS) for (const transport of ['rest', 'bulk']) {
+	describe(`files on Directus ${version} over ${transport}`, () => {
 		let pair, source, destination, target, files, referenced, unreferenced;
 		const ndjson = { accept: 'application/x-ndjson' };
 
@@ -54,7 +54,7 @@ for (const version of VERSIONS) {
 		after(() => pair?.stop());
 
 		test('dry-run reports the files and bytes that would move, and moves none', async () => {
-			const res = await migrationCall(source, 'dry-run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			const res = await migrationCall(source, 'dry-run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
 			const { files: summary } = report(res);
 			const sizes = await Promise.all(referenced.map(async (id) => (await fileRow(source, id)).filesize));
 			assert.equal(summary.migrated, referenced.length);
@@ -65,7 +65,7 @@ for (const version of VERSIONS) {
 		});
 
 		test('run brings every referenced file with its id, metadata, folder and identical bytes', async () => {
-			const res = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			const res = await migrationCall(source, 'run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
 			const summary = report(res);
 			assert.equal(summary.status, 'completed', JSON.stringify(summary.failures));
 			assert.equal(summary.files.migrated, referenced.length);
@@ -89,7 +89,7 @@ for (const version of VERSIONS) {
 		});
 
 		test('a second run moves no file', async () => {
-			const res = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			const res = await migrationCall(source, 'run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
 			const { files: summary, status } = report(res);
 			assert.equal(status, 'completed');
 			assert.equal(summary.migrated, 0);

@@ -57,11 +57,12 @@ for (const fixture of fixtures) {
 			for (const [listed, actual] of counted) assert.equal(listed, Number(actual));
 		});
 
-		test('run moves every row of every user table; a second run moves nothing', async () => {
+		test('run (bulk, since the destination has the extension) moves every row and every referenced file; a second run moves nothing', async () => {
 			const target = { baseURL: destination.url, token: destination.token };
 			const run = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, { accept: 'application/x-ndjson' });
 			const report = JSON.parse(run.lines.at(-1));
 			assert.equal(report.status, 'completed', JSON.stringify(report.failures ?? report.error));
+			assert.equal(report.transport, 'bulk');
 			const tables = (await migrationCall(source, 'tables', target)).body;
 			for (const table of tables) {
 				const moved = report.tables.find((t) => t.collection === table.collection);

@@ -1,0 +1,180 @@
+//! The bulk wire format between two copies of the extension, version 1: NDJSON, a header line
+//! then one JSON array per row, values in the database's own representation.
+//!
+//! ```text
+//! {"wire":1,"mode":"create","collection":"articles","primaryKey":"id","columns":["id","title"]}
+//! [1,"One"]
+//! [2,"Two"]
+//! ```
+//!
+//! Sent as `Content-Type: application/x-ndjson` so Directus' JSON body parser (and its
+//! `MAX_PAYLOAD_SIZE`) leaves it to the receiver, which bounds it itself.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::host::Row;
+use crate::CoreError;
+
+pub const WIRE_VERSION: u32 = 1;
+/// Rows in one batch, at most.
+pub const MAX_ROWS: usize = 5_000;
+/// Bytes in one batch, at most.
+pub const MAX_BYTES: usize = 32 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Insert rows whose key the destination does not have; skip the others.
+    Create,
+    /// Set the given columns of existing rows (the second pass).
+    Update,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Header {
+    pub wire: u32,
+    pub mode: Mode,
+    pub collection: String,
+    pub primary_key: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub header: Header,
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl Batch {
+    /// Encode `rows` (objects) as a batch of `columns`.
+    pub fn encode(header: &Header, rows: &[Row]) -> String {
+        let mut text = serde_json::to_string(header).expect("headers are JSON");
+        for row in rows {
+            text.push('\n');
+            let values: Vec<&Value> = header.columns.iter().map(|c| row.get(c).unwrap_or(&Value::Null)).collect();
+            text.push_str(&serde_json::to_string(&values).expect("rows are JSON"));
+        }
+        text.push('\n');
+        text
+    }
+
+    /// Decode and check the shape of a batch (not yet against the destination's schema).
+    pub fn decode(text: &str) -> Result<Batch, CoreError> {
+        let invalid = |message: String| CoreError::InvalidInput(message);
+        if text.len() > MAX_BYTES {
+            return Err(invalid(format!("the batch is {} bytes; at most {MAX_BYTES} are accepted", text.len())));
+        }
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let header: Header = serde_json::from_str(
+            lines.next().ok_or_else(|| invalid("the batch is empty: a header line is required".into()))?,
+        )
+        .map_err(|e| invalid(format!("the batch header is not valid: {e}")))?;
+        if header.wire != WIRE_VERSION {
+            return Err(invalid(format!(
+                "wire format {} is not supported; this receiver speaks {WIRE_VERSION}",
+                header.wire
+            )));
+        }
+        if !header.columns.contains(&header.primary_key) {
+            return Err(invalid(format!("the columns must include the primary key {}", header.primary_key)));
+        }
+        let mut rows = Vec::new();
+        for (index, line) in lines.enumerate() {
+            if rows.len() == MAX_ROWS {
+                return Err(invalid(format!("the batch has more than {MAX_ROWS} rows")));
+            }
+            let row: Vec<Value> = serde_json::from_str(line)
+                .map_err(|e| invalid(format!("row {} is not a JSON array: {e}", index + 1)))?;
+            if row.len() != header.columns.len() {
+                return Err(invalid(format!(
+                    "row {} has {} values for {} columns",
+                    index + 1,
+                    row.len(),
+                    header.columns.len()
+                )));
+            }
+            rows.push(row);
+        }
+        let key = header.columns.iter().position(|c| *c == header.primary_key).expect("checked above");
+        if let Some(index) = rows.iter().position(|r| r[key].is_null()) {
+            return Err(invalid(format!("row {} has no primary key", index + 1)));
+        }
+        Ok(Batch { header, rows })
+    }
+
+    pub fn key_index(&self) -> usize {
+        self.header.columns.iter().position(|c| *c == self.header.primary_key).expect("checked when decoded")
+    }
+}
+
+/// What the receiver did with a batch.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub written: Vec<Value>,
+    pub skipped: Vec<Value>,
+    /// `[key, the database's message]`
+    pub failed: Vec<(Value, String)>,
+}
+
+/// `GET /migration/receive/info`: who is listening.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReceiverInfo {
+    pub receiver: String,
+    pub version: String,
+    pub wire: u32,
+    pub vendor: Option<String>,
+}
+
+pub const RECEIVER_NAME: &str = "directus-extension-table-migration";
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn header() -> Header {
+        Header {
+            wire: 1,
+            mode: Mode::Create,
+            collection: "tags".into(),
+            primary_key: "id".into(),
+            columns: vec!["id".into(), "name".into()],
+        }
+    }
+
+    #[test]
+    fn round_trips_rows_in_column_order() {
+        let rows: Vec<Row> = vec![json!({ "name": "a", "id": 1, "ignored": true }), json!({ "id": 2 })]
+            .into_iter()
+            .map(|v| v.as_object().unwrap().clone())
+            .collect();
+        let text = Batch::encode(&header(), &rows);
+        assert_eq!(text, "{\"wire\":1,\"mode\":\"create\",\"collection\":\"tags\",\"primaryKey\":\"id\",\"columns\":[\"id\",\"name\"]}\n[1,\"a\"]\n[2,null]\n");
+        let batch = Batch::decode(&text).unwrap();
+        assert_eq!(batch.header, header());
+        assert_eq!(batch.rows, vec![vec![json!(1), json!("a")], vec![json!(2), Value::Null]]);
+    }
+
+    #[test]
+    fn refuses_malformed_batches() {
+        let head = serde_json::to_string(&header()).unwrap();
+        let cases = [
+            (String::new(), "a header line is required"),
+            ("{\"wire\":1}".to_string(), "header is not valid"),
+            (head.replace("\"wire\":1", "\"wire\":2"), "wire format 2 is not supported"),
+            (head.replace("[\"id\",\"name\"]", "[\"name\"]"), "must include the primary key id"),
+            (format!("{head}\n[1]"), "row 1 has 1 values for 2 columns"),
+            (format!("{head}\n{{\"id\":1}}"), "row 1 is not a JSON array"),
+            (format!("{head}\n[null,\"x\"]"), "row 1 has no primary key"),
+            (format!("{head}\n{}", "[1,\"x\"]\n".repeat(MAX_ROWS + 1)), "more than 5000 rows"),
+        ];
+        for (text, message) in cases {
+            let err = Batch::decode(&text).unwrap_err();
+            assert_eq!(err.status(), 400);
+            assert!(err.to_string().contains(message), "{err} should contain {message}");
+        }
+    }
+}

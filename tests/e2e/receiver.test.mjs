@@ -1,0 +1,78 @@
+// The bulk receiver on its own: admin only, refuses malformed or unfitting batches with a 400 and
+// writes nothing from them, skips keys it has, and reports rows its database refuses.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDirectus, VERSIONS } from '../../scripts/lib/directus.mjs';
+import { client } from '../../scripts/lib/api.mjs';
+import { createEditor } from '../../scripts/lib/instance-setup.mjs';
+import { createSampleSchema } from '../../scripts/lib/sample-schema.mjs';
+
+const header = (extra = {}) => JSON.stringify({ wire: 1, mode: 'create', collection: 'tags', primaryKey: 'id', columns: ['id', 'name'], ...extra });
+
+for (const version of VERSIONS) {
+	describe(`bulk receiver on Directus ${version}`, () => {
+		let instance, editor;
+		const send = (body, { token = instance.token, type = 'application/x-ndjson' } = {}) =>
+			fetch(`${instance.url}/migration/receive/rows`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': type }, body }).then(async (res) => ({ status: res.status, body: await res.json() }));
+		const tags = async () => (await client(instance.url, instance.token).get('/items/tags?limit=-1&sort=id')).map((t) => [t.id, t.name]);
+
+		before(async () => {
+			instance = await startDirectus({ version, name: 'receiver' });
+			await createSampleSchema(instance);
+			editor = await createEditor(instance);
+			await client(instance.url, instance.token).post('/items/tags', [{ id: 1, name: 'one' }]);
+		});
+		after(() => instance?.stop());
+
+		test('identifies itself to admins only', async () => {
+			const info = await client(instance.url, instance.token).request('GET', '/migration/receive/info');
+			assert.equal(info.status, 200);
+			assert.deepEqual({ ...info.body, version: undefined }, { receiver: 'directus-extension-table-migration', version: undefined, wire: 1, vendor: 'sqlite' });
+			for (const token of [editor.token, undefined]) {
+				assert.equal((await client(instance.url, token).request('GET', '/migration/receive/info')).status, 403);
+			}
+			const refused = await send(`${header()}\n[2,"two"]\n`, { token: editor.token });
+			assert.equal(refused.status, 403);
+			assert.deepEqual(await tags(), [[1, 'one']]);
+		});
+
+		test('a malformed or unfitting batch gets 400 and writes nothing', async () => {
+			const cases = [
+				['', /header line is required/],
+				[`${header({ wire: 9 })}\n[2,"two"]`, /wire format 9 is not supported/],
+				[`${header({ collection: 'no_such_table' })}\n[2,"two"]`, /does not exist on this instance/],
+				[`${header({ collection: 'directus_users' })}\n[2,"two"]`, /does not exist on this instance/],
+				[`${header({ columns: ['id', 'name', 'secret'] })}\n[2,"two","x"]`, /tags has no column secret here/],
+				[`${header()}\n[2,"two"]\n[3]`, /row 2 has 1 values for 2 columns/],
+				[`${header()}\n[2,"two"]\nnot json`, /row 2 is not a JSON array/],
+			];
+			for (const [body, message] of cases) {
+				const res = await send(body);
+				assert.equal(res.status, 400, body.slice(0, 80));
+				assert.match(res.body.message, message);
+			}
+			assert.equal((await send(`${header()}\n[2,"two"]`, { type: 'text/plain' })).status, 415);
+			assert.deepEqual(await tags(), [[1, 'one']], 'nothing was written');
+		});
+
+		test('writes new rows, skips existing keys, and reports the rows its database refuses', async () => {
+			const res = await send(`${header()}\n[1,"would overwrite"]\n[2,"two"]\n[3,"one"]\n[4,"four"]\n`);
+			assert.equal(res.status, 200);
+			assert.deepEqual(res.body.written, [2, 4]);
+			assert.deepEqual(res.body.skipped, [1]);
+			assert.equal(res.body.failed.length, 1);
+			assert.equal(res.body.failed[0][0], 3);
+			assert.match(res.body.failed[0][1], /UNIQUE constraint failed: tags\.name/);
+			assert.deepEqual(await tags(), [[1, 'one'], [2, 'two'], [4, 'four']]);
+			const existing = await client(instance.url, instance.token).request('POST', '/migration/receive/existing', { collection: 'tags', primaryKey: 'id', keys: [1, 2, 3, 4, 5] });
+			assert.deepEqual(existing.body.sort(), [1, 2, 4]);
+		});
+
+		test('the API and a new item see the rows at once, and new keys continue after them', async () => {
+			await send(`${header()}\n[500,"five hundred"]\n`);
+			const created = await client(instance.url, instance.token).post('/items/tags', { name: 'next' });
+			assert.ok(created.id > 500, `a new row gets a key after the received ones (${created.id})`);
+			assert.ok((await tags()).some(([id]) => id === 500));
+		});
+	});
+}
