@@ -24,4 +24,7 @@ test('npm run bench works at a tiny size', async () => {
 	assert.ok(phase('run').rowsPerSecond > 0 && phase('ceiling').rowsPerSecond > 0);
 	assert.ok(phase('run').source > 0 && phase('run').destination > 0, 'peak RSS was sampled');
 	assert.ok(phase('re-run').seconds < phase('run').seconds);
+	assert.equal(phase('bulk run').rows, phase('run').rows);
+	assert.ok(phase('bulk run').source > 0 && phase('bulk run').destination > 0);
+	assert.ok(result.bulkTables.every((t) => t.failed === 0 && t.read === t.created), 'the bulk run moved every row');
 });
