@@ -7,6 +7,7 @@ const ORDER = ['languages', 'authors', 'categories', 'tags', 'articles', 'articl
 const LEFT_OUT = { authors: ['favorite_article'], categories: ['parent'], articles: ['cover'], articles_files: ['directus_files_id'] };
 const BATCHES = [100, 250, 500, 1000];
 const PROBE_ROWS = 1000;
+const READ_PAGE = 2000;
 
 async function realColumns(api, collection) {
 	const fields = await api.get(`/fields/${collection}`);
@@ -37,8 +38,17 @@ export async function measureCeiling(source, destination) {
 	for (const collection of ORDER) {
 		const columns = (await realColumns(from, collection)).filter((c) => !(LEFT_OUT[collection] ?? []).includes(c));
 		const key = collection === 'languages' ? 'code' : 'id';
-		const data = await from.get(`/items/${collection}?limit=-1&sort=${key}&fields=${columns.join(',')}`);
-		let list = Array.isArray(data) ? data : [data];
+		let list = [];
+		if (collection === 'site_settings') {
+			list = [await from.get(`/items/${collection}?fields=${columns.join(',')}`)];
+		} else {
+			// Read in pages (untimed), so the source never builds one huge answer.
+			for (let page = 1; ; page++) {
+				const rows = await from.get(`/items/${collection}?limit=${READ_PAGE}&page=${page}&sort=${key}&fields=${columns.join(',')}`);
+				list.push(...rows);
+				if (rows.length < READ_PAGE) break;
+			}
+		}
 		if (collection === 'site_settings') {
 			await timed(collection, 1, () => to.patch('/items/site_settings', list[0]));
 			continue;

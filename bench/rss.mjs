@@ -9,7 +9,8 @@ export function rssMegabytes(pid) {
 	}
 }
 
-/** Sample `pids` (name → pid) until `stop()`; returns peaks and every sample with its time. */
+/** Sample `pids` (name → pid) until `stop()`; returns peaks, growth over the first sample, and
+ * every sample with its time. */
 export function sampleRss(pids, intervalMs = 50) {
 	const peaks = Object.fromEntries(Object.keys(pids).map((name) => [name, 0]));
 	const samples = [];
@@ -27,7 +28,8 @@ export function sampleRss(pids, intervalMs = 50) {
 		stop() {
 			clearInterval(timer);
 			take();
-			return { peaks, samples };
+			const growth = Object.fromEntries(Object.keys(pids).map((name) => [name, peaks[name] - samples[0][name]]));
+			return { peaks, growth, samples };
 		},
 	};
 }

@@ -70,9 +70,9 @@ async function phase(name, pids, work) {
 	const started = performance.now();
 	const result = await work();
 	const seconds = (performance.now() - started) / 1000;
-	const { peaks, samples } = sampler.stop();
+	const { peaks, growth, samples } = sampler.stop();
 	log(`  ${name}: ${seconds.toFixed(1)} s`);
-	return { name, seconds, peaks, samples, result };
+	return { name, seconds, peaks, growth, samples, result };
 }
 
 log(`Benchmark: Directus ${version}, SQLite, ${rows} rows, ${args.files} files, ${availableParallelism()} cores`);
@@ -134,24 +134,36 @@ try {
 	const ceilingRate = ceiling.result.rows / ceiling.result.seconds;
 	const files = run.result.summary.files;
 	const rowsOnlySeconds = run.seconds - files.seconds;
+	const read = (measured) => measured.result.summary.tables.reduce((sum, t) => sum + t.read, 0);
+	const measuredRow = (phase, rows, measured, seconds = measured.seconds) => ({
+		phase,
+		rows,
+		seconds,
+		source: measured.peaks.source ?? null,
+		destination: measured.peaks.destination ?? null,
+		sourceGrowth: measured.growth.source ?? null,
+		destinationGrowth: measured.growth.destination ?? null,
+	});
+	const derivedRow = (phase, rows, seconds) => ({ phase, rows, seconds, source: null, destination: null, sourceGrowth: null, destinationGrowth: null });
 	const table = [
-		{ phase: 'ceiling', rows: ceiling.result.rows, seconds: ceiling.result.seconds, source: null, destination: ceiling.peaks.destination },
-		{ phase: 'schema-sync', rows: null, seconds: sync.seconds, source: sync.peaks.source, destination: sync.peaks.destination },
-		{ phase: 'dry-run', rows: dryRun.result.summary.tables.reduce((s, t) => s + t.read, 0), seconds: dryRun.seconds, source: dryRun.peaks.source, destination: dryRun.peaks.destination },
-		{ phase: 'run', rows: totalRows, seconds: run.seconds, source: run.peaks.source, destination: run.peaks.destination },
-		{ phase: 'run, rows only', rows: totalRows, seconds: rowsOnlySeconds, source: null, destination: null },
-		{ phase: 're-run', rows: rerun.result.summary.tables.reduce((s, t) => s + t.read, 0), seconds: rerun.seconds, source: rerun.peaks.source, destination: rerun.peaks.destination },
-		{ phase: 'bulk run', rows: totalRows, seconds: bulkRun.seconds, source: bulkRun.peaks.source, destination: bulkRun.peaks.destination },
-		{ phase: 'bulk, rows only', rows: totalRows, seconds: bulkRun.seconds - bulkRun.result.summary.files.seconds, source: null, destination: null },
-		{ phase: 'bulk re-run', rows: bulkRerun.result.summary.tables.reduce((s, t) => s + t.read, 0), seconds: bulkRerun.seconds, source: bulkRerun.peaks.source, destination: bulkRerun.peaks.destination },
+		{ ...measuredRow('ceiling', ceiling.result.rows, ceiling, ceiling.result.seconds), source: null, sourceGrowth: null },
+		measuredRow('schema-sync', null, sync),
+		measuredRow('dry-run', read(dryRun), dryRun),
+		measuredRow('run', totalRows, run),
+		derivedRow('run, rows only', totalRows, rowsOnlySeconds),
+		measuredRow('re-run', read(rerun), rerun),
+		measuredRow('bulk run', totalRows, bulkRun),
+		derivedRow('bulk, rows only', totalRows, bulkRun.seconds - bulkRun.result.summary.files.seconds),
+		measuredRow('bulk re-run', read(bulkRerun), bulkRerun),
 	].map((row) => ({ ...row, rowsPerSecond: row.rows ? row.rows / row.seconds : null, ratio: row.rows ? row.rows / row.seconds / ceilingRate : null }));
 
 	const pad = (text, width) => String(text).padStart(width);
 	const number = (value, digits = 0) => (value === null || value === undefined ? '-' : value.toFixed(digits));
 	log();
-	log(`${'phase'.padEnd(17)}${pad('rows', 9)}${pad('seconds', 10)}${pad('rows/s', 9)}${pad('× ceiling', 11)}${pad('source MB', 11)}${pad('dest MB', 9)}`);
+	log(`${'phase'.padEnd(17)}${pad('rows', 9)}${pad('seconds', 10)}${pad('rows/s', 9)}${pad('× ceiling', 11)}${pad('source MB', 11)}${pad('(+)', 6)}${pad('dest MB', 9)}${pad('(+)', 6)}`);
 	for (const row of table) {
-		log(`${row.phase.padEnd(17)}${pad(row.rows ?? '-', 9)}${pad(number(row.seconds, 1), 10)}${pad(number(row.rowsPerSecond), 9)}${pad(number(row.ratio, 2), 11)}${pad(number(row.source), 11)}${pad(number(row.destination), 9)}`);
+		const growth = (value) => (value === null ? '-' : `+${value.toFixed(0)}`);
+		log(`${row.phase.padEnd(17)}${pad(row.rows ?? '-', 9)}${pad(number(row.seconds, 1), 10)}${pad(number(row.rowsPerSecond), 9)}${pad(number(row.ratio, 2), 11)}${pad(number(row.source), 11)}${pad(growth(row.sourceGrowth), 6)}${pad(number(row.destination), 9)}${pad(growth(row.destinationGrowth), 6)}`);
 	}
 	log(`files: ${files.migrated} uploaded, ${(files.bytes / 1e6).toFixed(1)} MB in ${files.seconds.toFixed(1)} s: ${files.filesPerSecond.toFixed(1)} files/s, ${files.megabytesPerSecond.toFixed(1)} MB/s`);
 	if (largeFile) log(`large file (${largeFile.megabytes} MB): source RSS ${largeFile.sourceRssBefore.toFixed(0)} → ${largeFile.sourceRssPeak.toFixed(0)} MB (+${largeFile.sourceRssGrowth.toFixed(0)}) while it moved (${largeFile.seconds.toFixed(1)} s)`);
