@@ -169,9 +169,10 @@ async fn choose_delivery<T: Transport, C: Clock>(
             vendor.unwrap_or("unknown")
         )),
         // Explicit keys into identity columns need vendor care the receiver does not have yet.
-        Some(info) if !BULK_VENDORS.contains(&info.vendor.as_deref().unwrap_or_default()) => {
-            Some(format!("bulk copies are not supported on {} databases yet", info.vendor.as_deref().unwrap_or("unknown")))
-        }
+        Some(info) if !BULK_VENDORS.contains(&info.vendor.as_deref().unwrap_or_default()) => Some(format!(
+            "bulk copies are not supported on {} databases yet",
+            info.vendor.as_deref().unwrap_or("unknown")
+        )),
         Some(_) => None,
     };
     match (unusable, choice) {

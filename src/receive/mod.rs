@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::data::key_text;
-use crate::host::{Host, KeysRequest, RowsWrite, Store};
+use crate::host::{Host, KeysRequest, RowsWrite, Store, TableShape};
 use crate::CoreError;
 
 /// `GET /migration/receive/info`: this receiver, and the database it writes to.
@@ -31,31 +31,30 @@ pub async fn existing<S: Store>(store: &S, request: &KeysRequest) -> Result<Vec<
     if request.keys.len() > MAX_ROWS {
         return Err(CoreError::InvalidInput(format!("at most {MAX_ROWS} keys at a time")));
     }
-    let shape = store.describe_table(&request.collection).await.map_err(CoreError::Database)?.ok_or_else(|| {
-        CoreError::InvalidInput(format!("collection {} does not exist on this instance", request.collection))
-    })?;
-    if shape.primary_key != request.primary_key {
+    table(store, &request.collection, &request.primary_key).await?;
+    store.existing_keys(request).await.map_err(CoreError::Database)
+}
+
+/// The table a request names, which must exist here with that primary key.
+async fn table<S: Store>(store: &S, collection: &str, primary_key: &str) -> Result<TableShape, CoreError> {
+    let shape =
+        store.describe_table(collection).await.map_err(CoreError::Database)?.ok_or_else(|| {
+            CoreError::InvalidInput(format!("collection {collection} does not exist on this instance"))
+        })?;
+    if shape.primary_key != primary_key {
         return Err(CoreError::InvalidInput(format!(
-            "the primary key of {} is {} here",
-            request.collection, shape.primary_key
+            "the primary key of {collection} is {} here, not {primary_key}",
+            shape.primary_key
         )));
     }
-    store.existing_keys(request).await.map_err(CoreError::Database)
+    Ok(shape)
 }
 
 /// Check a batch against this instance's schema, then write it.
 pub async fn receive<S: Store>(store: &S, text: &str) -> Result<Receipt, CoreError> {
     let batch = Batch::decode(text)?;
     let header = &batch.header;
-    let shape = store.describe_table(&header.collection).await.map_err(CoreError::Database)?.ok_or_else(|| {
-        CoreError::InvalidInput(format!("collection {} does not exist on this instance", header.collection))
-    })?;
-    if shape.primary_key != header.primary_key {
-        return Err(CoreError::InvalidInput(format!(
-            "the primary key of {} is {} here, not {}",
-            header.collection, shape.primary_key, header.primary_key
-        )));
-    }
+    let shape = table(store, &header.collection, &header.primary_key).await?;
     let unknown: Vec<&str> = header.columns.iter().filter(|c| !shape.columns.contains(c)).map(String::as_str).collect();
     if !unknown.is_empty() {
         return Err(CoreError::InvalidInput(format!(
