@@ -117,7 +117,7 @@ impl FilesReport {
             "files: {} referenced, {} {moved} ({}), {} skipped, {} failed, {} folder(s) created in {:.1} s ({:.1} files/s, {:.1} MB/s)",
             self.referenced,
             self.migrated,
-            megabytes(self.bytes),
+            human_bytes(self.bytes),
             self.skipped,
             self.failed,
             self.folders_created,
@@ -129,7 +129,7 @@ impl FilesReport {
 }
 
 /// A byte count for people: `17 B`, `6.9 KB`, `21.0 MB`.
-pub fn megabytes(bytes: u64) -> String {
+pub fn human_bytes(bytes: u64) -> String {
     match bytes {
         0..1_000 => format!("{bytes} B"),
         1_000..1_000_000 => format!("{:.1} KB", bytes as f64 / 1e3),
@@ -205,7 +205,7 @@ impl RunReport {
             String::new()
         } else {
             let moved = if self.dry_run { "to upload" } else { "uploaded" };
-            format!(", {} file(s) {moved} ({})", self.files.migrated, megabytes(self.files.bytes))
+            format!(", {} file(s) {moved} ({})", self.files.migrated, human_bytes(self.files.bytes))
         };
         let failed = self.failure_count;
         let counts = if self.dry_run {
@@ -270,9 +270,9 @@ mod tests {
 
     #[test]
     fn byte_counts_for_people() {
-        assert_eq!(megabytes(17), "17 B");
-        assert_eq!(megabytes(6_948), "6.9 KB");
-        assert_eq!(megabytes(20_971_520), "21.0 MB");
+        assert_eq!(human_bytes(17), "17 B");
+        assert_eq!(human_bytes(6_948), "6.9 KB");
+        assert_eq!(human_bytes(20_971_520), "21.0 MB");
     }
 
     #[test]

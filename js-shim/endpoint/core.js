@@ -25,8 +25,3 @@ export async function withCore(host, work) {
 		core.free();
 	}
 }
-
-export function coreVersion() {
-	load();
-	return Core.version();
-}

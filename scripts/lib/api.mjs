@@ -38,8 +38,3 @@ export function client(baseUrl, token) {
 		delete: (path, body) => data('DELETE', path, body),
 	};
 }
-
-/** A client for an instance started by directus.mjs, as its admin or with another token. */
-export function asAdmin(instance) {
-	return client(instance.url, instance.token);
-}

@@ -77,40 +77,30 @@ mod tests {
     use crate::host::memory::MemoryHost;
     use crate::schema::fixtures::publishing;
 
+    /// The fixture's user tables, in name order (its `config` folder has no table).
+    const TABLES: [&str; 9] = [
+        "articles",
+        "articles_files",
+        "articles_tags",
+        "articles_translations",
+        "authors",
+        "categories",
+        "languages",
+        "site_settings",
+        "tags",
+    ];
+
     #[test]
     fn lists_user_tables_with_counts_sorted() {
         let mut host = MemoryHost::with_snapshot(publishing());
-        for name in [
-            "articles",
-            "articles_files",
-            "articles_tags",
-            "articles_translations",
-            "authors",
-            "categories",
-            "languages",
-            "site_settings",
-            "tags",
-        ] {
+        for name in TABLES {
             host.tables.insert(name.into(), vec![]);
         }
         host.tables
             .insert("articles".into(), (1..=3).map(|i| json!({ "id": i }).as_object().unwrap().clone()).collect());
         let list = block_on(tables(&host)).unwrap();
         let names: Vec<&str> = list.iter().map(|t| t.collection.as_str()).collect();
-        assert_eq!(
-            names,
-            vec![
-                "articles",
-                "articles_files",
-                "articles_tags",
-                "articles_translations",
-                "authors",
-                "categories",
-                "languages",
-                "site_settings",
-                "tags"
-            ]
-        );
+        assert_eq!(names, TABLES);
         assert_eq!((list[0].count, list[0].item_count), (3, 3));
         assert_eq!(list[7].kind, "singleton");
         assert!(list[7].singleton);

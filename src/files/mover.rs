@@ -17,7 +17,7 @@ use crate::destination::{Destination, Transport};
 use crate::host::{FileUpload, Host, KeysRequest, Row, UploadError};
 use crate::plan::Reference;
 use crate::progress::{Event, Level};
-use crate::report::{megabytes, FilesReport, RowFailure, MAX_REPORTED_FAILURES};
+use crate::report::{human_bytes, FilesReport, RowFailure, MAX_REPORTED_FAILURES};
 use crate::runtime::Clock;
 use crate::CoreError;
 
@@ -27,8 +27,8 @@ const FILES: &str = "directus_files";
 const LARGE_FILE_BYTES: u64 = 10_000_000;
 
 /// Fields Directus computes for the destination's own storage, or stamps on every write.
-const NOT_COPIED: [&str; 8] =
-    ["storage", "filename_disk", "filesize", "modified_by", "modified_on", "tus_id", "tus_data", "uploaded_on_tmp"];
+const NOT_COPIED: [&str; 7] =
+    ["storage", "filename_disk", "filesize", "modified_by", "modified_on", "tus_id", "tus_data"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileSettings {
@@ -165,7 +165,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
                     self.host.emit(&Event::step(format!(
                         "file {name} ({}): {} uploaded",
                         key_text(&id),
-                        megabytes(bytes)
+                        human_bytes(bytes)
                     )));
                 }
                 Uploaded::Failed(message) => {
@@ -190,7 +190,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         let id = key_text(&file["id"]);
         if size_of(file) >= LARGE_FILE_BYTES {
             let name = file.get("filename_download").and_then(Value::as_str).unwrap_or_default();
-            self.host.emit(&Event::step(format!("file {name} ({id}): uploading {}", megabytes(size_of(file)))));
+            self.host.emit(&Event::step(format!("file {name} ({id}): uploading {}", human_bytes(size_of(file)))));
         }
         let text = |field: &str| file.get(field).and_then(Value::as_str).unwrap_or_default().to_string();
         let filename = Some(text("filename_download")).filter(|n| !n.is_empty()).unwrap_or_else(|| id.clone());

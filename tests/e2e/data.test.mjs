@@ -2,11 +2,11 @@
 // re-runnable, incrementally with updatedAfter, and report refused rows.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPair, VERSIONS } from '../../scripts/lib/directus.mjs';
+import { VERSIONS } from '../../scripts/lib/directus.mjs';
 import { client } from '../../scripts/lib/api.mjs';
-import { createSampleSchema, SAMPLE_COLLECTION_NAMES } from '../../scripts/lib/sample-schema.mjs';
+import { SAMPLE_COLLECTION_NAMES } from '../../scripts/lib/sample-schema.mjs';
 import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
-import { migrationCall, summaryOf } from './support.mjs';
+import { migrationCall, startSamplePair, summaryOf } from './support.mjs';
 
 const KEYS = { languages: 'code' };
 /** Over REST, collections whose created fields Directus lets only an update write: it stamps
@@ -20,18 +20,13 @@ async function rowsOf(instance, collection) {
 	return Array.isArray(data) ? data : [data]; // a singleton answers with its one row
 }
 
-const summary = summaryOf;
-
 for (const version of VERSIONS) for (const transport of TRANSPORTS) {
 	describe(`data endpoints on Directus ${version} over ${transport}`, () => {
 		let pair, source, destination, target, counts, stranger;
 		const ndjson = { accept: 'application/x-ndjson' };
 
 		before(async () => {
-			pair = await startPair(version);
-			({ source, destination } = pair);
-			target = { baseURL: destination.url, token: destination.token };
-			await createSampleSchema(source);
+			({ pair, source, destination, target } = await startSamplePair(version));
 			counts = await seedSampleData(source, { articles: 1500 });
 			// A user only the source has, who "created" some authors.
 			const api = client(source.url, source.token);
@@ -66,7 +61,7 @@ for (const version of VERSIONS) for (const transport of TRANSPORTS) {
 		test('dry-run reports what would be created and writes nothing', async () => {
 			const res = await migrationCall(source, 'dry-run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
 			assert.equal(res.status, 200);
-			const report = summary(res);
+			const report = summaryOf(res);
 			assert.equal(report.status, 'completed');
 			assert.equal(report.dryRun, true);
 			for (const [collection, count] of Object.entries(counts)) {
@@ -88,7 +83,7 @@ for (const version of VERSIONS) for (const transport of TRANSPORTS) {
 			assert.equal((await rowsOf(destination, 'articles_tags')).length, 0);
 
 			const second = await migrationCall(source, 'run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
-			const report = summary(second);
+			const report = summaryOf(second);
 			assert.equal(report.transport, transport);
 			assert.ok(first.lines.some((l) => l.startsWith(`Transport: ${transport === 'bulk' ? 'bulk receiver' : 'REST API'}`)), first.lines.slice(0, 3).join('\n'));
 			assert.equal(report.status, 'completed', JSON.stringify(report.failures));
@@ -115,14 +110,14 @@ for (const version of VERSIONS) for (const transport of TRANSPORTS) {
 
 		test('string keys page with their cursor too', async () => {
 			const res = await migrationCall(source, 'dry-run', { ...target, scope: { transport, selectedTables: ['languages'], batchSize: 1 } }, ndjson);
-			const report = summary(res);
+			const report = summaryOf(res);
 			assert.equal(report.table('languages').read, counts.languages);
 			assert.equal(report.table('languages').skipped, counts.languages);
 		});
 
 		test('a second run creates nothing and reports everything skipped', async () => {
 			const res = await migrationCall(source, 'run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
-			const report = summary(res);
+			const report = summaryOf(res);
 			assert.equal(report.status, 'completed');
 			for (const table of report.tables) {
 				assert.equal(table.created, 0, table.collection);
@@ -141,7 +136,7 @@ for (const version of VERSIONS) for (const transport of TRANSPORTS) {
 			for (const article of older) await api.patch(`/items/articles/${article.id}`, { word_count: 4242 });
 
 			const res = await migrationCall(source, 'run', { ...target, scope: { transport, selectedTables: ['articles'], updatedAfter: since } }, ndjson);
-			const report = summary(res);
+			const report = summaryOf(res);
 			assert.equal(report.table('articles').read, 25, 'the 20 new and the 5 updated articles only');
 			assert.equal(report.table('articles').created, 20);
 			assert.equal(report.table('articles').skipped, 5, 'an updated row that exists is never overwritten');
@@ -156,7 +151,7 @@ for (const version of VERSIONS) for (const transport of TRANSPORTS) {
 			const [clash, fine] = await api.post('/items/tags', [{ name: 'clash-on-destination' }, { name: 'arrives-fine' }]);
 			await client(destination.url, destination.token).post('/items/tags', { id: 90_000, name: 'clash-on-destination' });
 			const res = await migrationCall(source, 'run', { ...target, scope: { transport, selectedTables: ['tags'] } }, ndjson);
-			const report = summary(res);
+			const report = summaryOf(res);
 			assert.equal(report.status, 'completed with errors');
 			assert.equal(report.failureCount, 1);
 			assert.equal(report.failures[0].collection, 'tags');

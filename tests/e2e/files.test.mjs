@@ -3,12 +3,11 @@
 // nothing references stay behind; re-runs and dry runs move nothing.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startPair, VERSIONS } from '../../scripts/lib/directus.mjs';
+import { VERSIONS } from '../../scripts/lib/directus.mjs';
 import { client } from '../../scripts/lib/api.mjs';
-import { createSampleSchema } from '../../scripts/lib/sample-schema.mjs';
 import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
 import { seedSampleFiles } from '../../scripts/lib/sample-files.mjs';
-import { migrationCall, sha256, summaryOf } from './support.mjs';
+import { migrationCall, sha256, startSamplePair, summaryOf } from './support.mjs';
 
 /** What Directus decides for its own storage, or stamps on every write. */
 const LOCAL = ['storage', 'filename_disk', 'modified_on', 'modified_by'];
@@ -21,18 +20,13 @@ async function fileRow(instance, id) {
 	return row;
 }
 
-const report = summaryOf;
-
 for (const version of VERSIONS) for (const transport of ['rest', 'bulk']) {
 	describe(`files on Directus ${version} over ${transport}`, () => {
 		let pair, source, destination, target, files, referenced, unreferenced;
 		const ndjson = { accept: 'application/x-ndjson' };
 
 		before(async () => {
-			pair = await startPair(version);
-			({ source, destination } = pair);
-			target = { baseURL: destination.url, token: destination.token };
-			await createSampleSchema(source);
+			({ pair, source, destination, target } = await startSamplePair(version));
 			({ files } = await seedSampleFiles(source, { images: 4, documents: 3, largeMegabytes: [50] }));
 			const images = files.filter((f) => f.type === 'image/png');
 			const documents = files.filter((f) => f.type !== 'image/png' && !f.filename_download.startsWith('archive'));
@@ -55,7 +49,7 @@ for (const version of VERSIONS) for (const transport of ['rest', 'bulk']) {
 
 		test('dry-run reports the files and bytes that would move, and moves none', async () => {
 			const res = await migrationCall(source, 'dry-run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
-			const { files: summary } = report(res);
+			const { files: summary } = summaryOf(res);
 			const sizes = await Promise.all(referenced.map(async (id) => (await fileRow(source, id)).filesize));
 			assert.equal(summary.migrated, referenced.length);
 			assert.equal(summary.bytes, sizes.reduce((a, b) => a + Number(b), 0));
@@ -66,7 +60,7 @@ for (const version of VERSIONS) for (const transport of ['rest', 'bulk']) {
 
 		test('run brings every referenced file with its id, metadata, folder and identical bytes', async () => {
 			const res = await migrationCall(source, 'run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
-			const summary = report(res);
+			const summary = summaryOf(res);
 			assert.equal(summary.status, 'completed', JSON.stringify(summary.failures));
 			assert.equal(summary.files.migrated, referenced.length);
 			assert.equal(summary.files.failed, 0);
@@ -90,7 +84,7 @@ for (const version of VERSIONS) for (const transport of ['rest', 'bulk']) {
 
 		test('a second run moves no file', async () => {
 			const res = await migrationCall(source, 'run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
-			const { files: summary, status } = report(res);
+			const { files: summary, status } = summaryOf(res);
 			assert.equal(status, 'completed');
 			assert.equal(summary.migrated, 0);
 			assert.equal(summary.bytes, 0);

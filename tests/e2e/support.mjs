@@ -1,6 +1,16 @@
 // Helpers shared by the end-to-end suites.
 import { createHash } from 'node:crypto';
 import { client } from '../../scripts/lib/api.mjs';
+import { startPair } from '../../scripts/lib/directus.mjs';
+import { createSampleSchema } from '../../scripts/lib/sample-schema.mjs';
+
+/** A source with the sample schema (no rows yet) and an empty destination, both with the extension. */
+export async function startSamplePair(version) {
+	const pair = await startPair(version);
+	const { source, destination } = pair;
+	await createSampleSchema(source);
+	return { pair, source, destination, target: { baseURL: destination.url, token: destination.token } };
+}
 
 /** sha256 of a file's bytes as `/assets/:id` serves them, streamed. */
 export async function sha256(instance, id) {
