@@ -196,10 +196,10 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     let started = destination.clock().now_ms();
     let (plan, mut filters, (delivery, why)) = prepare(host, destination, options).await?;
 
-    let what = if options.dry_run { "Dry run of a migration" } else { "Migrating" };
+    let what = if options.dry_run { "Dry run: migrating" } else { "Migrating" };
     let total: u64 = plan.tables.iter().map(|t| t.rows).sum();
     host.emit(&Event::step(format!(
-        "{what} of {} collection(s), {total} row(s), to {} (batches of {}, {} in flight)",
+        "{what} {} collection(s), {total} row(s), to {} (batches of {}, {} in flight)",
         plan.tables.len(),
         destination.base_url(),
         options.batch_size,
