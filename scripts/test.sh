@@ -4,6 +4,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash "$ROOT/scripts/setup.sh" --browser
+# Set-up may have just installed Node 22: pick it up for what follows.
+source "$ROOT/scripts/env.sh"
 bash "$ROOT/scripts/build.sh"
 cd "$ROOT"
 
