@@ -27,14 +27,9 @@ if [ "$(system_node_major)" -lt 22 ] && [ ! -x "$NODE_PACKAGE_DIR/bin/node" ]; t
 fi
 say "node $(node --version)"
 
-# 3. wasm-bindgen CLI, same version as the crate (cargo install --locked fails on this mirror).
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
-  say "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$WASM_BINDGEN_ROOT" --quiet
-fi
-
-# 4. Directus runtimes, pinned with committed lock files (tests/runtimes/<version>/), installed
-#    in parallel. A runtime counts as installed once its marker is written.
+# 3. Directus runtimes, pinned with committed lock files (tests/runtimes/<version>/), installed
+#    in parallel and in the background while the rest is set up. A runtime counts as installed
+#    once its marker is written.
 pids=()
 for version in $DIRECTUS_VERSIONS; do
   pin="$ROOT/tests/runtimes/$version"
@@ -50,6 +45,12 @@ for version in $DIRECTUS_VERSIONS; do
   (cd "$dir" && npm ci --no-audit --no-fund >"$dir/install.log" 2>&1 && touch "$marker") &
   pids+=("$!:$version")
 done
+
+# 4. wasm-bindgen CLI, same version as the crate (cargo install --locked fails on this mirror).
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  say "building wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$WASM_BINDGEN_ROOT" --quiet
+fi
 
 # 5. The project's own npm packages.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -3,7 +3,7 @@
 // lives in its own temporary folder and is stopped by its own process id.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, rename, rm, open, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, open, stat, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, homedir } from 'node:os';
@@ -81,23 +81,66 @@ function runCli(version, args, env, cwd) {
 	});
 }
 
-/** A freshly bootstrapped database for `version`, made once and copied for every instance. */
-async function templateDatabase(version) {
+const templates = new Map();
+
+/**
+ * A freshly bootstrapped database for `version`, made once and copied for every instance, so
+ * every instance of a version starts with the same admin (same id, email and token). Safe when
+ * several instances start at once, in this process (one promise per version) or in others (a
+ * lock file; the database is built under a unique name and renamed into place).
+ */
+function templateDatabase(version) {
+	if (!templates.has(version)) {
+		const made = makeTemplate(version);
+		templates.set(version, made);
+		made.catch(() => templates.delete(version));
+	}
+	return templates.get(version);
+}
+
+async function makeTemplate(version) {
 	const file = join(CACHE, 'templates', `directus-${version}.db`);
 	if (existsSync(file)) return file;
 	await mkdir(dirname(file), { recursive: true });
-	const work = await mkdtemp(join(tmpdir(), 'tm-template-'));
-	const dbFile = join(work, 'data.db');
-	const env = baseEnv({ dir: work, port: 0, dbFile, extra: {
-		ADMIN_EMAIL: ADMIN.email,
-		ADMIN_PASSWORD: ADMIN.password,
-		ADMIN_TOKEN: ADMIN.token,
-	} });
-	await runCli(version, ['bootstrap'], env, work);
-	await rename(dbFile, `${file}.${process.pid}`).catch(async () => cp(dbFile, `${file}.${process.pid}`));
-	await rename(`${file}.${process.pid}`, file);
-	await rm(work, { recursive: true, force: true });
-	return file;
+	const release = await lock(`${file}.lock`);
+	try {
+		if (existsSync(file)) return file; // another process made it while we waited
+		const work = await mkdtemp(join(tmpdir(), 'tm-template-'));
+		const dbFile = join(work, 'data.db');
+		const env = baseEnv({ dir: work, port: 0, dbFile, extra: {
+			ADMIN_EMAIL: ADMIN.email,
+			ADMIN_PASSWORD: ADMIN.password,
+			ADMIN_TOKEN: ADMIN.token,
+		} });
+		await runCli(version, ['bootstrap'], env, work);
+		const partial = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+		await cp(dbFile, partial);
+		await rename(partial, file);
+		await rm(work, { recursive: true, force: true });
+		return file;
+	} finally {
+		await release();
+	}
+}
+
+/**
+ * Take an exclusive lock file (created with O_EXCL); waits while another process holds it. A lock
+ * older than `staleMs` is left over from a process that died, and is taken over.
+ */
+async function lock(path, { staleMs = 300_000 } = {}) {
+	for (;;) {
+		try {
+			const handle = await open(path, 'wx');
+			await handle.writeFile(String(process.pid));
+			await handle.close();
+			return () => rm(path, { force: true });
+		} catch (error) {
+			if (error.code !== 'EEXIST') throw error;
+			const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+			if (age > staleMs) await rm(path, { force: true });
+			else await new Promise((r) => setTimeout(r, 250));
+		}
+	}
 }
 
 /** Copies the built extension (package.json + dist/) where Directus looks for local extensions. */
