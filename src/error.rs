@@ -1,10 +1,14 @@
-//! The one error type core operations return. Every variant carries a stable machine code and an
-//! HTTP status, so the shim can answer a caller without knowing anything about Rust.
+//! The error the core's operations return, above the errors of each layer (the destination's,
+//! the source host's, a selection's, a plan's, a batch's). Every variant carries a stable machine
+//! code and an HTTP status, so the shim can answer a caller without knowing anything about Rust.
 
 use thiserror::Error;
 
 use crate::destination::DestinationError;
 use crate::host::HostError;
+use crate::plan::PlanError;
+use crate::schema::SelectionError;
+use crate::wire::WireError;
 
 #[derive(Debug, Error)]
 pub enum CoreError {
@@ -29,6 +33,24 @@ pub enum CoreError {
     /// The receiving instance's own database failed.
     #[error("database: {0}")]
     Database(HostError),
+}
+
+impl From<SelectionError> for CoreError {
+    fn from(error: SelectionError) -> Self {
+        CoreError::InvalidInput(error.to_string())
+    }
+}
+
+impl From<WireError> for CoreError {
+    fn from(error: WireError) -> Self {
+        CoreError::InvalidInput(error.0)
+    }
+}
+
+impl From<PlanError> for CoreError {
+    fn from(error: PlanError) -> Self {
+        CoreError::Unplannable(error.0)
+    }
 }
 
 impl CoreError {

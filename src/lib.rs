@@ -2,32 +2,43 @@
 //!
 //! Everything here is plain Rust that `cargo test` runs natively. The source instance is reached
 //! through the [`host::Host`] trait (implemented in-process by the Directus endpoint), the
-//! destination through [`destination::Destination`] over a [`destination::Transport`]. The only
-//! code that knows about JavaScript lives in `wasm/`, compiled for `wasm32` alone.
+//! destination through [`destination::Destination`] over an [`http::Transport`]. The only code
+//! that knows about JavaScript lives in `wasm/`, compiled for `wasm32` alone.
 //!
-//! Modules follow the steps of a migration:
-//! - [`host`]: what the core needs from the source instance (pages of rows, counts, schema, events);
-//! - [`schema`]: the schema snapshot the source and destination exchange;
-//! - [`plan`]: which collections move, in which order, and how each one's columns are treated;
-//! - [`data`]: moving rows, page by page;
-//! - [`files`]: moving the files those rows reference;
-//! - [`destination`]: the HTTP client for the destination (retries, timeouts, Directus errors);
-//! - [`progress`]: events the core emits while it works;
-//! - [`report`]: what a data migration reports when it ends;
-//! - [`commands`]: the operations the endpoint exposes, one function each.
+//! Modules are layered; each one uses only the layers below it:
+//!
+//! 1. `runtime` (clock), `http` (one exchange, one streamed upload), `rows` (rows and keys),
+//!    `isolate` (halving until the refused items stand alone), `wire` (the bulk wire format),
+//!    `vendor` (database vendors);
+//! 2. `schema` (snapshots, diffs, selections), `report` (what a run reports);
+//! 3. `progress` (events and the failure recorder), `plan` (what moves, in which order),
+//!    `destination` (the HTTP client for the destination);
+//! 4. `host` (what the core needs from the source), `error` (the core's error);
+//! 5. `receive` (the bulk receiver, on the destination), `sink` (where rows go: REST or bulk),
+//!    `compat` (schema guard, receiver fit);
+//! 6. `files` (the files rows reference), then `data` (moving rows);
+//! 7. `commands` (one per endpoint operation), on which `wasm/` (the boundary) sits.
 
 pub mod commands;
-pub mod data;
 pub mod destination;
 pub mod error;
-pub mod files;
 pub mod host;
-pub mod plan;
-pub mod progress;
+pub mod http;
 pub mod receive;
-pub mod report;
 pub mod runtime;
-pub mod schema;
+
+mod compat;
+mod data;
+mod files;
+mod isolate;
+mod plan;
+mod progress;
+mod report;
+mod rows;
+mod schema;
+mod sink;
+mod vendor;
+mod wire;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

@@ -13,7 +13,7 @@ function load() {
 }
 
 /**
- * Run `work` with a core that reaches the source instance through `host` (see host.js); the
+ * Run `work` with a core that reaches the source instance through `host` (see host/); the
  * core's WASM memory is released afterwards, whatever happens.
  */
 export async function withCore(host, work) {
@@ -24,4 +24,10 @@ export async function withCore(host, work) {
 	} finally {
 		core.free();
 	}
+}
+
+/** The bulk receiver's limits, as the core defines them: `{ maxBatchBytes, maxRows }`. */
+export function receiverLimits() {
+	load();
+	return Core.receiverLimits();
 }

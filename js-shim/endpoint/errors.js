@@ -1,15 +1,24 @@
-// The one place where errors become HTTP answers. Errors from the WASM core (`MigrationError`,
-// with `code` and `status`) answer `{ status: "danger", icon: "error", code, message }`, the
-// shape the admin page and Flows read; anything else is an internal error, logged.
+// The one place where errors become HTTP answers: `{ status: "danger", icon: "error", code,
+// message }`, the shape the admin page and Flows read. Errors from the WASM core
+// (`MigrationError`) carry their `code` and `status`; anything else is an internal error. Every
+// 5xx is logged with the request's route.
 
+/** The JSON body of an error answer. */
+export function errorBody(code, message) {
+	return { status: 'danger', icon: 'error', code, message };
+}
+
+/** `{ httpStatus, body }` for any thrown value. */
 export function errorAnswer(error) {
 	if (error?.name === 'MigrationError' && typeof error.status === 'number') {
-		return { httpStatus: error.status, body: { status: 'danger', icon: 'error', code: error.code, message: error.message } };
+		return { httpStatus: error.status, body: errorBody(error.code, error.message) };
 	}
-	return {
-		httpStatus: 500,
-		body: { status: 'danger', icon: 'error', code: 'INTERNAL', message: `Internal error: ${error?.message ?? String(error)}` },
-	};
+	return { httpStatus: 500, body: errorBody('INTERNAL', `Internal error: ${error?.message ?? String(error)}`) };
+}
+
+/** Log a 5xx answer with the route it came from. */
+export function logServerError(logger, req, httpStatus, error) {
+	if (httpStatus >= 500) logger.error(error, `[table-migration] ${req.method} ${req.originalUrl?.split('?')[0]} answered ${httpStatus}`);
 }
 
 /**
@@ -22,7 +31,7 @@ export function route(logger, handler) {
 			.then(() => handler(req, res))
 			.catch((error) => {
 				const { httpStatus, body } = errorAnswer(error);
-				if (httpStatus >= 500) logger.error(error, `[table-migration] ${req.method} ${req.originalUrl}`);
+				logServerError(logger, req, httpStatus, error);
 				if (res.headersSent) res.end();
 				else res.status(httpStatus).json(body);
 			});

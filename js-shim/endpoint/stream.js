@@ -1,9 +1,9 @@
 // Progress streams: chunked text/plain lines (one per event, flushed as they happen) or, with
 // `Accept: application/x-ndjson`, one JSON object per line. Headers go out with the first event,
 // so a request the core refuses before any progress still gets a plain HTTP error.
-import { errorAnswer } from './errors.js';
+import { errorAnswer, logServerError } from './errors.js';
 
-export function progressStream(req, res) {
+export function progressStream(req, res, logger) {
 	const ndjson = (req.get('accept') ?? '').includes('application/x-ndjson');
 	let open = false;
 
@@ -33,6 +33,7 @@ export function progressStream(req, res) {
 		/** Before any progress: a plain HTTP error. After: a closing error line. */
 		fail(error) {
 			const { httpStatus, body } = errorAnswer(error);
+			logServerError(logger, req, httpStatus, error);
 			if (!open) {
 				res.status(httpStatus).json(body);
 				return;

@@ -6,10 +6,12 @@
 
 use serde::Serialize;
 
-use crate::destination::{Destination, DestinationError, Transport};
+use crate::compat::receiver_fits;
+use crate::destination::{Destination, DestinationError};
 use crate::host::Host;
-use crate::receive::{ReceiverInfo, WIRE_VERSION};
+use crate::http::Transport;
 use crate::runtime::Clock;
+use crate::wire::ReceiverInfo;
 use crate::CoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -139,15 +141,10 @@ async fn compare<H: Host, T: Transport, C: Clock>(
         CheckAnswer::new(409, Status::Danger, message)
     };
     let receiver = destination.receiver_info().await.ok().flatten();
-    answer.body.bulk_receiver = Some(match &receiver {
-        Some(info) if info.wire == WIRE_VERSION && info.vendor == ours.vendor => {
-            format!("yes (version {}, wire {})", info.version, info.wire)
-        }
-        Some(info) if info.wire != WIRE_VERSION => {
-            format!("no (its receiver speaks wire {}, this one {WIRE_VERSION})", info.wire)
-        }
-        Some(_) => "no (the database vendors differ)".to_string(),
-        None => "no (the extension is not installed on the destination)".to_string(),
+    answer.body.bulk_receiver = Some(match (receiver_fits(receiver.as_ref(), ours.vendor.as_deref()), &receiver) {
+        (Ok(()), Some(info)) => format!("yes (version {}, wire {})", info.version, info.wire),
+        (Err(why), _) => format!("no ({why})"),
+        (Ok(()), None) => "no".to_string(),
     });
     answer.body.receiver = receiver;
     answer.body.source = Some(InstanceInfo { version: ours.directus, vendor: ours.vendor });
@@ -166,7 +163,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::destination::TransportError;
+    use crate::http::{HttpResponse, TransportError};
     use crate::runtime::fake::FakeClock;
     use crate::testing::{answer, destination, source_host, Scripted};
 
@@ -174,26 +171,29 @@ mod tests {
         json!({ "data": { "version": 1, "directus": version, "vendor": vendor, "collections": [], "fields": [], "relations": [] } }).to_string()
     }
 
-    fn run(
-        answers: Vec<Result<crate::destination::HttpResponse, TransportError>>,
+    fn run(answers: Vec<Result<HttpResponse, TransportError>>, force: bool) -> (CheckAnswer, usize) {
+        run_from("sqlite", answers, force)
+    }
+
+    fn run_from(
+        source_vendor: &str,
+        answers: Vec<Result<HttpResponse, TransportError>>,
         force: bool,
     ) -> (CheckAnswer, usize) {
         let transport = Scripted::new(answers);
         let clock = FakeClock::default();
-        let result = block_on(check(&source_host("11.17.4", "sqlite"), &destination(&transport, &clock), force));
+        let result = block_on(check(&source_host("11.17.4", source_vendor), &destination(&transport, &clock), force));
         let calls = transport.calls();
         (result, calls)
     }
 
-    fn usable(version: &str, vendor: &str) -> Vec<Result<crate::destination::HttpResponse, TransportError>> {
+    fn usable(version: &str, vendor: &str) -> Vec<Result<HttpResponse, TransportError>> {
+        let receiver = json!({ "receiver": "directus-extension-table-migration", "version": "0.1.0", "wire": 1, "vendor": vendor });
         vec![
             answer(200, "pong"),
             answer(200, r#"{"data":{"id":"u"}}"#),
             answer(200, &snapshot(version, vendor)),
-            answer(
-                200,
-                r#"{"receiver":"directus-extension-table-migration","version":"0.1.0","wire":1,"vendor":"sqlite"}"#,
-            ),
+            answer(200, &receiver.to_string()),
         ]
     }
 
@@ -218,7 +218,19 @@ mod tests {
         assert_eq!(result.http_status, 200);
         assert_eq!(
             result.body.bulk_receiver.as_deref(),
-            Some("no (the extension is not installed on the destination)")
+            Some("no (the destination has no bulk receiver; install this extension there too)")
+        );
+    }
+
+    #[test]
+    fn says_no_to_a_receiver_the_run_would_not_use() {
+        // The same vendor on both sides, but one the bulk receiver cannot write: the run falls
+        // back to REST, so the check must not promise the bulk path.
+        let (result, _) = run_from("mssql", usable("11.17.4", "mssql"), false);
+        assert_eq!(result.http_status, 200);
+        assert_eq!(
+            result.body.bulk_receiver.as_deref(),
+            Some("no (bulk copies are not supported on mssql databases yet)")
         );
     }
 

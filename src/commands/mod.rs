@@ -5,6 +5,5 @@ pub mod check;
 pub mod migrate;
 pub mod ping;
 pub mod request;
-pub mod schema_guard;
 pub mod schema_sync;
 pub mod tables;

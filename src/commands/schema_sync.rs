@@ -6,15 +6,15 @@
 //! mismatch) is decided before the first progress event, so the endpoint can still answer with a
 //! plain HTTP error; only the apply itself can fail mid-stream.
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 
-use crate::destination::{Destination, Transport};
+use crate::compat::{diff_plan, SyncPlan};
+use crate::destination::Destination;
 use crate::host::Host;
+use crate::http::Transport;
 use crate::progress::Event;
 use crate::runtime::Clock;
-use crate::schema::{close_selection, restrict, validate_names, DiffSummary, SchemaDiff, Snapshot};
+use crate::schema::{sync_scope, DiffSummary};
 use crate::CoreError;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,51 +40,7 @@ pub struct SyncReport {
     pub message: String,
 }
 
-/// A diff ready to apply, with its hash and what it changes.
-pub(crate) struct Plan {
-    pub hash: String,
-    pub diff: SchemaDiff,
-    pub summary: DiffSummary,
-}
-
-/// The part of the source schema a sync or a guard covers: everything, or a selection closed over
-/// what it needs. `None` for the scope means the whole schema.
-pub(crate) fn scoped(
-    source: Snapshot,
-    selected: Option<&[String]>,
-) -> Result<(Snapshot, Option<BTreeSet<String>>), CoreError> {
-    match selected {
-        None => Ok((source, None)),
-        Some([]) => Err(CoreError::InvalidInput("scope.selectedTables is empty: name at least one collection".into())),
-        Some(names) => {
-            validate_names(&source, names, "scope.selectedTables")?;
-            let closed = close_selection(&source, names);
-            Ok((restrict(&source, &closed), Some(closed)))
-        }
-    }
-}
-
-/// Ask the destination for the diff and make it safe.
-pub(crate) async fn plan<T: Transport, C: Clock>(
-    destination: &Destination<T, C>,
-    snapshot: &Snapshot,
-    force: bool,
-    mirror: bool,
-    scope: Option<&BTreeSet<String>>,
-) -> Result<Plan, CoreError> {
-    let Some(response) = destination.schema_diff(snapshot, force).await? else {
-        return Ok(Plan {
-            hash: String::new(),
-            diff: SchemaDiff::default(),
-            summary: DiffSummary::new(&SchemaDiff::default(), vec![], mirror),
-        });
-    };
-    let (diff, withheld) = response.diff.filter(mirror, scope);
-    let summary = DiffSummary::new(&diff, withheld, mirror);
-    Ok(Plan { hash: response.hash, diff, summary })
-}
-
-fn announce<H: Host>(host: &H, plan: &Plan) {
+fn announce<H: Host>(host: &H, plan: &SyncPlan) {
     for (collection, changes) in &plan.summary.collections {
         host.emit(&Event::SchemaChanges { collection: collection.clone(), changes: changes.clone() });
     }
@@ -105,8 +61,8 @@ pub async fn schema_sync<H: Host, T: Transport, C: Clock>(
     options: &SyncOptions,
 ) -> Result<SyncReport, CoreError> {
     let source = host.schema_snapshot().await?;
-    let (snapshot, scope) = scoped(source, options.selected.as_deref())?;
-    let mut plan = plan(destination, &snapshot, options.force, options.mirror, scope.as_ref()).await?;
+    let (snapshot, scope) = sync_scope(source, options.selected.as_deref())?;
+    let mut plan = diff_plan(destination, &snapshot, options.force, options.mirror, scope.as_ref()).await?;
     let collections: Vec<String> = snapshot.collections.iter().map(|c| c.collection.clone()).collect();
 
     let mode = match (options.dry_run, options.mirror) {
@@ -128,7 +84,7 @@ pub async fn schema_sync<H: Host, T: Transport, C: Clock>(
             Ok(()) => applied = true,
             Err(e) if e.is_stale_diff() => {
                 host.emit(&Event::step("The destination's schema changed since the diff; comparing again"));
-                plan = self::plan(destination, &snapshot, options.force, options.mirror, scope.as_ref()).await?;
+                plan = diff_plan(destination, &snapshot, options.force, options.mirror, scope.as_ref()).await?;
                 announce(host, &plan);
                 if !plan.summary.is_empty() {
                     destination.schema_apply(&plan.hash, &plan.diff).await.map_err(|e| {
@@ -193,7 +149,7 @@ mod tests {
     }
 
     fn run(
-        answers: Vec<Result<crate::destination::HttpResponse, crate::destination::TransportError>>,
+        answers: Vec<Result<crate::http::HttpResponse, crate::http::TransportError>>,
         options: SyncOptions,
     ) -> (Result<SyncReport, CoreError>, Vec<String>, Vec<String>, Scripted) {
         let host = MemoryHost::with_snapshot(publishing());
@@ -304,7 +260,8 @@ mod tests {
         let (result, _, requests, transport) = run(vec![answer(204, "")], options);
         result.unwrap();
         assert_eq!(requests, vec!["POST /schema/diff?force=true"]);
-        let sent: Snapshot = serde_json::from_str(transport.seen.borrow()[0].0.body.as_deref().unwrap()).unwrap();
+        let sent: crate::schema::Snapshot =
+            serde_json::from_str(transport.seen.borrow()[0].0.body.as_deref().unwrap()).unwrap();
         let names: Vec<&str> = sent.collections.iter().map(|c| c.collection.as_str()).collect();
         assert_eq!(names, vec!["config", "languages", "site_settings"]);
     }

@@ -1,17 +1,45 @@
-//! The data step: moving rows. For now, reading a source table page by page.
+//! The data step: moving rows, page by page, through a [`crate::sink::RowSink`], with the files
+//! they reference moved first and held-back references set in a second pass.
 
-mod bulk;
-mod deferred;
 mod filter;
 mod reader;
-mod references;
+mod second_pass;
 mod table;
-mod writer;
 
-pub use bulk::write_bulk;
-pub use deferred::complete;
 pub use filter::{changed_since, parse_instant};
-pub use reader::PageReader;
-pub use references::{key_text, null_missing, KnownKeys};
-pub use table::{migrate_table, Delivery, Settings, TableOutcome};
-pub use writer::{is_about_rows, message_of, write, Write, Written};
+pub use second_pass::complete;
+pub use table::migrate_table;
+
+use crate::destination::Destination;
+use crate::files::FileMover;
+use crate::plan::TablePlan;
+use crate::progress::Recorder;
+use crate::sink::{KnownKeys, Target};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Rows per page read and per write.
+    pub batch_size: u32,
+    /// Pages in flight at once.
+    pub concurrency: usize,
+    pub dry_run: bool,
+    /// Write back `date-created` / `user-created` values where the sink's destination stamps them.
+    pub preserve_created: bool,
+}
+
+/// Everything the data step works with, shared by every table of a run.
+pub struct Context<'a, H, S, T, C> {
+    pub host: &'a H,
+    /// For reference lookups and timing; rows go through `sink`.
+    pub destination: &'a Destination<T, C>,
+    pub sink: &'a S,
+    pub known: &'a KnownKeys,
+    pub recorder: &'a Recorder<'a>,
+    pub files: Option<&'a FileMover<'a, H, T, C>>,
+    pub settings: &'a Settings,
+}
+
+/// Where a table's rows go.
+pub fn target(table: &TablePlan) -> Target<'_> {
+    Target { collection: &table.collection, key: &table.primary_key, singleton: table.singleton }
+}

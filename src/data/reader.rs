@@ -4,7 +4,8 @@
 
 use serde_json::Value;
 
-use crate::host::{Host, HostError, PageRequest, Row};
+use crate::host::{Host, HostError, PageRequest};
+use crate::rows::Row;
 
 pub struct PageReader<'h, H> {
     host: &'h H,
@@ -19,6 +20,7 @@ impl<'h, H: Host> PageReader<'h, H> {
     }
 
     /// The cursor the next page starts after.
+    #[cfg(test)]
     pub fn cursor(&self) -> Option<&Value> {
         self.request.after.as_ref()
     }

@@ -1,47 +1,22 @@
 //! `Destination`: the typed client the migration steps use to talk to the destination instance.
-
-use std::fmt;
+//! The token stays inside it: it is handed only to the transport (and the file streamer) that
+//! attach it as a header.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::config::{normalize_base_url, DestinationConfig};
 use super::error::DestinationError;
-use super::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
 use super::retry::{parse_retry_after, Failure, RetryDecision, RetryPolicy};
-use crate::progress::Event;
+use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
 use crate::runtime::Clock;
 
-/// Where the destination is and how to talk to it.
-#[derive(Clone)]
-pub struct DestinationConfig {
-    pub base_url: String,
-    pub token: String,
-    pub timeout_ms: u32,
-    pub retry: RetryPolicy,
-}
-
-impl DestinationConfig {
-    pub const DEFAULT_TIMEOUT_MS: u32 = 60_000;
-
-    pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Self {
-        DestinationConfig {
-            base_url: base_url.into(),
-            token: token.into(),
-            timeout_ms: Self::DEFAULT_TIMEOUT_MS,
-            retry: RetryPolicy::default(),
-        }
-    }
-}
-
-impl fmt::Debug for DestinationConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DestinationConfig")
-            .field("base_url", &self.base_url)
-            .field("token", &"<redacted>")
-            .field("timeout_ms", &self.timeout_ms)
-            .field("retry", &self.retry)
-            .finish()
-    }
+/// A request that failed and will be tried again after `delay_ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryNotice {
+    pub attempt: u32,
+    pub delay_ms: u64,
+    pub reason: String,
 }
 
 /// Directus wraps every successful payload as `{"data": …}`.
@@ -57,7 +32,7 @@ pub struct Destination<T, C> {
     retry: RetryPolicy,
     transport: T,
     clock: C,
-    observer: Option<Box<dyn Fn(&Event)>>,
+    observer: Option<Box<dyn Fn(&RetryNotice)>>,
 }
 
 impl<T: Transport, C: Clock> Destination<T, C> {
@@ -75,8 +50,8 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         })
     }
 
-    /// Receive an event for every retry (for progress streams and logs).
-    pub fn with_observer(mut self, observer: impl Fn(&Event) + 'static) -> Self {
+    /// Be told of every retry (for progress streams and logs).
+    pub fn with_observer(mut self, observer: impl Fn(&RetryNotice) + 'static) -> Self {
         self.observer = Some(Box::new(observer));
         self
     }
@@ -88,6 +63,14 @@ impl<T: Transport, C: Clock> Destination<T, C> {
     /// The clock the client waits with; migration steps time themselves with it too.
     pub fn clock(&self) -> &C {
         &self.clock
+    }
+
+    pub(super) fn token(&self) -> &str {
+        &self.token
+    }
+
+    pub(super) fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
     }
 
     /// `GET path`, unwrapping Directus' `data` envelope.
@@ -157,7 +140,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
             headers.push(("Content-Type".to_string(), content_type.to_string()));
         }
         let body = body.map(|(b, _)| b);
-        let request = HttpRequest { method, url: format!("{}{}", self.base_url, path), headers, body, timeout_ms };
+        let request = HttpRequest { method, url: self.url(path), headers, body, timeout_ms };
         let never = self.retrying(path, policy, || async {
             Ok::<_, std::convert::Infallible>(self.transport.send(&request, &self.token).await)
         });
@@ -170,7 +153,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
     /// Run `attempt` until it succeeds, fails for good, or the policy gives up. An attempt may
     /// also fail with its own error `E` (not retried, returned as is): a source file that cannot
     /// be read, say.
-    pub async fn retrying<E, F, Fut>(
+    pub(super) async fn retrying<E, F, Fut>(
         &self,
         path: &str,
         policy: &RetryPolicy,
@@ -191,7 +174,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
             match policy.decide(tries, &failure, self.clock.random()) {
                 RetryDecision::RetryAfter(delay_ms) => {
                     if let Some(observer) = &self.observer {
-                        observer(&Event::Retry { attempt: tries, delay_ms, reason: describe(&outcome, path) });
+                        observer(&RetryNotice { attempt: tries, delay_ms, reason: describe(&outcome, path) });
                     }
                     self.clock.sleep(delay_ms).await;
                 }
@@ -201,17 +184,8 @@ impl<T: Transport, C: Clock> Destination<T, C> {
     }
 
     /// Full URL of a path on the destination.
-    pub fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
-    }
-
-    /// The `Authorization` header for requests the core does not send itself (file streams).
-    pub(crate) fn authorization(&self) -> (String, String) {
-        ("Authorization".to_string(), format!("Bearer {}", self.token))
-    }
-
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.retry
     }
 
     fn into_error(&self, path: &str, outcome: Result<HttpResponse, TransportError>) -> DestinationError {
@@ -256,37 +230,6 @@ pub(super) fn path_only(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
-/// Accepts `http(s)://host[:port][/prefix]`, drops trailing slashes, refuses anything that could
-/// carry a secret or confuse path joining (user info, query, fragment).
-fn normalize_base_url(raw: &str) -> Result<String, DestinationError> {
-    let invalid = |reason| DestinationError::InvalidUrl { url: redact_userinfo(raw.trim()), reason };
-    let url = raw.trim().trim_end_matches('/');
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| invalid("it must start with http:// or https://"))?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.is_empty() {
-        return Err(invalid("it has no host"));
-    }
-    if authority.contains('@') {
-        return Err(invalid("credentials in the URL are not accepted; pass the token instead"));
-    }
-    if url.contains(['?', '#']) || url.chars().any(char::is_whitespace) {
-        return Err(invalid("it must not contain a query, a fragment or spaces"));
-    }
-    Ok(url.to_string())
-}
-
-fn redact_userinfo(raw: &str) -> String {
-    match (raw.find("://"), raw.find('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}://<redacted>{}", &raw[..scheme_end], &raw[at..])
-        }
-        _ => raw.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;
@@ -311,7 +254,6 @@ mod tests {
         assert_eq!(token, "s3cret");
         assert!(!request.url.contains("s3cret"));
         assert!(request.headers.iter().all(|(_, v)| !v.contains("s3cret")));
-        assert!(!format!("{:?}", DestinationConfig::new("https://d", "s3cret")).contains("s3cret"));
     }
 
     #[test]
@@ -332,7 +274,7 @@ mod tests {
         assert_eq!(*clock.sleeps.borrow(), vec![125, 250, 500], "exponential backoff, lower jitter bound");
         assert_eq!(events.borrow().len(), 3);
         assert!(
-            matches!(&events.borrow()[1], Event::Retry { attempt: 2, reason, .. } if reason == "/items/t answered HTTP 503")
+            matches!(&events.borrow()[1], RetryNotice { attempt: 2, reason, .. } if reason == "/items/t answered HTTP 503")
         );
         // The same body is sent on every attempt.
         assert!(transport.seen.borrow().iter().all(|(r, _)| r.body.as_deref() == Some(r#"[{"id":1}]"#)));
@@ -387,19 +329,5 @@ mod tests {
         let clock = FakeClock::default();
         let err = block_on(client(&transport, &clock).get::<Value>("/server/info?x=1")).unwrap_err();
         assert!(matches!(err, DestinationError::Unexpected { ref path, .. } if path == "/server/info"));
-    }
-
-    #[test]
-    fn validates_base_urls() {
-        assert_eq!(normalize_base_url(" https://d.example/api/ ").unwrap(), "https://d.example/api");
-        assert_eq!(normalize_base_url("http://127.0.0.1:8055").unwrap(), "http://127.0.0.1:8055");
-        for bad in
-            ["", "ftp://x", "d.example", "https://", "https:///path", "https://d.example?x=1", "https://d .example"]
-        {
-            assert!(normalize_base_url(bad).is_err(), "{bad:?}");
-        }
-        let err = normalize_base_url("https://user:pw@d.example").unwrap_err();
-        assert!(!err.to_string().contains("pw"), "{err}");
-        assert_eq!(err.status(), 400);
     }
 }

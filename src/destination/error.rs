@@ -46,6 +46,21 @@ impl DestinationError {
         }
     }
 
+    /// Whether a refusal may be about particular rows (so splitting the batch can isolate them)
+    /// rather than about the whole request (the destination is down, the token stopped working).
+    pub fn is_about_rows(&self) -> bool {
+        matches!(self, DestinationError::Rejected { status: 400 | 409 | 413 | 422 | 500, .. })
+    }
+
+    /// The destination's own words for a refused row: its message and code.
+    pub fn row_message(&self) -> String {
+        match self {
+            DestinationError::Rejected { message, code: Some(code), .. } => format!("{message} ({code})"),
+            DestinationError::Rejected { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// Build the error for a non-2xx answer from the destination's body.
     pub fn rejected(path: &str, status: u16, body: &str) -> Self {
         let (code, message) = match serde_json::from_str::<DirectusErrorBody>(body) {

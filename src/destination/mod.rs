@@ -3,11 +3,12 @@
 
 mod api;
 mod client;
+mod config;
 mod error;
-mod http;
 mod retry;
 
-pub use client::{Destination, DestinationConfig};
-pub use error::{DestinationError, DirectusErrorBody};
-pub use http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
-pub use retry::{parse_retry_after, Failure, RetryDecision, RetryPolicy};
+pub use api::{encode, items_path, SourceUnreadable, Upload};
+pub use client::{Destination, RetryNotice};
+pub use config::DestinationConfig;
+pub use error::DestinationError;
+pub use retry::RetryPolicy;

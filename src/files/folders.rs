@@ -5,10 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::data::{key_text, write, KnownKeys, Write};
-use crate::destination::{Destination, Transport};
-use crate::host::{Host, KeysRequest, Row};
+use crate::destination::Destination;
+use crate::host::{Host, KeysRequest};
+use crate::http::Transport;
+use crate::rows::{key_text, Row};
 use crate::runtime::Clock;
+use crate::sink::{KnownKeys, RestSink, RowSink, Target};
 use crate::CoreError;
 
 const FOLDERS: &str = "directus_folders";
@@ -63,7 +65,9 @@ pub async fn ensure_folders<H: Host, T: Transport, C: Clock>(
         return Ok((ordered, Vec::new()));
     }
     // One request: Directus inserts in order, so each parent exists before its children.
-    let written = write(destination, Write::Create, FOLDERS, "id", ordered.clone()).await?;
+    let target = Target { collection: FOLDERS, key: "id", singleton: false };
+    let columns = ["id", "name", "parent"].map(String::from);
+    let written = RestSink::new(destination).insert(target, &columns, ordered.clone()).await?;
     for key in &written.keys {
         known.mark_present(FOLDERS, key);
     }

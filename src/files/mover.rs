@@ -12,16 +12,19 @@ use serde_json::Value;
 
 use super::folders::ensure_folders;
 use super::multipart::{boundary, envelope};
-use crate::data::{is_about_rows, key_text, message_of, null_missing, write, KnownKeys, Write};
-use crate::destination::{Destination, Transport};
-use crate::host::{FileUpload, Host, KeysRequest, Row, UploadError};
+use crate::destination::{Destination, SourceUnreadable, Upload};
+use crate::host::{Host, KeysRequest};
+use crate::http::Transport;
 use crate::plan::Reference;
-use crate::progress::{Event, Level};
-use crate::report::{human_bytes, FilesReport, RowFailure, MAX_REPORTED_FAILURES};
+use crate::progress::{Event, Recorder};
+use crate::report::{human_bytes, FilesReport};
+use crate::rows::{key_text, Row};
 use crate::runtime::Clock;
+use crate::sink::{null_missing, KnownKeys, RestSink, RowSink, Target};
 use crate::CoreError;
 
 const FILES: &str = "directus_files";
+const FILES_TARGET: Target = Target { collection: FILES, key: "id", singleton: false };
 
 /// Files this large get a line when their upload starts, not only when it ends.
 const LARGE_FILE_BYTES: u64 = 10_000_000;
@@ -41,13 +44,12 @@ pub struct FileMover<'a, H, T, C> {
     host: &'a H,
     destination: &'a Destination<T, C>,
     known: &'a KnownKeys,
+    recorder: &'a Recorder<'a>,
     settings: FileSettings,
     /// One page's files at a time: the upload concurrency is global, and two pages referencing
     /// the same file never upload it twice.
     turn: Mutex<()>,
     report: RefCell<FilesReport>,
-    failures: RefCell<Vec<RowFailure>>,
-    warnings: RefCell<Vec<String>>,
 }
 
 enum Uploaded {
@@ -56,22 +58,21 @@ enum Uploaded {
 }
 
 impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
-    pub fn new(host: &'a H, destination: &'a Destination<T, C>, known: &'a KnownKeys, settings: FileSettings) -> Self {
-        FileMover {
-            host,
-            destination,
-            known,
-            settings,
-            turn: Mutex::new(()),
-            report: RefCell::default(),
-            failures: RefCell::default(),
-            warnings: RefCell::default(),
-        }
+    pub fn new(
+        host: &'a H,
+        destination: &'a Destination<T, C>,
+        known: &'a KnownKeys,
+        recorder: &'a Recorder<'a>,
+        settings: FileSettings,
+    ) -> Self {
+        FileMover { host, destination, known, recorder, settings, turn: Mutex::new(()), report: RefCell::default() }
     }
 
-    /// The report, failures and warnings so far.
-    pub fn finish(self) -> (FilesReport, Vec<RowFailure>, Vec<String>) {
-        (self.report.into_inner(), self.failures.into_inner(), self.warnings.into_inner())
+    /// What the files step did.
+    pub fn finish(self) -> FilesReport {
+        let mut report = self.report.into_inner();
+        report.finish();
+        report
     }
 
     /// File ids that `references` hold in `rows`.
@@ -121,7 +122,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         let files = self.host.read_by_keys(&request).await?;
         let found: BTreeSet<String> = files.iter().map(|f| key_text(&f["id"])).collect();
         for id in ids.iter().filter(|id| !found.contains(&key_text(id))) {
-            self.warn(format!(
+            self.recorder.warn(format!(
                 "file {} is referenced by rows but does not exist on the source; the references are set to null",
                 key_text(id)
             ));
@@ -134,7 +135,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
                 ensure_folders(self.host, self.destination, self.known, &folders, self.settings.dry_run).await?;
             self.report.borrow_mut().folders_created += created.len() as u64;
             for (folder, message) in refused {
-                self.warn(format!("folder {} could not be created: {message}", key_text(&folder)));
+                self.recorder.warn(format!("folder {} could not be created: {message}", key_text(&folder)));
             }
         }
 
@@ -170,15 +171,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
                 }
                 Uploaded::Failed(message) => {
                     self.report.borrow_mut().failed += 1;
-                    self.host.emit(&Event::RowFailed {
-                        collection: FILES.into(),
-                        key: id.clone(),
-                        message: message.clone(),
-                    });
-                    let mut failures = self.failures.borrow_mut();
-                    if failures.len() < MAX_REPORTED_FAILURES {
-                        failures.push(RowFailure { collection: FILES.into(), key: id, message });
-                    }
+                    self.recorder.fail(FILES, id, message);
                 }
             }
         }
@@ -207,37 +200,27 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         let boundary = boundary(self.destination.clock().random(), &fields);
         let (content_type, prefix, suffix) = envelope(&boundary, &fields, &filename, &mime);
         let expected = size_of(file);
-        let upload = FileUpload {
+        let upload = Upload {
             file: id.clone(),
-            url: self.destination.url("/files?fields=id,filesize"),
-            headers: vec![
-                self.destination.authorization(),
-                ("Content-Type".into(), content_type),
-                ("Accept".into(), "application/json".into()),
-            ],
+            content_type,
             prefix,
             suffix,
             // At least half a megabyte per second, and two minutes for the rest of the exchange.
             timeout_ms: (120_000 + expected / 512).min(u32::MAX as u64) as u32,
         };
-        let attempt = || async {
-            match self.host.send_file(&upload).await {
-                Ok(response) => Ok(Ok(response)),
-                Err(UploadError::Transfer(error)) => Ok(Err(error)),
-                Err(UploadError::Source(error)) => Err(error),
-            }
-        };
-        let stored = match self.destination.retrying("/files", self.destination.retry_policy(), attempt).await {
-            Err(source) => {
-                return Ok(Uploaded::Failed(format!("the source could not read the file: {}", source.message)))
+        let stored = match self.destination.upload_file(self.host, &upload).await {
+            Err(SourceUnreadable(message)) => {
+                return Ok(Uploaded::Failed(format!("the source could not read the file: {message}")))
             }
             Ok(Ok(response)) => serde_json::from_str::<Value>(&response.body)
                 .ok()
                 .and_then(|b| b["data"]["filesize"].as_u64().or_else(|| b["data"]["filesize"].as_str()?.parse().ok())),
-            Ok(Err(error)) if is_about_rows(&error) => {
-                // An upload retried after a lost answer finds its own earlier success.
-                if self.destination.existing_keys(FILES, "id", std::slice::from_ref(&file["id"])).await?.is_empty() {
-                    return Ok(Uploaded::Failed(message_of(&error)));
+            Ok(Err(error)) if error.is_about_rows() => {
+                let mut landed = Vec::new();
+                let refused = vec![(file["id"].clone(), error)];
+                let refused = RestSink::new(self.destination).landed_anyway(FILES_TARGET, refused, &mut landed).await?;
+                if let Some((_, message)) = refused.into_iter().next() {
+                    return Ok(Uploaded::Failed(message));
                 }
                 None
             }
@@ -270,21 +253,14 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             target_key: "id".into(),
             nullable: true,
         };
+        let columns: Vec<String> = patch.keys().cloned().collect();
         let mut rows = vec![patch];
         null_missing(self.destination, self.known, &[uploader], &mut rows).await?;
-        let written = write(self.destination, Write::Update, FILES, "id", rows).await?;
+        let written = RestSink::new(self.destination).update(FILES_TARGET, &columns, rows).await?;
         for (key, message) in written.refused {
-            self.warn(format!("file {}: metadata not preserved: {message}", key_text(&key)));
+            self.recorder.warn(format!("file {}: metadata not preserved: {message}", key_text(&key)));
         }
         Ok(())
-    }
-
-    fn warn(&self, warning: String) {
-        self.host.emit(&Event::log(Level::Warn, warning.clone()));
-        let mut warnings = self.warnings.borrow_mut();
-        if warnings.len() < MAX_REPORTED_FAILURES {
-            warnings.push(warning);
-        }
     }
 }
 

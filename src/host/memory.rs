@@ -7,20 +7,21 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{CountRequest, FileUpload, Host, HostError, KeysRequest, Page, PageRequest, Row, UploadError};
-use crate::destination::HttpResponse;
-use crate::progress::Event;
+use super::{CountRequest, Host, HostError, KeysRequest, Page, PageRequest};
+use crate::http::{FileStreamer, HttpResponse, StreamError, StreamedUpload};
+use crate::progress::{Emit, Event};
+use crate::rows::Row;
 use crate::schema::Snapshot;
 
-type Uploader = Box<dyn Fn(&FileUpload) -> Result<HttpResponse, UploadError>>;
+type Uploader = Box<dyn Fn(&StreamedUpload) -> Result<HttpResponse, StreamError>>;
 
 #[derive(Default)]
 pub struct MemoryHost {
     pub tables: BTreeMap<String, Vec<Row>>,
     pub snapshot: Option<Snapshot>,
     pub events: RefCell<Vec<Event>>,
-    /// Every file upload asked for, in order.
-    pub uploads: RefCell<Vec<FileUpload>>,
+    /// Every file upload asked for, in order, with the token it carried.
+    pub uploads: RefCell<Vec<(StreamedUpload, String)>>,
     /// Answers file uploads; without it they fail.
     pub uploader: Option<Uploader>,
     calls: Cell<usize>,
@@ -115,91 +116,20 @@ impl Host for MemoryHost {
             .cloned()
             .collect())
     }
+}
 
-    async fn send_file(&self, upload: &FileUpload) -> Result<HttpResponse, UploadError> {
-        self.uploads.borrow_mut().push(upload.clone());
+impl FileStreamer for MemoryHost {
+    async fn stream_file(&self, upload: &StreamedUpload, token: &str) -> Result<HttpResponse, StreamError> {
+        self.uploads.borrow_mut().push((upload.clone(), token.to_string()));
         match &self.uploader {
             Some(answer) => answer(upload),
-            None => Err(UploadError::Source(HostError::new("no uploader"))),
+            None => Err(StreamError::Source { code: None, message: "no uploader".into() }),
         }
     }
+}
 
+impl Emit for MemoryHost {
     fn emit(&self, event: &Event) {
         self.events.borrow_mut().push(event.clone());
-    }
-}
-
-/// An in-memory destination database for the receiver's native tests: tables of rows, unique
-/// columns, and the sequences it was asked to advance.
-#[derive(Default)]
-pub struct MemoryStore {
-    pub tables: RefCell<BTreeMap<String, Vec<Row>>>,
-    pub shapes: BTreeMap<String, super::TableShape>,
-    /// (collection, column) pairs whose values must be unique.
-    pub unique: Vec<(String, String)>,
-    pub sequences: RefCell<Vec<String>>,
-}
-
-impl MemoryStore {
-    pub fn rows(&self, collection: &str) -> Vec<Row> {
-        self.tables.borrow().get(collection).cloned().unwrap_or_default()
-    }
-
-    fn objects(write: &super::RowsWrite) -> Vec<Row> {
-        write.rows.iter().map(|values| write.columns.iter().cloned().zip(values.iter().cloned()).collect()).collect()
-    }
-}
-
-impl super::Store for MemoryStore {
-    async fn describe_table(&self, collection: &str) -> Result<Option<super::TableShape>, HostError> {
-        Ok(self.shapes.get(collection).cloned())
-    }
-
-    async fn existing_keys(&self, request: &KeysRequest) -> Result<Vec<Value>, HostError> {
-        let tables = self.tables.borrow();
-        let rows = tables.get(&request.collection).map(Vec::as_slice).unwrap_or_default();
-        Ok(rows
-            .iter()
-            .filter_map(|r| r.get(&request.primary_key))
-            .filter(|k| request.keys.contains(k))
-            .cloned()
-            .collect())
-    }
-
-    async fn insert_rows(&self, write: &super::RowsWrite) -> Result<(), HostError> {
-        let mut tables = self.tables.borrow_mut();
-        let mut staged = tables.get(&write.collection).cloned().unwrap_or_default();
-        for row in Self::objects(write) {
-            for (collection, column) in self.unique.iter().filter(|(c, _)| *c == write.collection) {
-                if staged.iter().any(|r| r.get(column) == row.get(column)) {
-                    return Err(HostError::new(format!("UNIQUE constraint failed: {collection}.{column}")));
-                }
-            }
-            if staged.iter().any(|r| r.get(&write.primary_key) == row.get(&write.primary_key)) {
-                return Err(HostError::new(format!(
-                    "UNIQUE constraint failed: {}.{}",
-                    write.collection, write.primary_key
-                )));
-            }
-            staged.push(row);
-        }
-        tables.insert(write.collection.clone(), staged);
-        Ok(())
-    }
-
-    async fn update_rows(&self, write: &super::RowsWrite) -> Result<(), HostError> {
-        let mut tables = self.tables.borrow_mut();
-        let rows = tables.entry(write.collection.clone()).or_default();
-        for patch in Self::objects(write) {
-            if let Some(row) = rows.iter_mut().find(|r| r.get(&write.primary_key) == patch.get(&write.primary_key)) {
-                row.extend(patch);
-            }
-        }
-        Ok(())
-    }
-
-    async fn advance_sequence(&self, table: &super::TableShape) -> Result<(), HostError> {
-        self.sequences.borrow_mut().push(table.collection.clone());
-        Ok(())
     }
 }

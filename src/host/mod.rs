@@ -5,15 +5,13 @@
 //! cross the WASM boundary unchanged.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use thiserror::Error;
 
-use crate::destination::{HttpResponse, TransportError};
-use crate::progress::Event;
+use crate::http::FileStreamer;
+use crate::progress::Emit;
+use crate::rows::Row;
 use crate::schema::Snapshot;
-
-/// One row as Directus returns it: field name to JSON value.
-pub type Row = Map<String, Value>;
 
 /// One step of a scan of one collection in primary-key order: the keys greater than `after`, at
 /// most `limit` of them, and the rows of those keys that `filter` keeps.
@@ -72,51 +70,6 @@ pub struct KeysRequest {
     pub fields: Vec<String>,
 }
 
-/// Stream one of the source's files to the destination: `prefix`, the file's bytes (read from
-/// the source's storage), then `suffix`, as the body of a `POST` to `url`. The bytes never pass
-/// through the core.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FileUpload {
-    /// The source file's id (`directus_files.id`).
-    pub file: String,
-    pub url: String,
-    /// Request headers, `Authorization` included: never log them.
-    pub headers: Vec<(String, String)>,
-    pub prefix: String,
-    pub suffix: String,
-    pub timeout_ms: u32,
-}
-
-/// Why a file upload failed: the source could not give the file, or the transfer failed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum UploadError {
-    Source(HostError),
-    Transfer(TransportError),
-}
-
-/// The shape of a destination table, from the receiving instance's own schema.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TableShape {
-    pub collection: String,
-    pub primary_key: String,
-    /// Real columns (no aliases).
-    pub columns: Vec<String>,
-    /// The primary key is an auto-incrementing integer (its sequence must follow inserts).
-    pub auto_increment: bool,
-}
-
-/// Rows to write straight into a table, in the database's representation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RowsWrite {
-    pub collection: String,
-    pub primary_key: String,
-    pub columns: Vec<String>,
-    pub rows: Vec<Vec<Value>>,
-}
-
 /// A failure reported by the host, with the code Directus gave it when there was one.
 #[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
 #[error("{message}")]
@@ -132,24 +85,11 @@ impl HostError {
     }
 }
 
-/// What the bulk receiver asks of the destination's own database (the instance it runs in).
+/// What the core asks of the source instance: reads, in-process, through Directus' services;
+/// its files, streamed to the destination ([`FileStreamer`]); and where progress goes ([`Emit`]).
+/// Futures are not `Send`: WASM is single-threaded.
 #[allow(async_fn_in_trait)]
-pub trait Store {
-    /// The table behind a user collection, `None` when there is none.
-    async fn describe_table(&self, collection: &str) -> Result<Option<TableShape>, HostError>;
-    /// Which of `request.keys` the table has.
-    async fn existing_keys(&self, request: &KeysRequest) -> Result<Vec<Value>, HostError>;
-    /// Insert every row, in one transaction: all or nothing. The error is the database's.
-    async fn insert_rows(&self, write: &RowsWrite) -> Result<(), HostError>;
-    /// Set the given columns of each row, found by key, in one transaction.
-    async fn update_rows(&self, write: &RowsWrite) -> Result<(), HostError>;
-    /// Move an auto-increment sequence past the highest key (a no-op where the database does it).
-    async fn advance_sequence(&self, table: &TableShape) -> Result<(), HostError>;
-}
-
-/// What the core asks of the source instance. Futures are not `Send`: WASM is single-threaded.
-#[allow(async_fn_in_trait)]
-pub trait Host {
+pub trait Host: Emit + FileStreamer {
     /// Read one page of rows with a primary-key cursor.
     async fn read_page(&self, request: &PageRequest) -> Result<Page, HostError>;
     /// Count rows in the database (never by reading them).
@@ -158,10 +98,6 @@ pub trait Host {
     async fn schema_snapshot(&self) -> Result<Snapshot, HostError>;
     /// Rows by primary key (files and folders, for the files step).
     async fn read_by_keys(&self, request: &KeysRequest) -> Result<Vec<Row>, HostError>;
-    /// Stream a file to the destination; answers the destination's response.
-    async fn send_file(&self, upload: &FileUpload) -> Result<HttpResponse, UploadError>;
-    /// Report a log line or progress event. Must not fail the migration.
-    fn emit(&self, event: &Event);
 }
 
 #[cfg(test)]

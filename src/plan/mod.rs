@@ -12,11 +12,17 @@ mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use graph::{order, Edge, Order, Unbreakable};
+pub use graph::{order, Edge, Unbreakable};
 pub use table::{Reference, TablePlan};
 
+use thiserror::Error;
+
 use crate::schema::{is_system, Parts, Snapshot};
-use crate::CoreError;
+
+/// The selection cannot be migrated as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{0}")]
+pub struct PlanError(pub String);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -27,6 +33,7 @@ pub struct Plan {
 }
 
 impl Plan {
+    #[cfg(test)]
     pub fn table(&self, collection: &str) -> Option<&TablePlan> {
         self.tables.iter().find(|t| t.collection == collection)
     }
@@ -39,7 +46,7 @@ pub fn build(
     selected: &BTreeSet<String>,
     rows: &BTreeMap<String, u64>,
     updated_after: bool,
-) -> Result<Plan, CoreError> {
+) -> Result<Plan, PlanError> {
     let mut notes = Vec::new();
     let mut collections = selected.clone();
     for (junction, sides) in junctions(snapshot) {
@@ -62,7 +69,7 @@ pub fn build(
 
     let order = order(&collections, &edges, rows).map_err(|Unbreakable(cycle)| {
         let path: Vec<String> = cycle.iter().map(|e| format!("{}.{} → {}", e.from, e.field, e.to)).collect();
-        CoreError::Unplannable(format!(
+        PlanError(format!(
             "These required references form a cycle, so no insertion order works: {}. Make one of them nullable on both instances, or migrate without one of these collections.",
             path.join(", ")
         ))

@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::PlanError;
+use crate::report::Delivery;
 use crate::schema::{is_system, Parts, Snapshot};
-use crate::CoreError;
 
 /// A foreign key: `field` holds a key of `target` (whose primary key is `target_key`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,13 +52,13 @@ impl TablePlan {
         deferred_fields: &BTreeSet<&str>,
         updated_after: bool,
         rows: u64,
-    ) -> Result<Self, CoreError> {
+    ) -> Result<Self, PlanError> {
         let fields: Vec<_> = snapshot.fields.iter().filter(|f| f.collection == name && !f.is_alias()).collect();
         let primary_key = fields
             .iter()
             .find(|f| f.is_primary_key())
             .map(|f| f.field.clone())
-            .ok_or_else(|| CoreError::Unplannable(format!("{name} has no primary key field")))?;
+            .ok_or_else(|| PlanError(format!("{name} has no primary key field")))?;
         let singleton = snapshot
             .collections
             .iter()
@@ -128,15 +129,16 @@ impl TablePlan {
         self.deferred.iter().map(|r| r.field.as_str()).collect()
     }
 
-    /// Columns a bulk copy reads and writes: every real column, hashed and concealed ones included
-    /// (their stored values are copied as they are).
-    pub fn bulk_columns(&self) -> Vec<String> {
-        self.read_fields.iter().cloned().chain(self.excluded.iter().map(|(field, _)| field.clone())).collect()
-    }
-
-    /// Columns sent with the insert: everything read but the deferred foreign keys.
-    pub fn insert_fields(&self) -> impl Iterator<Item = &str> {
-        self.read_fields.iter().map(String::as_str).filter(|f| !self.deferred.iter().any(|d| d.field == *f))
+    /// Columns read and written: over REST every column the API lets a client move; a bulk copy
+    /// moves every real column, hashed and concealed ones included (their stored values are
+    /// copied as they are).
+    pub fn columns(&self, delivery: Delivery) -> Vec<String> {
+        match delivery {
+            Delivery::Rest => self.read_fields.clone(),
+            Delivery::Bulk => {
+                self.read_fields.iter().cloned().chain(self.excluded.iter().map(|(field, _)| field.clone())).collect()
+            }
+        }
     }
 }
 
@@ -188,7 +190,6 @@ mod tests {
         let authors = plan("authors", &["authors", "articles"], &["favorite_article"], false);
         assert_eq!(authors.deferred_fields(), vec!["favorite_article"]);
         assert!(authors.read_fields.contains(&"favorite_article".to_string()));
-        assert!(!authors.insert_fields().any(|f| f == "favorite_article"));
         assert_eq!(authors.created_fields, vec!["user_created"]);
         let users: Vec<_> =
             authors.checked.iter().map(|r| (r.field.as_str(), r.target.as_str(), r.target_key.as_str())).collect();

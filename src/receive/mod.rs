@@ -3,26 +3,41 @@
 //! (keys kept, existing keys skipped and never overwritten, refused rows reported with the
 //! database's message), a fraction of the cost (no per-row services, activity or revisions).
 
-mod wire;
+mod store;
 
-pub use wire::{Batch, Header, Mode, Receipt, ReceiverInfo, MAX_BYTES, MAX_ROWS, RECEIVER_NAME, WIRE_VERSION};
+pub use store::{FieldDescription, RowsWrite, Store, TableDescription, TableShape};
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::data::key_text;
-use crate::host::{Host, KeysRequest, RowsWrite, Store, TableShape};
+use crate::host::KeysRequest;
+use crate::isolate::isolate;
+use crate::rows::key_text;
+use crate::vendor;
+use crate::wire::{Batch, Header, Mode, Receipt, ReceiverInfo, MAX_BYTES, MAX_ROWS, RECEIVER_NAME, WIRE_VERSION};
 use crate::CoreError;
 
+/// What one batch may hold, for the endpoint to enforce while it reads the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    pub max_batch_bytes: usize,
+    pub max_rows: usize,
+}
+
+impl Limits {
+    pub const CURRENT: Limits = Limits { max_batch_bytes: MAX_BYTES, max_rows: MAX_ROWS };
+}
+
 /// `GET /migration/receive/info`: this receiver, and the database it writes to.
-pub async fn info<H: Host>(host: &H) -> Result<ReceiverInfo, CoreError> {
-    let snapshot = host.schema_snapshot().await?;
+pub async fn info<S: Store>(store: &S) -> Result<ReceiverInfo, CoreError> {
+    let client = store.database_client().await.map_err(CoreError::Database)?;
     Ok(ReceiverInfo {
         receiver: RECEIVER_NAME.into(),
         version: env!("CARGO_PKG_VERSION").into(),
         wire: WIRE_VERSION,
-        vendor: snapshot.vendor,
+        vendor: Some(vendor::from_client(&client).to_string()),
     })
 }
 
@@ -35,12 +50,12 @@ pub async fn existing<S: Store>(store: &S, request: &KeysRequest) -> Result<Vec<
     store.existing_keys(request).await.map_err(CoreError::Database)
 }
 
-/// The table a request names, which must exist here with that primary key.
+/// The table a request names, which must exist here as a user table with that primary key.
 async fn table<S: Store>(store: &S, collection: &str, primary_key: &str) -> Result<TableShape, CoreError> {
     let shape =
-        store.describe_table(collection).await.map_err(CoreError::Database)?.ok_or_else(|| {
-            CoreError::InvalidInput(format!("collection {collection} does not exist on this instance"))
-        })?;
+        store.describe_table(collection).await.map_err(CoreError::Database)?.and_then(TableShape::of).ok_or_else(
+            || CoreError::InvalidInput(format!("collection {collection} does not exist on this instance")),
+        )?;
     if shape.primary_key != primary_key {
         return Err(CoreError::InvalidInput(format!(
             "the primary key of {collection} is {} here, not {primary_key}",
@@ -84,48 +99,41 @@ pub async fn receive<S: Store>(store: &S, text: &str) -> Result<Receipt, CoreErr
         }
         Mode::Update => batch.rows,
     };
-    write_isolating(store, header, rows, key, &mut receipt).await;
-    if header.mode == Mode::Create && shape.auto_increment && !receipt.written.is_empty() {
+    write(store, header, rows, key, &mut receipt).await?;
+    let client = store.database_client().await.map_err(CoreError::Database)?;
+    let advance = vendor::needs_sequence_advance(vendor::from_client(&client));
+    if header.mode == Mode::Create && shape.auto_increment && advance && !receipt.written.is_empty() {
         store.advance_sequence(&shape).await.map_err(CoreError::Database)?;
     }
     Ok(receipt)
 }
 
-/// Write all rows in one transaction; when the database refuses, halve until the offending rows
-/// stand alone, so the others still land.
-async fn write_isolating<S: Store>(
+/// Write all rows in one transaction; when the database refuses, isolate the offending rows
+/// (any database error may be about the rows), so the others still land.
+async fn write<S: Store>(
     store: &S,
     header: &Header,
     rows: Vec<Vec<Value>>,
     key: usize,
     receipt: &mut Receipt,
-) {
-    let mut pending = vec![rows];
-    while let Some(mut batch) = pending.pop() {
-        if batch.is_empty() {
-            continue;
-        }
+) -> Result<(), CoreError> {
+    let attempt = |rows: Vec<Vec<Value>>| async move {
         let write = RowsWrite {
             collection: header.collection.clone(),
             primary_key: header.primary_key.clone(),
             columns: header.columns.clone(),
-            rows: batch,
+            rows,
         };
         let result = match header.mode {
             Mode::Create => store.insert_rows(&write).await,
             Mode::Update => store.update_rows(&write).await,
         };
-        batch = write.rows;
-        match result {
-            Ok(()) => receipt.written.extend(batch.iter().map(|r| r[key].clone())),
-            Err(error) if batch.len() == 1 => receipt.failed.push((batch[0][key].clone(), error.message)),
-            Err(_) => {
-                let right = batch.split_off(batch.len() / 2);
-                pending.push(right);
-                pending.push(batch);
-            }
-        }
-    }
+        (write.rows, result)
+    };
+    let isolated = isolate(rows, |_| true, attempt).await.map_err(CoreError::Database)?;
+    receipt.written.extend(isolated.accepted.iter().map(|r| r[key].clone()));
+    receipt.failed.extend(isolated.refused.into_iter().map(|(r, error)| (r[key].clone(), error.message)));
+    Ok(())
 }
 
 #[cfg(test)]
@@ -134,23 +142,15 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::host::memory::MemoryStore;
-    use crate::host::Row;
+    use crate::rows::Row;
+    use crate::testing::MemoryStore;
 
     fn store() -> MemoryStore {
         let mut host = MemoryStore::default();
         host.tables
             .borrow_mut()
             .insert("tags".into(), vec![json!({ "id": 1, "name": "already here" }).as_object().unwrap().clone()]);
-        host.shapes.insert(
-            "tags".into(),
-            crate::host::TableShape {
-                collection: "tags".into(),
-                primary_key: "id".into(),
-                columns: vec!["id".into(), "name".into()],
-                auto_increment: true,
-            },
-        );
+        host.describe("tags", "id", &[("id", "integer"), ("name", "string")]);
         host.unique.push(("tags".into(), "name".into()));
         host
     }
@@ -169,7 +169,8 @@ mod tests {
 
     #[test]
     fn inserts_new_rows_skips_existing_ones_and_isolates_refused_ones() {
-        let host = store();
+        let mut host = store();
+        host.client = Some("pg".into());
         let text = batch(
             Mode::Create,
             json!([
@@ -185,7 +186,16 @@ mod tests {
         assert_eq!(receipt.failed, vec![(json!(3), "UNIQUE constraint failed: tags.name".to_string())]);
         let names: Vec<Value> = host.rows("tags").iter().map(|r| r["name"].clone()).collect();
         assert_eq!(names, vec![json!("already here"), json!("two"), json!("four")], "never overwritten");
-        assert_eq!(host.sequences.borrow().as_slice(), ["tags"]);
+        assert_eq!(host.sequences.borrow().as_slice(), ["tags"], "PostgreSQL's sequence follows the keys");
+    }
+
+    #[test]
+    fn only_vendors_whose_sequences_lag_are_asked_to_advance_them() {
+        let host = store();
+        let receipt = block_on(receive(&host, &batch(Mode::Create, json!([{ "id": 7, "name": "seven" }])))).unwrap();
+        assert_eq!(receipt.written, vec![json!(7)]);
+        assert!(host.sequences.borrow().is_empty(), "SQLite moves its own counter");
+        assert_eq!(block_on(info(&host)).unwrap().vendor.as_deref(), Some("sqlite"));
     }
 
     #[test]

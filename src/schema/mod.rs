@@ -3,7 +3,7 @@
 //! the diff is what the destination's `/schema/diff` answers, filtered so a sync never destroys
 //! what only the destination has unless asked to mirror.
 
-mod diff;
+pub(crate) mod diff;
 mod selection;
 mod snapshot;
 mod summary;
@@ -11,7 +11,7 @@ mod summary;
 #[cfg(test)]
 pub mod fixtures;
 
-pub use diff::{Change, DiffEntry, DiffKind, DiffResponse, ItemDiff, SchemaDiff, Withheld};
-pub use selection::{close_selection, is_system, restrict, user_tables, validate_names};
-pub use snapshot::{CollectionSnapshot, FieldSnapshot, Parts, RelationSnapshot, Snapshot};
-pub use summary::{CollectionChanges, Counts, DiffSummary, Totals};
+pub use diff::{DiffResponse, SchemaDiff, Withheld};
+pub use selection::{is_system, restrict, sync_scope, tables_to_move, user_tables, SelectionError};
+pub use snapshot::{FieldSnapshot, Parts, Snapshot};
+pub use summary::{CollectionChanges, DiffSummary};

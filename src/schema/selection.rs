@@ -4,8 +4,23 @@
 
 use std::collections::BTreeSet;
 
+use thiserror::Error;
+
 use super::snapshot::{Parts, Snapshot};
-use crate::CoreError;
+
+/// A caller's choice of collections that cannot be honoured, named after the request field
+/// (`what`, e.g. `scope.selectedTables`).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SelectionError {
+    #[error("{what} is empty: name at least one collection")]
+    Empty { what: &'static str },
+    #[error("{what} names collections the source does not have (or that are not user tables): {}", names.join(", "))]
+    Unknown { what: &'static str, names: Vec<String> },
+    #[error("scope.selectedTables is required (or scope.excludedTables, to migrate every other user table)")]
+    Missing,
+    #[error("scope.excludedTables leaves no user table to migrate")]
+    NothingLeft,
+}
 
 /// True for Directus' own collections (`directus_users`, `directus_files`, …), which every
 /// instance already has and a sync never creates.
@@ -24,16 +39,57 @@ pub fn user_tables(snapshot: &Snapshot) -> impl Iterator<Item = &str> {
 
 /// Checks a caller's list of collection names against the source: every name must be a user
 /// collection with a table. Returns the names as a set.
-pub fn validate_names(snapshot: &Snapshot, names: &[String], what: &str) -> Result<BTreeSet<String>, CoreError> {
+pub fn validate_names(
+    snapshot: &Snapshot,
+    names: &[String],
+    what: &'static str,
+) -> Result<BTreeSet<String>, SelectionError> {
     let known: BTreeSet<&str> = user_tables(snapshot).collect();
-    let unknown: Vec<&str> = names.iter().map(String::as_str).filter(|n| !known.contains(n)).collect();
+    let unknown: Vec<String> = names.iter().filter(|n| !known.contains(n.as_str())).cloned().collect();
     if !unknown.is_empty() {
-        return Err(CoreError::InvalidInput(format!(
-            "{what} names collections the source does not have (or that are not user tables): {}",
-            unknown.join(", ")
-        )));
+        return Err(SelectionError::Unknown { what, names: unknown });
     }
     Ok(names.iter().cloned().collect())
+}
+
+/// The user tables a data request asks for: `excluded` (every user table but these) wins over
+/// `selected`.
+pub fn tables_to_move(
+    snapshot: &Snapshot,
+    selected: Option<&[String]>,
+    excluded: Option<&[String]>,
+) -> Result<BTreeSet<String>, SelectionError> {
+    match (excluded, selected) {
+        (Some(excluded), _) => {
+            let excluded = validate_names(snapshot, excluded, "scope.excludedTables")?;
+            let rest: BTreeSet<String> =
+                user_tables(snapshot).filter(|t| !excluded.contains(*t)).map(String::from).collect();
+            if rest.is_empty() {
+                return Err(SelectionError::NothingLeft);
+            }
+            Ok(rest)
+        }
+        (None, Some([])) => Err(SelectionError::Empty { what: "scope.selectedTables" }),
+        (None, Some(selected)) => validate_names(snapshot, selected, "scope.selectedTables"),
+        (None, None) => Err(SelectionError::Missing),
+    }
+}
+
+/// The part of the source schema a sync covers: everything (`None`), or a selection closed over
+/// what it needs, with the closed set.
+pub fn sync_scope(
+    source: Snapshot,
+    selected: Option<&[String]>,
+) -> Result<(Snapshot, Option<BTreeSet<String>>), SelectionError> {
+    match selected {
+        None => Ok((source, None)),
+        Some([]) => Err(SelectionError::Empty { what: "scope.selectedTables" }),
+        Some(names) => {
+            validate_names(&source, names, "scope.selectedTables")?;
+            let closed = close_selection(&source, names);
+            Ok((restrict(&source, &closed), Some(closed)))
+        }
+    }
 }
 
 /// The selected collections closed over what they need, in name order.
@@ -143,7 +199,6 @@ mod tests {
             "scope.selectedTables",
         )
         .unwrap_err();
-        assert_eq!(err.status(), 400);
         assert!(err.to_string().ends_with("user tables): nope, config, directus_users"), "{err}");
         assert_eq!(user_tables(&snapshot).count(), 9, "the config folder has no table");
     }

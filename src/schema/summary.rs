@@ -165,7 +165,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::schema::ItemDiff;
+    use crate::schema::diff::ItemDiff;
 
     fn item(collection: &str, field: Option<&str>, kind: &str) -> ItemDiff {
         let entry = if kind == "E" {

@@ -10,11 +10,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Map, Value};
 
-use crate::data::key_text;
-use crate::destination::{HttpRequest, HttpResponse, Method, Transport, TransportError};
-use crate::host::memory::MemoryStore;
-use crate::host::{KeysRequest, Row, Store};
-use crate::receive::{receive, RECEIVER_NAME, WIRE_VERSION};
+use super::MemoryStore;
+use crate::host::KeysRequest;
+use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use crate::receive::{receive, Store};
+use crate::rows::{key_text, Row};
+use crate::wire::{RECEIVER_NAME, WIRE_VERSION};
 
 type Rule = Box<dyn Fn(&str, &Row) -> Option<String>>;
 

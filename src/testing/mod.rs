@@ -2,12 +2,16 @@
 //! Directus, and helpers.
 
 pub mod fake_directus;
+mod memory_store;
+
+pub use memory_store::MemoryStore;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-use crate::destination::{Destination, DestinationConfig, HttpRequest, HttpResponse, Transport, TransportError};
+use crate::destination::{Destination, DestinationConfig};
 use crate::host::memory::MemoryHost;
+use crate::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use crate::runtime::fake::FakeClock;
 use crate::runtime::Clock;
 use crate::schema::Snapshot;

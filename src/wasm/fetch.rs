@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::destination::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
 
 #[wasm_bindgen]
 extern "C" {

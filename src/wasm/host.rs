@@ -8,9 +8,10 @@ use wasm_bindgen::prelude::*;
 use super::convert::to_js;
 use super::error::host_error;
 use super::fetch::fetch_error;
-use crate::destination::HttpResponse;
-use crate::host::{CountRequest, FileUpload, Host, HostError, KeysRequest, Page, PageRequest, Row, UploadError};
-use crate::progress::Event;
+use crate::host::{CountRequest, Host, HostError, KeysRequest, Page, PageRequest};
+use crate::http::{FileStreamer, HttpResponse, StreamError, StreamedUpload};
+use crate::progress::{Emit, Event};
+use crate::rows::Row;
 use crate::schema::Snapshot;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -30,8 +31,9 @@ export interface MigrationHost {
   readByKeys(request: KeysRequest): Promise<string>;
   /**
    * Stream the source file `upload.file` to the destination: POST `upload.url` with `upload.headers`
-   * and the body `prefix` + the file's bytes + `suffix`. Resolves to the destination's answer. A
-   * failure to read the source file rejects with an error whose `source` property is true.
+   * (`Authorization` included: never log them) and the body `prefix` + the file's bytes + `suffix`.
+   * Resolves to the destination's answer. A failure to read the source file rejects with an error
+   * whose `source` property is true.
    */
   sendFile(upload: FileUpload): Promise<{ status: number; retryAfter: string | null; body: string }>;
   /** A log line or progress event; must not throw. */
@@ -132,9 +134,15 @@ impl Host for HostAdapter {
         let reply = self.js.read_by_keys(request_to_js(request)?).await.map_err(host_error)?;
         parse_json(reply, "list of rows")
     }
+}
 
-    async fn send_file(&self, upload: &FileUpload) -> Result<HttpResponse, UploadError> {
-        let request = to_js(upload).map_err(|e| UploadError::Source(host_error(e)))?;
+impl FileStreamer for HostAdapter {
+    async fn stream_file(&self, upload: &StreamedUpload, token: &str) -> Result<HttpResponse, StreamError> {
+        // The one place the token joins a file upload's headers: right before it crosses to JS.
+        let mut request = upload.clone();
+        request.headers.push(("Authorization".into(), format!("Bearer {token}")));
+        let request =
+            to_js(&request).map_err(|e| StreamError::Source { code: None, message: host_error(e).message })?;
         match self.js.send_file(request).await {
             Ok(reply) => {
                 let field = |name: &str| js_sys::Reflect::get(&reply, &name.into()).unwrap_or(JsValue::UNDEFINED);
@@ -147,12 +155,15 @@ impl Host for HostAdapter {
             Err(thrown)
                 if js_sys::Reflect::get(&thrown, &"source".into()).ok().and_then(|v| v.as_bool()) == Some(true) =>
             {
-                Err(UploadError::Source(host_error(thrown)))
+                let HostError { code, message } = host_error(thrown);
+                Err(StreamError::Source { code, message })
             }
-            Err(thrown) => Err(UploadError::Transfer(fetch_error(thrown, upload.timeout_ms))),
+            Err(thrown) => Err(StreamError::Transfer(fetch_error(thrown, upload.timeout_ms))),
         }
     }
+}
 
+impl Emit for HostAdapter {
     fn emit(&self, event: &Event) {
         let Ok(mut wire) = serde_json::to_value(event) else {
             return;

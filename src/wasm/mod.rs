@@ -24,8 +24,8 @@ use crate::commands::request::{parse_body, MigrationRequest};
 use crate::commands::schema_sync::{schema_sync, SyncOptions};
 use crate::commands::{ping, tables};
 use crate::destination::Destination;
-use crate::host::Host;
 use crate::host::KeysRequest;
+use crate::progress::{Emit, Event};
 use crate::receive;
 use crate::CoreError;
 use clock::JsClock;
@@ -48,6 +48,12 @@ impl Core {
     #[wasm_bindgen(constructor)]
     pub fn new(host: JsHost) -> Core {
         Core { host: Rc::new(HostAdapter::new(host)) }
+    }
+
+    /// The bulk receiver's limits: `{ maxBatchBytes, maxRows }`.
+    #[wasm_bindgen(js_name = receiverLimits)]
+    pub fn receiver_limits() -> Result<JsValue, JsValue> {
+        to_js(&receive::Limits::CURRENT)
     }
 
     /// Version of the core crate.
@@ -150,7 +156,10 @@ impl Core {
 /// A destination client for the request, whose retries are reported through the host.
 fn connect(host: &Rc<HostAdapter>, request: &MigrationRequest) -> Result<JsDestination, CoreError> {
     let sink = host.clone();
-    Ok(Destination::new(request.destination()?, FetchTransport, JsClock)?.with_observer(move |event| sink.emit(event)))
+    let destination = Destination::new(request.destination()?, FetchTransport, JsClock)?;
+    Ok(destination.with_observer(move |retry| {
+        sink.emit(&Event::Retry { attempt: retry.attempt, delay_ms: retry.delay_ms, reason: retry.reason.clone() })
+    }))
 }
 
 /// A promise of the work's result, or of a `MigrationError`.

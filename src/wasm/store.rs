@@ -1,17 +1,25 @@
 //! The imported host as the receiver's [`Store`]: the destination's own database, through knex.
+//! The host only executes; which tables may be written and when sequences move is decided in
+//! `receive`.
 
 use wasm_bindgen::prelude::*;
 
 use super::convert::to_js;
 use super::error::host_error;
 use super::host::HostAdapter;
-use crate::host::{HostError, KeysRequest, RowsWrite, Store, TableShape};
+use crate::host::{HostError, KeysRequest};
+use crate::receive::{RowsWrite, Store, TableDescription, TableShape};
 
 #[wasm_bindgen(typescript_custom_section)]
 const STORE_TS: &'static str = r#"
 /** The receiving side of the bulk transport: this instance's own database. */
 export interface MigrationStore {
-  /** The table behind a user collection, as JSON `TableShape`, or null. */
+  /** The knex client of this instance's database: `pg`, `mysql2`, `sqlite3`… */
+  databaseClient(): Promise<string>;
+  /**
+   * A collection as this instance's schema describes it, as JSON
+   * `{ collection, primaryKey, fields: [{ field, type, defaultValue }] }`, or null when it has none.
+   */
   describeTable(collection: string): Promise<string | null>;
   /** Which of `request.keys` the table has, as a JSON array. */
   existingKeys(request: KeysRequest): Promise<string>;
@@ -19,7 +27,7 @@ export interface MigrationStore {
   insertRows(write: RowsWrite): Promise<void>;
   /** Set the given columns of each row, found by key, in one transaction. */
   updateRows(write: RowsWrite): Promise<void>;
-  /** Move the table's auto-increment sequence past its highest key where the database does not. */
+  /** Move the table's identity sequence past its highest key (asked only where the database needs it). */
   advanceSequence(table: TableShape): Promise<void>;
 }
 export interface TableShape { collection: string; primaryKey: string; columns: string[]; autoIncrement: boolean }
@@ -28,6 +36,9 @@ export interface RowsWrite { collection: string; primaryKey: string; columns: st
 
 #[wasm_bindgen]
 extern "C" {
+    #[wasm_bindgen(method, catch, js_name = databaseClient)]
+    async fn database_client(this: &super::host::JsHost) -> Result<JsValue, JsValue>;
+
     #[wasm_bindgen(method, catch, js_name = describeTable)]
     async fn describe_table(this: &super::host::JsHost, collection: &str) -> Result<JsValue, JsValue>;
 
@@ -49,11 +60,17 @@ fn to_host<T: serde::Serialize>(value: &T) -> Result<JsValue, HostError> {
 }
 
 impl Store for HostAdapter {
-    async fn describe_table(&self, collection: &str) -> Result<Option<TableShape>, HostError> {
+    async fn database_client(&self) -> Result<String, HostError> {
+        let reply = self.js().database_client().await.map_err(host_error)?;
+        reply.as_string().ok_or_else(|| HostError::new("host returned a database client that is not text"))
+    }
+
+    async fn describe_table(&self, collection: &str) -> Result<Option<TableDescription>, HostError> {
         let reply = self.js().describe_table(collection).await.map_err(host_error)?;
         match reply.as_string() {
             Some(text) => serde_json::from_str(&text)
-                .map_err(|e| HostError::new(format!("host returned an unreadable table shape: {e}"))),
+                .map(Some)
+                .map_err(|e| HostError::new(format!("host returned an unreadable table description: {e}"))),
             None => Ok(None),
         }
     }

@@ -1,6 +1,6 @@
 // POST /migration/check: is the destination usable? The core decides the HTTP status.
 import { withCore } from '../core.js';
-import { createHost } from '../host.js';
+import { createHost } from '../host/index.js';
 import { route } from '../errors.js';
 
 export function checkRoute(context) {

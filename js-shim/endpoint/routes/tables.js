@@ -1,6 +1,6 @@
 // POST /migration/tables: the source's user collections with exact counts.
 import { withCore } from '../core.js';
-import { createHost } from '../host.js';
+import { createHost } from '../host/index.js';
 import { route } from '../errors.js';
 
 export function tablesRoute(context) {

@@ -1,6 +1,6 @@
 // GET /migration/test: open to everyone, answers through the WASM core to prove it loads.
 import { withCore } from '../core.js';
-import { createHost } from '../host.js';
+import { createHost } from '../host/index.js';
 import { route } from '../errors.js';
 
 export function testRoute(context) {

@@ -1,13 +1,42 @@
-//! The migration guard: before moving rows, the selected collections' schema on the destination
-//! must match the source's (what only the destination has does not count).
+//! Does the destination's schema match the source's? Asks the destination for the diff of a
+//! snapshot and makes it safe: what only the destination has is withheld unless the caller asks
+//! to mirror. Used by schema sync (to apply it) and by the run's guard (to refuse while it is not
+//! empty).
 
 use std::collections::BTreeSet;
 
-use super::schema_sync::plan;
-use crate::destination::{Destination, Transport};
+use crate::destination::Destination;
+use crate::http::Transport;
 use crate::runtime::Clock;
-use crate::schema::{restrict, Snapshot};
+use crate::schema::{restrict, DiffSummary, SchemaDiff, Snapshot};
 use crate::CoreError;
+
+/// A diff ready to apply, with its hash and what it changes.
+pub struct SyncPlan {
+    pub hash: String,
+    pub diff: SchemaDiff,
+    pub summary: DiffSummary,
+}
+
+/// Ask the destination for the diff and make it safe.
+pub async fn diff_plan<T: Transport, C: Clock>(
+    destination: &Destination<T, C>,
+    snapshot: &Snapshot,
+    force: bool,
+    mirror: bool,
+    scope: Option<&BTreeSet<String>>,
+) -> Result<SyncPlan, CoreError> {
+    let Some(response) = destination.schema_diff(snapshot, force).await? else {
+        return Ok(SyncPlan {
+            hash: String::new(),
+            diff: SchemaDiff::default(),
+            summary: DiffSummary::new(&SchemaDiff::default(), vec![], mirror),
+        });
+    };
+    let (diff, withheld) = response.diff.filter(mirror, scope);
+    let summary = DiffSummary::new(&diff, withheld, mirror);
+    Ok(SyncPlan { hash: response.hash, diff, summary })
+}
 
 /// `Ok` when the destination has every collection, field and relation of `collections` as the
 /// source has them; otherwise [`CoreError::SchemaMismatch`] listing the differences.
@@ -18,7 +47,7 @@ pub async fn ensure_schema_matches<T: Transport, C: Clock>(
     force: bool,
 ) -> Result<(), CoreError> {
     let snapshot = restrict(source, collections);
-    let plan = plan(destination, &snapshot, force, false, Some(collections)).await?;
+    let plan = diff_plan(destination, &snapshot, force, false, Some(collections)).await?;
     if plan.summary.is_empty() {
         Ok(())
     } else {
@@ -36,9 +65,7 @@ mod tests {
     use crate::schema::fixtures::publishing;
     use crate::testing::{answer, destination, Scripted};
 
-    fn guard(
-        answers: Vec<Result<crate::destination::HttpResponse, crate::destination::TransportError>>,
-    ) -> Result<(), CoreError> {
+    fn guard(answers: Vec<Result<crate::http::HttpResponse, crate::http::TransportError>>) -> Result<(), CoreError> {
         let transport = Scripted::new(answers);
         let clock = FakeClock::default();
         let scope: BTreeSet<String> = ["languages".to_string()].into();

@@ -2,12 +2,21 @@
 //! [`Event::message`]) or NDJSON (the event itself plus its message); the core never formats
 //! output for a particular medium. No event ever carries the destination token.
 
-use serde::Serialize;
+mod recorder;
 
+pub use recorder::Recorder;
+
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::report::TableReport;
 use crate::schema::{CollectionChanges, Withheld};
+
+/// Where events go (the host: the server log and the caller's progress stream). Must not fail
+/// the work that emits.
+pub trait Emit {
+    fn emit(&self, event: &Event);
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

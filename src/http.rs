@@ -1,5 +1,6 @@
-//! One HTTP exchange, independent of how it is carried: WASM sends it with `fetch` (gloo-net),
-//! tests answer it from a script.
+//! HTTP as the core sees it, independent of how it is carried: one exchange ([`Transport`]: WASM
+//! sends it with `fetch`, tests answer it from a script) and one streamed file upload
+//! ([`FileStreamer`]: the host pipes the bytes from the source's storage).
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -64,4 +65,37 @@ pub enum TransportError {
 #[allow(async_fn_in_trait)]
 pub trait Transport {
     async fn send(&self, request: &HttpRequest, token: &str) -> Result<HttpResponse, TransportError>;
+}
+
+/// A file streamed from the source into a request to the destination: `prefix`, the file's bytes,
+/// then `suffix`, as the body of a `POST` to `url`. Like [`HttpRequest`], `headers` never include
+/// `Authorization`: the streamer adds the token itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamedUpload {
+    /// The source file's id (`directus_files.id`).
+    pub file: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub prefix: String,
+    pub suffix: String,
+    pub timeout_ms: u32,
+}
+
+/// Why a streamed upload failed: the source could not give the file, or the transfer failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamError {
+    /// The source's storage could not read the file (not retried: reported against the file).
+    Source {
+        code: Option<String>,
+        message: String,
+    },
+    Transfer(TransportError),
+}
+
+/// Streams source files to the destination (the bytes never pass through the core). `token` is
+/// attached as `Authorization: Bearer …`.
+#[allow(async_fn_in_trait)]
+pub trait FileStreamer {
+    async fn stream_file(&self, upload: &StreamedUpload, token: &str) -> Result<HttpResponse, StreamError>;
 }

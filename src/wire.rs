@@ -12,12 +12,14 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use thiserror::Error;
 
-use crate::host::Row;
-use crate::CoreError;
+use crate::rows::Row;
 
 pub const WIRE_VERSION: u32 = 1;
-/// Rows in one batch, at most.
+/// Whose receiver answers `GET /migration/receive/info`.
+pub const RECEIVER_NAME: &str = "directus-extension-table-migration";
+/// Whose receiver answers `GET /migration/receive/info`./// Rows in one batch, at most.
 pub const MAX_ROWS: usize = 5_000;
 /// Bytes in one batch, at most.
 pub const MAX_BYTES: usize = 32 * 1024 * 1024;
@@ -61,8 +63,8 @@ impl Batch {
     }
 
     /// Decode and check the shape of a batch (not yet against the destination's schema).
-    pub fn decode(text: &str) -> Result<Batch, CoreError> {
-        let invalid = |message: String| CoreError::InvalidInput(message);
+    pub fn decode(text: &str) -> Result<Batch, WireError> {
+        let invalid = WireError;
         if text.len() > MAX_BYTES {
             return Err(invalid(format!("the batch is {} bytes; at most {MAX_BYTES} are accepted", text.len())));
         }
@@ -109,6 +111,11 @@ impl Batch {
     }
 }
 
+/// A batch that is not well-formed, with what is wrong in words.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{0}")]
+pub struct WireError(pub String);
+
 /// What the receiver did with a batch.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Receipt {
@@ -126,8 +133,6 @@ pub struct ReceiverInfo {
     pub wire: u32,
     pub vendor: Option<String>,
 }
-
-pub const RECEIVER_NAME: &str = "directus-extension-table-migration";
 
 #[cfg(test)]
 mod tests {
@@ -173,7 +178,6 @@ mod tests {
         ];
         for (text, message) in cases {
             let err = Batch::decode(&text).unwrap_err();
-            assert_eq!(err.status(), 400);
             assert!(err.to_string().contains(message), "{err} should contain {message}");
         }
     }

@@ -1,0 +1,36 @@
+// The host the WASM core calls back into (shape: `MigrationHost` and `MigrationStore` in the
+// generated table_migration.d.ts), built per request from Directus' services:
+// - source.js: the source's rows, counts and schema, read in-process (never over HTTP);
+// - files.js:  the source's files, streamed to the destination;
+// - store.js:  this instance's own tables, for the bulk receiver when it is the destination.
+// It executes what the core asks; every decision is the core's.
+import { sourceReader } from './source.js';
+import { fileStreamer } from './files.js';
+import { receivingStore } from './store.js';
+
+/**
+ * @param {object} context  the endpoint context (services, database, getSchema, logger)
+ * @param {object} options
+ * @param {object|null} options.accountability  the caller's accountability (an admin)
+ * @param {(event: object) => void} [options.onEvent]  progress sink for the current request
+ */
+export function createHost(context, { accountability, onEvent } = {}) {
+	const { services, database, getSchema, logger } = context;
+	let schema;
+	const directus = {
+		database,
+		services,
+		accountability,
+		schema: async () => (schema ??= await getSchema({ database })),
+	};
+	return {
+		...sourceReader(directus),
+		...fileStreamer(directus),
+		...receivingStore(directus),
+		emit(event) {
+			const level = event.type === 'log' ? event.level : event.type === 'retry' ? 'warn' : 'debug';
+			logger[level]?.(`[table-migration] ${event.message}`);
+			onEvent?.(event);
+		},
+	};
+}

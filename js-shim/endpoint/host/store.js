@@ -1,0 +1,58 @@
+// This instance's own tables, written through knex for the bulk receiver. The receiver (in the
+// core) checks every batch against `describeTable` and decides what to write.
+
+/** knex errors quote the whole statement with its values: keep the database's own message. */
+function databaseError(error) {
+	const message = String(error?.message ?? error);
+	return Object.assign(new Error(message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message), { code: error?.code });
+}
+
+/** `{ database, schema() }` → the core's `MigrationStore`. */
+export function receivingStore({ database, schema }) {
+	return {
+		async databaseClient() {
+			return String(database.client.config.client);
+		},
+
+		async describeTable(collection) {
+			const table = (await schema()).collections[collection];
+			if (!table) return null;
+			const fields = Object.values(table.fields).map((field) => ({ field: field.field, type: field.type, defaultValue: field.defaultValue ?? null }));
+			return JSON.stringify({ collection, primaryKey: table.primary, fields });
+		},
+
+		async existingKeys({ collection, primaryKey, keys }) {
+			const rows = await database.select(primaryKey).from(collection).whereIn(primaryKey, keys);
+			return JSON.stringify(rows.map((row) => row[primaryKey]));
+		},
+
+		async insertRows({ collection, columns, rows }) {
+			const objects = rows.map((values) => Object.fromEntries(columns.map((column, i) => [column, values[i]])));
+			// SQLite binds at most 32,766 variables per statement.
+			const chunk = Math.max(1, Math.floor(30_000 / Math.max(1, columns.length)));
+			await database.transaction(async (trx) => {
+				for (let i = 0; i < objects.length; i += chunk) await trx.insert(objects.slice(i, i + chunk)).into(collection);
+			}).catch((error) => {
+				throw databaseError(error);
+			});
+		},
+
+		async updateRows({ collection, primaryKey, columns, rows }) {
+			await database.transaction(async (trx) => {
+				for (const values of rows) {
+					const row = Object.fromEntries(columns.map((column, i) => [column, values[i]]));
+					const key = row[primaryKey];
+					delete row[primaryKey];
+					await trx(collection).update(row).where(primaryKey, key);
+				}
+			}).catch((error) => {
+				throw databaseError(error);
+			});
+		},
+
+		// Asked only where the database's sequence does not follow explicit keys (PostgreSQL).
+		async advanceSequence({ collection, primaryKey }) {
+			await database.raw('SELECT setval(pg_get_serial_sequence(?, ?), (SELECT COALESCE(MAX(??), 1) FROM ??))', [`"${collection}"`, primaryKey, primaryKey, collection]);
+		},
+	};
+}

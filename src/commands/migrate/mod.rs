@@ -1,0 +1,97 @@
+//! `POST /migration/dry-run` and `POST /migration/run`: move the rows of the selected user tables,
+//! in four steps — [`prepare`] (validate, plan, guard the schema, choose the transport), the
+//! [`first_pass`] (every table, the files its rows reference first), the [`second_pass`]
+//! (references held back to break cycles), and [`finish`] (caches, summary, report).
+//!
+//! A refusal comes before any progress event, so it is a plain HTTP error. Once rows move, a
+//! failure stops the run and is reported in the final report (`status: "failed"`) with
+//! everything done so far.
+
+mod finish;
+mod first_pass;
+mod options;
+mod prepare;
+mod second_pass;
+#[cfg(test)]
+mod tests;
+
+pub use options::{MigrateOptions, TransportChoice, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_FILE_CONCURRENCY};
+
+use finish::finish;
+use first_pass::first_pass;
+use prepare::{prepare, Prepared};
+use second_pass::second_pass;
+
+use crate::data::{Context, Settings};
+use crate::destination::Destination;
+use crate::files::{FileMover, FileSettings};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::progress::{Event, Recorder};
+use crate::report::RunReport;
+use crate::runtime::Clock;
+use crate::sink::{KnownKeys, Sink};
+use crate::CoreError;
+
+pub async fn migrate<H: Host, T: Transport, C: Clock>(
+    host: &H,
+    destination: &Destination<T, C>,
+    options: &MigrateOptions,
+) -> Result<RunReport, CoreError> {
+    let started = destination.clock().now_ms();
+    let mut prepared = prepare(host, destination, options).await?;
+    announce(host, destination, options, &prepared);
+
+    let mut report = RunReport::new(options.dry_run, prepared.plan.notes.clone());
+    report.transport = prepared.delivery;
+    let sink = Sink::new(prepared.delivery, destination);
+    let known = KnownKeys::default();
+    let recorder = Recorder::new(host);
+    let file_settings = FileSettings { concurrency: options.file_concurrency as usize, dry_run: options.dry_run };
+    let files = FileMover::new(host, destination, &known, &recorder, file_settings);
+    let settings = Settings {
+        batch_size: options.batch_size,
+        concurrency: options.concurrency as usize,
+        dry_run: options.dry_run,
+        preserve_created: options.preserve_created,
+    };
+    let context = Context {
+        host,
+        destination,
+        sink: &sink,
+        known: &known,
+        recorder: &recorder,
+        files: Some(&files),
+        settings: &settings,
+    };
+
+    let outcome = match first_pass(&context, &mut prepared, &mut report).await {
+        Ok(pending) => second_pass(&context, pending, options.updated_after.is_some(), &mut report).await,
+        Err(error) => Err(error),
+    };
+    report.files = files.finish();
+    recorder.fill(&mut report);
+    finish(host, destination, &mut report, outcome, started).await;
+    Ok(report)
+}
+
+fn announce<H: Host, T: Transport, C: Clock>(
+    host: &H,
+    destination: &Destination<T, C>,
+    options: &MigrateOptions,
+    prepared: &Prepared,
+) {
+    let what = if options.dry_run { "Dry run: migrating" } else { "Migrating" };
+    let total: u64 = prepared.plan.tables.iter().map(|t| t.rows).sum();
+    host.emit(&Event::step(format!(
+        "{what} {} collection(s), {total} row(s), to {} (batches of {}, {} in flight)",
+        prepared.plan.tables.len(),
+        destination.base_url(),
+        options.batch_size,
+        options.concurrency
+    )));
+    host.emit(&Event::step(format!("Transport: {}", prepared.why)));
+    for note in &prepared.plan.notes {
+        host.emit(&Event::step(format!("Note: {note}")));
+    }
+}

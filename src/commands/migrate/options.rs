@@ -1,0 +1,77 @@
+//! The options of a data run, validated from the request's `scope`.
+
+use crate::commands::request::MigrationRequest;
+use crate::CoreError;
+
+pub const DEFAULT_BATCH_SIZE: u32 = 500;
+pub const DEFAULT_CONCURRENCY: u32 = 4;
+pub const DEFAULT_FILE_CONCURRENCY: u32 = 2;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MigrateOptions {
+    pub dry_run: bool,
+    pub force: bool,
+    pub selected: Option<Vec<String>>,
+    pub excluded: Option<Vec<String>>,
+    pub updated_after: Option<String>,
+    pub batch_size: u32,
+    pub concurrency: u32,
+    pub file_concurrency: u32,
+    pub preserve_created: bool,
+    pub transport: TransportChoice,
+}
+
+/// `scope.transport`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportChoice {
+    Rest,
+    Bulk,
+    /// Bulk when the destination has a compatible receiver and the same database vendor.
+    Auto,
+}
+
+impl MigrateOptions {
+    pub fn from_request(request: &MigrationRequest, dry_run: bool) -> Result<Self, CoreError> {
+        let scope = &request.scope;
+        let batch_size = scope.batch_size.unwrap_or(DEFAULT_BATCH_SIZE);
+        if !(1..=5_000).contains(&batch_size) {
+            return Err(CoreError::InvalidInput(format!(
+                "scope.batchSize must be between 1 and 5000, not {batch_size}"
+            )));
+        }
+        let concurrency = scope.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+        if !(1..=16).contains(&concurrency) {
+            return Err(CoreError::InvalidInput(format!(
+                "scope.concurrency must be between 1 and 16, not {concurrency}"
+            )));
+        }
+        let file_concurrency = scope.file_concurrency.unwrap_or(DEFAULT_FILE_CONCURRENCY);
+        if !(1..=8).contains(&file_concurrency) {
+            return Err(CoreError::InvalidInput(format!(
+                "scope.fileConcurrency must be between 1 and 8, not {file_concurrency}"
+            )));
+        }
+        let transport = match scope.transport.as_deref().unwrap_or("auto") {
+            "rest" => TransportChoice::Rest,
+            "bulk" => TransportChoice::Bulk,
+            "auto" => TransportChoice::Auto,
+            other => {
+                return Err(CoreError::InvalidInput(format!(
+                    "scope.transport must be rest, bulk or auto, not {other:?}"
+                )))
+            }
+        };
+        Ok(MigrateOptions {
+            dry_run,
+            force: scope.force,
+            selected: scope.selected_tables.clone(),
+            excluded: scope.excluded_tables.clone(),
+            updated_after: scope.updated_after.clone(),
+            batch_size,
+            concurrency,
+            file_concurrency,
+            preserve_created: scope.preserve_created.unwrap_or(true),
+            transport,
+        })
+    }
+}

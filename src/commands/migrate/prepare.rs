@@ -1,0 +1,80 @@
+//! Before any row moves: validate the selection, plan it (with row counts under the
+//! `updatedAfter` filter), check the destination's schema, and choose the transport. Everything
+//! here may refuse the request, and does so before the first progress event.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::options::{MigrateOptions, TransportChoice};
+use crate::compat::{ensure_schema_matches, receiver_fits};
+use crate::data::{changed_since, parse_instant};
+use crate::destination::Destination;
+use crate::host::{CountRequest, Host};
+use crate::http::Transport;
+use crate::plan::{self, Plan};
+use crate::report::Delivery;
+use crate::runtime::Clock;
+use crate::schema::tables_to_move;
+use crate::wire::WIRE_VERSION;
+use crate::CoreError;
+
+pub struct Prepared {
+    pub plan: Plan,
+    /// Each collection's `updatedAfter` filter (`None`: every row).
+    pub filters: BTreeMap<String, Option<Value>>,
+    pub delivery: Delivery,
+    /// Why that transport, for the progress stream.
+    pub why: String,
+}
+
+pub async fn prepare<H: Host, T: Transport, C: Clock>(
+    host: &H,
+    destination: &Destination<T, C>,
+    options: &MigrateOptions,
+) -> Result<Prepared, CoreError> {
+    let snapshot = host.schema_snapshot().await?;
+    let selected = tables_to_move(&snapshot, options.selected.as_deref(), options.excluded.as_deref())?;
+    let instant = options.updated_after.as_deref().map(parse_instant).transpose()?;
+
+    let draft = plan::build(&snapshot, &selected, &BTreeMap::new(), instant.is_some())?;
+    let mut filters = BTreeMap::new();
+    let mut rows = BTreeMap::new();
+    for table in &draft.tables {
+        let filter = instant
+            .as_deref()
+            .and_then(|at| changed_since(table.date_updated.as_deref(), table.date_created.as_deref(), at));
+        let count = host.count(&CountRequest { collection: table.collection.clone(), filter: filter.clone() }).await?;
+        rows.insert(table.collection.clone(), count);
+        filters.insert(table.collection.clone(), filter);
+    }
+    let plan = plan::build(&snapshot, &selected, &rows, instant.is_some())?;
+
+    let collections = plan.tables.iter().map(|t| t.collection.clone()).collect();
+    ensure_schema_matches(&snapshot, destination, &collections, options.force).await?;
+    let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
+    Ok(Prepared { plan, filters, delivery, why })
+}
+
+/// REST or bulk, and why.
+async fn choose_delivery<T: Transport, C: Clock>(
+    destination: &Destination<T, C>,
+    vendor: Option<&str>,
+    choice: TransportChoice,
+) -> Result<(Delivery, String), CoreError> {
+    if choice == TransportChoice::Rest {
+        return Ok((Delivery::Rest, "REST API (asked for)".into()));
+    }
+    let receiver = destination.receiver_info().await?;
+    match (receiver_fits(receiver.as_ref(), vendor), choice) {
+        (Ok(()), _) => {
+            let version = receiver.map(|r| r.version).unwrap_or_default();
+            Ok((
+                Delivery::Bulk,
+                format!("bulk receiver {version} (wire {WIRE_VERSION}), rows in the database's representation"),
+            ))
+        }
+        (Err(why), TransportChoice::Bulk) => Err(CoreError::Conflict(format!("scope.transport is bulk, but {why}"))),
+        (Err(why), _) => Ok((Delivery::Rest, format!("REST API: {why}"))),
+    }
+}

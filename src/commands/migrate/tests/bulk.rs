@@ -1,0 +1,82 @@
+//! The bulk receiver as the destination: exact copies, re-runs, and when it cannot be used.
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::report::Delivery;
+use crate::report::RunStatus;
+use crate::rows::{key_text, Row};
+use crate::testing::MemoryStore;
+
+/// A receiver database with the publishing tables, empty.
+fn receiving_store() -> MemoryStore {
+    let snapshot = publishing();
+    let mut store = MemoryStore::default();
+    for name in crate::schema::user_tables(&snapshot) {
+        let fields: Vec<_> = snapshot.fields.iter().filter(|f| f.collection == name && !f.is_alias()).collect();
+        let key = fields.iter().find(|f| f.is_primary_key()).unwrap();
+        let columns: Vec<(&str, &str)> = fields.iter().map(|f| (f.field.as_str(), f.kind.as_str())).collect();
+        store.describe(name, &key.field, &columns);
+    }
+    store.unique.push(("tags".into(), "name".into()));
+    store
+}
+
+fn sorted(mut rows: Vec<Row>, key: &str) -> Vec<Row> {
+    rows.sort_by_key(|r| key_text(&r[key]));
+    rows
+}
+
+#[test]
+fn the_bulk_receiver_copies_rows_exactly_and_a_second_run_moves_nothing() {
+    let (host, fake) = pair_with(destination().with_receiver(receiving_store()));
+    let report = run(&host, &fake, &options(json!({ "excludedTables": [], "batchSize": 2 }))).unwrap();
+    assert_eq!(report.status, RunStatus::Completed, "{:?} {:?}", report.failures, report.error);
+    assert_eq!(report.transport, Delivery::Bulk);
+    let store = fake.store();
+    for name in [
+        "languages",
+        "categories",
+        "tags",
+        "articles_tags",
+        "articles_translations",
+        "site_settings",
+        "articles",
+        "articles_files",
+    ] {
+        let key = if name == "languages" { "code" } else { "id" };
+        assert_eq!(
+            sorted(store.rows(name), key),
+            sorted(host.tables[name].clone(), key),
+            "{name}: dates and all, as they are"
+        );
+    }
+    let authors = sorted(store.rows("authors"), "id");
+    assert_eq!(authors[0]["favorite_article"], json!(3), "set in the second pass");
+    assert_eq!(authors[1]["user_created"], Value::Null, "a user only the source has");
+    let log = fake.log.borrow().clone();
+    assert!(log.iter().any(|l| l == "POST /migration/receive/rows"));
+    assert!(!log.iter().any(|l| l.starts_with("POST /items")), "no row goes through the REST API");
+    assert!(log.iter().any(|l| l == "POST /utils/cache/clear"));
+    assert_eq!(host.uploads.borrow().len(), 3, "files still go through POST /files");
+
+    let again = run(&host, &fake, &options(json!({ "excludedTables": [] }))).unwrap();
+    assert!(again.tables.iter().all(|t| t.created == 0 && t.skipped == t.read), "{:?}", again.tables);
+    let forced_rest = run(&host, &fake, &options(json!({ "selectedTables": ["tags"], "transport": "rest" }))).unwrap();
+    assert_eq!(forced_rest.transport, Delivery::Rest);
+}
+
+#[test]
+fn bulk_is_refused_when_the_destination_has_no_receiver() {
+    let (host, fake) = pair();
+    let err = run(&host, &fake, &options(json!({ "selectedTables": ["tags"], "transport": "bulk" }))).unwrap_err();
+    assert_eq!(err.status(), 409);
+    assert!(err.to_string().contains("no bulk receiver"), "{err}");
+    let auto = run(&host, &fake, &options(json!({ "selectedTables": ["tags"] }))).unwrap();
+    assert_eq!(auto.transport, Delivery::Rest);
+    let request = MigrationRequest::parse(r#"{"scope":{"transport":"carrier pigeon"}}"#).unwrap();
+    assert!(MigrateOptions::from_request(&request, false)
+        .unwrap_err()
+        .to_string()
+        .contains("scope.transport must be rest, bulk or auto"));
+}

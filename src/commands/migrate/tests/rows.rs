@@ -1,0 +1,172 @@
+//! Rows: order, exactness, re-runs, refusals, incremental runs, failures of the destination.
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::progress::Event;
+use crate::report::RunStatus;
+
+#[test]
+fn moves_every_table_exactly_in_an_order_the_destination_accepts() {
+    let (host, fake) = pair();
+    let report = run(&host, &fake, &options(json!({ "excludedTables": [], "batchSize": 2 }))).unwrap();
+    assert_eq!(report.status, RunStatus::Completed, "{:?}", report.failures);
+    for name in ["languages", "categories", "tags", "articles_tags", "articles_translations", "site_settings"] {
+        assert_eq!(fake.rows(name), host.tables[name], "{name}");
+    }
+    // Created dates are written back after the insert; Directus then stamps date_updated.
+    assert_eq!(
+        without(fake.rows("articles"), &["date_updated"]),
+        without(host.tables["articles"].clone(), &["date_updated"])
+    );
+    let authors = fake.rows("authors");
+    assert_eq!(authors[0]["favorite_article"], json!(3), "set in the second pass");
+    assert_eq!(authors[0]["user_created"], json!("u-shared"), "a user the destination has is kept");
+    assert_eq!(authors[1]["user_created"], Value::Null, "a user only the source has is nulled");
+
+    let by_name = |n: &str| report.tables.iter().find(|t| t.collection == n).unwrap().clone();
+    assert_eq!((by_name("articles").read, by_name("articles").created), (5, 5));
+    assert_eq!(by_name("authors").references_nulled, 1);
+    assert_eq!(by_name("categories").second_pass, 4);
+    assert_eq!(by_name("authors").second_pass, 1);
+    assert!(report.notes.iter().any(|n| n.starts_with("categories.parent is set in a second pass")));
+    let lines: Vec<String> = host.events.borrow().iter().map(Event::message).collect();
+    assert!(lines.iter().any(|l| l == "Summary:"));
+    assert!(lines.iter().any(|l| l.starts_with("articles: 2/5 rows read, 2 created")));
+    assert!(report.message.starts_with("Migration completed in "));
+
+    // A second run finds everything there: it reads and compares, and writes nothing.
+    let writes_before = fake.writes().len();
+    let again = run(&host, &fake, &options(json!({ "excludedTables": [] }))).unwrap();
+    assert_eq!(again.status, RunStatus::Completed);
+    assert!(again.tables.iter().all(|t| t.created == 0 && t.skipped == t.read), "{:?}", again.tables);
+    assert_eq!(fake.writes().len(), writes_before);
+}
+
+#[test]
+fn created_fields_are_left_to_the_destination_when_asked() {
+    let (host, fake) = pair();
+    let report = run(&host, &fake, &options(json!({ "selectedTables": ["languages", "tags", "articles", "authors", "categories"], "preserveCreated": false }))).unwrap();
+    assert_eq!(report.status, RunStatus::Completed);
+    assert!(fake.rows("articles").iter().all(|a| a["date_created"] == json!("NOW")), "Directus' own stamp stays");
+    assert!(!fake.writes().iter().any(|w| w == "PATCH /items/articles"), "no write-back");
+}
+
+#[test]
+fn a_dry_run_reads_and_compares_but_writes_nothing() {
+    let (host, fake) = pair();
+    fake.insert("tags", json!([{ "id": 1, "name": "already there" }]));
+    let mut options = options(json!({ "selectedTables": ["tags", "languages"] }));
+    options.dry_run = true;
+    let report = run(&host, &fake, &options).unwrap();
+    assert!(fake.writes().is_empty());
+    let tags = report.tables.iter().find(|t| t.collection == "tags").unwrap();
+    assert_eq!((tags.read, tags.created, tags.skipped), (2, 1, 1));
+    assert!(report.message.starts_with("Dry run completed"));
+    assert_eq!(fake.rows("tags")[0]["name"], json!("already there"));
+}
+
+#[test]
+fn existing_rows_are_never_overwritten() {
+    let (host, fake) = pair();
+    fake.insert("languages", json!([{ "code": "en-US", "name": "Destination's own English" }]));
+    let report = run(&host, &fake, &options(json!({ "selectedTables": ["languages"] }))).unwrap();
+    assert_eq!(report.tables[0].skipped, 1);
+    assert_eq!(fake.rows("languages")[0]["name"], json!("Destination's own English"));
+    assert_eq!(fake.rows("languages").len(), 2);
+}
+
+#[test]
+fn a_refused_row_is_reported_and_the_others_land() {
+    let (mut host, fake) = pair();
+    host.tables.get_mut("articles").unwrap()[2].insert("title".into(), json!("bad"));
+    let report =
+        run(&host, &fake, &options(json!({ "selectedTables": ["articles", "authors", "categories"], "batchSize": 5 })))
+            .unwrap();
+    assert_eq!(report.status, RunStatus::CompletedWithErrors);
+    assert_eq!(report.failure_count, 2, "{:?}", report.failures);
+    assert_eq!(report.failures[0].collection, "articles");
+    assert_eq!(report.failures[0].key, json!(3));
+    assert_eq!(report.failures[0].message, "Title may not be \"bad\". (FAILED_VALIDATION)");
+    assert_eq!(report.failures[1].collection, "authors", "a1's favorite article never arrived");
+    assert!(report.failures[1].message.contains("favorite_article could not be set"));
+    let ids: Vec<Value> = fake.rows("articles").iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(ids, vec![json!(1), json!(2), json!(4), json!(5)]);
+    let lines: Vec<String> = host.events.borrow().iter().map(Event::message).collect();
+    assert!(lines.iter().any(|l| l == "articles 3 failed: Title may not be \"bad\". (FAILED_VALIDATION)"));
+}
+
+#[test]
+fn updated_after_moves_only_recent_rows_and_checks_references() {
+    let (host, fake) = pair();
+    let report = run(
+        &host,
+        &fake,
+        &options(json!({ "selectedTables": ["articles", "authors", "categories"], "updatedAfter": "2026-01-01" })),
+    )
+    .unwrap();
+    let articles = report.tables.iter().find(|t| t.collection == "articles").unwrap();
+    assert_eq!(articles.read, 2, "article 2 (updated 2026-02) and 3 (created 2026-03)");
+    let ids: Vec<Value> = fake.rows("articles").iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(ids, vec![json!(2), json!(3)]);
+    // Neither authors nor categories have date fields: all their rows move.
+    assert_eq!(fake.rows("categories").len(), 5);
+}
+
+#[test]
+fn a_destination_that_goes_away_fails_the_run_with_what_was_done() {
+    let host = source();
+    let fake = Rc::new(destination().outage_after(3));
+    let report = run(
+        &host,
+        &fake,
+        &options(json!({ "selectedTables": ["languages", "tags"], "batchSize": 1, "concurrency": 1 })),
+    )
+    .unwrap();
+    assert_eq!(report.status, RunStatus::Failed);
+    assert!(report.error.as_deref().unwrap().contains("HTTP 503"), "{:?}", report.error);
+    assert!(report.message.starts_with("Migration failed in"));
+    let created: u64 = report.tables.iter().map(|t| t.created).sum();
+    assert_eq!(created, 3, "the rows that landed are counted: {:?}", report.tables);
+    assert_eq!(fake.rows("languages").len() + fake.rows("tags").len(), 3);
+}
+
+#[test]
+fn bad_requests_are_refused_before_anything_happens() {
+    let cases = [
+        (json!({}), "scope.selectedTables is required"),
+        (json!({ "selectedTables": [] }), "scope.selectedTables is empty"),
+        (json!({ "selectedTables": ["articles", "nope"] }), "the source does not have"),
+        (json!({ "excludedTables": ["nope"] }), "scope.excludedTables names"),
+        (json!({ "selectedTables": ["articles"], "updatedAfter": "last week" }), "scope.updatedAfter is not a valid"),
+    ];
+    for (scope, message) in cases {
+        let host = source();
+        let fake = Rc::new(destination());
+        let err = run(&host, &fake, &options(scope.clone())).unwrap_err();
+        assert_eq!(err.status(), 400, "{scope}");
+        assert!(err.to_string().contains(message), "{err}");
+        assert!(host.events.borrow().is_empty() && fake.log.borrow().is_empty(), "{scope}");
+    }
+    let request = MigrationRequest::parse(r#"{"scope":{"batchSize":0}}"#).unwrap();
+    assert!(MigrateOptions::from_request(&request, false)
+        .unwrap_err()
+        .to_string()
+        .contains("scope.batchSize must be between 1 and 5000"));
+}
+
+#[test]
+fn every_refused_row_is_counted_though_only_the_first_thousand_are_kept() {
+    let (mut host, fake) = pair();
+    let articles = (1..=1_005).map(|id| json!({ "id": id, "title": "bad", "author": null, "category": null, "cover": null }));
+    host.tables.insert("articles".into(), table(Value::Array(articles.collect())));
+    let scope = json!({ "selectedTables": ["articles", "authors", "categories"], "preserveCreated": false });
+    let report = run(&host, &fake, &options(scope)).unwrap();
+    let articles = report.tables.iter().find(|t| t.collection == "articles").unwrap();
+    assert_eq!(articles.failed, 1_005);
+    assert_eq!(report.failure_count, report.tables.iter().map(|t| t.failed).sum::<u64>(), "all of them");
+    assert!(report.failure_count > 1_005, "and the author whose favourite article never arrived");
+    assert_eq!(report.failures.len(), 1_000);
+    let streamed = host.events.borrow().iter().filter(|e| matches!(e, Event::RowFailed { .. })).count();
+    assert_eq!(streamed as u64, report.failure_count, "every one is streamed");
+}

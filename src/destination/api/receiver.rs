@@ -1,0 +1,52 @@
+//! The bulk receiver on the destination (its own copy of this extension), and the cache clear a
+//! bulk run needs afterwards.
+
+use serde_json::Value;
+
+use super::super::client::Destination;
+use super::super::error::DestinationError;
+use super::super::retry::RetryPolicy;
+use crate::http::{Method, Transport};
+use crate::runtime::Clock;
+use crate::wire::{Receipt, ReceiverInfo};
+
+impl<T: Transport, C: Clock> Destination<T, C> {
+    /// The bulk receiver's identity, `None` when the destination has none (no route, or an
+    /// older copy of the extension without it).
+    pub async fn receiver_info(&self) -> Result<Option<ReceiverInfo>, DestinationError> {
+        let response =
+            self.send_with(Method::Get, "/migration/receive/info", None, &RetryPolicy::default(), 30_000).await;
+        match response {
+            Ok(response) => Ok(serde_json::from_str(&response.body).ok()),
+            Err(DestinationError::Rejected { status: 403 | 404 | 405, .. }) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Send a batch to the bulk receiver.
+    pub async fn receive(&self, batch: String) -> Result<Receipt, DestinationError> {
+        let response = self.post_typed("/migration/receive/rows", batch, "application/x-ndjson").await?;
+        serde_json::from_str(&response.body)
+            .map_err(|e| DestinationError::Unexpected { path: "/migration/receive/rows".into(), reason: e.to_string() })
+    }
+
+    /// Which of `keys` a table has, asked of the bulk receiver (no URL length to mind).
+    pub async fn receiver_existing(
+        &self,
+        collection: &str,
+        key_field: &str,
+        keys: &[Value],
+    ) -> Result<Vec<Value>, DestinationError> {
+        let path = "/migration/receive/existing";
+        let body = serde_json::json!({ "collection": collection, "primaryKey": key_field, "keys": keys }).to_string();
+        let response = self.send(Method::Post, path, Some(body)).await?;
+        serde_json::from_str(&response.body)
+            .map_err(|e| DestinationError::Unexpected { path: path.into(), reason: e.to_string() })
+    }
+
+    /// `POST /utils/cache/clear`: rows written around Directus' services must not hide behind
+    /// its caches.
+    pub async fn clear_cache(&self) -> Result<(), DestinationError> {
+        self.send(Method::Post, "/utils/cache/clear", None).await.map(|_| ())
+    }
+}

@@ -1,0 +1,106 @@
+//! An in-memory destination database for the receiver's native tests.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::host::{HostError, KeysRequest};
+use crate::receive::{FieldDescription, RowsWrite, Store, TableDescription, TableShape};
+use crate::rows::Row;
+
+/// An in-memory destination database for the receiver's native tests: tables of rows, unique
+/// columns, and the sequences it was asked to advance.
+#[derive(Default)]
+pub struct MemoryStore {
+    pub tables: RefCell<BTreeMap<String, Vec<Row>>>,
+    pub tables_described: BTreeMap<String, TableDescription>,
+    /// The knex client it pretends to be (`sqlite3` unless set).
+    pub client: Option<String>,
+    /// (collection, column) pairs whose values must be unique.
+    pub unique: Vec<(String, String)>,
+    pub sequences: RefCell<Vec<String>>,
+}
+
+impl MemoryStore {
+    /// Describe a user table: its key and `(field, Directus type)` columns; an integer key
+    /// auto-increments.
+    pub fn describe(&mut self, collection: &str, key: &str, fields: &[(&str, &str)]) {
+        let fields = fields
+            .iter()
+            .map(|(field, kind)| FieldDescription {
+                field: field.to_string(),
+                kind: kind.to_string(),
+                default_value: (*field == key && *kind == "integer").then(|| "AUTO_INCREMENT".into()),
+            })
+            .collect();
+        let description = TableDescription { collection: collection.into(), primary_key: key.into(), fields };
+        self.tables_described.insert(collection.into(), description);
+    }
+
+    pub fn rows(&self, collection: &str) -> Vec<Row> {
+        self.tables.borrow().get(collection).cloned().unwrap_or_default()
+    }
+
+    fn objects(write: &RowsWrite) -> Vec<Row> {
+        write.rows.iter().map(|values| write.columns.iter().cloned().zip(values.iter().cloned()).collect()).collect()
+    }
+}
+
+impl Store for MemoryStore {
+    async fn database_client(&self) -> Result<String, HostError> {
+        Ok(self.client.clone().unwrap_or_else(|| "sqlite3".into()))
+    }
+
+    async fn describe_table(&self, collection: &str) -> Result<Option<TableDescription>, HostError> {
+        Ok(self.tables_described.get(collection).cloned())
+    }
+
+    async fn existing_keys(&self, request: &KeysRequest) -> Result<Vec<Value>, HostError> {
+        let tables = self.tables.borrow();
+        let rows = tables.get(&request.collection).map(Vec::as_slice).unwrap_or_default();
+        Ok(rows
+            .iter()
+            .filter_map(|r| r.get(&request.primary_key))
+            .filter(|k| request.keys.contains(k))
+            .cloned()
+            .collect())
+    }
+
+    async fn insert_rows(&self, write: &RowsWrite) -> Result<(), HostError> {
+        let mut tables = self.tables.borrow_mut();
+        let mut staged = tables.get(&write.collection).cloned().unwrap_or_default();
+        for row in Self::objects(write) {
+            for (collection, column) in self.unique.iter().filter(|(c, _)| *c == write.collection) {
+                if staged.iter().any(|r| r.get(column) == row.get(column)) {
+                    return Err(HostError::new(format!("UNIQUE constraint failed: {collection}.{column}")));
+                }
+            }
+            if staged.iter().any(|r| r.get(&write.primary_key) == row.get(&write.primary_key)) {
+                return Err(HostError::new(format!(
+                    "UNIQUE constraint failed: {}.{}",
+                    write.collection, write.primary_key
+                )));
+            }
+            staged.push(row);
+        }
+        tables.insert(write.collection.clone(), staged);
+        Ok(())
+    }
+
+    async fn update_rows(&self, write: &RowsWrite) -> Result<(), HostError> {
+        let mut tables = self.tables.borrow_mut();
+        let rows = tables.entry(write.collection.clone()).or_default();
+        for patch in Self::objects(write) {
+            if let Some(row) = rows.iter_mut().find(|r| r.get(&write.primary_key) == patch.get(&write.primary_key)) {
+                row.extend(patch);
+            }
+        }
+        Ok(())
+    }
+
+    async fn advance_sequence(&self, table: &TableShape) -> Result<(), HostError> {
+        self.sequences.borrow_mut().push(table.collection.clone());
+        Ok(())
+    }
+}
