@@ -5,7 +5,7 @@
 //! destination through [`destination::Destination`] over an [`http::Transport`]. The only code
 //! that knows about JavaScript lives in `wasm/`, compiled for `wasm32` alone.
 //!
-//! Modules are layered; each one uses only the layers below it:
+//! Modules are layered; each one uses only modules listed before it:
 //!
 //! 1. `runtime` (clock), `http` (one exchange, one streamed upload), `rows` (rows and keys),
 //!    `isolate` (halving until the refused items stand alone), `wire` (the bulk wire format),
