@@ -41,6 +41,8 @@ pub struct HttpResponse {
     pub status: u16,
     /// Raw `Retry-After` header, when the server sent one.
     pub retry_after: Option<String>,
+    /// `Location` of a redirect (redirects are never followed: the token would go with them).
+    pub location: Option<String>,
     pub body: String,
 }
 

@@ -21,8 +21,12 @@ pub const WIRE_VERSION: u32 = 1;
 pub const RECEIVER_NAME: &str = "directus-extension-table-migration";
 /// Whose receiver answers `GET /migration/receive/info`./// Rows in one batch, at most.
 pub const MAX_ROWS: usize = 5_000;
-/// Bytes in one batch, at most.
-pub const MAX_BYTES: usize = 32 * 1024 * 1024;
+/// Bytes in one batch, at most (a parsed batch takes several times its size in memory).
+pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+/// Columns in one batch, at most.
+pub const MAX_COLUMNS: usize = 1_000;
+/// Batches one receiver writes at once; more are answered 429 with a `Retry-After`.
+pub const MAX_CONCURRENT_BATCHES: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -78,6 +82,16 @@ impl Batch {
                 "wire format {} is not supported; this receiver speaks {WIRE_VERSION}",
                 header.wire
             )));
+        }
+        if header.columns.len() > MAX_COLUMNS {
+            return Err(invalid(format!(
+                "the batch has {} columns; at most {MAX_COLUMNS} are accepted",
+                header.columns.len()
+            )));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(twice) = header.columns.iter().find(|c| !seen.insert(c.as_str())) {
+            return Err(invalid(format!("column {twice} is listed twice")));
         }
         if !header.columns.contains(&header.primary_key) {
             return Err(invalid(format!("the columns must include the primary key {}", header.primary_key)));
@@ -175,6 +189,14 @@ mod tests {
             (format!("{head}\n{{\"id\":1}}"), "row 1 is not a JSON array"),
             (format!("{head}\n[null,\"x\"]"), "row 1 has no primary key"),
             (format!("{head}\n{}", "[1,\"x\"]\n".repeat(MAX_ROWS + 1)), "more than 5000 rows"),
+            (head.replace("[\"id\",\"name\"]", "[\"id\",\"name\",\"id\"]"), "column id is listed twice"),
+            (
+                head.replace(
+                    "[\"id\",\"name\"]",
+                    &serde_json::to_string(&(0..1_001).map(|i| format!("c{i}")).collect::<Vec<_>>()).unwrap(),
+                ),
+                "the batch has 1001 columns; at most 1000 are accepted",
+            ),
         ];
         for (text, message) in cases {
             let err = Batch::decode(&text).unwrap_err();

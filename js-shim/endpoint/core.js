@@ -13,12 +13,13 @@ function load() {
 }
 
 /**
- * Run `work` with a core that reaches the source instance through `host` (see host/); the
- * core's WASM memory is released afterwards, whatever happens.
+ * Run `work` with a core that reaches the source instance through `host` (see host/) and knows
+ * the extension's settings (`host.settings`); the core's WASM memory is released afterwards,
+ * whatever happens.
  */
 export async function withCore(host, work) {
 	load();
-	const core = new Core(host);
+	const core = new Core(host, host.settings);
 	try {
 		return await work(core);
 	} finally {

@@ -8,6 +8,22 @@ export function errorBody(code, message) {
 	return { status: 'danger', icon: 'error', code, message };
 }
 
+/** A 400 the shim itself decides, shaped like the core's errors. */
+export function invalidPayload(message) {
+	return Object.assign(new Error(message), { name: 'MigrationError', code: 'INVALID_PAYLOAD', status: 400 });
+}
+
+/** The JSON body Directus parsed, as text for the core: an object, or nothing. */
+export function bodyText(req) {
+	const body = req.body ?? {};
+	if (typeof body !== 'object' || Array.isArray(body)) throw invalidPayload('the request body must be a JSON object');
+	try {
+		return JSON.stringify(body);
+	} catch {
+		throw invalidPayload('the request body is nested too deeply');
+	}
+}
+
 /** `{ httpStatus, body }` for any thrown value. */
 export function errorAnswer(error) {
 	if (error?.name === 'MigrationError' && typeof error.status === 'number') {

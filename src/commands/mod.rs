@@ -6,4 +6,5 @@ pub mod migrate;
 pub mod ping;
 pub mod request;
 pub mod schema_sync;
+pub mod settings;
 pub mod tables;

@@ -1,14 +1,15 @@
-//! The JSON bodies the endpoint accepts, parsed with error messages that name the offending field.
+//! The JSON bodies the endpoint accepts: strict (an unknown or misspelled field is refused, named,
+//! with the accepted ones), with errors that name the offending field.
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::destination::DestinationConfig;
+use crate::destination::{normalize_base_url, DestinationConfig};
 use crate::CoreError;
 
-/// `scope` of a request; every field is optional.
+/// `scope` of a request; every field is optional, and each route reads the ones it uses.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Scope {
     /// Go ahead despite a Directus version or database vendor difference.
     pub force: bool,
@@ -16,6 +17,9 @@ pub struct Scope {
     pub excluded_tables: Option<Vec<String>>,
     /// Schema sync only: also delete what the destination has and the source does not.
     pub mirror: bool,
+    /// Schema sync only: also change existing columns (type, length, nullability, defaults,
+    /// foreign-key actions) to the source's, without deleting anything.
+    pub alter_columns: bool,
     pub updated_after: Option<String>,
     /// Rows per page and per insert request (data endpoints).
     pub batch_size: Option<u32>,
@@ -27,18 +31,33 @@ pub struct Scope {
     pub preserve_created: Option<bool>,
     /// `rest`, `bulk` or `auto` (data endpoints; default auto).
     pub transport: Option<String>,
+    /// At most this many requests per second to the destination (data endpoints).
+    pub max_requests_per_second: Option<f64>,
 }
 
-/// `{ baseURL, token, dryRun, scope }`: every endpoint but `/test` takes this shape.
+/// `{ baseURL, token, dryRun, scope, callbackUrl }`: every endpoint but `/test` takes this shape.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MigrationRequest {
     #[serde(rename = "baseURL", alias = "baseUrl")]
     pub base_url: Option<String>,
     pub token: Option<String>,
     #[serde(rename = "dryRun")]
-    pub dry_run: bool,
+    pub dry_run: Option<bool>,
     pub scope: Scope,
+    /// Data endpoints: run in the background and `POST` the outcome here.
+    #[serde(rename = "callbackUrl")]
+    pub callback_url: Option<String>,
+}
+
+/// The route a body was sent to: what it may contain depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Check,
+    Tables,
+    SchemaSync,
+    DryRun,
+    Run,
 }
 
 /// Parse a JSON body; errors say where (`scope.selectedTables: invalid type…`).
@@ -52,17 +71,65 @@ pub fn parse_body<T: DeserializeOwned + Default>(json: &str) -> Result<T, CoreEr
     }
     let deserializer = &mut serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        CoreError::InvalidInput(format!("{path}: {}", e.into_inner()))
+        let mut path = e.path().to_string();
+        let inner = e.into_inner();
+        // Where in the text matters for malformed JSON only.
+        let message = match inner.classify() {
+            serde_json::error::Category::Data => {
+                let text = inner.to_string();
+                text.rsplit_once(" at line ").map(|(m, _)| m.to_string()).unwrap_or(text)
+            }
+            _ => inner.to_string(),
+        };
+        // An unknown field is named in the message: the path is where it was found.
+        if message.starts_with("unknown field") {
+            path = path.rsplit_once('.').map(|(parent, _)| parent.to_string()).unwrap_or_else(|| ".".into());
+        }
+        CoreError::InvalidInput(if path == "." { message } else { format!("{path}: {message}") })
     })
 }
 
 impl MigrationRequest {
-    pub fn parse(json: &str) -> Result<Self, CoreError> {
-        parse_body(json)
+    /// Parse a body sent to `route`, refusing fields that contradict it.
+    pub fn parse(json: &str, route: Route) -> Result<Self, CoreError> {
+        let request: MigrationRequest = parse_body(json)?;
+        request.check_for(route)?;
+        Ok(request)
     }
 
-    /// The destination's address and token; both are required.
+    fn check_for(&self, route: Route) -> Result<(), CoreError> {
+        // Whatever the route, a token or address that could never be sent is refused.
+        if let Some(token) = &self.token {
+            check_token(token.trim())?;
+        }
+        if let Some(url) = self.base_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            normalize_base_url(url)?;
+        }
+        let invalid = |message: &str| Err(CoreError::InvalidInput(message.into()));
+        if self.scope.selected_tables.is_some() && self.scope.excluded_tables.is_some() {
+            return invalid("scope.selectedTables and scope.excludedTables exclude each other: send one of them");
+        }
+        match (route, self.dry_run) {
+            (Route::Run, Some(_)) => {
+                invalid("dryRun is not taken by /migration/run: send the same body to /migration/dry-run to try it")
+            }
+            (Route::DryRun, Some(false)) => {
+                invalid("dryRun: false contradicts /migration/dry-run: send the same body to /migration/run")
+            }
+            (Route::Check | Route::Tables | Route::SchemaSync, _) if self.callback_url.is_some() => {
+                invalid("callbackUrl is taken by /migration/run and /migration/dry-run only")
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Schema sync applies its changes unless `dryRun: true`.
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run.unwrap_or(false)
+    }
+
+    /// The destination's address and token; both are required, and the token must be sendable
+    /// as an HTTP header.
     pub fn destination(&self) -> Result<DestinationConfig, CoreError> {
         let present =
             |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from);
@@ -76,6 +143,27 @@ impl MigrationRequest {
     }
 }
 
+/// A token travels as `Authorization: Bearer <token>`: only visible ASCII characters can. A token
+/// pasted from a chat or a document often carries a typographic quote or a line break; say so,
+/// and where, without echoing the token.
+fn check_token(token: &str) -> Result<(), CoreError> {
+    match token.chars().enumerate().find(|(_, c)| !c.is_ascii_graphic()) {
+        None => Ok(()),
+        Some((position, c)) => {
+            let what = match c {
+                '\n' | '\r' => "a line break".to_string(),
+                ' ' | '\t' => "a space".to_string(),
+                c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+                c => format!("the character {c:?} (U+{:04X})", c as u32),
+            };
+            Err(CoreError::InvalidInput(format!(
+                "token contains {what} at position {}: a token is letters, digits and ASCII punctuation only; copy it again from the destination",
+                position + 1
+            )))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,39 +172,74 @@ mod tests {
     fn parses_the_documented_shape() {
         let request = MigrationRequest::parse(
             r#"{"baseURL":"https://d","token":"t","dryRun":true,"scope":{"force":true,"selectedTables":["a","b"],"mirror":false}}"#,
+            Route::SchemaSync,
         )
         .unwrap();
-        assert!(request.dry_run);
+        assert!(request.is_dry_run());
         assert!(request.scope.force);
         assert_eq!(request.scope.selected_tables, Some(vec!["a".to_string(), "b".to_string()]));
         let config = request.destination().unwrap();
         assert_eq!(config.base_url, "https://d");
         assert_eq!(config.token, "t");
+        assert_eq!(MigrationRequest::parse("", Route::Tables).unwrap(), MigrationRequest::default());
+        let alias = MigrationRequest::parse(r#"{"baseUrl":"https://d"}"#, Route::Check).unwrap();
+        assert_eq!(alias.base_url.as_deref(), Some("https://d"));
     }
 
     #[test]
-    fn missing_pieces_default_and_unknown_fields_are_ignored() {
-        let request = MigrationRequest::parse(r#"{"baseUrl":"https://d","extra":1}"#).unwrap();
-        assert_eq!(request.scope, Scope::default());
-        assert_eq!(request.base_url.as_deref(), Some("https://d"));
-        assert_eq!(MigrationRequest::parse("").unwrap(), MigrationRequest::default());
+    fn unknown_fields_are_refused_by_name_with_the_accepted_ones() {
+        let err = MigrationRequest::parse(r#"{"dry_run":true}"#, Route::SchemaSync).unwrap_err();
+        assert_eq!(err.status(), 400);
+        let message = err.to_string();
+        assert!(message.starts_with("unknown field `dry_run`, expected one of"), "{message}");
+        for accepted in ["`baseURL`", "`token`", "`dryRun`", "`scope`", "`callbackUrl`"] {
+            assert!(message.contains(accepted), "{message}");
+        }
+        let err = MigrationRequest::parse(r#"{"scope":{"selectedtables":["a"]}}"#, Route::SchemaSync).unwrap_err();
+        assert!(err.to_string().starts_with("scope: unknown field `selectedtables`, expected one of"), "{err}");
+        assert!(err.to_string().contains("`selectedTables`"));
+    }
+
+    #[test]
+    fn contradictions_are_refused() {
+        let both = r#"{"scope":{"selectedTables":["a"],"excludedTables":[]}}"#;
+        let err = MigrationRequest::parse(both, Route::Run).unwrap_err();
+        assert!(err.to_string().contains("exclude each other"), "{err}");
+        let err = MigrationRequest::parse(r#"{"dryRun":true}"#, Route::Run).unwrap_err();
+        assert!(err.to_string().starts_with("dryRun is not taken by /migration/run"));
+        assert!(MigrationRequest::parse(r#"{"dryRun":false}"#, Route::DryRun).is_err());
+        assert!(MigrationRequest::parse(r#"{"dryRun":true}"#, Route::DryRun).is_ok());
+        assert!(MigrationRequest::parse(r#"{"callbackUrl":"https://x"}"#, Route::SchemaSync).is_err());
     }
 
     #[test]
     fn names_the_field_that_is_wrong() {
-        let err = MigrationRequest::parse(r#"{"scope":{"selectedTables":"articles"}}"#).unwrap_err();
+        let err = MigrationRequest::parse(r#"{"scope":{"selectedTables":"articles"}}"#, Route::Run).unwrap_err();
         assert_eq!(err.status(), 400);
         assert!(err.to_string().starts_with("scope.selectedTables: invalid type: string"), "{err}");
-        let err = MigrationRequest::parse("[1]").unwrap_err();
+        let err = MigrationRequest::parse("[1]", Route::Run).unwrap_err();
         assert_eq!(err.to_string(), "the request body must be a JSON object");
     }
 
     #[test]
-    fn requires_base_url_and_token() {
-        let err = MigrationRequest::parse(r#"{"token":"t"}"#).unwrap().destination().unwrap_err();
+    fn requires_base_url_and_a_token_that_fits_in_a_header() {
+        let parse = |json: &str| MigrationRequest::parse(json, Route::Check).unwrap();
+        let refuse = |json: &str| MigrationRequest::parse(json, Route::Tables).unwrap_err();
+        let err = parse(r#"{"token":"t"}"#).destination().unwrap_err();
         assert!(err.to_string().starts_with("baseURL is required"));
-        let err =
-            MigrationRequest::parse(r#"{"baseURL":"https://d","token":"  "}"#).unwrap().destination().unwrap_err();
+        let err = parse(r#"{"baseURL":"https://d","token":"  "}"#).destination().unwrap_err();
         assert!(err.to_string().starts_with("token is required"));
+        for (token, what) in [
+            ("tok’en", "the character '’' (U+2019) at position 4"),
+            ("a\nb", "a line break at position 2"),
+            ("a b", "a space at position 2"),
+            ("a\u{0}b", "the control character U+0000 at position 2"),
+        ] {
+            let body = serde_json::json!({ "baseURL": "https://d", "token": token }).to_string();
+            let err = refuse(&body);
+            assert_eq!(err.status(), 400);
+            assert!(err.to_string().starts_with(&format!("token contains {what}")), "{err}");
+            assert!(!err.to_string().contains(token), "the token is not echoed");
+        }
     }
 }

@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use super::request::MigrationRequest;
 use crate::compat::{diff_plan, SyncPlan};
 use crate::destination::Destination;
 use crate::host::Host;
@@ -22,7 +23,21 @@ pub struct SyncOptions {
     pub dry_run: bool,
     pub force: bool,
     pub mirror: bool,
+    /// Also change existing columns (implied by `mirror`).
+    pub alter_columns: bool,
     pub selected: Option<Vec<String>>,
+}
+
+impl SyncOptions {
+    pub fn from_request(request: &MigrationRequest) -> Self {
+        SyncOptions {
+            dry_run: request.is_dry_run(),
+            force: request.scope.force,
+            mirror: request.scope.mirror,
+            alter_columns: request.scope.alter_columns || request.scope.mirror,
+            selected: request.scope.selected_tables.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

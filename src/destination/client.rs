@@ -5,7 +5,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::config::{normalize_base_url, DestinationConfig};
+use super::config::{check_allowed, normalize_base_url, DestinationConfig};
 use super::error::DestinationError;
 use super::retry::{parse_retry_after, Failure, RetryDecision, RetryPolicy};
 use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
@@ -39,6 +39,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
     /// Validates the base URL; the token is kept private to this client and its transport.
     pub fn new(config: DestinationConfig, transport: T, clock: C) -> Result<Self, DestinationError> {
         let base_url = normalize_base_url(&config.base_url)?;
+        check_allowed(&base_url, config.allowed_origins.as_deref())?;
         Ok(Destination {
             base_url,
             token: config.token,
@@ -190,6 +191,11 @@ impl<T: Transport, C: Clock> Destination<T, C> {
 
     fn into_error(&self, path: &str, outcome: Result<HttpResponse, TransportError>) -> DestinationError {
         match outcome {
+            Ok(response) if (300..400).contains(&response.status) => DestinationError::Redirected {
+                path: path_only(path).to_string(),
+                status: response.status,
+                location: response.location,
+            },
             Ok(response) => DestinationError::rejected(path_only(path), response.status, &response.body),
             Err(TransportError::Network(reason)) => {
                 DestinationError::Unreachable { url: self.base_url.clone(), reason }
@@ -283,7 +289,7 @@ mod tests {
     #[test]
     fn honours_retry_after() {
         let transport = Scripted::new(vec![
-            Ok(HttpResponse { status: 429, retry_after: Some("2".into()), body: String::new() }),
+            Ok(HttpResponse { status: 429, retry_after: Some("2".into()), location: None, body: String::new() }),
             answer(200, r#"{"data":null}"#),
         ]);
         let clock = FakeClock::default();
@@ -321,6 +327,18 @@ mod tests {
             "destination https://dest.example is unreachable: connect ECONNREFUSED 127.0.0.1:9"
         );
         assert_eq!(err.status(), 502);
+    }
+
+    #[test]
+    fn redirects_are_reported_not_followed() {
+        let moved =
+            HttpResponse { status: 301, location: Some("https://new.example/".into()), ..HttpResponse::default() };
+        let transport = Scripted::new(vec![Ok(moved)]);
+        let clock = FakeClock::default();
+        let err = block_on(client(&transport, &clock).get::<Value>("/server/ping")).unwrap_err();
+        assert_eq!(transport.calls(), 1);
+        assert_eq!((err.code(), err.status()), ("DESTINATION_REDIRECTED", 400));
+        assert!(err.to_string().contains("HTTP 301, a redirect to https://new.example/"), "{err}");
     }
 
     #[test]

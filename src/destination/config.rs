@@ -12,6 +12,8 @@ pub struct DestinationConfig {
     pub token: String,
     pub timeout_ms: u32,
     pub retry: RetryPolicy,
+    /// Origins tokens may be sent to (`MIGRATION_ALLOWED_DESTINATIONS`); `None` allows any.
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 impl DestinationConfig {
@@ -23,7 +25,37 @@ impl DestinationConfig {
             token: token.into(),
             timeout_ms: Self::DEFAULT_TIMEOUT_MS,
             retry: RetryPolicy::default(),
+            allowed_origins: None,
         }
+    }
+
+    /// Only these origins (`https://dest.example`, `http://10.0.0.5:8055`; comma-separated, as
+    /// `MIGRATION_ALLOWED_DESTINATIONS` gives them) may receive the token. Empty text allows any.
+    pub fn allowing(mut self, origins: &str) -> Self {
+        let list: Vec<String> = origins
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
+            .filter(|o| !o.is_empty())
+            .collect();
+        self.allowed_origins = (!list.is_empty()).then_some(list);
+        self
+    }
+}
+
+/// `scheme://host[:port]` of a normalized base URL, lower-cased.
+fn origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split('/').next().unwrap_or_default();
+    format!("{scheme}://{authority}").to_ascii_lowercase()
+}
+
+/// Refuse a base URL whose origin is not on the allow-list (when there is one).
+pub(super) fn check_allowed(url: &str, allowed: Option<&[String]>) -> Result<(), DestinationError> {
+    match allowed {
+        Some(list) if !list.contains(&origin(url)) => {
+            Err(DestinationError::NotAllowed { url: origin(url), allowed: list.join(", ") })
+        }
+        _ => Ok(()),
     }
 }
 
@@ -39,9 +71,10 @@ impl fmt::Debug for DestinationConfig {
 }
 
 /// Accepts `http(s)://host[:port][/prefix]`, drops trailing slashes, refuses anything that could
-/// carry a secret or confuse path joining (user info, query, fragment).
-pub(super) fn normalize_base_url(raw: &str) -> Result<String, DestinationError> {
-    let invalid = |reason| DestinationError::InvalidUrl { url: redact_userinfo(raw.trim()), reason };
+/// carry a secret or confuse path joining (user info, query, fragment), and hosts or ports no
+/// request could reach.
+pub fn normalize_base_url(raw: &str) -> Result<String, DestinationError> {
+    let invalid = |reason| DestinationError::InvalidUrl { url: shorten(&redact_userinfo(raw.trim())), reason };
     let url = raw.trim().trim_end_matches('/');
     let rest = url
         .strip_prefix("https://")
@@ -54,10 +87,56 @@ pub(super) fn normalize_base_url(raw: &str) -> Result<String, DestinationError> 
     if authority.contains('@') {
         return Err(invalid("credentials in the URL are not accepted; pass the token instead"));
     }
-    if url.contains(['?', '#']) || url.chars().any(char::is_whitespace) {
+    if url.contains(['?', '#']) || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid("it must not contain a query, a fragment or spaces"));
     }
+    let (host, port) = split_host_port(authority).ok_or_else(|| invalid("its host or port is not valid"))?;
+    if !valid_host(host) {
+        return Err(invalid("its host is not a valid host name or IP address"));
+    }
+    if port.is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) {
+        return Err(invalid("its port must be a number from 1 to 65535"));
+    }
     Ok(url.to_string())
+}
+
+/// `host[:port]` or `[ipv6][:port]`.
+fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (address, after) = rest.split_once(']')?;
+        let port = match after {
+            "" => None,
+            _ => Some(after.strip_prefix(':')?),
+        };
+        return address.parse::<std::net::Ipv6Addr>().is_ok().then_some((authority, port));
+    }
+    match authority.split_once(':') {
+        Some((host, port)) => Some((host, Some(port))),
+        None => Some((authority, None)),
+    }
+}
+
+/// A DNS name (labels of at most 63 characters, 253 in all; internationalised names allowed) or
+/// an IP address.
+fn valid_host(host: &str) -> bool {
+    if host.starts_with('[') {
+        return true; // checked as an IPv6 address above
+    }
+    host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
+/// Long addresses are cut in messages.
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
 }
 
 fn redact_userinfo(raw: &str) -> String {
@@ -77,14 +156,51 @@ mod tests {
     fn validates_base_urls() {
         assert_eq!(normalize_base_url(" https://d.example/api/ ").unwrap(), "https://d.example/api");
         assert_eq!(normalize_base_url("http://127.0.0.1:8055").unwrap(), "http://127.0.0.1:8055");
-        for bad in
-            ["", "ftp://x", "d.example", "https://", "https:///path", "https://d.example?x=1", "https://d .example"]
-        {
+        assert_eq!(normalize_base_url("http://[::1]:8055/").unwrap(), "http://[::1]:8055");
+        assert_eq!(normalize_base_url("https://bücher.example").unwrap(), "https://bücher.example");
+        let long = format!("http://{}", "a".repeat(300));
+        for bad in [
+            "",
+            "ftp://x",
+            "d.example",
+            "https://",
+            "https:///path",
+            "https://d.example?x=1",
+            "https://d .example",
+            "http://[::1",
+            "http://[nope]:80",
+            "http://127.0.0.1:99999",
+            "http://127.0.0.1:0",
+            "http://127.0.0.1:",
+            "http://a..b",
+            "http://<script>",
+            long.as_str(),
+        ] {
             assert!(normalize_base_url(bad).is_err(), "{bad:?}");
         }
+        assert!(normalize_base_url(&long).unwrap_err().to_string().len() < 300, "long addresses are cut");
         let err = normalize_base_url("https://user:pw@d.example").unwrap_err();
         assert!(!err.to_string().contains("pw"), "{err}");
         assert_eq!(err.status(), 400);
+    }
+
+    #[test]
+    fn only_allowed_origins_when_a_list_is_set() {
+        let config = DestinationConfig::new("https://d", "t").allowing(" https://Dest.example/ , http://10.0.0.5:8055");
+        let allowed = config.allowed_origins.as_deref();
+        assert!(check_allowed("https://dest.example/api", allowed).is_ok());
+        assert!(check_allowed("http://10.0.0.5:8055", allowed).is_ok());
+        let err = check_allowed("http://10.0.0.5:8056", allowed).unwrap_err();
+        assert_eq!((err.code(), err.status()), ("DESTINATION_NOT_ALLOWED", 400));
+        assert_eq!(
+            err.to_string(),
+            "http://10.0.0.5:8056 is not an allowed destination: MIGRATION_ALLOWED_DESTINATIONS allows https://dest.example, http://10.0.0.5:8055"
+        );
+        assert!(check_allowed(
+            "https://anything",
+            DestinationConfig::new("x", "t").allowing(" ").allowed_origins.as_deref()
+        )
+        .is_ok());
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub enum DestinationError {
     Rejected { path: String, status: u16, code: Option<String>, message: String },
     #[error("destination sent an unexpected response to {path}: {reason}")]
     Unexpected { path: String, reason: String },
+    #[error("destination answered {path} with HTTP {status}, a redirect to {}: redirects are not followed (the token would go along); use the address it redirects to as baseURL", location.as_deref().unwrap_or("an address it did not give"))]
+    Redirected { path: String, status: u16, location: Option<String> },
+    #[error("{url} is not an allowed destination: MIGRATION_ALLOWED_DESTINATIONS allows {allowed}")]
+    NotAllowed { url: String, allowed: String },
 }
 
 impl DestinationError {
@@ -31,6 +35,8 @@ impl DestinationError {
             DestinationError::Rejected { status: 403, .. } => "DESTINATION_FORBIDDEN",
             DestinationError::Rejected { .. } => "DESTINATION_ERROR",
             DestinationError::Unexpected { .. } => "DESTINATION_BAD_RESPONSE",
+            DestinationError::Redirected { .. } => "DESTINATION_REDIRECTED",
+            DestinationError::NotAllowed { .. } => "DESTINATION_NOT_ALLOWED",
         }
     }
 
@@ -39,7 +45,9 @@ impl DestinationError {
     /// Directus app); anything else the destination did is a bad gateway.
     pub fn status(&self) -> u16 {
         match self {
-            DestinationError::InvalidUrl { .. } => 400,
+            DestinationError::InvalidUrl { .. }
+            | DestinationError::Redirected { .. }
+            | DestinationError::NotAllowed { .. } => 400,
             DestinationError::Rejected { status: 401 | 403, .. } => 400,
             DestinationError::Timeout { .. } => 504,
             _ => 502,

@@ -9,6 +9,6 @@ mod retry;
 
 pub use api::{encode, items_path, SourceUnreadable, Upload};
 pub use client::{Destination, RetryNotice};
-pub use config::DestinationConfig;
+pub use config::{normalize_base_url, DestinationConfig};
 pub use error::DestinationError;
 pub use retry::RetryPolicy;

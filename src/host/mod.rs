@@ -60,7 +60,7 @@ pub struct CountRequest {
 
 /// Rows of a collection by primary key (at most a few thousand keys).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KeysRequest {
     pub collection: String,
     pub primary_key: String,

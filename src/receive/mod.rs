@@ -15,7 +15,10 @@ use crate::host::KeysRequest;
 use crate::isolate::isolate;
 use crate::rows::key_text;
 use crate::vendor;
-use crate::wire::{Batch, Header, Mode, Receipt, ReceiverInfo, MAX_BYTES, MAX_ROWS, RECEIVER_NAME, WIRE_VERSION};
+use crate::wire::{
+    Batch, Header, Mode, Receipt, ReceiverInfo, MAX_BYTES, MAX_CONCURRENT_BATCHES, MAX_ROWS, RECEIVER_NAME,
+    WIRE_VERSION,
+};
 use crate::CoreError;
 
 /// What one batch may hold, for the endpoint to enforce while it reads the body.
@@ -24,10 +27,12 @@ use crate::CoreError;
 pub struct Limits {
     pub max_batch_bytes: usize,
     pub max_rows: usize,
+    pub max_concurrent_batches: usize,
 }
 
 impl Limits {
-    pub const CURRENT: Limits = Limits { max_batch_bytes: MAX_BYTES, max_rows: MAX_ROWS };
+    pub const CURRENT: Limits =
+        Limits { max_batch_bytes: MAX_BYTES, max_rows: MAX_ROWS, max_concurrent_batches: MAX_CONCURRENT_BATCHES };
 }
 
 /// `GET /migration/receive/info`: this receiver, and the database it writes to.
@@ -66,7 +71,9 @@ async fn table<S: Store>(store: &S, collection: &str, primary_key: &str) -> Resu
 }
 
 /// Check a batch against this instance's schema, then write it.
-pub async fn receive<S: Store>(store: &S, text: &str) -> Result<Receipt, CoreError> {
+pub async fn receive<S: Store>(store: &S, bytes: &[u8]) -> Result<Receipt, CoreError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| CoreError::InvalidInput(format!("the batch is not UTF-8 text (byte {})", e.valid_up_to())))?;
     let batch = Batch::decode(text)?;
     let header = &batch.header;
     let shape = table(store, &header.collection, &header.primary_key).await?;
@@ -180,7 +187,7 @@ mod tests {
                 { "id": 4, "name": "four" }
             ]),
         );
-        let receipt = block_on(receive(&host, &text)).unwrap();
+        let receipt = block_on(receive(&host, text.as_bytes())).unwrap();
         assert_eq!(receipt.skipped, vec![json!(1)]);
         assert_eq!(receipt.written, vec![json!(2), json!(4)]);
         assert_eq!(receipt.failed, vec![(json!(3), "UNIQUE constraint failed: tags.name".to_string())]);
@@ -192,7 +199,8 @@ mod tests {
     #[test]
     fn only_vendors_whose_sequences_lag_are_asked_to_advance_them() {
         let host = store();
-        let receipt = block_on(receive(&host, &batch(Mode::Create, json!([{ "id": 7, "name": "seven" }])))).unwrap();
+        let receipt =
+            block_on(receive(&host, batch(Mode::Create, json!([{ "id": 7, "name": "seven" }])).as_bytes())).unwrap();
         assert_eq!(receipt.written, vec![json!(7)]);
         assert!(host.sequences.borrow().is_empty(), "SQLite moves its own counter");
         assert_eq!(block_on(info(&host)).unwrap().vendor.as_deref(), Some("sqlite"));
@@ -201,7 +209,8 @@ mod tests {
     #[test]
     fn updates_set_the_given_columns() {
         let host = store();
-        let receipt = block_on(receive(&host, &batch(Mode::Update, json!([{ "id": 1, "name": "renamed" }])))).unwrap();
+        let receipt =
+            block_on(receive(&host, batch(Mode::Update, json!([{ "id": 1, "name": "renamed" }])).as_bytes())).unwrap();
         assert_eq!(receipt.written, vec![json!(1)]);
         assert_eq!(host.rows("tags")[0]["name"], json!("renamed"));
     }
@@ -210,14 +219,14 @@ mod tests {
     fn refuses_batches_that_do_not_fit_this_schema_and_writes_nothing() {
         let host = store();
         let unknown = batch(Mode::Create, json!([{ "id": 9, "name": "x" }])).replace("\"tags\"", "\"nope\"");
-        let err = block_on(receive(&host, &unknown)).unwrap_err();
+        let err = block_on(receive(&host, unknown.as_bytes())).unwrap_err();
         assert_eq!(
             (err.status(), err.to_string()),
             (400, "collection nope does not exist on this instance".to_string())
         );
         let extra =
             batch(Mode::Create, json!([{ "id": 9, "name": "x" }])).replace("[\"id\",\"name\"]", "[\"id\",\"secret\"]");
-        let err = block_on(receive(&host, &extra)).unwrap_err();
+        let err = block_on(receive(&host, extra.as_bytes())).unwrap_err();
         assert_eq!(err.to_string(), "tags has no column secret here");
         assert_eq!(host.rows("tags").len(), 1);
     }

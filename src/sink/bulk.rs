@@ -10,10 +10,7 @@ use crate::http::Transport;
 use crate::report::Delivery;
 use crate::rows::Row;
 use crate::runtime::Clock;
-use crate::wire::{Batch, Header, Mode, MAX_ROWS, WIRE_VERSION};
-
-/// Batches stay well under the receiver's limit, so memory on both sides stays small.
-const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
+use crate::wire::{Batch, Header, Mode, MAX_BYTES, MAX_ROWS, WIRE_VERSION};
 
 pub struct BulkSink<'a, T, C> {
     destination: &'a Destination<T, C>,
@@ -43,7 +40,7 @@ impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
         while start < rows.len() {
             let mut end = (start + MAX_ROWS).min(rows.len());
             let mut text = Batch::encode(&header, &rows[start..end]);
-            while text.len() > MAX_BATCH_BYTES && end - start > 1 {
+            while text.len() > MAX_BYTES && end - start > 1 {
                 end = start + (end - start) / 2;
                 text = Batch::encode(&header, &rows[start..end]);
             }

@@ -210,6 +210,17 @@ mod tests {
     }
 
     #[test]
+    fn json_documents_keep_their_key_order() {
+        let transport = Scripted::new(vec![answer(200, r#"{"data":[]}"#)]);
+        let clock = FakeClock::default();
+        let dest = destination(&transport, &clock);
+        let row: Row = serde_json::from_str(r#"{"id":1,"title":{"zeta":1,"alpha":{"y":2,"b":[3]}}}"#).unwrap();
+        block_on(RestSink::new(&dest).insert(ARTICLES, &columns(), vec![row])).unwrap();
+        let body = transport.seen.borrow()[0].0.body.clone().unwrap();
+        assert_eq!(body, r#"[{"id":1,"title":{"zeta":1,"alpha":{"y":2,"b":[3]}}}]"#);
+    }
+
+    #[test]
     fn a_rejected_batch_is_split_until_the_offender_stands_alone() {
         // [1,2,3,4] fails → [1,2] ok, [3,4] fails → [3] ok, [4] fails → not there → refused.
         let transport = Scripted::new(vec![

@@ -34,11 +34,11 @@ pub struct FakeDirectus {
 
 fn error(status: u16, code: &str, message: &str) -> Result<HttpResponse, TransportError> {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }).to_string();
-    Ok(HttpResponse { status, retry_after: None, body })
+    Ok(HttpResponse { status, retry_after: None, location: None, body })
 }
 
 fn ok(data: Value) -> Result<HttpResponse, TransportError> {
-    Ok(HttpResponse { status: 200, retry_after: None, body: json!({ "data": data }).to_string() })
+    Ok(HttpResponse { status: 200, retry_after: None, location: None, body: json!({ "data": data }).to_string() })
 }
 
 impl FakeDirectus {
@@ -135,7 +135,7 @@ impl FakeDirectus {
             return error(503, "SERVICE_UNAVAILABLE", "Service Unavailable");
         }
         if path == "/schema/diff" {
-            return Ok(HttpResponse { status: 204, retry_after: None, body: String::new() });
+            return Ok(HttpResponse { status: 204, retry_after: None, location: None, body: String::new() });
         }
         let collection = match path.strip_prefix("/items/") {
             Some(name) => percent_decode_str(name).decode_utf8_lossy().to_string(),
@@ -233,7 +233,8 @@ impl FakeDirectus {
 
     /// The receiver's routes, answered by the real receiving command.
     async fn receive_route(&self, store: &MemoryStore, path: &str, body: &str) -> Result<HttpResponse, TransportError> {
-        let answer = |value: Value| Ok(HttpResponse { status: 200, retry_after: None, body: value.to_string() });
+        let answer =
+            |value: Value| Ok(HttpResponse { status: 200, retry_after: None, location: None, body: value.to_string() });
         match path {
             "/migration/receive/info" => answer(
                 json!({ "receiver": RECEIVER_NAME, "version": "test", "wire": WIRE_VERSION, "vendor": "sqlite" }),
@@ -248,7 +249,7 @@ impl FakeDirectus {
                 };
                 answer(Value::Array(store.existing_keys(&keys).await.unwrap()))
             }
-            "/migration/receive/rows" => match receive(store, body).await {
+            "/migration/receive/rows" => match receive(store, body.as_bytes()).await {
                 Ok(receipt) => answer(serde_json::to_value(receipt).unwrap()),
                 Err(e) => error(e.status(), e.code(), &e.to_string()),
             },
@@ -263,7 +264,7 @@ impl Transport for &FakeDirectus {
             request.url.trim_start_matches("https://dest.example").split('?').next().unwrap_or_default().to_string();
         if path == "/utils/cache/clear" {
             self.log.borrow_mut().push(format!("POST {path}"));
-            return Ok(HttpResponse { status: 204, retry_after: None, body: String::new() });
+            return Ok(HttpResponse { status: 204, retry_after: None, location: None, body: String::new() });
         }
         if let (Some(store), true) = (&self.receiver, path.starts_with("/migration/receive/")) {
             self.log.borrow_mut().push(format!("{} {path}", request.method.as_str()));

@@ -65,7 +65,7 @@ impl Clock for &FakeClock {
 }
 
 pub fn answer(status: u16, body: &str) -> Result<HttpResponse, TransportError> {
-    Ok(HttpResponse { status, retry_after: None, body: body.to_string() })
+    Ok(HttpResponse { status, retry_after: None, location: None, body: body.to_string() })
 }
 
 /// A client for `https://dest.example` with token `s3cret`.

@@ -1,11 +1,15 @@
 //! [`Transport`] over the platform's `fetch` (Node's undici inside Directus), with requests built
-//! by gloo-net. `fetch` is called through our own binding so that a network failure keeps its
-//! `cause` (`ECONNREFUSED`, `ENOTFOUND`…) instead of a bare "fetch failed".
+//! by gloo-net. Nothing here may throw into JavaScript: headers are set through `web_sys` calls
+//! that return errors (gloo's own setters throw on a value a header cannot carry), and `fetch` is
+//! called through our own binding so that a network failure keeps its `cause` (`ECONNREFUSED`,
+//! `ENOTFOUND`…) instead of a bare "fetch failed". Redirects are not followed: the token would go
+//! with them.
 
-use gloo_net::http::{Method as GlooMethod, RequestBuilder, Response};
+use gloo_net::http::{Headers, Method as GlooMethod, RequestBuilder, Response};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::RequestRedirect;
 
 use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
 
@@ -17,16 +21,24 @@ extern "C" {
 
 pub struct FetchTransport;
 
+fn headers(request: &HttpRequest, token: &str) -> Result<Headers, TransportError> {
+    let refused = |e: JsValue| TransportError::Network(format!("a request header could not be set: {}", describe(&e)));
+    let raw = web_sys::Headers::new().map_err(refused)?;
+    raw.set("Authorization", &format!("Bearer {token}")).map_err(refused)?;
+    for (name, value) in &request.headers {
+        raw.set(name, value).map_err(refused)?;
+    }
+    Ok(Headers::from_raw(raw))
+}
+
 impl Transport for FetchTransport {
     async fn send(&self, request: &HttpRequest, token: &str) -> Result<HttpResponse, TransportError> {
         let signal = web_sys::AbortSignal::timeout_with_u32(request.timeout_ms);
-        let mut builder = RequestBuilder::new(&request.url)
+        let builder = RequestBuilder::new(&request.url)
             .method(gloo_method(request.method))
-            .header("Authorization", &format!("Bearer {token}"))
+            .headers(headers(request, token)?)
+            .redirect(RequestRedirect::Manual)
             .abort_signal(Some(&signal));
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
         let built = match &request.body {
             Some(body) => builder.body(body.as_str()),
             None => builder.build(),
@@ -37,6 +49,7 @@ impl Transport for FetchTransport {
         let answered = JsFuture::from(fetch_request(&raw)).await.map_err(|e| fetch_error(e, timeout))?;
         let response = Response::from(answered.unchecked_into::<web_sys::Response>());
         let retry_after = response.headers().get("retry-after");
+        let location = response.headers().get("location");
         let status = response.status();
         let body = response.text().await.map_err(|e| match e {
             gloo_net::Error::JsError(js) if matches!(js.name.as_str(), "TimeoutError" | "AbortError") => {
@@ -44,7 +57,7 @@ impl Transport for FetchTransport {
             }
             other => TransportError::Network(format!("reading the response failed: {other}")),
         })?;
-        Ok(HttpResponse { status, retry_after, body })
+        Ok(HttpResponse { status, retry_after, location, body })
     }
 }
 
@@ -59,6 +72,10 @@ fn gloo_method(method: Method) -> GlooMethod {
 
 fn prop(value: &JsValue, name: &str) -> Option<String> {
     js_sys::Reflect::get(value, &name.into()).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty())
+}
+
+fn describe(value: &JsValue) -> String {
+    prop(value, "message").or_else(|| value.as_string()).unwrap_or_else(|| "unknown reason".into())
 }
 
 /// Timeouts (the abort signal fired) versus network failures, with the most specific reason.

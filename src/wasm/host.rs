@@ -35,7 +35,7 @@ export interface MigrationHost {
    * Resolves to the destination's answer. A failure to read the source file rejects with an error
    * whose `source` property is true.
    */
-  sendFile(upload: FileUpload): Promise<{ status: number; retryAfter: string | null; body: string }>;
+  sendFile(upload: FileUpload): Promise<{ status: number; retryAfter: string | null; location: string | null; body: string }>;
   /** A log line or progress event; must not throw. */
   emit(event: MigrationEvent): void;
 }
@@ -149,6 +149,7 @@ impl FileStreamer for HostAdapter {
                 Ok(HttpResponse {
                     status: field("status").as_f64().unwrap_or(0.0) as u16,
                     retry_after: field("retryAfter").as_string(),
+                    location: field("location").as_string(),
                     body: field("body").as_string().unwrap_or_default(),
                 })
             }

@@ -20,8 +20,9 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::commands::check::{check, CheckAnswer};
 use crate::commands::migrate::{migrate, MigrateOptions};
-use crate::commands::request::{parse_body, MigrationRequest};
+use crate::commands::request::{parse_body, MigrationRequest, Route};
 use crate::commands::schema_sync::{schema_sync, SyncOptions};
+use crate::commands::settings::ExtensionSettings;
 use crate::commands::{ping, tables};
 use crate::destination::Destination;
 use crate::host::KeysRequest;
@@ -37,17 +38,25 @@ pub use host::JsHost;
 
 type JsDestination = Destination<FetchTransport, JsClock>;
 
-/// The migration core. The endpoint creates one per request, with a host bound to the caller.
+/// The migration core. The endpoint creates one per request, with a host bound to the caller and
+/// the extension's settings from the instance's environment.
 #[wasm_bindgen]
 pub struct Core {
     host: Rc<HostAdapter>,
+    settings: Rc<ExtensionSettings>,
 }
 
 #[wasm_bindgen]
 impl Core {
     #[wasm_bindgen(constructor)]
-    pub fn new(host: JsHost) -> Core {
-        Core { host: Rc::new(HostAdapter::new(host)) }
+    pub fn new(host: JsHost, settings: JsValue) -> Result<Core, JsValue> {
+        let settings: ExtensionSettings = if settings.is_undefined() || settings.is_null() {
+            ExtensionSettings::default()
+        } else {
+            serde_wasm_bindgen::from_value(settings)
+                .map_err(|e| into_js_error(CoreError::InvalidInput(format!("extension settings: {e}"))))?
+        };
+        Ok(Core { host: Rc::new(HostAdapter::new(host)), settings: Rc::new(settings) })
     }
 
     /// The bulk receiver's limits: `{ maxBatchBytes, maxRows }`.
@@ -71,20 +80,25 @@ impl Core {
     /// for a bad destination, which is an answer like any other.
     pub fn check(&self, body: String) -> js_sys::Promise {
         let host = self.host.clone();
+        let settings = self.settings.clone();
         future_to_promise(async move {
-            let answer =
-                match MigrationRequest::parse(&body).and_then(|request| Ok((connect(&host, &request)?, request))) {
-                    Ok((destination, request)) => check(&*host, &destination, request.scope.force).await,
-                    Err(error) => CheckAnswer::refused(&error),
-                };
+            let parsed = MigrationRequest::parse(&body, Route::Check);
+            let answer = match parsed.and_then(|request| Ok((connect(&host, &settings, &request)?, request))) {
+                Ok((destination, request)) => check(&*host, &destination, request.scope.force).await,
+                Err(error) => CheckAnswer::refused(&error),
+            };
             to_js(&answer)
         })
     }
 
-    /// `POST /migration/tables`: resolves to the list of the source's user tables.
-    pub fn tables(&self) -> js_sys::Promise {
+    /// `POST /migration/tables` with the JSON body (optional; checked if sent): resolves to the list
+    /// of the source's user tables.
+    pub fn tables(&self, body: String) -> js_sys::Promise {
         let host = self.host.clone();
-        run(async move { tables::tables(&*host).await })
+        run(async move {
+            MigrationRequest::parse(&body, Route::Tables)?;
+            tables::tables(&*host).await
+        })
     }
 
     /// `POST /migration/schema-sync` with the JSON body: emits progress events through the host,
@@ -92,15 +106,11 @@ impl Core {
     #[wasm_bindgen(js_name = schemaSync)]
     pub fn schema_sync(&self, body: String) -> js_sys::Promise {
         let host = self.host.clone();
+        let settings = self.settings.clone();
         run(async move {
-            let request = MigrationRequest::parse(&body)?;
-            let destination = connect(&host, &request)?;
-            let options = SyncOptions {
-                dry_run: request.dry_run,
-                force: request.scope.force,
-                mirror: request.scope.mirror,
-                selected: request.scope.selected_tables.clone(),
-            };
+            let request = MigrationRequest::parse(&body, Route::SchemaSync)?;
+            let options = SyncOptions::from_request(&request);
+            let destination = connect(&host, &settings, &request)?;
             schema_sync(&*host, &destination, &options).await
         })
     }
@@ -128,8 +138,9 @@ impl Core {
         })
     }
 
-    /// `POST /migration/receive/rows` with an NDJSON batch: resolves to `{ written, skipped, failed }`.
-    pub fn receive(&self, batch: String) -> js_sys::Promise {
+    /// `POST /migration/receive/rows` with an NDJSON batch (its bytes): resolves to
+    /// `{ written, skipped, failed }`.
+    pub fn receive(&self, batch: Vec<u8>) -> js_sys::Promise {
         let host = self.host.clone();
         run(async move { receive::receive(&*host, &batch).await })
     }
@@ -144,19 +155,26 @@ impl Core {
 impl Core {
     fn migrate(&self, body: String, dry_run: bool) -> js_sys::Promise {
         let host = self.host.clone();
+        let settings = self.settings.clone();
         run(async move {
-            let request = MigrationRequest::parse(&body)?;
+            let route = if dry_run { Route::DryRun } else { Route::Run };
+            let request = MigrationRequest::parse(&body, route)?;
             let options = MigrateOptions::from_request(&request, dry_run)?;
-            let destination = connect(&host, &request)?;
+            let destination = connect(&host, &settings, &request)?;
             migrate(&*host, &destination, &options).await
         })
     }
 }
 
 /// A destination client for the request, whose retries are reported through the host.
-fn connect(host: &Rc<HostAdapter>, request: &MigrationRequest) -> Result<JsDestination, CoreError> {
+fn connect(
+    host: &Rc<HostAdapter>,
+    settings: &ExtensionSettings,
+    request: &MigrationRequest,
+) -> Result<JsDestination, CoreError> {
     let sink = host.clone();
-    let destination = Destination::new(request.destination()?, FetchTransport, JsClock)?;
+    let config = request.destination()?.allowing(&settings.allowed_destinations);
+    let destination = Destination::new(config, FetchTransport, JsClock)?;
     Ok(destination.with_observer(move |retry| {
         sink.emit(&Event::Retry { attempt: retry.attempt, delay_ms: retry.delay_ms, reason: retry.reason.clone() })
     }))

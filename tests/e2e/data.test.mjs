@@ -111,6 +111,9 @@ for (const version of VERSIONS) for (const transport of TRANSPORTS) {
 					return copy;
 				};
 				assert.deepEqual(theirs.map(strip), ours.map(expected), collection);
+				// JSON documents arrive as they were written, their keys in the same order.
+				const documents = (rows) => rows.map((row) => Object.values(row).filter((v) => v !== null && typeof v === 'object').map((v) => JSON.stringify(v)));
+				assert.deepEqual(documents(theirs), documents(ours), `${collection}: JSON key order`);
 			}
 			const sourceAuthors = await rowsOf(source, 'authors');
 			const nulled = sourceAuthors.filter((a) => a.user_created !== null && !destinationUsers.has(a.user_created)).length;

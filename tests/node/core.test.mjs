@@ -49,7 +49,7 @@ async function withCore(host, work) {
 
 test('tables goes through the host: snapshot, then a count per table', async () => {
 	const host = fakeHost();
-	const tables = await withCore(host, (core) => core.tables());
+	const tables = await withCore(host, (core) => core.tables('{}'));
 	assert.deepEqual(tables.map((t) => [t.collection, t.type, t.count]), [['posts', 'table', 42], ['settings', 'singleton', 1]]);
 	assert.deepEqual(host.counted, [{ collection: 'posts', filter: null }, { collection: 'settings', filter: null }]);
 });
@@ -69,14 +69,14 @@ test('a failing host becomes a SOURCE_ERROR carrying its message', async () => {
 			throw Object.assign(new Error('You do not have permission to access this.'), { code: 'FORBIDDEN' });
 		},
 	});
-	const error = await withCore(host, (core) => core.tables()).catch((e) => e);
+	const error = await withCore(host, (core) => core.tables('{}')).catch((e) => e);
 	assert.equal(error.code, 'SOURCE_ERROR');
 	assert.equal(error.status, 500);
 	assert.equal(error.message, 'source instance: You do not have permission to access this.');
 });
 
 test('a host that answers garbage is reported, not trusted', async () => {
-	const error = await withCore(fakeHost({ schemaSnapshot: async () => '{not json' }), (core) => core.tables()).catch((e) => e);
+	const error = await withCore(fakeHost({ schemaSnapshot: async () => '{not json' }), (core) => core.tables('{}')).catch((e) => e);
 	assert.equal(error.code, 'SOURCE_ERROR');
 	assert.match(error.message, /unreadable schema snapshot/);
 });

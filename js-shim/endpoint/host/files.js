@@ -17,7 +17,12 @@ function postStream(url, headers, body, timeoutMs) {
 			response.on('data', (chunk) => chunks.push(chunk));
 			response.on('error', reject);
 			response.on('end', () =>
-				resolve({ status: response.statusCode, retryAfter: response.headers['retry-after'] ?? null, body: Buffer.concat(chunks).toString('utf8') }),
+				resolve({
+					status: response.statusCode,
+					retryAfter: response.headers['retry-after'] ?? null,
+					location: response.headers.location ?? null,
+					body: Buffer.concat(chunks).toString('utf8'),
+				}),
 			);
 		});
 		request.on('error', reject);

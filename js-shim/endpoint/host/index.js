@@ -15,7 +15,7 @@ import { receivingStore } from './store.js';
  * @param {(event: object) => void} [options.onEvent]  progress sink for the current request
  */
 export function createHost(context, { accountability, onEvent } = {}) {
-	const { services, database, getSchema, logger } = context;
+	const { services, database, getSchema, logger, env } = context;
 	let schema;
 	const directus = {
 		database,
@@ -24,6 +24,8 @@ export function createHost(context, { accountability, onEvent } = {}) {
 		schema: async () => (schema ??= await getSchema({ database })),
 	};
 	return {
+		/** The extension's settings from the environment (`ExtensionSettings` in the core). */
+		settings: { allowedDestinations: String(env?.MIGRATION_ALLOWED_DESTINATIONS ?? '') },
 		...sourceReader(directus),
 		...fileStreamer(directus),
 		...receivingStore(directus),

@@ -2,14 +2,14 @@
 // report's closing line (its `status`: completed, completed with errors, failed).
 import { withCore } from '../core.js';
 import { createHost } from '../host/index.js';
-import { route } from '../errors.js';
+import { bodyText, route } from '../errors.js';
 import { progressStream } from '../stream.js';
 
 export function migrateRoute(context, { dryRun }) {
 	return route(context.logger, async (req, res) => {
 		const stream = progressStream(req, res, context.logger);
 		const host = createHost(context, { accountability: req.accountability, onEvent: stream.event });
-		const body = JSON.stringify(req.body ?? {});
+		const body = bodyText(req);
 		try {
 			stream.finish(await withCore(host, (core) => (dryRun ? core.dryRun(body) : core.run(body))));
 		} catch (error) {

@@ -2,7 +2,7 @@
 // but /test): its identity, key lookups, and batches of rows written straight into its tables.
 import { receiverLimits, withCore } from '../core.js';
 import { createHost } from '../host/index.js';
-import { errorBody, route } from '../errors.js';
+import { bodyText, errorBody, route } from '../errors.js';
 
 export function receiveInfoRoute(context) {
 	return route(context.logger, async (req, res) => {
@@ -14,26 +14,52 @@ export function receiveInfoRoute(context) {
 export function receiveExistingRoute(context) {
 	return route(context.logger, async (req, res) => {
 		const host = createHost(context, { accountability: req.accountability });
-		res.json(await withCore(host, (core) => core.receiveExisting(JSON.stringify(req.body ?? {}))));
+		res.json(await withCore(host, (core) => core.receiveExisting(bodyText(req))));
 	});
+}
+
+/** Batches being written by this instance right now (the receiver bounds them). */
+let inFlight = 0;
+
+/**
+ * Read the body up to `max` bytes. Past it, the rest is read and dropped (so the caller gets the
+ * answer rather than a reset connection) and `null` comes back.
+ */
+async function readBounded(req, max) {
+	const chunks = [];
+	let size = 0;
+	for await (const chunk of req) {
+		size += chunk.length;
+		if (size <= max) chunks.push(chunk);
+	}
+	return size > max ? null : Buffer.concat(chunks, size);
 }
 
 export function receiveRowsRoute(context) {
 	return route(context.logger, async (req, res) => {
+		const { maxBatchBytes, maxConcurrentBatches } = receiverLimits();
+		const tooLarge = () => res.status(413).json(errorBody('BATCH_TOO_LARGE', `a batch is at most ${maxBatchBytes} bytes`));
 		if (!req.is('application/x-ndjson')) {
+			req.resume();
 			return res.status(415).json(errorBody('UNSUPPORTED_MEDIA_TYPE', 'a batch is sent as application/x-ndjson'));
 		}
-		const { maxBatchBytes } = receiverLimits();
-		const chunks = [];
-		let size = 0;
-		for await (const chunk of req) {
-			size += chunk.length;
-			if (size > maxBatchBytes) {
-				return res.status(413).json(errorBody('BATCH_TOO_LARGE', `a batch is at most ${maxBatchBytes} bytes`));
-			}
-			chunks.push(chunk);
+		if (Number(req.get('content-length') ?? 0) > maxBatchBytes) {
+			req.resume();
+			return tooLarge();
 		}
-		const host = createHost(context, { accountability: req.accountability });
-		res.json(await withCore(host, (core) => core.receive(Buffer.concat(chunks).toString('utf8'))));
+		if (inFlight >= maxConcurrentBatches) {
+			req.resume();
+			res.set('Retry-After', '1');
+			return res.status(429).json(errorBody('TOO_MANY_BATCHES', `this receiver writes at most ${maxConcurrentBatches} batches at once; try again in a second`));
+		}
+		inFlight += 1;
+		try {
+			const batch = await readBounded(req, maxBatchBytes);
+			if (batch === null) return tooLarge();
+			const host = createHost(context, { accountability: req.accountability });
+			res.json(await withCore(host, (core) => core.receive(batch)));
+		} finally {
+			inFlight -= 1;
+		}
 	});
 }

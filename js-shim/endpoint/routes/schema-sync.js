@@ -1,7 +1,7 @@
 // POST /migration/schema-sync: streams the sync's progress, ending with its summary line.
 import { withCore } from '../core.js';
 import { createHost } from '../host/index.js';
-import { route } from '../errors.js';
+import { bodyText, route } from '../errors.js';
 import { progressStream } from '../stream.js';
 
 export function schemaSyncRoute(context) {
@@ -9,7 +9,7 @@ export function schemaSyncRoute(context) {
 		const stream = progressStream(req, res, context.logger);
 		const host = createHost(context, { accountability: req.accountability, onEvent: stream.event });
 		try {
-			stream.finish(await withCore(host, (core) => core.schemaSync(JSON.stringify(req.body ?? {}))));
+			stream.finish(await withCore(host, (core) => core.schemaSync(bodyText(req))));
 		} catch (error) {
 			stream.fail(error);
 		}

@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use super::*;
+use crate::commands::request::{MigrationRequest, Route};
 use crate::report::Delivery;
 use crate::report::RunStatus;
 use crate::rows::{key_text, Row};
@@ -74,7 +75,7 @@ fn bulk_is_refused_when_the_destination_has_no_receiver() {
     assert!(err.to_string().contains("no bulk receiver"), "{err}");
     let auto = run(&host, &fake, &options(json!({ "selectedTables": ["tags"] }))).unwrap();
     assert_eq!(auto.transport, Delivery::Rest);
-    let request = MigrationRequest::parse(r#"{"scope":{"transport":"carrier pigeon"}}"#).unwrap();
+    let request = MigrationRequest::parse(r#"{"scope":{"transport":"carrier pigeon"}}"#, Route::Run).unwrap();
     assert!(MigrateOptions::from_request(&request, false)
         .unwrap_err()
         .to_string()

@@ -12,7 +12,7 @@ use futures::executor::block_on;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::commands::request::MigrationRequest;
+use crate::commands::request::{MigrationRequest, Route};
 use crate::destination::DestinationConfig;
 use crate::host::memory::MemoryHost;
 use crate::http::{HttpResponse, StreamError, StreamedUpload};
@@ -157,8 +157,8 @@ pub(super) fn pair_with(fake: FakeDirectus) -> (MemoryHost, Rc<FakeDirectus>) {
         );
         Ok(HttpResponse {
             status: 200,
-            retry_after: None,
             body: json!({ "data": { "id": upload.file, "filesize": stored } }).to_string(),
+            ..HttpResponse::default()
         })
     }));
     (host, fake)
@@ -167,6 +167,7 @@ pub(super) fn pair_with(fake: FakeDirectus) -> (MemoryHost, Rc<FakeDirectus>) {
 pub(super) fn options(scope: Value) -> MigrateOptions {
     let request = MigrationRequest::parse(
         &json!({ "baseURL": "https://dest.example", "token": "t", "scope": scope }).to_string(),
+        Route::Run,
     )
     .unwrap();
     MigrateOptions::from_request(&request, false).unwrap()

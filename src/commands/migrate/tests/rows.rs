@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use super::*;
+use crate::commands::request::{MigrationRequest, Route};
 use crate::progress::Event;
 use crate::report::RunStatus;
 
@@ -148,7 +149,7 @@ fn bad_requests_are_refused_before_anything_happens() {
         assert!(err.to_string().contains(message), "{err}");
         assert!(host.events.borrow().is_empty() && fake.log.borrow().is_empty(), "{scope}");
     }
-    let request = MigrationRequest::parse(r#"{"scope":{"batchSize":0}}"#).unwrap();
+    let request = MigrationRequest::parse(r#"{"scope":{"batchSize":0}}"#, Route::Run).unwrap();
     assert!(MigrateOptions::from_request(&request, false)
         .unwrap_err()
         .to_string()
@@ -158,7 +159,8 @@ fn bad_requests_are_refused_before_anything_happens() {
 #[test]
 fn every_refused_row_is_counted_though_only_the_first_thousand_are_kept() {
     let (mut host, fake) = pair();
-    let articles = (1..=1_005).map(|id| json!({ "id": id, "title": "bad", "author": null, "category": null, "cover": null }));
+    let articles =
+        (1..=1_005).map(|id| json!({ "id": id, "title": "bad", "author": null, "category": null, "cover": null }));
     host.tables.insert("articles".into(), table(Value::Array(articles.collect())));
     let scope = json!({ "selectedTables": ["articles", "authors", "categories"], "preserveCreated": false });
     let report = run(&host, &fake, &options(scope)).unwrap();
