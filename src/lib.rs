@@ -11,8 +11,8 @@
 //!    `isolate` (halving until the refused items stand alone), `wire` (the bulk wire format),
 //!    `vendor` (database vendors);
 //! 2. `schema` (snapshots, diffs, selections), `report` (what a run reports);
-//! 3. `progress` (events and the failure recorder), `plan` (what moves, in which order),
-//!    `destination` (the HTTP client for the destination);
+//! 3. `destination` (the HTTP client for the destination), `progress` (events and the failure
+//!    recorder), `plan` (what moves, in which order);
 //! 4. `host` (what the core needs from the source), `error` (the core's error);
 //! 5. `receive` (the bulk receiver, on the destination), `sink` (where rows go: REST or bulk),
 //!    `compat` (schema guard, receiver fit);

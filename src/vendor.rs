@@ -26,6 +26,20 @@ pub fn needs_sequence_advance(vendor: &str) -> bool {
     matches!(vendor, "postgres" | "cockroachdb")
 }
 
+/// Whether a database error code says something about the row written (a constraint, a value
+/// that does not fit) rather than about the database (a lost connection, a full disk): SQLite's
+/// `SQLITE_CONSTRAINT…` and `SQLITE_MISMATCH`, PostgreSQL's SQLSTATE classes 22 and 23, MySQL's
+/// duplicate, reference, null, data and check errors.
+pub fn is_row_error(code: Option<&str>) -> bool {
+    let Some(code) = code else { return false };
+    code.starts_with("SQLITE_CONSTRAINT")
+        || code == "SQLITE_MISMATCH"
+        || (code.len() == 5 && (code.starts_with("22") || code.starts_with("23")))
+        || ["ER_DUP_", "ER_NO_REFERENCED_ROW", "ER_ROW_IS_REFERENCED", "ER_BAD_NULL", "ER_DATA_", "ER_TRUNCATED_", "ER_WARN_DATA_", "ER_CHECK_CONSTRAINT"]
+            .iter()
+            .any(|prefix| code.starts_with(prefix))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +53,16 @@ mod tests {
         assert!(!needs_sequence_advance(from_client("sqlite3")));
         assert!(BULK.contains(&from_client("cockroachdb")));
         assert!(!BULK.contains(&from_client("mssql")));
+    }
+
+    #[test]
+    fn tells_row_errors_from_database_errors() {
+        for row in ["SQLITE_CONSTRAINT", "SQLITE_CONSTRAINT_UNIQUE", "23505", "22P02", "ER_DUP_ENTRY", "ER_BAD_NULL_ERROR"] {
+            assert!(is_row_error(Some(row)), "{row}");
+        }
+        for other in ["SQLITE_BUSY", "ECONNREFUSED", "57P01", "ER_LOCK_DEADLOCK", "PROTOCOL_CONNECTION_LOST"] {
+            assert!(!is_row_error(Some(other)), "{other}");
+        }
+        assert!(!is_row_error(None));
     }
 }

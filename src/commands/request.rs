@@ -139,7 +139,20 @@ impl MigrationRequest {
         let token = present(&self.token).ok_or_else(|| {
             CoreError::InvalidInput("token is required: a static token of an admin on the destination".into())
         })?;
-        Ok(DestinationConfig::new(base_url, token))
+        let mut config = DestinationConfig::new(base_url, token);
+        if let Some(rate) = self.scope.max_requests_per_second {
+            if !(rate > 0.0 && rate <= 10_000.0) {
+                return Err(CoreError::InvalidInput(format!(
+                    "scope.maxRequestsPerSecond must be more than 0 and at most 10000, not {rate}"
+                )));
+            }
+            config.max_requests_per_second = Some(rate);
+        }
+        // Room for the pages and uploads a run keeps in flight, and their lookups.
+        let pages = self.scope.concurrency.unwrap_or(4) as usize;
+        let uploads = self.scope.file_concurrency.unwrap_or(2) as usize;
+        config.max_in_flight = config.max_in_flight.max(pages + uploads + 2);
+        Ok(config)
     }
 }
 

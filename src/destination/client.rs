@@ -8,15 +8,17 @@ use serde::{Deserialize, Serialize};
 use super::config::{check_allowed, normalize_base_url, DestinationConfig};
 use super::error::DestinationError;
 use super::retry::{parse_retry_after, Failure, RetryDecision, RetryPolicy};
+use super::throttle::{PaceChange, Throttle};
 use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
 use crate::runtime::Clock;
 
-/// A request that failed and will be tried again after `delay_ms`.
+/// What the client tells its observer (for progress streams and logs).
 #[derive(Debug, Clone, PartialEq)]
-pub struct RetryNotice {
-    pub attempt: u32,
-    pub delay_ms: u64,
-    pub reason: String,
+pub enum Notice {
+    /// A request failed and will be tried again after `delay_ms`.
+    Retry { attempt: u32, delay_ms: u64, reason: String },
+    /// The client changed how many requests it keeps in flight.
+    Pace(PaceChange),
 }
 
 /// Directus wraps every successful payload as `{"data": …}`.
@@ -32,7 +34,10 @@ pub struct Destination<T, C> {
     retry: RetryPolicy,
     transport: T,
     clock: C,
-    observer: Option<Box<dyn Fn(&RetryNotice)>>,
+    throttle: Throttle,
+    /// The most rows one read may ask for, once learnt (`QUERY_LIMIT_MAX`).
+    query_limit: std::cell::Cell<Option<usize>>,
+    observer: Option<Box<dyn Fn(&Notice)>>,
 }
 
 impl<T: Transport, C: Clock> Destination<T, C> {
@@ -47,12 +52,14 @@ impl<T: Transport, C: Clock> Destination<T, C> {
             retry: config.retry,
             transport,
             clock,
+            throttle: Throttle::new(config.max_in_flight, config.max_requests_per_second),
+            query_limit: std::cell::Cell::new(None),
             observer: None,
         })
     }
 
-    /// Be told of every retry (for progress streams and logs).
-    pub fn with_observer(mut self, observer: impl Fn(&RetryNotice) + 'static) -> Self {
+    /// Be told of every retry and change of pace (for progress streams and logs).
+    pub fn with_observer(mut self, observer: impl Fn(&Notice) + 'static) -> Self {
         self.observer = Some(Box::new(observer));
         self
     }
@@ -68,6 +75,14 @@ impl<T: Transport, C: Clock> Destination<T, C> {
 
     pub(super) fn token(&self) -> &str {
         &self.token
+    }
+
+    pub(super) fn query_limit(&self) -> Option<usize> {
+        self.query_limit.get()
+    }
+
+    pub(super) fn set_query_limit(&self, limit: usize) {
+        self.query_limit.set(Some(limit));
     }
 
     pub(super) fn retry_policy(&self) -> &RetryPolicy {
@@ -167,20 +182,46 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         let mut tries = 0;
         loop {
             tries += 1;
-            let outcome = match attempt().await? {
-                Ok(response) if response.is_success() => return Ok(Ok(response)),
+            let slot = self.throttle.admit(&self.clock).await;
+            let outcome = attempt().await;
+            drop(slot);
+            let outcome = match outcome? {
+                Ok(response) if response.is_success() => {
+                    self.pace(self.throttle.healthy());
+                    return Ok(Ok(response));
+                }
                 failed => failed,
             };
             let failure = classify(&outcome, self.clock.now_ms());
+            if let Failure::Status { status: status @ (429 | 503), .. } = failure {
+                self.pace(self.throttle.overwhelmed(&format!("HTTP {status} on {}", path_only(path))));
+            }
             match policy.decide(tries, &failure, self.clock.random()) {
                 RetryDecision::RetryAfter(delay_ms) => {
-                    if let Some(observer) = &self.observer {
-                        observer(&RetryNotice { attempt: tries, delay_ms, reason: describe(&outcome, path) });
-                    }
+                    self.notify(Notice::Retry { attempt: tries, delay_ms, reason: describe(&outcome, path) });
                     self.clock.sleep(delay_ms).await;
+                }
+                RetryDecision::WaitTooLong(wait_ms) => {
+                    return Ok(Err(DestinationError::Busy {
+                        url: self.base_url.clone(),
+                        wait_seconds: wait_ms / 1000,
+                        most_seconds: policy.max_retry_after_ms / 1000,
+                    }))
                 }
                 RetryDecision::GiveUp => return Ok(Err(self.into_error(path, outcome))),
             }
+        }
+    }
+
+    fn notify(&self, notice: Notice) {
+        if let Some(observer) = &self.observer {
+            observer(&notice);
+        }
+    }
+
+    fn pace(&self, change: Option<PaceChange>) {
+        if let Some(change) = change {
+            self.notify(Notice::Pace(change));
         }
     }
 
@@ -245,6 +286,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
+    use crate::destination::PaceChange;
     use crate::runtime::fake::FakeClock;
     use crate::testing::{answer, destination as client, Scripted};
 
@@ -273,14 +315,18 @@ mod tests {
         let clock = FakeClock { random: 0.0, ..FakeClock::default() };
         let events = Rc::new(RefCell::new(Vec::new()));
         let sink = events.clone();
-        let client = client(&transport, &clock).with_observer(move |e| sink.borrow_mut().push(e.clone()));
+        let client = client(&transport, &clock).with_observer(move |e| {
+            if let Notice::Retry { .. } = e {
+                sink.borrow_mut().push(e.clone())
+            }
+        });
         let data: Vec<u32> = block_on(client.post("/items/t", &json!([{"id": 1}]))).unwrap();
         assert_eq!(data, vec![1, 2]);
         assert_eq!(transport.seen.borrow().len(), 4);
         assert_eq!(*clock.sleeps.borrow(), vec![125, 250, 500], "exponential backoff, lower jitter bound");
         assert_eq!(events.borrow().len(), 3);
         assert!(
-            matches!(&events.borrow()[1], RetryNotice { attempt: 2, reason, .. } if reason == "/items/t answered HTTP 503")
+            matches!(&events.borrow()[1], Notice::Retry { attempt: 2, reason, .. } if reason == "/items/t answered HTTP 503")
         );
         // The same body is sent on every attempt.
         assert!(transport.seen.borrow().iter().all(|(r, _)| r.body.as_deref() == Some(r#"[{"id":1}]"#)));
@@ -327,6 +373,24 @@ mod tests {
             "destination https://dest.example is unreachable: connect ECONNREFUSED 127.0.0.1:9"
         );
         assert_eq!(err.status(), 502);
+    }
+
+    #[test]
+    fn an_overwhelmed_destination_gets_fewer_requests_and_a_long_wait_stops_clearly() {
+        let busy = |after: &str| HttpResponse { status: 429, retry_after: Some(after.into()), ..HttpResponse::default() };
+        let transport = Scripted::new(vec![Ok(busy("1")), answer(200, r#"{"data":1}"#), Ok(busy("3600"))]);
+        let clock = FakeClock::default();
+        let notices = Rc::new(RefCell::new(Vec::new()));
+        let sink = notices.clone();
+        let client = client(&transport, &clock).with_observer(move |n| sink.borrow_mut().push(n.clone()));
+        let _: Value = block_on(client.get("/items/t")).unwrap();
+        assert!(matches!(
+            &notices.borrow()[0],
+            Notice::Pace(PaceChange::SlowDown { limit: 4, reason }) if reason == "HTTP 429 on /items/t"
+        ));
+        let err = block_on(client.get::<Value>("/items/t")).unwrap_err();
+        assert_eq!((err.code(), err.status()), ("DESTINATION_BUSY", 503));
+        assert!(err.to_string().contains("asked to wait 3600 s"), "{err}");
     }
 
     #[test]

@@ -14,10 +14,16 @@ pub struct DestinationConfig {
     pub retry: RetryPolicy,
     /// Origins tokens may be sent to (`MIGRATION_ALLOWED_DESTINATIONS`); `None` allows any.
     pub allowed_origins: Option<Vec<String>>,
+    /// Requests in flight at most (lowered while the destination is overwhelmed).
+    pub max_in_flight: usize,
+    /// Request starts per second at most (`scope.maxRequestsPerSecond`).
+    pub max_requests_per_second: Option<f64>,
 }
 
 impl DestinationConfig {
     pub const DEFAULT_TIMEOUT_MS: u32 = 60_000;
+    /// Enough for the default 4 pages and 2 file uploads in flight, with room for lookups.
+    pub const DEFAULT_MAX_IN_FLIGHT: usize = 8;
 
     pub fn new(base_url: impl Into<String>, token: impl Into<String>) -> Self {
         DestinationConfig {
@@ -26,6 +32,8 @@ impl DestinationConfig {
             timeout_ms: Self::DEFAULT_TIMEOUT_MS,
             retry: RetryPolicy::default(),
             allowed_origins: None,
+            max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
+            max_requests_per_second: None,
         }
     }
 

@@ -21,6 +21,10 @@ pub enum DestinationError {
     Unexpected { path: String, reason: String },
     #[error("destination answered {path} with HTTP {status}, a redirect to {}: redirects are not followed (the token would go along); use the address it redirects to as baseURL", location.as_deref().unwrap_or("an address it did not give"))]
     Redirected { path: String, status: u16, location: Option<String> },
+    #[error("destination {url} asked to wait {wait_seconds} s before trying again (Retry-After), longer than the {most_seconds} s a run waits: stopped; run again later")]
+    Busy { url: String, wait_seconds: u64, most_seconds: u64 },
+    #[error("destination {url} keeps refusing writes: {refused} rows in a row were refused and none accepted (last: {last}); stopped rather than try every row alone")]
+    Failing { url: String, refused: usize, last: String },
     #[error("{url} is not an allowed destination: MIGRATION_ALLOWED_DESTINATIONS allows {allowed}")]
     NotAllowed { url: String, allowed: String },
 }
@@ -36,6 +40,8 @@ impl DestinationError {
             DestinationError::Rejected { .. } => "DESTINATION_ERROR",
             DestinationError::Unexpected { .. } => "DESTINATION_BAD_RESPONSE",
             DestinationError::Redirected { .. } => "DESTINATION_REDIRECTED",
+            DestinationError::Busy { .. } => "DESTINATION_BUSY",
+            DestinationError::Failing { .. } => "DESTINATION_FAILING",
             DestinationError::NotAllowed { .. } => "DESTINATION_NOT_ALLOWED",
         }
     }
@@ -50,6 +56,7 @@ impl DestinationError {
             | DestinationError::NotAllowed { .. } => 400,
             DestinationError::Rejected { status: 401 | 403, .. } => 400,
             DestinationError::Timeout { .. } => 504,
+            DestinationError::Busy { .. } => 503,
             _ => 502,
         }
     }
@@ -58,6 +65,11 @@ impl DestinationError {
     /// rather than about the whole request (the destination is down, the token stopped working).
     pub fn is_about_rows(&self) -> bool {
         matches!(self, DestinationError::Rejected { status: 400 | 409 | 413 | 422 | 500, .. })
+    }
+
+    /// The destination refused a read because its `limit` is above `QUERY_LIMIT_MAX`.
+    pub fn is_query_limit(&self) -> bool {
+        matches!(self, DestinationError::Rejected { status: 400, message, .. } if message.contains("\"limit\""))
     }
 
     /// The destination's own words for a refused row: its message and code.

@@ -6,9 +6,11 @@ mod client;
 mod config;
 mod error;
 mod retry;
+mod throttle;
 
 pub use api::{encode, items_path, SourceUnreadable, Upload};
-pub use client::{Destination, RetryNotice};
+pub use client::{Destination, Notice};
+pub use throttle::PaceChange;
 pub use config::{normalize_base_url, DestinationConfig};
 pub use error::DestinationError;
 pub use retry::RetryPolicy;

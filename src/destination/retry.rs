@@ -19,6 +19,8 @@ pub enum Failure {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryDecision {
     RetryAfter(u64),
+    /// The destination asked to wait longer than the client ever waits (milliseconds asked).
+    WaitTooLong(u64),
     GiveUp,
 }
 
@@ -34,7 +36,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 5, base_delay_ms: 250, max_delay_ms: 10_000, max_retry_after_ms: 60_000 }
+        RetryPolicy { max_attempts: 5, base_delay_ms: 250, max_delay_ms: 10_000, max_retry_after_ms: 900_000 }
     }
 }
 
@@ -59,7 +61,7 @@ impl RetryPolicy {
         match failure {
             Failure::Status { retry_after_ms: Some(asked), .. } => {
                 if *asked > self.max_retry_after_ms {
-                    RetryDecision::GiveUp
+                    RetryDecision::WaitTooLong(*asked)
                 } else {
                     let jitter = (random.clamp(0.0, 1.0) * self.base_delay_ms as f64) as u64;
                     RetryDecision::RetryAfter(asked + jitter)
@@ -137,7 +139,8 @@ mod tests {
         assert_eq!(policy.decide(1, &asked(3_000), 0.0), RetryDecision::RetryAfter(3_000));
         // The server's wait replaces the backoff; only a little jitter is added to it.
         assert_eq!(policy.decide(4, &asked(0), 1.0), RetryDecision::RetryAfter(policy.base_delay_ms));
-        assert_eq!(policy.decide(1, &asked(3_600_000), 0.0), RetryDecision::GiveUp);
+        assert_eq!(policy.decide(1, &asked(600_000), 0.0), RetryDecision::RetryAfter(600_000), "ten minutes: waited");
+        assert_eq!(policy.decide(1, &asked(3_600_000), 0.0), RetryDecision::WaitTooLong(3_600_000));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub use recorder::Recorder;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::destination::{Notice, PaceChange};
 use crate::report::TableReport;
 use crate::schema::{CollectionChanges, Withheld};
 
@@ -35,6 +36,10 @@ pub enum Event {
     /// A request to the destination failed and will be tried again after `delay_ms`.
     #[serde(rename_all = "camelCase")]
     Retry { attempt: u32, delay_ms: u64, reason: String },
+    /// The run changed how many requests it keeps in flight: fewer because the destination said
+    /// it is overwhelmed (`reason`), or more again.
+    #[serde(rename_all = "camelCase")]
+    Pace { in_flight: usize, reason: Option<String> },
     /// A step of the work has started or finished.
     Step { message: String },
     /// What a schema sync changes in one collection.
@@ -49,6 +54,20 @@ pub enum Event {
     /// A collection is done.
     #[serde(rename_all = "camelCase")]
     TableDone { report: TableReport, dry_run: bool },
+}
+
+impl From<&Notice> for Event {
+    fn from(notice: &Notice) -> Self {
+        match notice {
+            Notice::Retry { attempt, delay_ms, reason } => {
+                Event::Retry { attempt: *attempt, delay_ms: *delay_ms, reason: reason.clone() }
+            }
+            Notice::Pace(PaceChange::SlowDown { limit, reason }) => {
+                Event::Pace { in_flight: *limit, reason: Some(reason.clone()) }
+            }
+            Notice::Pace(PaceChange::SpeedUp { limit }) => Event::Pace { in_flight: *limit, reason: None },
+        }
+    }
 }
 
 impl Event {
@@ -71,6 +90,12 @@ impl Event {
             Event::Log { message, .. } | Event::Step { message } => message.clone(),
             Event::Retry { attempt, delay_ms, reason } => {
                 format!("Retrying in {delay_ms} ms (attempt {attempt} failed: {reason})")
+            }
+            Event::Pace { in_flight, reason: Some(reason) } => {
+                format!("Slowing down: the destination answered {reason}; at most {in_flight} request(s) in flight")
+            }
+            Event::Pace { in_flight, reason: None } => {
+                format!("Speeding up: the destination answers healthily; at most {in_flight} request(s) in flight")
             }
             Event::SchemaChanges { collection, changes } => changes.describe(collection),
             Event::Rows { collection, total, read, created, skipped, failed, dry_run } => {

@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::host::KeysRequest;
-use crate::isolate::isolate;
+use crate::host::{HostError, KeysRequest};
+use crate::isolate::{isolate, Verdict};
 use crate::rows::key_text;
 use crate::vendor;
 use crate::wire::{
@@ -20,6 +20,9 @@ use crate::wire::{
     WIRE_VERSION,
 };
 use crate::CoreError;
+
+/// Rows refused in a row, with errors that may be the database failing, before a batch stops.
+const BREAKER: usize = 10;
 
 /// What one batch may hold, for the endpoint to enforce while it reads the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -115,8 +118,9 @@ pub async fn receive<S: Store>(store: &S, bytes: &[u8]) -> Result<Receipt, CoreE
     Ok(receipt)
 }
 
-/// Write all rows in one transaction; when the database refuses, isolate the offending rows
-/// (any database error may be about the rows), so the others still land.
+/// Write all rows in one transaction; when the database refuses, isolate the offending rows, so
+/// the others still land. An error that is not surely about a row (no constraint or data code)
+/// may be the database failing: ten of those in a row stop the batch.
 async fn write<S: Store>(
     store: &S,
     header: &Header,
@@ -137,7 +141,17 @@ async fn write<S: Store>(
         };
         (write.rows, result)
     };
-    let isolated = isolate(rows, |_| true, attempt).await.map_err(CoreError::Database)?;
+    let classify = |error: &HostError| match vendor::is_row_error(error.code.as_deref()) {
+        true => Verdict::Items,
+        false => Verdict::ItemsOrOutage,
+    };
+    let isolated = isolate(rows, classify, BREAKER, attempt).await.map_err(|stopped| {
+        let mut error = stopped.error;
+        if let Some(count) = stopped.refused_in_a_row {
+            error.message = format!("the database refused {count} rows in a row and accepted none: {}", error.message);
+        }
+        CoreError::Database(error)
+    })?;
     receipt.written.extend(isolated.accepted.iter().map(|r| r[key].clone()));
     receipt.failed.extend(isolated.refused.into_iter().map(|(r, error)| (r[key].clone(), error.message)));
     Ok(())

@@ -10,13 +10,27 @@ use serde_json::Value;
 use super::{RowSink, Target, Written};
 use crate::destination::{Destination, DestinationError};
 use crate::http::Transport;
-use crate::isolate::isolate;
+use crate::isolate::{isolate, Stopped, Verdict};
 use crate::report::Delivery;
 use crate::rows::{key_text, pick, Row};
 use crate::runtime::Clock;
 
 /// Request bodies are kept under Directus' default `MAX_PAYLOAD_SIZE` of 1 MB.
 pub const MAX_BODY_BYTES: usize = 900_000;
+
+/// Rows refused alone in a row with a server error, accepting none, before a write stops: the
+/// destination is failing, and isolating would try every row alone.
+const BREAKER: usize = 10;
+
+/// Refusals a split can isolate: a client error is about the rows; a server error may be about a
+/// row (some database constraint errors come back as 500) or may be the destination failing.
+fn verdict(error: &DestinationError) -> Verdict {
+    match error {
+        DestinationError::Rejected { status: 500, .. } => Verdict::ItemsOrOutage,
+        error if error.is_about_rows() => Verdict::Items,
+        _ => Verdict::Stop,
+    }
+}
 
 pub struct RestSink<'a, T, C> {
     destination: &'a Destination<T, C>,
@@ -58,7 +72,14 @@ impl<'a, T: Transport, C: Clock> RestSink<'a, T, C> {
                 let result = self.send(verb, target, &group).await;
                 (group, result)
             };
-            let isolated = isolate(group, DestinationError::is_about_rows, attempt).await?;
+            let isolated = isolate(group, verdict, BREAKER, attempt).await.map_err(|stopped| match stopped {
+                Stopped { error, refused_in_a_row: Some(refused) } => DestinationError::Failing {
+                    url: self.destination.base_url().to_string(),
+                    refused,
+                    last: error.row_message(),
+                },
+                Stopped { error, .. } => error,
+            })?;
             written.keys.extend(isolated.accepted.into_iter().map(|(key, _)| key));
             let refused: Vec<(Value, DestinationError)> =
                 isolated.refused.into_iter().map(|((key, _), error)| (key, error)).collect();
@@ -281,6 +302,19 @@ mod tests {
         assert_eq!(result.keys.len(), 4);
         assert_eq!(transport.calls(), 2);
         assert!(transport.seen.borrow().iter().all(|(r, _)| r.body.as_ref().unwrap().len() <= MAX_BODY_BYTES));
+    }
+
+    #[test]
+    fn a_destination_that_fails_every_write_is_given_up_on_after_a_bounded_number_of_requests() {
+        let failing = r#"{"errors":[{"message":"An unexpected error occurred.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#;
+        let transport = Scripted::new((0..40).map(|_| answer(500, failing)).collect());
+        let clock = FakeClock::default();
+        let dest = destination(&transport, &clock);
+        let ids: Vec<i64> = (1..=500).collect();
+        let err = block_on(RestSink::new(&dest).insert(ARTICLES, &columns(), rows(&ids))).unwrap_err();
+        assert_eq!(err.code(), "DESTINATION_FAILING");
+        assert!(err.to_string().contains("10 rows in a row were refused"), "{err}");
+        assert!(transport.calls() <= 30, "{} requests, not 999", transport.calls());
     }
 
     #[test]

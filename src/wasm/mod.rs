@@ -175,9 +175,7 @@ fn connect(
     let sink = host.clone();
     let config = request.destination()?.allowing(&settings.allowed_destinations);
     let destination = Destination::new(config, FetchTransport, JsClock)?;
-    Ok(destination.with_observer(move |retry| {
-        sink.emit(&Event::Retry { attempt: retry.attempt, delay_ms: retry.delay_ms, reason: retry.reason.clone() })
-    }))
+    Ok(destination.with_observer(move |notice| sink.emit(&Event::from(notice))))
 }
 
 /// A promise of the work's result, or of a `MigrationError`.

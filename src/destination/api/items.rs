@@ -47,7 +47,8 @@ pub fn items_path(collection: &str) -> String {
 }
 
 impl<T: Transport, C: Clock> Destination<T, C> {
-    /// Which of `keys` exist in `collection` (looked up by `key_field`, in URL-sized chunks).
+    /// Which of `keys` exist in `collection` (looked up by `key_field`, in URL-sized chunks, and
+    /// no more keys at a time than the destination's `QUERY_LIMIT_MAX` allows).
     pub async fn existing_keys(
         &self,
         collection: &str,
@@ -56,18 +57,36 @@ impl<T: Transport, C: Clock> Destination<T, C> {
     ) -> Result<Vec<Value>, DestinationError> {
         let mut found = Vec::new();
         for chunk in key_chunks(keys) {
-            let filter = serde_json::json!({ key_field: { "_in": chunk } }).to_string();
-            let path = format!(
-                "{}?fields={}&limit={}&filter={}",
-                items_path(collection),
-                encode(key_field),
-                chunk.len(),
-                encode(&filter)
-            );
-            let rows: Vec<serde_json::Map<String, Value>> = self.get(&path).await?;
-            found.extend(rows.into_iter().filter_map(|mut row| row.remove(key_field)));
+            for part in chunk.chunks(self.query_limit().unwrap_or(usize::MAX).max(1)) {
+                match self.existing_in(collection, key_field, part).await {
+                    Err(error) if error.is_query_limit() && self.query_limit().is_none() => {
+                        // The destination caps `limit`: learn its cap once, then ask in smaller parts.
+                        self.learn_query_limit().await?;
+                        for smaller in part.chunks(self.query_limit().unwrap_or(100).max(1)) {
+                            found.extend(self.existing_in(collection, key_field, smaller).await?);
+                        }
+                    }
+                    other => found.extend(other?),
+                }
+            }
         }
         Ok(found)
+    }
+
+    async fn existing_in(&self, collection: &str, key_field: &str, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
+        let filter = serde_json::json!({ key_field: { "_in": keys } }).to_string();
+        let path =
+            format!("{}?fields={}&limit={}&filter={}", items_path(collection), encode(key_field), keys.len(), encode(&filter));
+        let rows: Vec<serde_json::Map<String, Value>> = self.get(&path).await?;
+        Ok(rows.into_iter().filter_map(|mut row| row.remove(key_field)).collect())
+    }
+
+    /// `QUERY_LIMIT_MAX` from `GET /server/info` (admins see it); unlimited when it does not say.
+    async fn learn_query_limit(&self) -> Result<(), DestinationError> {
+        let info: Value = self.get("/server/info").await?;
+        let max = info["queryLimit"]["max"].as_i64().filter(|m| *m > 0).map(|m| m as usize);
+        self.set_query_limit(max.unwrap_or(usize::MAX));
+        Ok(())
     }
 
     /// `POST /items/:collection` with a JSON array of rows; answers only keys.
@@ -110,6 +129,34 @@ mod tests {
     fn encodes_everything_but_unreserved_characters() {
         assert_eq!(encode(r#"{"id":{"_in":[1,"a b"]}}"#), "%7B%22id%22%3A%7B%22_in%22%3A%5B1%2C%22a%20b%22%5D%7D%7D");
         assert_eq!(encode("my-collection_2.x~"), "my-collection_2.x~");
+    }
+
+    #[test]
+    fn a_query_limit_below_the_batch_is_learnt_and_respected() {
+        use futures::executor::block_on;
+
+        use crate::runtime::fake::FakeClock;
+        use crate::testing::{answer, destination, Scripted};
+
+        let too_many = r#"{"errors":[{"message":"Invalid query. \"limit\" must be less than or equal to 2.","extensions":{"code":"INVALID_QUERY"}}]}"#;
+        let transport = Scripted::new(vec![
+            answer(400, too_many),
+            answer(200, r#"{"data":{"queryLimit":{"default":100,"max":2}}}"#),
+            answer(200, r#"{"data":[{"id":1}]}"#),
+            answer(200, r#"{"data":[{"id":3}]}"#),
+            answer(200, r#"{"data":[]}"#),
+            answer(200, r#"{"data":[{"id":2}]}"#),
+        ]);
+        let clock = FakeClock::default();
+        let dest = destination(&transport, &clock);
+        let keys: Vec<Value> = (1..=5).map(|i| json!(i)).collect();
+        let found = block_on(dest.existing_keys("t", "id", &keys)).unwrap();
+        assert_eq!(found, vec![json!(1), json!(3)]);
+        let requests = transport.requests();
+        assert_eq!(requests[1], "GET /server/info");
+        assert!(requests[2..].iter().all(|r| r.contains("limit=2") || r.contains("limit=1")), "{requests:?}");
+        assert_eq!(block_on(dest.existing_keys("t", "id", &keys[..2])).unwrap(), vec![json!(2)]);
+        assert_eq!(transport.calls(), 6, "learnt once: the next lookup asks within the limit at once");
     }
 
     #[test]
