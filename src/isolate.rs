@@ -133,7 +133,10 @@ mod tests {
         let isolated = result.unwrap();
         assert_eq!(isolated.accepted, vec![1, 2, 3, 4, 6]);
         assert_eq!(isolated.refused, vec![(5, "bad row")]);
-        assert_eq!(tried, vec![vec![1, 2, 3, 4, 5, 6], vec![1, 2, 3], vec![4, 5, 6], vec![4], vec![5, 6], vec![5], vec![6]]);
+        assert_eq!(
+            tried,
+            vec![vec![1, 2, 3, 4, 5, 6], vec![1, 2, 3], vec![4, 5, 6], vec![4], vec![5, 6], vec![5], vec![6]]
+        );
     }
 
     #[test]
@@ -147,7 +150,11 @@ mod tests {
     fn many_refusals_in_a_row_that_may_be_an_outage_trip_the_breaker() {
         let (result, tried) = run((100..164).collect());
         assert_eq!(result.unwrap_err(), Stopped { error: "server error", refused_in_a_row: Some(3) });
-        assert_eq!(tried.len(), 10, "halvings down to the first item, then on to three lone refusals: not 127 attempts");
+        assert_eq!(
+            tried.len(),
+            10,
+            "halvings down to the first item, then on to three lone refusals: not 127 attempts"
+        );
         // Lone refusals that are surely about the items never trip it.
         let (result, _) = run(vec![5, 7, 9, 11, 13]);
         assert_eq!(result.unwrap().refused.len(), 5);

@@ -58,6 +58,9 @@ pub struct TableReport {
     pub references_nulled: u64,
     /// Rows whose held-back references were set in the second pass.
     pub second_pass: u64,
+    /// Rows already on the destination whose held-back reference an earlier run left unset, set
+    /// now (a dry run: to set).
+    pub repaired: u64,
     pub seconds: f64,
     pub rows_per_second: f64,
 }
@@ -84,6 +87,10 @@ impl TableReport {
         }
         if self.second_pass > 0 {
             text.push_str(&format!(", {} row(s) completed in the second pass", self.second_pass));
+        }
+        if self.repaired > 0 {
+            let repaired = if dry_run { "to repair" } else { "repaired" };
+            text.push_str(&format!(", {} row(s) {repaired} (references an earlier run left unset)", self.repaired));
         }
         text.push_str(&format!(" in {:.1} s ({:.0} rows/s)", self.seconds, self.rows_per_second));
         text

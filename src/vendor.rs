@@ -35,9 +35,18 @@ pub fn is_row_error(code: Option<&str>) -> bool {
     code.starts_with("SQLITE_CONSTRAINT")
         || code == "SQLITE_MISMATCH"
         || (code.len() == 5 && (code.starts_with("22") || code.starts_with("23")))
-        || ["ER_DUP_", "ER_NO_REFERENCED_ROW", "ER_ROW_IS_REFERENCED", "ER_BAD_NULL", "ER_DATA_", "ER_TRUNCATED_", "ER_WARN_DATA_", "ER_CHECK_CONSTRAINT"]
-            .iter()
-            .any(|prefix| code.starts_with(prefix))
+        || [
+            "ER_DUP_",
+            "ER_NO_REFERENCED_ROW",
+            "ER_ROW_IS_REFERENCED",
+            "ER_BAD_NULL",
+            "ER_DATA_",
+            "ER_TRUNCATED_",
+            "ER_WARN_DATA_",
+            "ER_CHECK_CONSTRAINT",
+        ]
+        .iter()
+        .any(|prefix| code.starts_with(prefix))
 }
 
 #[cfg(test)]
@@ -57,7 +66,9 @@ mod tests {
 
     #[test]
     fn tells_row_errors_from_database_errors() {
-        for row in ["SQLITE_CONSTRAINT", "SQLITE_CONSTRAINT_UNIQUE", "23505", "22P02", "ER_DUP_ENTRY", "ER_BAD_NULL_ERROR"] {
+        for row in
+            ["SQLITE_CONSTRAINT", "SQLITE_CONSTRAINT_UNIQUE", "23505", "22P02", "ER_DUP_ENTRY", "ER_BAD_NULL_ERROR"]
+        {
             assert!(is_row_error(Some(row)), "{row}");
         }
         for other in ["SQLITE_BUSY", "ECONNREFUSED", "57P01", "ER_LOCK_DEADLOCK", "PROTOCOL_CONNECTION_LOST"] {

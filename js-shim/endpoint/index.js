@@ -7,7 +7,7 @@ import { checkRoute } from './routes/check.js';
 import { tablesRoute } from './routes/tables.js';
 import { schemaSyncRoute } from './routes/schema-sync.js';
 import { migrateRoute } from './routes/migrate.js';
-import { receiveInfoRoute, receiveExistingRoute, receiveRowsRoute } from './routes/receive.js';
+import { receiveInfoRoute, receiveExistingRoute, receiveLackingRoute, receiveRowsRoute } from './routes/receive.js';
 
 export default defineEndpoint({
 	id: 'migration',
@@ -22,6 +22,7 @@ export default defineEndpoint({
 		router.post('/run', migrateRoute(context, { dryRun: false }));
 		router.get('/receive/info', receiveInfoRoute(context));
 		router.post('/receive/existing', receiveExistingRoute(context));
+		router.post('/receive/lacking', receiveLackingRoute(context));
 		router.post('/receive/rows', receiveRowsRoute(context));
 		router.use(notFound);
 	},

@@ -5,21 +5,23 @@
 use super::{target, Context};
 use crate::destination::DestinationError;
 use crate::http::Transport;
-use crate::plan::TablePlan;
+use crate::plan::{Reference, TablePlan};
 use crate::rows::Row;
 use crate::runtime::Clock;
 use crate::sink::{null_missing, KnownKeys, RowSink};
 
-/// Set the held-back references of `pending` rows (`{key, deferred fields…}`). Returns how many
-/// rows were completed and how many the destination refused (each one recorded).
+/// Set `references` (held back in the first pass) on `pending` rows (`{key, those fields…}`).
+/// Returns how many rows were completed and how many the destination refused (each one
+/// recorded).
 pub async fn complete<H, S: RowSink, T: Transport, C: Clock>(
     context: &Context<'_, H, S, T, C>,
     table: &TablePlan,
+    references: &[Reference],
     pending: Vec<Row>,
     check_references: bool,
 ) -> Result<(u64, u64), DestinationError> {
     let columns: Vec<String> =
-        std::iter::once(table.primary_key.clone()).chain(table.deferred.iter().map(|d| d.field.clone())).collect();
+        std::iter::once(table.primary_key.clone()).chain(references.iter().map(|d| d.field.clone())).collect();
     let known = KnownKeys::default();
     let (mut completed, mut failed) = (0, 0);
     let mut rows = pending;
@@ -27,13 +29,13 @@ pub async fn complete<H, S: RowSink, T: Transport, C: Clock>(
         let rest = rows.split_off(rows.len().min(context.settings.batch_size.max(1) as usize));
         let mut batch = std::mem::replace(&mut rows, rest);
         if check_references {
-            null_missing(context.destination, &known, &table.deferred, &mut batch).await?;
+            null_missing(context.destination, &known, references, &mut batch).await?;
         }
         let written = context.sink.update(target(table), &columns, batch).await?;
         completed += written.keys.len() as u64;
         for (key, message) in written.refused {
             failed += 1;
-            let fields = table.deferred_fields().join(", ");
+            let fields = columns[1..].join(", ");
             let message = format!("the row was created but its {fields} could not be set: {message}");
             context.recorder.fail(&table.collection, key, message);
         }

@@ -4,7 +4,7 @@
 //! while the next one is read, so memory holds a bounded number of pages whatever the table's
 //! size.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use futures::future::LocalBoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -24,12 +24,14 @@ use crate::runtime::Clock;
 use crate::sink::{null_missing, RowSink};
 use crate::CoreError;
 
-/// A table's result: its counts, and the created rows whose held-back references the second pass
-/// must set (`{key, deferred fields…}`).
+/// A table's result: its counts, the created rows whose held-back references the second pass
+/// must set (`{key, deferred fields…}`), and the rows already there whose held-back reference an
+/// earlier run left unset, by field (`{key, field}`).
 #[derive(Debug, Default)]
 pub struct TableOutcome {
     pub report: TableReport,
     pub pending: Vec<Row>,
+    pub repairs: BTreeMap<String, Vec<Row>>,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +42,7 @@ struct PageOutcome {
     nulled: u64,
     refused: Vec<(Value, String)>,
     pending: Vec<Row>,
+    repairs: BTreeMap<String, Vec<Row>>,
 }
 
 struct Mover<'a, 'c, H, S, T, C> {
@@ -66,6 +69,8 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             }
         }
         outcome.nulled = null_missing(destination, known, &table.checked, &mut fresh).await?;
+        let already: Vec<&Row> = skipped.iter().collect();
+        outcome.repairs = self.unset_references(&already).await?;
         if settings.dry_run || fresh.is_empty() {
             outcome.created = fresh.len() as u64;
             return Ok(outcome);
@@ -87,6 +92,14 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let landed: HashSet<String> = written.keys.iter().map(key_text).collect();
         let created: Vec<&Row> =
             fresh.iter().filter(|row| row.get(key).is_some_and(|k| landed.contains(&key_text(k)))).collect();
+        // Rows the receiver found already there: an earlier attempt of this batch whose answer was
+        // lost wrote them, with their held-back references unset.
+        let found: HashSet<String> = written.skipped.iter().map(key_text).collect();
+        let landed_before: Vec<&Row> =
+            fresh.iter().filter(|row| row.get(key).is_some_and(|k| found.contains(&key_text(k)))).collect();
+        for (field, rows) in self.unset_references(&landed_before).await? {
+            outcome.repairs.entry(field).or_default().extend(rows);
+        }
 
         // Where the destination stamps date-created / user-created on create, the originals go
         // back with an update.
@@ -115,6 +128,36 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
                 .collect();
         }
         Ok(outcome)
+    }
+}
+
+impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
+    /// Of `rows` already on the destination, those whose held-back reference is set on the source
+    /// but still unset there (a run stopped before its second pass, or a lost answer): by field,
+    /// `{key, field}` with the source's value, for the second pass to set.
+    async fn unset_references(&self, rows: &[&Row]) -> Result<BTreeMap<String, Vec<Row>>, CoreError> {
+        let table = self.table;
+        let key = table.primary_key.as_str();
+        let mut repairs = BTreeMap::new();
+        for reference in &table.deferred {
+            let field = reference.field.as_str();
+            let candidates: Vec<&&Row> = rows.iter().filter(|r| r.get(field).is_some_and(|v| !v.is_null())).collect();
+            let keys: Vec<Value> = candidates.iter().filter_map(|r| r.get(key).cloned()).collect();
+            if keys.is_empty() {
+                continue;
+            }
+            let unset: HashSet<String> =
+                self.context.sink.lacking(target(table), field, &keys).await?.iter().map(key_text).collect();
+            let found: Vec<Row> = candidates
+                .iter()
+                .filter(|r| r.get(key).is_some_and(|k| unset.contains(&key_text(k))))
+                .map(|r| pick(r, [key, field]))
+                .collect();
+            if !found.is_empty() {
+                repairs.insert(field.to_string(), found);
+            }
+        }
+        Ok(repairs)
     }
 }
 
@@ -215,6 +258,9 @@ fn merge<H: Host, S, T, C>(
         context.recorder.fail(collection, key, message);
     }
     outcome.pending.extend(page.pending);
+    for (field, rows) in page.repairs {
+        outcome.repairs.entry(field).or_default().extend(rows);
+    }
     context.host.emit(&Event::Rows {
         collection: collection.to_string(),
         total: table.rows.max(report.read),

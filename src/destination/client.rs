@@ -377,7 +377,8 @@ mod tests {
 
     #[test]
     fn an_overwhelmed_destination_gets_fewer_requests_and_a_long_wait_stops_clearly() {
-        let busy = |after: &str| HttpResponse { status: 429, retry_after: Some(after.into()), ..HttpResponse::default() };
+        let busy =
+            |after: &str| HttpResponse { status: 429, retry_after: Some(after.into()), ..HttpResponse::default() };
         let transport = Scripted::new(vec![Ok(busy("1")), answer(200, r#"{"data":1}"#), Ok(busy("3600"))]);
         let clock = FakeClock::default();
         let notices = Rc::new(RefCell::new(Vec::new()));

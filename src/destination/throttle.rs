@@ -152,7 +152,10 @@ mod tests {
     #[test]
     fn halves_when_overwhelmed_and_climbs_back_when_healthy() {
         let throttle = Throttle::new(8, None);
-        assert_eq!(throttle.overwhelmed("HTTP 429"), Some(PaceChange::SlowDown { limit: 4, reason: "HTTP 429".into() }));
+        assert_eq!(
+            throttle.overwhelmed("HTTP 429"),
+            Some(PaceChange::SlowDown { limit: 4, reason: "HTTP 429".into() })
+        );
         assert_eq!(throttle.overwhelmed("HTTP 503").map(|_| throttle.limit()), Some(2));
         assert_eq!(throttle.overwhelmed("HTTP 503").map(|_| throttle.limit()), Some(1));
         assert_eq!(throttle.overwhelmed("HTTP 503"), None, "never below one");

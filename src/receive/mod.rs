@@ -58,6 +58,34 @@ pub async fn existing<S: Store>(store: &S, request: &KeysRequest) -> Result<Vec<
     store.existing_keys(request).await.map_err(CoreError::Database)
 }
 
+/// `POST /migration/receive/lacking` `{ collection, primaryKey, field, keys }`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LackingRequest {
+    pub collection: String,
+    pub primary_key: String,
+    pub field: String,
+    pub keys: Vec<Value>,
+}
+
+/// Which keys exist here with `field` null: references a run held back and has not set yet.
+pub async fn lacking<S: Store>(store: &S, request: &LackingRequest) -> Result<Vec<Value>, CoreError> {
+    if request.keys.len() > MAX_ROWS {
+        return Err(CoreError::InvalidInput(format!("at most {MAX_ROWS} keys at a time")));
+    }
+    let shape = table(store, &request.collection, &request.primary_key).await?;
+    if !shape.columns.contains(&request.field) {
+        return Err(CoreError::InvalidInput(format!("{} has no column {} here", request.collection, request.field)));
+    }
+    let keys = KeysRequest {
+        collection: request.collection.clone(),
+        primary_key: request.primary_key.clone(),
+        keys: request.keys.clone(),
+        fields: vec![],
+    };
+    store.keys_with_null(&keys, &request.field).await.map_err(CoreError::Database)
+}
+
 /// The table a request names, which must exist here as a user table with that primary key.
 async fn table<S: Store>(store: &S, collection: &str, primary_key: &str) -> Result<TableShape, CoreError> {
     let shape =
@@ -218,6 +246,22 @@ mod tests {
         assert_eq!(receipt.written, vec![json!(7)]);
         assert!(host.sequences.borrow().is_empty(), "SQLite moves its own counter");
         assert_eq!(block_on(info(&host)).unwrap().vendor.as_deref(), Some("sqlite"));
+    }
+
+    #[test]
+    fn finds_the_rows_whose_reference_is_still_unset() {
+        let mut host = store();
+        host.describe("tags", "id", &[("id", "integer"), ("name", "string"), ("parent", "integer")]);
+        host.tables.borrow_mut().get_mut("tags").unwrap()[0].insert("parent".into(), Value::Null);
+        let request = |field: &str| LackingRequest {
+            collection: "tags".into(),
+            primary_key: "id".into(),
+            field: field.into(),
+            keys: vec![json!(1), json!(2)],
+        };
+        assert_eq!(block_on(lacking(&host, &request("parent"))).unwrap(), vec![json!(1)]);
+        let err = block_on(lacking(&host, &request("nope"))).unwrap_err();
+        assert_eq!(err.to_string(), "tags has no column nope here");
     }
 
     #[test]

@@ -79,6 +79,8 @@ pub trait Store {
     async fn describe_table(&self, collection: &str) -> Result<Option<TableDescription>, HostError>;
     /// Which of `request.keys` the table has.
     async fn existing_keys(&self, request: &KeysRequest) -> Result<Vec<Value>, HostError>;
+    /// Which of `request.keys` the table has with `field` null.
+    async fn keys_with_null(&self, request: &KeysRequest, field: &str) -> Result<Vec<Value>, HostError>;
     /// Insert every row, in one transaction: all or nothing. The error is the database's.
     async fn insert_rows(&self, write: &RowsWrite) -> Result<(), HostError>;
     /// Set the given columns of each row, found by key, in one transaction.

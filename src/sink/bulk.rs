@@ -72,6 +72,21 @@ impl<T: Transport, C: Clock> RowSink for BulkSink<'_, T, C> {
         Ok(found)
     }
 
+    /// Asked of the receiver (the REST API's answers could come from a cache the bulk rows went
+    /// around); of the REST API only where the receiver predates the question.
+    async fn lacking(&self, target: Target<'_>, field: &str, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(MAX_ROWS) {
+            match self.destination.receiver_lacking(target.collection, target.key, field, chunk).await? {
+                Some(keys) => found.extend(keys),
+                None => {
+                    found.extend(self.destination.keys_with_null(target.collection, target.key, field, chunk).await?)
+                }
+            }
+        }
+        Ok(found)
+    }
+
     async fn insert(
         &self,
         target: Target<'_>,

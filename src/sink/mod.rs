@@ -50,6 +50,8 @@ pub trait RowSink {
     fn stamps_created_fields(&self) -> bool;
     /// Which of `keys` the table has.
     async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError>;
+    /// Which of `keys` the table has with `field` null (references an earlier run left unset).
+    async fn lacking(&self, target: Target<'_>, field: &str, keys: &[Value]) -> Result<Vec<Value>, DestinationError>;
     /// Insert `rows` (their `columns`), keys included.
     async fn insert(&self, target: Target<'_>, columns: &[String], rows: Vec<Row>)
         -> Result<Written, DestinationError>;
@@ -92,6 +94,13 @@ impl<T: Transport, C: Clock> RowSink for Sink<'_, T, C> {
         match self {
             Sink::Rest(sink) => sink.existing(target, keys).await,
             Sink::Bulk(sink) => sink.existing(target, keys).await,
+        }
+    }
+
+    async fn lacking(&self, target: Target<'_>, field: &str, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
+        match self {
+            Sink::Rest(sink) => sink.lacking(target, field, keys).await,
+            Sink::Bulk(sink) => sink.lacking(target, field, keys).await,
         }
     }
 

@@ -175,6 +175,10 @@ impl<T: Transport, C: Clock> RowSink for RestSink<'_, T, C> {
         self.destination.existing_keys(target.collection, target.key, keys).await
     }
 
+    async fn lacking(&self, target: Target<'_>, field: &str, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
+        self.destination.keys_with_null(target.collection, target.key, field, keys).await
+    }
+
     async fn insert(
         &self,
         target: Target<'_>,
@@ -306,7 +310,8 @@ mod tests {
 
     #[test]
     fn a_destination_that_fails_every_write_is_given_up_on_after_a_bounded_number_of_requests() {
-        let failing = r#"{"errors":[{"message":"An unexpected error occurred.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#;
+        let failing =
+            r#"{"errors":[{"message":"An unexpected error occurred.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#;
         let transport = Scripted::new((0..40).map(|_| answer(500, failing)).collect());
         let clock = FakeClock::default();
         let dest = destination(&transport, &clock);

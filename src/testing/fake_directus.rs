@@ -27,7 +27,9 @@ pub struct FakeDirectus {
     foreign_keys: Vec<(String, String, String)>,
     rule: Option<Rule>,
     /// After this many writes, every request answers 503.
-    outage_after: Option<usize>,
+    outage_after: std::cell::Cell<Option<usize>>,
+    /// Requests to this path are carried out, then their answer is lost, this many times.
+    lost_answers: RefCell<Option<(String, usize)>>,
     receiver: Option<MemoryStore>,
     pub log: RefCell<Vec<String>>,
 }
@@ -50,7 +52,8 @@ impl FakeDirectus {
             singletons: BTreeSet::new(),
             foreign_keys: Vec::new(),
             rule: None,
-            outage_after: None,
+            outage_after: std::cell::Cell::new(None),
+            lost_answers: RefCell::new(None),
             receiver: None,
             log: RefCell::default(),
         }
@@ -72,8 +75,19 @@ impl FakeDirectus {
         self
     }
 
-    pub fn outage_after(mut self, writes: usize) -> Self {
-        self.outage_after = Some(writes);
+    /// Carry out the next `times` requests to `path`, then lose their answer (a network error).
+    pub fn lose_answers(self, path: &str, times: usize) -> Self {
+        *self.lost_answers.borrow_mut() = Some((path.to_string(), times));
+        self
+    }
+
+    /// The outage is over: requests are answered again.
+    pub fn recover(&self) {
+        self.outage_after.set(None);
+    }
+
+    pub fn outage_after(self, writes: usize) -> Self {
+        self.outage_after.set(Some(writes));
         self
     }
 
@@ -131,7 +145,7 @@ impl FakeDirectus {
             .filter_map(|p| p.split_once('='))
             .map(|(k, v)| (k.to_string(), percent_decode_str(v).decode_utf8_lossy().to_string()))
             .collect();
-        if self.outage_after.is_some_and(|n| self.writes().len() > n) {
+        if self.outage_after.get().is_some_and(|n| self.writes().len() > n) {
             return error(503, "SERVICE_UNAVAILABLE", "Service Unavailable");
         }
         if path == "/schema/diff" {
@@ -152,11 +166,17 @@ impl FakeDirectus {
                 ok(row.unwrap_or(json!({ &key: null })))
             }
             Method::Get => {
+                // `{key: {_in: […]}}`, or `{_and: [that, {field: {_null: true}}]}`.
                 let filter: Value = serde_json::from_str(&params["filter"]).unwrap();
-                let wanted: BTreeSet<String> = filter[&key]["_in"].as_array().unwrap().iter().map(key_text).collect();
+                let (by_key, null_field) = match filter.get("_and") {
+                    Some(all) => (all[0].clone(), all[1].as_object().and_then(|f| f.keys().next().cloned())),
+                    None => (filter, None),
+                };
+                let wanted: BTreeSet<String> = by_key[&key]["_in"].as_array().unwrap().iter().map(key_text).collect();
                 let found: Vec<Value> = tables[&collection]
                     .values()
                     .filter(|r| wanted.contains(&key_text(&r[&key])))
+                    .filter(|r| null_field.as_ref().is_none_or(|f| r.get(f).is_none_or(Value::is_null)))
                     .map(|r| json!({ &key: r[&key] }))
                     .collect();
                 ok(Value::Array(found))
@@ -249,6 +269,10 @@ impl FakeDirectus {
                 };
                 answer(Value::Array(store.existing_keys(&keys).await.unwrap()))
             }
+            "/migration/receive/lacking" => {
+                let request: crate::receive::LackingRequest = serde_json::from_str(body).unwrap();
+                answer(serde_json::to_value(crate::receive::lacking(store, &request).await.unwrap()).unwrap())
+            }
             "/migration/receive/rows" => match receive(store, body.as_bytes()).await {
                 Ok(receipt) => answer(serde_json::to_value(receipt).unwrap()),
                 Err(e) => error(e.status(), e.code(), &e.to_string()),
@@ -259,7 +283,22 @@ impl FakeDirectus {
 }
 
 impl Transport for &FakeDirectus {
-    async fn send(&self, request: &HttpRequest, _token: &str) -> Result<HttpResponse, TransportError> {
+    async fn send(&self, request: &HttpRequest, token: &str) -> Result<HttpResponse, TransportError> {
+        let answer = self.answer(request, token).await;
+        let path = request.url.trim_start_matches("https://dest.example").split('?').next().unwrap_or_default();
+        let mut lost = self.lost_answers.borrow_mut();
+        if let Some((lossy, times)) = lost.as_mut().filter(|(p, t)| p == path && *t > 0 && answer.is_ok()) {
+            *times -= 1;
+            return Err(TransportError::Network(format!(
+                "{lossy}: connection reset after the request was carried out"
+            )));
+        }
+        answer
+    }
+}
+
+impl FakeDirectus {
+    async fn answer(&self, request: &HttpRequest, _token: &str) -> Result<HttpResponse, TransportError> {
         let path =
             request.url.trim_start_matches("https://dest.example").split('?').next().unwrap_or_default().to_string();
         if path == "/utils/cache/clear" {

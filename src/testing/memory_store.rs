@@ -67,6 +67,18 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    async fn keys_with_null(&self, request: &KeysRequest, field: &str) -> Result<Vec<Value>, HostError> {
+        let tables = self.tables.borrow();
+        let rows = tables.get(&request.collection).map(Vec::as_slice).unwrap_or_default();
+        Ok(rows
+            .iter()
+            .filter(|r| r.get(field).is_none_or(Value::is_null))
+            .filter_map(|r| r.get(&request.primary_key))
+            .filter(|k| request.keys.contains(k))
+            .cloned()
+            .collect())
+    }
+
     async fn insert_rows(&self, write: &RowsWrite) -> Result<(), HostError> {
         let mut tables = self.tables.borrow_mut();
         let mut staged = tables.get(&write.collection).cloned().unwrap_or_default();

@@ -138,6 +138,16 @@ impl Core {
         })
     }
 
+    /// `POST /migration/receive/lacking` with the JSON body: resolves to the keys whose field is null.
+    #[wasm_bindgen(js_name = receiveLacking)]
+    pub fn receive_lacking(&self, body: String) -> js_sys::Promise {
+        let host = self.host.clone();
+        run(async move {
+            let request: receive::LackingRequest = parse_body(&body)?;
+            receive::lacking(&*host, &request).await
+        })
+    }
+
     /// `POST /migration/receive/rows` with an NDJSON batch (its bytes): resolves to
     /// `{ written, skipped, failed }`.
     pub fn receive(&self, batch: Vec<u8>) -> js_sys::Promise {

@@ -23,6 +23,8 @@ export interface MigrationStore {
   describeTable(collection: string): Promise<string | null>;
   /** Which of `request.keys` the table has, as a JSON array. */
   existingKeys(request: KeysRequest): Promise<string>;
+  /** Which of `request.keys` the table has with `field` null, as a JSON array. */
+  keysWithNull(request: KeysRequest, field: string): Promise<string>;
   /** Insert every row in one transaction; reject with the database's error. */
   insertRows(write: RowsWrite): Promise<void>;
   /** Set the given columns of each row, found by key, in one transaction. */
@@ -44,6 +46,9 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = existingKeys)]
     async fn existing_keys(this: &super::host::JsHost, request: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = keysWithNull)]
+    async fn keys_with_null(this: &super::host::JsHost, request: JsValue, field: &str) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch, js_name = insertRows)]
     async fn insert_rows(this: &super::host::JsHost, write: JsValue) -> Result<JsValue, JsValue>;
@@ -77,6 +82,12 @@ impl Store for HostAdapter {
 
     async fn existing_keys(&self, request: &KeysRequest) -> Result<Vec<serde_json::Value>, HostError> {
         let reply = self.js().existing_keys(to_host(request)?).await.map_err(host_error)?;
+        let text = reply.as_string().ok_or_else(|| HostError::new("host returned keys that are not JSON text"))?;
+        serde_json::from_str(&text).map_err(|e| HostError::new(format!("host returned unreadable keys: {e}")))
+    }
+
+    async fn keys_with_null(&self, request: &KeysRequest, field: &str) -> Result<Vec<serde_json::Value>, HostError> {
+        let reply = self.js().keys_with_null(to_host(request)?, field).await.map_err(host_error)?;
         let text = reply.as_string().ok_or_else(|| HostError::new("host returned keys that are not JSON text"))?;
         serde_json::from_str(&text).map_err(|e| HostError::new(format!("host returned unreadable keys: {e}")))
     }

@@ -26,6 +26,11 @@ export function receivingStore({ database, schema }) {
 			return JSON.stringify(rows.map((row) => row[primaryKey]));
 		},
 
+		async keysWithNull({ collection, primaryKey, keys }, field) {
+			const rows = await database.select(primaryKey).from(collection).whereIn(primaryKey, keys).whereNull(field);
+			return JSON.stringify(rows.map((row) => row[primaryKey]));
+		},
+
 		async insertRows({ collection, columns, rows }) {
 			const objects = rows.map((values) => Object.fromEntries(columns.map((column, i) => [column, values[i]])));
 			// SQLite binds at most 32,766 variables per statement.

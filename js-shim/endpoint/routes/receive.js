@@ -18,6 +18,13 @@ export function receiveExistingRoute(context) {
 	});
 }
 
+export function receiveLackingRoute(context) {
+	return route(context.logger, async (req, res) => {
+		const host = createHost(context, { accountability: req.accountability });
+		res.json(await withCore(host, (core) => core.receiveLacking(bodyText(req))));
+	});
+}
+
 /** Batches being written by this instance right now (the receiver bounds them). */
 let inFlight = 0;
 

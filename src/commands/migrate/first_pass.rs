@@ -1,6 +1,8 @@
 //! The first pass: every table in plan order, each read page by page and written with the files
 //! it references first. Held-back references are collected for the second pass.
 
+use std::collections::BTreeMap;
+
 use super::prepare::Prepared;
 use crate::data::{migrate_table, Context};
 use crate::host::Host;
@@ -13,33 +15,41 @@ use crate::runtime::Clock;
 use crate::sink::RowSink;
 use crate::CoreError;
 
-/// Rows of one table whose held-back references the second pass sets.
+/// Rows of one table whose held-back references the second pass sets: created in this run, and
+/// already there but left incomplete by an earlier run (by field).
 pub struct Pending<'p> {
     /// The table's place in the report.
     pub index: usize,
     pub table: &'p TablePlan,
-    pub rows: Vec<Row>,
+    pub created: Vec<Row>,
+    pub repairs: BTreeMap<String, Vec<Row>>,
 }
 
 /// Move every table; stops at the first table that cannot go on (the source or the destination
-/// stopped working). Every table started is in the report, with what was done.
+/// stopped working). Every table started is in the report, with what was done; what the second
+/// pass must do comes back either way.
 pub async fn first_pass<'p, H: Host, S: RowSink, T: Transport, C: Clock>(
     context: &Context<'_, H, S, T, C>,
     prepared: &'p mut Prepared,
     report: &mut RunReport,
-) -> Result<Vec<Pending<'p>>, CoreError> {
+) -> (Vec<Pending<'p>>, Result<(), CoreError>) {
     let mut pending = Vec::new();
     for table in &prepared.plan.tables {
         context.host.emit(&Event::step(format!("{}: {} row(s) to read", table.collection, table.rows)));
         let filter = prepared.filters.remove(&table.collection).flatten();
         let (outcome, stopped) = migrate_table(context, table, filter).await;
         report.tables.push(outcome.report);
-        if !outcome.pending.is_empty() {
-            pending.push(Pending { index: report.tables.len() - 1, table, rows: outcome.pending });
+        if !outcome.pending.is_empty() || !outcome.repairs.is_empty() {
+            let index = report.tables.len() - 1;
+            if context.settings.dry_run {
+                report.tables[index].repaired = outcome.repairs.values().map(|rows| rows.len() as u64).sum();
+            } else {
+                pending.push(Pending { index, table, created: outcome.pending, repairs: outcome.repairs });
+            }
         }
         if let Some(error) = stopped {
-            return Err(error);
+            return (pending, Err(error));
         }
     }
-    Ok(pending)
+    (pending, Ok(()))
 }

@@ -65,10 +65,11 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
         settings: &settings,
     };
 
-    let outcome = match first_pass(&context, &mut prepared, &mut report).await {
-        Ok(pending) => second_pass(&context, pending, options.updated_after.is_some(), &mut report).await,
-        Err(error) => Err(error),
-    };
+    // The second pass runs even when the first stopped early, for the tables that were done: a
+    // re-run repairs whatever it could not reach.
+    let (pending, first) = first_pass(&context, &mut prepared, &mut report).await;
+    let second = second_pass(&context, pending, options.updated_after.is_some(), &mut report).await;
+    let outcome = first.and(second);
     report.files = files.finish();
     recorder.fill(&mut report);
     finish(host, destination, &mut report, outcome, started).await;

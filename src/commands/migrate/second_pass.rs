@@ -1,4 +1,5 @@
-//! The second pass: once every table's rows exist, set the references held back to break cycles.
+//! The second pass: once every table's rows exist, set the references held back to break cycles —
+//! on the rows this run created, and on rows an earlier run created but could not complete.
 
 use super::first_pass::Pending;
 use crate::data::{complete, Context};
@@ -16,16 +17,29 @@ pub async fn second_pass<H: Host, S: RowSink, T: Transport, C: Clock>(
     check_references: bool,
     report: &mut RunReport,
 ) -> Result<(), CoreError> {
-    for Pending { index, table, rows } in pending {
-        context.host.emit(&Event::step(format!(
-            "{}: setting {} on {} row(s) created in this run",
-            table.collection,
-            table.deferred_fields().join(", "),
-            rows.len()
-        )));
-        let (completed, failed) = complete(context, table, rows, check_references).await?;
-        report.tables[index].second_pass = completed;
-        report.tables[index].failed += failed;
+    for Pending { index, table, created, repairs } in pending {
+        if !created.is_empty() {
+            context.host.emit(&Event::step(format!(
+                "{}: setting {} on {} row(s) created in this run",
+                table.collection,
+                table.deferred_fields().join(", "),
+                created.len()
+            )));
+            let (completed, failed) = complete(context, table, &table.deferred, created, check_references).await?;
+            report.tables[index].second_pass = completed;
+            report.tables[index].failed += failed;
+        }
+        for (field, rows) in repairs {
+            context.host.emit(&Event::step(format!(
+                "{}: repairing {field} on {} row(s) an earlier run left unset",
+                table.collection,
+                rows.len()
+            )));
+            let reference: Vec<_> = table.deferred.iter().filter(|d| d.field == field).cloned().collect();
+            let (completed, failed) = complete(context, table, &reference, rows, check_references).await?;
+            report.tables[index].repaired += completed;
+            report.tables[index].failed += failed;
+        }
     }
     Ok(())
 }

@@ -55,15 +55,36 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         key_field: &str,
         keys: &[Value],
     ) -> Result<Vec<Value>, DestinationError> {
+        self.keys_where(collection, key_field, keys, None).await
+    }
+
+    /// Which of `keys` exist in `collection` with `field` null.
+    pub async fn keys_with_null(
+        &self,
+        collection: &str,
+        key_field: &str,
+        field: &str,
+        keys: &[Value],
+    ) -> Result<Vec<Value>, DestinationError> {
+        self.keys_where(collection, key_field, keys, Some(field)).await
+    }
+
+    async fn keys_where(
+        &self,
+        collection: &str,
+        key_field: &str,
+        keys: &[Value],
+        null: Option<&str>,
+    ) -> Result<Vec<Value>, DestinationError> {
         let mut found = Vec::new();
         for chunk in key_chunks(keys) {
             for part in chunk.chunks(self.query_limit().unwrap_or(usize::MAX).max(1)) {
-                match self.existing_in(collection, key_field, part).await {
+                match self.keys_in(collection, key_field, part, null).await {
                     Err(error) if error.is_query_limit() && self.query_limit().is_none() => {
                         // The destination caps `limit`: learn its cap once, then ask in smaller parts.
                         self.learn_query_limit().await?;
                         for smaller in part.chunks(self.query_limit().unwrap_or(100).max(1)) {
-                            found.extend(self.existing_in(collection, key_field, smaller).await?);
+                            found.extend(self.keys_in(collection, key_field, smaller, null).await?);
                         }
                     }
                     other => found.extend(other?),
@@ -73,10 +94,25 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         Ok(found)
     }
 
-    async fn existing_in(&self, collection: &str, key_field: &str, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
-        let filter = serde_json::json!({ key_field: { "_in": keys } }).to_string();
-        let path =
-            format!("{}?fields={}&limit={}&filter={}", items_path(collection), encode(key_field), keys.len(), encode(&filter));
+    async fn keys_in(
+        &self,
+        collection: &str,
+        key_field: &str,
+        keys: &[Value],
+        null: Option<&str>,
+    ) -> Result<Vec<Value>, DestinationError> {
+        let by_key = serde_json::json!({ key_field: { "_in": keys } });
+        let filter = match null {
+            None => by_key,
+            Some(field) => serde_json::json!({ "_and": [by_key, { field: { "_null": true } }] }),
+        };
+        let path = format!(
+            "{}?fields={}&limit={}&filter={}",
+            items_path(collection),
+            encode(key_field),
+            keys.len(),
+            encode(&filter.to_string())
+        );
         let rows: Vec<serde_json::Map<String, Value>> = self.get(&path).await?;
         Ok(rows.into_iter().filter_map(|mut row| row.remove(key_field)).collect())
     }

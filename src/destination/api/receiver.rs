@@ -44,6 +44,28 @@ impl<T: Transport, C: Clock> Destination<T, C> {
             .map_err(|e| DestinationError::Unexpected { path: path.into(), reason: e.to_string() })
     }
 
+    /// Which of `keys` have `field` null, asked of the bulk receiver. `None` when the receiver
+    /// predates the route.
+    pub async fn receiver_lacking(
+        &self,
+        collection: &str,
+        key_field: &str,
+        field: &str,
+        keys: &[Value],
+    ) -> Result<Option<Vec<Value>>, DestinationError> {
+        let path = "/migration/receive/lacking";
+        let body =
+            serde_json::json!({ "collection": collection, "primaryKey": key_field, "field": field, "keys": keys })
+                .to_string();
+        match self.send(Method::Post, path, Some(body)).await {
+            Ok(response) => serde_json::from_str(&response.body)
+                .map(Some)
+                .map_err(|e| DestinationError::Unexpected { path: path.into(), reason: e.to_string() }),
+            Err(DestinationError::Rejected { status: 404, .. }) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
     /// `POST /utils/cache/clear`: rows written around Directus' services must not hide behind
     /// its caches.
     pub async fn clear_cache(&self) -> Result<(), DestinationError> {

@@ -81,3 +81,16 @@ fn bulk_is_refused_when_the_destination_has_no_receiver() {
         .to_string()
         .contains("scope.transport must be rest, bulk or auto"));
 }
+
+#[test]
+fn a_batch_whose_answer_was_lost_still_gets_its_references_set() {
+    let lossy = destination().with_receiver(receiving_store()).lose_answers("/migration/receive/rows", 2);
+    let (host, fake) = pair_with(lossy);
+    let report = run(&host, &fake, &options(json!({ "excludedTables": [] }))).unwrap();
+    assert_eq!(report.status, RunStatus::Completed, "{:?} {:?}", report.failures, report.error);
+    let store = fake.store();
+    assert_eq!(sorted(store.rows("authors"), "id")[0]["favorite_article"], json!(3));
+    assert_eq!(sorted(store.rows("categories"), "id"), sorted(host.tables["categories"].clone(), "id"));
+    let repaired: u64 = report.tables.iter().map(|t| t.repaired).sum();
+    assert!(repaired > 0, "{:?}", report.tables);
+}

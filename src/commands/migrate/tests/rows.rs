@@ -172,3 +172,44 @@ fn every_refused_row_is_counted_though_only_the_first_thousand_are_kept() {
     let streamed = host.events.borrow().iter().filter(|e| matches!(e, Event::RowFailed { .. })).count();
     assert_eq!(streamed as u64, report.failure_count, "every one is streamed");
 }
+
+#[test]
+fn a_re_run_after_a_run_that_stopped_half_way_repairs_held_back_references() {
+    // Every category is created, then the destination goes away before the second pass sets the
+    // parents: the tree is left flat.
+    let host = source();
+    let fake = Rc::new(destination().outage_after(3));
+    let scope = json!({ "selectedTables": ["categories"], "batchSize": 2, "concurrency": 1 });
+    let stopped = run(&host, &fake, &options(scope.clone())).unwrap();
+    assert_eq!(stopped.status, RunStatus::Failed);
+    assert_eq!(fake.rows("categories").len(), 5);
+    assert!(fake.rows("categories").iter().all(|c| c["parent"].is_null()), "the second pass never ran");
+
+    fake.recover();
+    let again = run(&host, &fake, &options(scope)).unwrap();
+    assert_eq!(again.status, RunStatus::Completed, "{:?}", again.error);
+    assert_eq!(fake.rows("categories"), host.tables["categories"], "the tree is whole again");
+    let categories = &again.tables[0];
+    assert_eq!((categories.created, categories.skipped, categories.repaired), (0, 5, 4));
+    let lines: Vec<String> = host.events.borrow().iter().map(Event::message).collect();
+    assert!(
+        lines.iter().any(|l| l == "categories: repairing parent on 4 row(s) an earlier run left unset"),
+        "{lines:?}"
+    );
+    assert!(again.message.starts_with("Migration completed"));
+
+    let third = run(&host, &fake, &options(json!({ "selectedTables": ["categories"] }))).unwrap();
+    assert_eq!(third.tables[0].repaired, 0, "nothing left to repair");
+}
+
+#[test]
+fn a_dry_run_counts_the_references_it_would_repair() {
+    let host = source();
+    let fake = Rc::new(destination());
+    fake.insert("categories", json!([{ "id": 1, "parent": null }, { "id": 5, "parent": null }]));
+    let mut options = options(json!({ "selectedTables": ["categories"] }));
+    options.dry_run = true;
+    let report = run(&host, &fake, &options).unwrap();
+    assert_eq!(report.tables[0].repaired, 1, "category 1's parent is 5 on the source, unset here");
+    assert!(fake.writes().is_empty());
+}
