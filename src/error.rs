@@ -21,9 +21,11 @@ pub enum CoreError {
     /// The destination instance failed or refused.
     #[error(transparent)]
     Destination(#[from] DestinationError),
-    /// The selected collections' schema differs between source and destination.
-    #[error("Schema differences detected. Please run /migration/schema-sync first.")]
-    SchemaMismatch { differences: Vec<String> },
+    /// The selected collections' schema differs between source and destination: `differences`
+    /// line by line; `columns` are existing columns that differ, which a sync changes only when
+    /// asked.
+    #[error("Schema differences detected. Please run /migration/schema-sync first.{}", columns_sentence(columns))]
+    SchemaMismatch { differences: Vec<String>, columns: Vec<String> },
     /// The destination changed under us in a way a retry did not resolve.
     #[error("{0}")]
     Conflict(String),
@@ -33,6 +35,16 @@ pub enum CoreError {
     /// The receiving instance's own database failed.
     #[error("database: {0}")]
     Database(HostError),
+}
+
+fn columns_sentence(columns: &[String]) -> String {
+    if columns.is_empty() {
+        return String::new();
+    }
+    format!(
+        " Existing columns differ, which schema-sync changes only with scope.alterColumns: true: {}.",
+        columns.join(", ")
+    )
 }
 
 impl From<SelectionError> for CoreError {
@@ -64,6 +76,14 @@ impl CoreError {
             CoreError::Conflict(_) => "CONFLICT",
             CoreError::Unplannable(_) => "CANNOT_PLAN",
             CoreError::Database(_) => "DATABASE_ERROR",
+        }
+    }
+
+    /// What differs, where the error is about the schema (for the answer's `differences`).
+    pub fn differences(&self) -> Option<&[String]> {
+        match self {
+            CoreError::SchemaMismatch { differences, .. } => Some(differences),
+            _ => None,
         }
     }
 

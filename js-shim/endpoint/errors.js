@@ -27,7 +27,9 @@ export function bodyText(req) {
 /** `{ httpStatus, body }` for any thrown value. */
 export function errorAnswer(error) {
 	if (error?.name === 'MigrationError' && typeof error.status === 'number') {
-		return { httpStatus: error.status, body: errorBody(error.code, error.message) };
+		const body = errorBody(error.code, error.message);
+		if (Array.isArray(error.differences)) body.differences = error.differences;
+		return { httpStatus: error.status, body };
 	}
 	return { httpStatus: 500, body: errorBody('INTERNAL', `Internal error: ${error?.message ?? String(error)}`) };
 }

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use super::request::MigrationRequest;
-use crate::compat::{diff_plan, SyncPlan};
+use crate::compat::{diff_plan, DiffOptions, SyncPlan};
 use crate::destination::Destination;
 use crate::host::Host;
 use crate::http::Transport;
@@ -65,6 +65,13 @@ fn announce<H: Host>(host: &H, plan: &SyncPlan) {
             plan.summary.system_fields
         )));
     }
+    if !plan.summary.unaltered.is_empty() {
+        let columns: Vec<String> = plan.summary.unaltered.iter().map(|u| u.describe()).collect();
+        host.emit(&Event::step(format!(
+            "Existing columns that differ, left as they are (scope.alterColumns: true changes them): {}",
+            columns.join(", ")
+        )));
+    }
     if !plan.summary.withheld.is_empty() {
         host.emit(&Event::Kept { items: plan.summary.withheld.clone() });
     }
@@ -77,7 +84,9 @@ pub async fn schema_sync<H: Host, T: Transport, C: Clock>(
 ) -> Result<SyncReport, CoreError> {
     let source = host.schema_snapshot().await?;
     let (snapshot, scope) = sync_scope(source, options.selected.as_deref())?;
-    let mut plan = diff_plan(destination, &snapshot, options.force, options.mirror, scope.as_ref()).await?;
+    let diff_options =
+        DiffOptions { force: options.force, mirror: options.mirror, alter_columns: options.alter_columns };
+    let mut plan = diff_plan(destination, &snapshot, diff_options, scope.as_ref()).await?;
     let collections: Vec<String> = snapshot.collections.iter().map(|c| c.collection.clone()).collect();
 
     let mode = match (options.dry_run, options.mirror) {
@@ -99,7 +108,7 @@ pub async fn schema_sync<H: Host, T: Transport, C: Clock>(
             Ok(()) => applied = true,
             Err(e) if e.is_stale_diff() => {
                 host.emit(&Event::step("The destination's schema changed since the diff; comparing again"));
-                plan = diff_plan(destination, &snapshot, options.force, options.mirror, scope.as_ref()).await?;
+                plan = diff_plan(destination, &snapshot, diff_options, scope.as_ref()).await?;
                 announce(host, &plan);
                 if !plan.summary.is_empty() {
                     destination.schema_apply(&plan.hash, &plan.diff).await.map_err(|e| {
@@ -116,9 +125,9 @@ pub async fn schema_sync<H: Host, T: Transport, C: Clock>(
         }
     }
 
-    let in_sync = plan.summary.is_empty() || applied;
+    let in_sync = plan.summary.in_sync() || (applied && plan.summary.unaltered.is_empty());
     let message = match (plan.summary.is_empty(), options.dry_run) {
-        (true, _) => "Schemas are in sync".to_string(),
+        (true, _) => plan.summary.headline(),
         (false, true) => format!("Dry run: {}; nothing was applied", plan.summary.headline()),
         (false, false) => format!("Applied: {}", plan.summary.headline()),
     };

@@ -5,4 +5,4 @@ mod receiver;
 mod schema;
 
 pub use receiver::receiver_fits;
-pub use schema::{diff_plan, ensure_schema_matches, SyncPlan};
+pub use schema::{diff_plan, ensure_schema_matches, DiffOptions, SyncPlan};

@@ -11,6 +11,17 @@ use crate::runtime::Clock;
 use crate::schema::{restrict, DiffSummary, SchemaDiff, Snapshot};
 use crate::CoreError;
 
+/// How a diff is asked for and filtered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DiffOptions {
+    /// Diff although the Directus versions or database vendors differ.
+    pub force: bool,
+    /// Also delete what the destination has and the source does not.
+    pub mirror: bool,
+    /// Also change existing columns.
+    pub alter_columns: bool,
+}
+
 /// A diff ready to apply, with its hash and what it changes.
 pub struct SyncPlan {
     pub hash: String,
@@ -22,24 +33,25 @@ pub struct SyncPlan {
 pub async fn diff_plan<T: Transport, C: Clock>(
     destination: &Destination<T, C>,
     snapshot: &Snapshot,
-    force: bool,
-    mirror: bool,
+    options: DiffOptions,
     scope: Option<&BTreeSet<String>>,
 ) -> Result<SyncPlan, CoreError> {
-    let Some(response) = destination.schema_diff(snapshot, force).await? else {
+    let Some(response) = destination.schema_diff(snapshot, options.force).await? else {
         return Ok(SyncPlan {
             hash: String::new(),
             diff: SchemaDiff::default(),
-            summary: DiffSummary::new(&SchemaDiff::default(), vec![], mirror),
+            summary: DiffSummary::new(&SchemaDiff::default(), vec![], vec![], options.mirror),
         });
     };
-    let (diff, withheld) = response.diff.filter(mirror, scope);
-    let summary = DiffSummary::new(&diff, withheld, mirror);
+    let (diff, withheld, unaltered) =
+        response.diff.filter(options.mirror, options.alter_columns || options.mirror, scope);
+    let summary = DiffSummary::new(&diff, withheld, unaltered, options.mirror);
     Ok(SyncPlan { hash: response.hash, diff, summary })
 }
 
 /// `Ok` when the destination has every collection, field and relation of `collections` as the
-/// source has them; otherwise [`CoreError::SchemaMismatch`] listing the differences.
+/// source has them, columns included; otherwise [`CoreError::SchemaMismatch`] naming the
+/// differences.
 pub async fn ensure_schema_matches<T: Transport, C: Clock>(
     source: &Snapshot,
     destination: &Destination<T, C>,
@@ -47,11 +59,13 @@ pub async fn ensure_schema_matches<T: Transport, C: Clock>(
     force: bool,
 ) -> Result<(), CoreError> {
     let snapshot = restrict(source, collections);
-    let plan = diff_plan(destination, &snapshot, force, false, Some(collections)).await?;
-    if plan.summary.is_empty() {
+    let options = DiffOptions { force, ..DiffOptions::default() };
+    let plan = diff_plan(destination, &snapshot, options, Some(collections)).await?;
+    if plan.summary.in_sync() {
         Ok(())
     } else {
-        Err(CoreError::SchemaMismatch { differences: plan.summary.lines() })
+        let columns = plan.summary.unaltered.iter().map(|u| u.describe()).collect();
+        Err(CoreError::SchemaMismatch { differences: plan.summary.lines(), columns })
     }
 }
 
@@ -86,7 +100,18 @@ mod tests {
         assert_eq!(err.status(), 409);
         assert_eq!(err.to_string(), "Schema differences detected. Please run /migration/schema-sync first.");
         assert!(
-            matches!(err, CoreError::SchemaMismatch { ref differences } if differences == &vec!["languages: create 1 field".to_string()])
+            matches!(err, CoreError::SchemaMismatch { ref differences, .. } if differences == &vec!["languages: create 1 field".to_string()])
+        );
+    }
+
+    #[test]
+    fn names_existing_columns_that_differ() {
+        let narrower = json!({ "data": { "hash": "h", "diff": { "collections": [], "fields": [{ "collection": "languages", "field": "name", "diff": [{ "kind": "E", "path": ["schema", "max_length"], "lhs": 100, "rhs": 255 }] }], "relations": [] } } });
+        let err = guard(vec![answer(200, &narrower.to_string())]).unwrap_err();
+        assert_eq!(err.status(), 409);
+        assert_eq!(
+            err.to_string(),
+            "Schema differences detected. Please run /migration/schema-sync first. Existing columns differ, which schema-sync changes only with scope.alterColumns: true: languages.name (max_length)."
         );
     }
 }

@@ -59,7 +59,7 @@ pub async fn existing<S: Store>(store: &S, request: &KeysRequest) -> Result<Vec<
 }
 
 /// `POST /migration/receive/lacking` `{ collection, primaryKey, field, keys }`.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LackingRequest {
     pub collection: String,

@@ -4,6 +4,10 @@
 //! destination has and the source lacks comes back as a deletion. By default those deletions are
 //! withheld; only a mirror sync applies them, and a mirror of selected collections only deletes
 //! fields and relations inside those collections, never other collections.
+//!
+//! Changes to existing columns (their type, length, nullability, default, foreign-key actions)
+//! can truncate data or fail on a full table: they are withheld too, unless the caller asks to
+//! alter columns (or to mirror). Metadata changes (interfaces, notes, display options) apply.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,6 +54,35 @@ pub enum Change {
     Create,
     Update,
     Delete,
+}
+
+/// A column change a sync left alone: `articles.title` and what differs (`max_length`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unaltered {
+    pub name: String,
+    pub changes: Vec<String>,
+}
+
+impl Unaltered {
+    /// `articles.title (max_length, is_nullable)`
+    pub fn describe(&self) -> String {
+        format!("{} ({})", self.name, self.changes.join(", "))
+    }
+}
+
+impl DiffEntry {
+    /// Whether this entry changes the database column (Directus' `type` or anything under
+    /// `schema`) rather than Directus' metadata about it.
+    fn alters_column(&self) -> bool {
+        matches!(self.path.as_deref().and_then(|p| p.first()).and_then(Value::as_str), Some("schema" | "type"))
+    }
+
+    /// The changed property, for messages: `max_length`, `type`.
+    fn property(&self) -> String {
+        let path = self.path.as_deref().unwrap_or_default();
+        let names: Vec<&str> = path.iter().filter_map(Value::as_str).collect();
+        names.last().map(|n| n.to_string()).unwrap_or_default()
+    }
 }
 
 impl ItemDiff {
@@ -110,9 +143,16 @@ impl SchemaDiff {
     }
 
     /// Make the diff safe to apply. `scope` is the set of collections the sync covers (`None` for
-    /// the whole schema). Returns the diff to apply and what was withheld from it.
-    pub fn filter(self, mirror: bool, scope: Option<&BTreeSet<String>>) -> (SchemaDiff, Vec<Withheld>) {
+    /// the whole schema). Returns the diff to apply, what was withheld from it (deletions), and
+    /// the column changes left alone (unless `alter_columns`).
+    pub fn filter(
+        self,
+        mirror: bool,
+        alter_columns: bool,
+        scope: Option<&BTreeSet<String>>,
+    ) -> (SchemaDiff, Vec<Withheld>, Vec<Unaltered>) {
         let mut withheld = Vec::new();
+        let mut unaltered = Vec::new();
         let in_scope = |collection: &str| scope.is_none_or(|s| s.contains(collection));
 
         // A field that changes between alias and column comes back as a delete plus a create.
@@ -125,7 +165,7 @@ impl SchemaDiff {
         let mut keep = |items: Vec<ItemDiff>, kind: &'static str, whole_collections: bool| -> Vec<ItemDiff> {
             items
                 .into_iter()
-                .filter(|item| {
+                .filter_map(|mut item| {
                     let allowed = match item.change() {
                         _ if kind == "field" && replaced.contains(&item.name()) => mirror && in_scope(&item.collection),
                         Change::Create | Change::Update => true,
@@ -138,7 +178,24 @@ impl SchemaDiff {
                             withheld.push(entry);
                         }
                     }
-                    allowed
+                    if !allowed {
+                        return None;
+                    }
+                    // An update of a field or relation: its column changes only when asked.
+                    if item.change() == Change::Update && kind != "collection" && !alter_columns {
+                        let (column, meta): (Vec<DiffEntry>, Vec<DiffEntry>) =
+                            item.diff.drain(..).partition(DiffEntry::alters_column);
+                        if !column.is_empty() {
+                            let mut changes: Vec<String> = column.iter().map(DiffEntry::property).collect();
+                            changes.dedup();
+                            unaltered.push(Unaltered { name: item.name(), changes });
+                        }
+                        item.diff = meta;
+                        if item.diff.is_empty() {
+                            return None;
+                        }
+                    }
+                    Some(item)
                 })
                 .collect()
         };
@@ -148,7 +205,7 @@ impl SchemaDiff {
         let relations = keep(self.relations, "relation", false);
         // Indexes on system fields belong to the whole instance, not to a selection.
         let system_fields = if scope.is_none() { self.system_fields } else { Vec::new() };
-        (SchemaDiff { collections, fields, system_fields, relations }, withheld)
+        (SchemaDiff { collections, fields, system_fields, relations }, withheld, unaltered)
     }
 
     /// Items per collection, for summaries.
@@ -228,7 +285,7 @@ mod tests {
 
     #[test]
     fn by_default_nothing_is_deleted() {
-        let (diff, withheld) = sample().filter(false, None);
+        let (diff, withheld, _) = sample().filter(false, false, None);
         assert_eq!(names(&diff.collections), vec!["articles", "authors"]);
         assert_eq!(names(&diff.fields), vec!["articles.title", "authors.name"]);
         assert_eq!(names(&diff.relations), vec!["articles.author"]);
@@ -242,7 +299,7 @@ mod tests {
 
     #[test]
     fn mirror_of_everything_deletes_everything_the_source_lacks() {
-        let (diff, withheld) = sample().filter(true, None);
+        let (diff, withheld, _) = sample().filter(true, true, None);
         assert_eq!(names(&diff.collections), vec!["articles", "legacy", "authors"]);
         assert_eq!(diff.fields.len(), 5);
         assert_eq!(diff.relations.len(), 2);
@@ -252,7 +309,7 @@ mod tests {
     #[test]
     fn mirror_of_a_selection_deletes_only_inside_it() {
         let scope: BTreeSet<String> = ["articles".to_string(), "authors".to_string()].into();
-        let (diff, withheld) = sample().filter(true, Some(&scope));
+        let (diff, withheld, _) = sample().filter(true, true, Some(&scope));
         assert_eq!(names(&diff.collections), vec!["articles", "authors"], "no other collection is dropped");
         assert_eq!(
             names(&diff.fields),
@@ -261,6 +318,40 @@ mod tests {
         assert_eq!(names(&diff.relations), vec!["articles.author"]);
         assert!(diff.system_fields.is_empty(), "system indexes are left alone for a selection");
         assert_eq!(withheld.len(), 2);
+    }
+
+    #[test]
+    fn column_changes_wait_for_alter_columns_but_metadata_applies() {
+        let column = item(
+            "authors",
+            Some("name"),
+            json!([
+                { "kind": "E", "path": ["schema", "max_length"], "lhs": 255, "rhs": 100 },
+                { "kind": "E", "path": ["schema", "is_nullable"], "lhs": true, "rhs": false },
+                { "kind": "E", "path": ["meta", "note"], "lhs": null, "rhs": "shown" }
+            ]),
+        );
+        let retyped =
+            item("authors", Some("age"), json!([{ "kind": "E", "path": ["type"], "lhs": "string", "rhs": "integer" }]));
+        let on_delete = item(
+            "articles",
+            Some("author"),
+            json!([{ "kind": "E", "path": ["schema", "on_delete"], "lhs": "SET NULL", "rhs": "CASCADE" }]),
+        );
+        let diff = SchemaDiff { fields: vec![column, retyped], relations: vec![on_delete], ..SchemaDiff::default() };
+        let (safe, _, unaltered) = diff.clone().filter(false, false, None);
+        assert_eq!(names(&safe.fields), vec!["authors.name"], "only its note changes");
+        assert_eq!(safe.fields[0].diff.len(), 1);
+        assert!(safe.relations.is_empty());
+        let described: Vec<String> = unaltered.iter().map(Unaltered::describe).collect();
+        assert_eq!(
+            described,
+            vec!["authors.name (max_length, is_nullable)", "authors.age (type)", "articles.author (on_delete)"]
+        );
+        let (altered, _, unaltered) = diff.filter(false, true, None);
+        assert_eq!(altered.fields[0].diff.len(), 3);
+        assert_eq!(altered.relations.len(), 1);
+        assert!(unaltered.is_empty());
     }
 
     #[test]

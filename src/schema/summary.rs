@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::diff::{Change, SchemaDiff, Withheld};
+use super::diff::{Change, SchemaDiff, Unaltered, Withheld};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -85,6 +85,8 @@ pub struct DiffSummary {
     pub system_fields: usize,
     /// What the destination has that the source lacks and that stays.
     pub withheld: Vec<Withheld>,
+    /// Existing columns that differ and were left as they are (`scope.alterColumns` changes them).
+    pub unaltered: Vec<Unaltered>,
     pub mirror: bool,
 }
 
@@ -96,7 +98,7 @@ pub struct Totals {
 }
 
 impl DiffSummary {
-    pub fn new(diff: &SchemaDiff, withheld: Vec<Withheld>, mirror: bool) -> Self {
+    pub fn new(diff: &SchemaDiff, withheld: Vec<Withheld>, unaltered: Vec<Unaltered>, mirror: bool) -> Self {
         let mut collections: BTreeMap<String, CollectionChanges> = BTreeMap::new();
         let mut totals = Totals::default();
         for (name, items) in diff.by_collection() {
@@ -119,30 +121,40 @@ impl DiffSummary {
                 }
             }
         }
-        DiffSummary { collections, totals, system_fields: diff.system_fields.len(), withheld, mirror }
+        DiffSummary { collections, totals, system_fields: diff.system_fields.len(), withheld, unaltered, mirror }
     }
 
+    /// Nothing to apply.
     pub fn is_empty(&self) -> bool {
         self.collections.is_empty() && self.system_fields == 0
+    }
+
+    /// Nothing to apply and no column left different: the destination matches.
+    pub fn in_sync(&self) -> bool {
+        self.is_empty() && self.unaltered.is_empty()
     }
 
     pub fn deletions(&self) -> usize {
         self.totals.collections.delete + self.totals.fields.delete + self.totals.relations.delete
     }
 
-    /// One line per collection, in name order.
+    /// One line per collection, in name order, then the columns that differ.
     pub fn lines(&self) -> Vec<String> {
         let mut lines: Vec<String> = self.collections.iter().map(|(name, changes)| changes.describe(name)).collect();
         if self.system_fields > 0 {
             lines.push(format!("directus system fields: update {} index setting(s)", self.system_fields));
         }
+        lines.extend(self.unaltered.iter().map(|u| format!("{}: the existing column differs", u.describe())));
         lines
     }
 
     /// The closing line.
     pub fn headline(&self) -> String {
-        if self.is_empty() {
+        if self.in_sync() {
             return "Schemas are in sync".to_string();
+        }
+        if self.is_empty() {
+            return format!("{} existing column(s) differ; nothing else to change", self.unaltered.len());
         }
         let all = self.totals.collections.plus(self.totals.fields).plus(self.totals.relations);
         let mut text = format!(
@@ -155,6 +167,9 @@ impl DiffSummary {
         );
         if self.mirror {
             text.push_str(&format!("; MIRROR: {} DELETION(S) OF WHAT THE SOURCE DOES NOT HAVE", self.deletions()));
+        }
+        if !self.unaltered.is_empty() {
+            text.push_str(&format!("; {} existing column(s) differ and are left as they are", self.unaltered.len()));
         }
         text
     }
@@ -188,7 +203,7 @@ mod tests {
             system_fields: vec![],
             relations: vec![item("articles", Some("author"), "N")],
         };
-        let summary = DiffSummary::new(&diff, vec![], false);
+        let summary = DiffSummary::new(&diff, vec![], vec![], false);
         assert_eq!(
             summary.lines(),
             vec!["articles: create collection, create 2 fields, create 1 relation", "authors: update 1 field"]
@@ -203,14 +218,14 @@ mod tests {
     #[test]
     fn mirror_deletions_are_shouted() {
         let diff = SchemaDiff { fields: vec![item("authors", Some("old"), "D")], ..SchemaDiff::default() };
-        let summary = DiffSummary::new(&diff, vec![], true);
+        let summary = DiffSummary::new(&diff, vec![], vec![], true);
         assert_eq!(summary.lines(), vec!["authors: DELETE 1 field"]);
         assert!(summary.headline().ends_with("MIRROR: 1 DELETION(S) OF WHAT THE SOURCE DOES NOT HAVE"));
     }
 
     #[test]
     fn empty_means_in_sync() {
-        let summary = DiffSummary::new(&SchemaDiff::default(), vec![], false);
+        let summary = DiffSummary::new(&SchemaDiff::default(), vec![], vec![], false);
         assert!(summary.is_empty());
         assert_eq!(summary.headline(), "Schemas are in sync");
     }

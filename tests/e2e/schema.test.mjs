@@ -176,5 +176,31 @@ for (const version of VERSIONS) {
 			assert.equal((await dest.get('/items/legacy_notes')).length, 3, 'a collection outside the selection is never deleted');
 			assert.deepEqual(await schemaOf(destination, SAMPLE_COLLECTION_NAMES), await schemaOf(source, SAMPLE_COLLECTION_NAMES));
 		});
+
+		test('an existing column that differs is left alone, named by the run guard, and changed only with alterColumns', async () => {
+			const dest = client(destination.url, destination.token);
+			const length = async (instance) => (await client(instance.url, instance.token).get('/fields/tags/name')).schema.max_length;
+			const original = await length(source);
+			await dest.patch('/fields/tags/name', { schema: { max_length: 80 }, meta: { note: 'destination note' } });
+			assert.equal(await length(destination), 80);
+
+			const guard = await migrationCall(source, 'run', { ...target, scope: { selectedTables: ['tags'] } });
+			assert.equal(guard.status, 409);
+			assert.match(guard.body.message, /Existing columns differ, which schema-sync changes only with scope\.alterColumns: true: tags\.name \(max_length\)/);
+			assert.ok(guard.body.differences.includes('tags.name (max_length): the existing column differs'), JSON.stringify(guard.body));
+
+			const safe = await migrationCall(source, 'schema-sync', { ...target, scope: { selectedTables: ['tags'] } }, { accept: 'application/x-ndjson' });
+			const summary = JSON.parse(safe.lines.at(-1));
+			assert.equal(summary.inSync, false);
+			assert.ok(safe.lines.some((l) => JSON.parse(l).message.includes('left as they are (scope.alterColumns: true changes them): tags.name (max_length)')), safe.text);
+			assert.equal(await length(destination), 80, 'the column is not changed without alterColumns');
+			assert.equal((await dest.get('/fields/tags/name')).meta.note, null, 'metadata is brought in line');
+
+			const altered = await migrationCall(source, 'schema-sync', { ...target, scope: { selectedTables: ['tags'], alterColumns: true } }, { accept: 'application/x-ndjson' });
+			assert.equal(JSON.parse(altered.lines.at(-1)).inSync, true, altered.text);
+			assert.equal(await length(destination), original);
+			const run = await migrationCall(source, 'dry-run', { ...target, scope: { selectedTables: ['tags'] } });
+			assert.equal(run.status, 200, run.text.slice(0, 500));
+		});
 	});
 }
