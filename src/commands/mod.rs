@@ -7,3 +7,4 @@ pub mod ping;
 pub mod request;
 pub mod schema_sync;
 pub mod tables;
+pub mod verify;

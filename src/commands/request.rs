@@ -27,6 +27,8 @@ pub struct Scope {
     pub preserve_created: Option<bool>,
     /// `rest`, `bulk` or `auto` (data endpoints; default auto).
     pub transport: Option<String>,
+    /// Run: verify the selected tables once the rows have moved (see `/migration/verify`).
+    pub verify: bool,
 }
 
 /// `{ baseURL, token, dryRun, scope }`: every endpoint but `/test` takes this shape.

@@ -1,6 +1,7 @@
 //! An in-memory stand-in for a destination Directus, enough for the data step's native tests:
-//! `GET /items` with an `_in` key filter, `POST /items` (all or nothing, like Directus'
-//! transaction), `PATCH /items` batches, singletons, and `POST /schema/diff` answering "in sync".
+//! `GET /items` with an `_in` key filter and `fields` (or an `aggregate[count]`), `POST /items`
+//! (all or nothing, like Directus' transaction), `PATCH /items` batches, singletons,
+//! `POST /schema/diff` answering "in sync" and `GET /schema/snapshot` answering a given snapshot.
 //! It enforces unique keys, foreign keys and a row-level rule, and overwrites `date_created` /
 //! `user_created` on create and `date_updated` on update, as Directus' specials do.
 
@@ -13,7 +14,7 @@ use serde_json::{json, Map, Value};
 use super::MemoryStore;
 use crate::host::KeysRequest;
 use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
-use crate::receive::{receive, Store};
+use crate::receive::{receive, rows_by_key, Store};
 use crate::rows::{key_text, Row};
 use crate::wire::{RECEIVER_NAME, WIRE_VERSION};
 
@@ -29,6 +30,7 @@ pub struct FakeDirectus {
     /// After this many writes, every request answers 503.
     outage_after: Option<usize>,
     receiver: Option<MemoryStore>,
+    snapshot: Option<Value>,
     pub log: RefCell<Vec<String>>,
 }
 
@@ -52,8 +54,15 @@ impl FakeDirectus {
             rule: None,
             outage_after: None,
             receiver: None,
+            snapshot: None,
             log: RefCell::default(),
         }
+    }
+
+    /// Answer `GET /schema/snapshot` with `snapshot`.
+    pub fn with_snapshot(mut self, snapshot: &crate::schema::Snapshot) -> Self {
+        self.snapshot = Some(serde_json::to_value(snapshot).unwrap());
+        self
     }
 
     pub fn singleton(mut self, collection: &str) -> Self {
@@ -129,13 +138,21 @@ impl FakeDirectus {
         let params: BTreeMap<String, String> = query
             .split('&')
             .filter_map(|p| p.split_once('='))
-            .map(|(k, v)| (k.to_string(), percent_decode_str(v).decode_utf8_lossy().to_string()))
+            .map(|(k, v)| {
+                (
+                    percent_decode_str(k).decode_utf8_lossy().to_string(),
+                    percent_decode_str(v).decode_utf8_lossy().to_string(),
+                )
+            })
             .collect();
         if self.outage_after.is_some_and(|n| self.writes().len() > n) {
             return error(503, "SERVICE_UNAVAILABLE", "Service Unavailable");
         }
         if path == "/schema/diff" {
             return Ok(HttpResponse { status: 204, retry_after: None, body: String::new() });
+        }
+        if path == "/schema/snapshot" {
+            return ok(self.snapshot.clone().expect("a destination with a snapshot"));
         }
         let collection = match path.strip_prefix("/items/") {
             Some(name) => percent_decode_str(name).decode_utf8_lossy().to_string(),
@@ -146,19 +163,28 @@ impl FakeDirectus {
         };
         let body: Value = request.body.as_deref().map(|b| serde_json::from_str(b).unwrap()).unwrap_or(Value::Null);
         let mut tables = self.tables.borrow_mut();
+        let fields: Vec<&str> =
+            params.get("fields").map(|f| f.split(',').collect()).unwrap_or_else(|| vec![key.as_str()]);
+        let pick = |row: &Row| -> Value {
+            Value::Object(fields.iter().map(|f| (f.to_string(), row.get(*f).cloned().unwrap_or(Value::Null))).collect())
+        };
         match request.method {
+            Method::Get if params.contains_key("aggregate[count]") => {
+                let count = match self.receiver.as_ref().filter(|s| s.tables_described.contains_key(&collection)) {
+                    Some(store) => store.rows(&collection).len(),
+                    None => tables[&collection].len(),
+                };
+                ok(json!([{ "count": count.to_string() }]))
+            }
             Method::Get if self.singletons.contains(&collection) => {
-                let row = tables[&collection].values().next().map(|r| json!({ &key: r[&key] }));
+                let row = tables[&collection].values().next().map(pick);
                 ok(row.unwrap_or(json!({ &key: null })))
             }
             Method::Get => {
                 let filter: Value = serde_json::from_str(&params["filter"]).unwrap();
                 let wanted: BTreeSet<String> = filter[&key]["_in"].as_array().unwrap().iter().map(key_text).collect();
-                let found: Vec<Value> = tables[&collection]
-                    .values()
-                    .filter(|r| wanted.contains(&key_text(&r[&key])))
-                    .map(|r| json!({ &key: r[&key] }))
-                    .collect();
+                let found: Vec<Value> =
+                    tables[&collection].values().filter(|r| wanted.contains(&key_text(&r[&key]))).map(pick).collect();
                 ok(Value::Array(found))
             }
             Method::Post => {
@@ -248,6 +274,10 @@ impl FakeDirectus {
                 };
                 answer(Value::Array(store.existing_keys(&keys).await.unwrap()))
             }
+            "/migration/receive/rows-by-key" => match rows_by_key(store, &serde_json::from_str(body).unwrap()).await {
+                Ok(rows) => answer(serde_json::to_value(rows).unwrap()),
+                Err(e) => error(e.status(), e.code(), &e.to_string()),
+            },
             "/migration/receive/rows" => match receive(store, body).await {
                 Ok(receipt) => answer(serde_json::to_value(receipt).unwrap()),
                 Err(e) => error(e.status(), e.code(), &e.to_string()),
