@@ -73,7 +73,7 @@ pub struct RowsWrite {
 
 /// Rows of a table by key: `columns` of the rows whose primary key is one of `keys`, in the
 /// database's representation (the verification's reads).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RowsRequest {
     pub collection: String,

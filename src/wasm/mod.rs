@@ -19,14 +19,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::commands::check::{check, CheckAnswer};
-use crate::commands::migrate::{migrate, MigrateOptions};
+use crate::commands::migrate::MigrateOptions;
 use crate::commands::request::{parse_body, MigrationRequest};
 use crate::commands::schema_sync::{schema_sync, SyncOptions};
+use crate::commands::verify::{run_and_verify, verify};
 use crate::commands::{ping, tables};
 use crate::destination::Destination;
 use crate::host::KeysRequest;
 use crate::progress::{Emit, Event};
-use crate::receive;
+use crate::receive::{self, RowsRequest};
 use crate::CoreError;
 use clock::JsClock;
 use convert::to_js;
@@ -106,7 +107,8 @@ impl Core {
     }
 
     /// `POST /migration/run` with the JSON body: moves rows, emitting progress; resolves to the
-    /// run's report (its `status` says `completed`, `completed with errors` or `failed`).
+    /// run's report (its `status` says `completed`, `completed with errors` or `failed`; with
+    /// `scope.verify`, its `verification`).
     pub fn run(&self, body: String) -> js_sys::Promise {
         self.migrate(body, false)
     }
@@ -125,6 +127,30 @@ impl Core {
         run(async move {
             let request: KeysRequest = parse_body(&body)?;
             receive::existing(&*host, &request).await
+        })
+    }
+
+    /// `POST /migration/receive/rows-by-key` with the JSON body: resolves to the rows this instance
+    /// has of those keys, as stored.
+    #[wasm_bindgen(js_name = receiveRowsByKey)]
+    pub fn receive_rows_by_key(&self, body: String) -> js_sys::Promise {
+        let host = self.host.clone();
+        run(async move {
+            let request: RowsRequest = parse_body(&body)?;
+            receive::rows_by_key(&*host, &request).await
+        })
+    }
+
+    /// `POST /migration/verify` with the JSON body of a run: compares the selected tables and the
+    /// files their rows reference on both sides, emitting progress; resolves to the verification
+    /// (`status`: `identical`, `contains` or `differs`). Writes nothing.
+    pub fn verify(&self, body: String) -> js_sys::Promise {
+        let host = self.host.clone();
+        run(async move {
+            let request = MigrationRequest::parse(&body)?;
+            let options = MigrateOptions::from_request(&request, false)?;
+            let destination = connect(&host, &request)?;
+            verify(&*host, &destination, &options).await
         })
     }
 
@@ -148,7 +174,7 @@ impl Core {
             let request = MigrationRequest::parse(&body)?;
             let options = MigrateOptions::from_request(&request, dry_run)?;
             let destination = connect(&host, &request)?;
-            migrate(&*host, &destination, &options).await
+            run_and_verify(&*host, &destination, &options).await
         })
     }
 }
