@@ -131,3 +131,21 @@ async fn absent_targets<T: Transport, C: Clock>(
     }
     Ok(absent)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn compares_every_column_but_the_key_in_canonical_form() {
+        let row = |v: Value| v.as_object().unwrap().clone();
+        let compared: Vec<String> = ["id", "title", "extra", "views"].iter().map(|c| c.to_string()).collect();
+        let ours = row(json!({ "id": 1, "title": "A", "extra": { "a": 1, "b": [2.0] }, "views": null }));
+        let theirs = row(json!({ "id": "1", "title": "A", "extra": { "b": [2], "a": 1 } }));
+        assert!(differing_fields(&ours, &theirs, &compared).is_empty(), "an absent column is null");
+        let changed = row(json!({ "id": 1, "title": "B", "extra": null, "views": 0 }));
+        assert_eq!(differing_fields(&ours, &changed, &compared), vec!["title", "extra", "views"]);
+    }
+}

@@ -130,6 +130,7 @@ fn names_changed_missing_and_extra_rows_and_changed_files() {
         }
         bytes.borrow_mut().insert("f-doc".into(), b"other bytes".to_vec());
         bytes.borrow_mut().remove("f-photo");
+        fake.insert("directus_files", json!([{ "id": "f-big", "filesize": 17 }]));
 
         let answer = check(&host, &fake, json!({ "excludedTables": [], "batchSize": 2 }));
         assert_eq!(answer.status, Verdict::Differs);
@@ -143,11 +144,13 @@ fn names_changed_missing_and_extra_rows_and_changed_files() {
         assert_eq!(reasons, vec![(json!(2), "missing on the destination"), (json!(3), "differs in title")]);
         assert_ne!(articles.digest.source, articles.digest.destination);
         assert_eq!(table(&answer, "tags").status, Verdict::Identical);
-        assert_eq!(answer.files.differs, 2);
+        assert_eq!(answer.files.differs, 3);
         let files: Vec<(String, String)> =
             answer.files.first_differences.iter().map(|d| (d.key.as_str().unwrap().into(), d.reason.clone())).collect();
         assert!(files.iter().any(|(id, why)| id == "f-doc" && why.starts_with("content differs: sha256")), "{files:?}");
         assert!(files.iter().any(|(id, why)| id == "f-photo" && why == "missing on the destination (no asset)"));
+        assert!(files
+            .contains(&("f-big".into(), "size differs: 52428800 bytes on the source, 17 on the destination".into())));
         assert!(
             answer.message.starts_with("Verification differs: 1 of 9 collection(s) differ: articles (differs)"),
             "{}",
