@@ -1,6 +1,7 @@
 //! HTTP as the core sees it, independent of how it is carried: one exchange ([`Transport`]: WASM
-//! sends it with `fetch`, tests answer it from a script) and one streamed file upload
-//! ([`FileStreamer`]: the host pipes the bytes from the source's storage).
+//! sends it with `fetch`, tests answer it from a script), one streamed file upload
+//! ([`FileStreamer`]: the host pipes the bytes from the source's storage), and one download hashed
+//! as it streams ([`DownloadDigester`]: the verification's file checksums).
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -100,4 +101,28 @@ pub enum StreamError {
 #[allow(async_fn_in_trait)]
 pub trait FileStreamer {
     async fn stream_file(&self, upload: &StreamedUpload, token: &str) -> Result<HttpResponse, StreamError>;
+}
+
+/// A download hashed as it streams (`GET url`): the body's sha256 and length, never its bytes.
+/// Like [`HttpRequest`], `headers` never include `Authorization`: the digester adds the token.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamedDownload {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub timeout_ms: u32,
+}
+
+/// A file's checksum: sha256 of its bytes (hex) and how many there were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// Hashes downloads from the destination as they stream (the bytes never enter the core). A
+/// success's `body` is the [`FileDigest`] as JSON; any other answer's is the destination's own.
+#[allow(async_fn_in_trait)]
+pub trait DownloadDigester {
+    async fn digest_download(&self, download: &StreamedDownload, token: &str) -> Result<HttpResponse, TransportError>;
 }

@@ -7,16 +7,17 @@
 //!
 //! Modules are layered; each one uses only modules listed before it:
 //!
-//! 1. `runtime` (clock), `http` (one exchange, one streamed upload), `rows` (rows and keys),
-//!    `isolate` (halving until the refused items stand alone), `wire` (the bulk wire format),
-//!    `vendor` (database vendors);
-//! 2. `schema` (snapshots, diffs, selections), `report` (what a run reports);
+//! 1. `runtime` (clock), `http` (one exchange, one streamed upload, one hashed download), `rows`
+//!    (rows and keys), `digest` (canonical rows and their checksums), `isolate` (halving until the
+//!    refused items stand alone), `wire` (the bulk wire format), `vendor` (database vendors);
+//! 2. `schema` (snapshots, diffs, selections), `report` (what a run and a verification report);
 //! 3. `destination` (the HTTP client for the destination), `progress` (events and the failure
 //!    recorder), `plan` (what moves, in which order);
 //! 4. `host` (what the core needs from the source), `error` (the core's error);
 //! 5. `receive` (the bulk receiver, on the destination), `sink` (where rows go: REST or bulk),
 //!    `compat` (schema guard, receiver fit);
-//! 6. `files` (the files rows reference), then `data` (moving rows);
+//! 6. `files` (the files rows reference), then `data` (moving rows), then `verify` (comparing
+//!    both sides);
 //! 7. `commands` (one per endpoint operation), on which `wasm/` (the boundary) sits.
 
 pub mod commands;
@@ -29,6 +30,7 @@ pub mod runtime;
 
 mod compat;
 mod data;
+mod digest;
 mod files;
 mod isolate;
 mod plan;
@@ -38,6 +40,7 @@ mod rows;
 mod schema;
 mod sink;
 mod vendor;
+mod verify;
 mod wire;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,5 +1,9 @@
 //! What a data migration reports: per collection counts and timing, every failed row with the
-//! destination's own error, and a closing line.
+//! destination's own error, and a closing line; and what a verification reports ([`verification`]).
+
+mod verification;
+
+pub use verification::{Digests, FilesVerification, TableVerification, Verdict, Verification, MAX_DIFFERENCES};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -177,6 +181,9 @@ pub struct RunReport {
     pub rows_per_second: f64,
     /// The closing line.
     pub message: String,
+    /// With `scope.verify`: the verification that followed the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
 }
 
 impl RunReport {
@@ -195,6 +202,7 @@ impl RunReport {
             seconds: 0.0,
             rows_per_second: 0.0,
             message: String::new(),
+            verification: None,
         }
     }
 

@@ -7,7 +7,8 @@ import { checkRoute } from './routes/check.js';
 import { tablesRoute } from './routes/tables.js';
 import { schemaSyncRoute } from './routes/schema-sync.js';
 import { migrateRoute } from './routes/migrate.js';
-import { receiveInfoRoute, receiveExistingRoute, receiveLackingRoute, receiveRowsRoute } from './routes/receive.js';
+import { verifyRoute } from './routes/verify.js';
+import { receiveInfoRoute, receiveExistingRoute, receiveLackingRoute, receiveRowsRoute, receiveRowsByKeyRoute } from './routes/receive.js';
 
 export default defineEndpoint({
 	id: 'migration',
@@ -20,10 +21,12 @@ export default defineEndpoint({
 		router.post('/schema-sync', schemaSyncRoute(context));
 		router.post('/dry-run', migrateRoute(context, { dryRun: true }));
 		router.post('/run', migrateRoute(context, { dryRun: false }));
+		router.post('/verify', verifyRoute(context));
 		router.get('/receive/info', receiveInfoRoute(context));
 		router.post('/receive/existing', receiveExistingRoute(context));
 		router.post('/receive/lacking', receiveLackingRoute(context));
 		router.post('/receive/rows', receiveRowsRoute(context));
+		router.post('/receive/rows-by-key', receiveRowsByKeyRoute(context));
 		router.use(notFound);
 	},
 });

@@ -8,3 +8,4 @@ pub mod request;
 pub mod schema_sync;
 pub mod settings;
 pub mod tables;
+pub mod verify;

@@ -33,6 +33,8 @@ pub struct Scope {
     pub transport: Option<String>,
     /// At most this many requests per second to the destination (data endpoints).
     pub max_requests_per_second: Option<f64>,
+    /// Run: verify the selected tables once the rows have moved (see `/migration/verify`).
+    pub verify: bool,
 }
 
 /// `{ baseURL, token, dryRun, scope, callbackUrl }`: every endpoint but `/test` takes this shape.
@@ -58,6 +60,8 @@ pub enum Route {
     SchemaSync,
     DryRun,
     Run,
+    /// `/migration/verify`: the body of a run; it writes nothing, so `dryRun` changes nothing.
+    Verify,
 }
 
 /// Parse a JSON body; errors say where (`scope.selectedTables: invalid type…`).
@@ -116,7 +120,7 @@ impl MigrationRequest {
             (Route::DryRun, Some(false)) => {
                 invalid("dryRun: false contradicts /migration/dry-run: send the same body to /migration/run")
             }
-            (Route::Check | Route::Tables | Route::SchemaSync, _) if self.callback_url.is_some() => {
+            (Route::Check | Route::Tables | Route::SchemaSync | Route::Verify, _) if self.callback_url.is_some() => {
                 invalid("callbackUrl is taken by /migration/run and /migration/dry-run only")
             }
             _ => Ok(()),

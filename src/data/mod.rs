@@ -7,6 +7,7 @@ mod second_pass;
 mod table;
 
 pub use filter::{changed_since, parse_instant};
+pub use reader::PageReader;
 pub use second_pass::complete;
 pub use table::migrate_table;
 

@@ -8,12 +8,16 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{CountRequest, Host, HostError, KeysRequest, Page, PageRequest};
-use crate::http::{FileStreamer, HttpResponse, StreamError, StreamedUpload};
+use crate::http::{
+    DownloadDigester, FileDigest, FileStreamer, HttpResponse, StreamError, StreamedDownload, StreamedUpload,
+    TransportError,
+};
 use crate::progress::{Emit, Event};
 use crate::rows::Row;
 use crate::schema::Snapshot;
 
 type Uploader = Box<dyn Fn(&StreamedUpload) -> Result<HttpResponse, StreamError>>;
+type Downloader = Box<dyn Fn(&StreamedDownload) -> Result<HttpResponse, TransportError>>;
 
 #[derive(Default)]
 pub struct MemoryHost {
@@ -24,6 +28,12 @@ pub struct MemoryHost {
     pub uploads: RefCell<Vec<(StreamedUpload, String)>>,
     /// Answers file uploads; without it they fail.
     pub uploader: Option<Uploader>,
+    /// The bytes of the source's files, for their digests.
+    pub file_bytes: BTreeMap<String, Vec<u8>>,
+    /// Every download hashed, in order, with the token it carried.
+    pub downloads: RefCell<Vec<(StreamedDownload, String)>>,
+    /// Answers hashed downloads; without it they fail.
+    pub downloader: Option<Downloader>,
     calls: Cell<usize>,
 }
 
@@ -115,6 +125,28 @@ impl Host for MemoryHost {
             .filter(|r| r.get(&request.primary_key).is_some_and(|k| request.keys.contains(k)))
             .cloned()
             .collect())
+    }
+
+    async fn file_digest(&self, file: &str) -> Result<FileDigest, HostError> {
+        let bytes = self.file_bytes.get(file).ok_or_else(|| HostError::new(format!("ENOENT: no file {file}")))?;
+        Ok(sha256(bytes))
+    }
+}
+
+/// The digest of `bytes`, as the host computes it while streaming.
+pub fn sha256(bytes: &[u8]) -> FileDigest {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(bytes);
+    FileDigest { sha256: hash.iter().map(|b| format!("{b:02x}")).collect(), bytes: bytes.len() as u64 }
+}
+
+impl DownloadDigester for MemoryHost {
+    async fn digest_download(&self, download: &StreamedDownload, token: &str) -> Result<HttpResponse, TransportError> {
+        self.downloads.borrow_mut().push((download.clone(), token.to_string()));
+        match &self.downloader {
+            Some(answer) => answer(download),
+            None => Err(TransportError::Network("no downloader".into())),
+        }
     }
 }
 

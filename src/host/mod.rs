@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::http::FileStreamer;
+use crate::http::{DownloadDigester, FileDigest, FileStreamer};
 use crate::progress::Emit;
 use crate::rows::Row;
 use crate::schema::Snapshot;
@@ -86,10 +86,11 @@ impl HostError {
 }
 
 /// What the core asks of the source instance: reads, in-process, through Directus' services;
-/// its files, streamed to the destination ([`FileStreamer`]); and where progress goes ([`Emit`]).
-/// Futures are not `Send`: WASM is single-threaded.
+/// its files, streamed to the destination ([`FileStreamer`]); downloads from the destination
+/// hashed as they stream ([`DownloadDigester`], for the verification); and where progress goes
+/// ([`Emit`]). Futures are not `Send`: WASM is single-threaded.
 #[allow(async_fn_in_trait)]
-pub trait Host: Emit + FileStreamer {
+pub trait Host: Emit + FileStreamer + DownloadDigester {
     /// Read one page of rows with a primary-key cursor.
     async fn read_page(&self, request: &PageRequest) -> Result<Page, HostError>;
     /// Count rows in the database (never by reading them).
@@ -98,6 +99,8 @@ pub trait Host: Emit + FileStreamer {
     async fn schema_snapshot(&self) -> Result<Snapshot, HostError>;
     /// Rows by primary key (files and folders, for the files step).
     async fn read_by_keys(&self, request: &KeysRequest) -> Result<Vec<Row>, HostError>;
+    /// sha256 of a source file's bytes, streamed from its storage (the verification).
+    async fn file_digest(&self, file: &str) -> Result<FileDigest, HostError>;
 }
 
 #[cfg(test)]

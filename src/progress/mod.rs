@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::destination::{Notice, PaceChange};
-use crate::report::TableReport;
+use crate::report::{TableReport, TableVerification};
 use crate::schema::{CollectionChanges, Withheld};
 
 /// Where events go (the host: the server log and the caller's progress stream). Must not fail
@@ -54,6 +54,10 @@ pub enum Event {
     /// A collection is done.
     #[serde(rename_all = "camelCase")]
     TableDone { report: TableReport, dry_run: bool },
+    /// Rows of a collection compared so far (the verification).
+    Compared { collection: String, total: u64, checked: u64, missing: u64, different: u64 },
+    /// A collection is verified.
+    TableVerified { report: TableVerification },
 }
 
 impl From<&Notice> for Event {
@@ -104,6 +108,10 @@ impl Event {
             }
             Event::RowFailed { collection, key, message } => format!("{collection} {key} failed: {message}"),
             Event::TableDone { report, dry_run } => format!("Done {}", report.line(*dry_run)),
+            Event::Compared { collection, total, checked, missing, different } => {
+                format!("{collection}: {checked}/{total} rows compared, {missing} missing, {different} different")
+            }
+            Event::TableVerified { report } => format!("Verified {}", report.line()),
             Event::Kept { items } => {
                 const SHOWN: usize = 12;
                 let mut names: Vec<String> =

@@ -5,7 +5,7 @@
 
 mod store;
 
-pub use store::{FieldDescription, RowsWrite, Store, TableDescription, TableShape};
+pub use store::{FieldDescription, RowsRequest, RowsWrite, Store, TableDescription, TableShape};
 
 use std::collections::BTreeSet;
 
@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::host::{HostError, KeysRequest};
 use crate::isolate::{isolate, Verdict};
-use crate::rows::key_text;
+use crate::rows::{key_text, Row};
 use crate::vendor;
 use crate::wire::{
     Batch, Header, Mode, Receipt, ReceiverInfo, MAX_BYTES, MAX_CONCURRENT_BATCHES, MAX_ROWS, RECEIVER_NAME,
@@ -84,6 +84,35 @@ pub async fn lacking<S: Store>(store: &S, request: &LackingRequest) -> Result<Ve
         fields: vec![],
     };
     store.keys_with_null(&keys, &request.field).await.map_err(CoreError::Database)
+}
+
+/// `POST /migration/receive/rows-by-key` `{ collection, primaryKey, columns, keys }`: the rows of
+/// those keys this table has, in the database's representation (for the verification). Checked
+/// like a batch: a user table here, the same primary key, every column known.
+pub async fn rows_by_key<S: Store>(store: &S, request: &RowsRequest) -> Result<Vec<Row>, CoreError> {
+    if request.keys.len() > MAX_ROWS {
+        return Err(CoreError::InvalidInput(format!("at most {MAX_ROWS} keys at a time")));
+    }
+    let shape = table(store, &request.collection, &request.primary_key).await?;
+    let unknown: Vec<&str> =
+        request.columns.iter().filter(|c| !shape.columns.contains(c)).map(String::as_str).collect();
+    if !unknown.is_empty() {
+        return Err(CoreError::InvalidInput(format!(
+            "{} has no column {} here",
+            request.collection,
+            unknown.join(", ")
+        )));
+    }
+    if !request.columns.contains(&request.primary_key) {
+        return Err(CoreError::InvalidInput(format!(
+            "the columns must include the primary key {}",
+            request.primary_key
+        )));
+    }
+    if request.keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    store.read_rows(request).await.map_err(CoreError::Database)
 }
 
 /// The table a request names, which must exist here as a user table with that primary key.
@@ -191,7 +220,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::rows::Row;
     use crate::testing::MemoryStore;
 
     fn store() -> MemoryStore {
@@ -287,5 +315,24 @@ mod tests {
         let err = block_on(receive(&host, extra.as_bytes())).unwrap_err();
         assert_eq!(err.to_string(), "tags has no column secret here");
         assert_eq!(host.rows("tags").len(), 1);
+    }
+
+    #[test]
+    fn reads_rows_by_key_after_the_same_checks_as_a_batch() {
+        let host = store();
+        let request = |columns: &[&str], keys: Value| RowsRequest {
+            collection: "tags".into(),
+            primary_key: "id".into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            keys: keys.as_array().unwrap().clone(),
+        };
+        let rows = block_on(rows_by_key(&host, &request(&["id", "name"], json!([1, 2])))).unwrap();
+        assert_eq!(rows, vec![json!({ "id": 1, "name": "already here" }).as_object().unwrap().clone()]);
+        let err = block_on(rows_by_key(&host, &request(&["id", "secret"], json!([1])))).unwrap_err();
+        assert_eq!((err.status(), err.to_string()), (400, "tags has no column secret here".to_string()));
+        let err = block_on(rows_by_key(&host, &request(&["name"], json!([1])))).unwrap_err();
+        assert!(err.to_string().contains("must include the primary key id"), "{err}");
+        let users = RowsRequest { collection: "directus_users".into(), ..request(&["id"], json!([1])) };
+        assert_eq!(block_on(rows_by_key(&host, &users)).unwrap_err().status(), 400);
     }
 }

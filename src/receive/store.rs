@@ -71,6 +71,17 @@ pub struct RowsWrite {
     pub rows: Vec<Vec<Value>>,
 }
 
+/// Rows of a table by key: `columns` of the rows whose primary key is one of `keys`, in the
+/// database's representation (the verification's reads).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowsRequest {
+    pub collection: String,
+    pub primary_key: String,
+    pub columns: Vec<String>,
+    pub keys: Vec<Value>,
+}
+
 #[allow(async_fn_in_trait)]
 pub trait Store {
     /// The knex client of this instance's database (`pg`, `mysql2`, `sqlite3`…).
@@ -87,6 +98,8 @@ pub trait Store {
     async fn update_rows(&self, write: &RowsWrite) -> Result<(), HostError>;
     /// Move the table's identity sequence past its highest key.
     async fn advance_sequence(&self, table: &TableShape) -> Result<(), HostError>;
+    /// The rows a [`RowsRequest`] names (those the table has), as they are stored.
+    async fn read_rows(&self, request: &RowsRequest) -> Result<Vec<crate::rows::Row>, HostError>;
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! An in-memory stand-in for a destination Directus, enough for the data step's native tests:
-//! `GET /items` with an `_in` key filter, `POST /items` (all or nothing, like Directus'
-//! transaction), `PATCH /items` batches, singletons, and `POST /schema/diff` answering "in sync".
+//! `GET /items` with an `_in` key filter and `fields` (or an `aggregate[count]`), `POST /items`
+//! (all or nothing, like Directus' transaction), `PATCH /items` batches, singletons,
+//! `POST /schema/diff` answering "in sync" and `GET /schema/snapshot` answering a given snapshot.
 //! It enforces unique keys, foreign keys and a row-level rule, and overwrites `date_created` /
 //! `user_created` on create and `date_updated` on update, as Directus' specials do.
 
@@ -13,7 +14,7 @@ use serde_json::{json, Map, Value};
 use super::MemoryStore;
 use crate::host::KeysRequest;
 use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
-use crate::receive::{receive, Store};
+use crate::receive::{receive, rows_by_key, Store};
 use crate::rows::{key_text, Row};
 use crate::wire::{RECEIVER_NAME, WIRE_VERSION};
 
@@ -31,6 +32,7 @@ pub struct FakeDirectus {
     /// Requests to this path are carried out, then their answer is lost, this many times.
     lost_answers: RefCell<Option<(String, usize)>>,
     receiver: Option<MemoryStore>,
+    snapshot: Option<Value>,
     pub log: RefCell<Vec<String>>,
 }
 
@@ -55,8 +57,15 @@ impl FakeDirectus {
             outage_after: std::cell::Cell::new(None),
             lost_answers: RefCell::new(None),
             receiver: None,
+            snapshot: None,
             log: RefCell::default(),
         }
+    }
+
+    /// Answer `GET /schema/snapshot` with `snapshot`.
+    pub fn with_snapshot(mut self, snapshot: &crate::schema::Snapshot) -> Self {
+        self.snapshot = Some(serde_json::to_value(snapshot).unwrap());
+        self
     }
 
     pub fn singleton(mut self, collection: &str) -> Self {
@@ -143,13 +152,21 @@ impl FakeDirectus {
         let params: BTreeMap<String, String> = query
             .split('&')
             .filter_map(|p| p.split_once('='))
-            .map(|(k, v)| (k.to_string(), percent_decode_str(v).decode_utf8_lossy().to_string()))
+            .map(|(k, v)| {
+                (
+                    percent_decode_str(k).decode_utf8_lossy().to_string(),
+                    percent_decode_str(v).decode_utf8_lossy().to_string(),
+                )
+            })
             .collect();
         if self.outage_after.get().is_some_and(|n| self.writes().len() > n) {
             return error(503, "SERVICE_UNAVAILABLE", "Service Unavailable");
         }
         if path == "/schema/diff" {
             return Ok(HttpResponse { status: 204, retry_after: None, location: None, body: String::new() });
+        }
+        if path == "/schema/snapshot" {
+            return ok(self.snapshot.clone().expect("a destination with a snapshot"));
         }
         let collection = match path.strip_prefix("/items/") {
             Some(name) => percent_decode_str(name).decode_utf8_lossy().to_string(),
@@ -160,9 +177,21 @@ impl FakeDirectus {
         };
         let body: Value = request.body.as_deref().map(|b| serde_json::from_str(b).unwrap()).unwrap_or(Value::Null);
         let mut tables = self.tables.borrow_mut();
+        let fields: Vec<&str> =
+            params.get("fields").map(|f| f.split(',').collect()).unwrap_or_else(|| vec![key.as_str()]);
+        let pick = |row: &Row| -> Value {
+            Value::Object(fields.iter().map(|f| (f.to_string(), row.get(*f).cloned().unwrap_or(Value::Null))).collect())
+        };
         match request.method {
+            Method::Get if params.contains_key("aggregate[count]") => {
+                let count = match self.receiver.as_ref().filter(|s| s.tables_described.contains_key(&collection)) {
+                    Some(store) => store.rows(&collection).len(),
+                    None => tables[&collection].len(),
+                };
+                ok(json!([{ "count": count.to_string() }]))
+            }
             Method::Get if self.singletons.contains(&collection) => {
-                let row = tables[&collection].values().next().map(|r| json!({ &key: r[&key] }));
+                let row = tables[&collection].values().next().map(pick);
                 ok(row.unwrap_or(json!({ &key: null })))
             }
             Method::Get => {
@@ -177,7 +206,7 @@ impl FakeDirectus {
                     .values()
                     .filter(|r| wanted.contains(&key_text(&r[&key])))
                     .filter(|r| null_field.as_ref().is_none_or(|f| r.get(f).is_none_or(Value::is_null)))
-                    .map(|r| json!({ &key: r[&key] }))
+                    .map(pick)
                     .collect();
                 ok(Value::Array(found))
             }
@@ -273,6 +302,11 @@ impl FakeDirectus {
                 let request: crate::receive::LackingRequest = serde_json::from_str(body).unwrap();
                 answer(serde_json::to_value(crate::receive::lacking(store, &request).await.unwrap()).unwrap())
             }
+
+            "/migration/receive/rows-by-key" => match rows_by_key(store, &serde_json::from_str(body).unwrap()).await {
+                Ok(rows) => answer(serde_json::to_value(rows).unwrap()),
+                Err(e) => error(e.status(), e.code(), &e.to_string()),
+            },
             "/migration/receive/rows" => match receive(store, body.as_bytes()).await {
                 Ok(receipt) => answer(serde_json::to_value(receipt).unwrap()),
                 Err(e) => error(e.status(), e.code(), &e.to_string()),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::host::{HostError, KeysRequest};
-use crate::receive::{FieldDescription, RowsWrite, Store, TableDescription, TableShape};
+use crate::receive::{FieldDescription, RowsRequest, RowsWrite, Store, TableDescription, TableShape};
 use crate::rows::Row;
 
 /// An in-memory destination database for the receiver's native tests: tables of rows, unique
@@ -114,5 +114,15 @@ impl Store for MemoryStore {
     async fn advance_sequence(&self, table: &TableShape) -> Result<(), HostError> {
         self.sequences.borrow_mut().push(table.collection.clone());
         Ok(())
+    }
+
+    async fn read_rows(&self, request: &RowsRequest) -> Result<Vec<Row>, HostError> {
+        let tables = self.tables.borrow();
+        let rows = tables.get(&request.collection).map(Vec::as_slice).unwrap_or_default();
+        Ok(rows
+            .iter()
+            .filter(|r| r.get(&request.primary_key).is_some_and(|k| request.keys.contains(k)))
+            .map(|r| request.columns.iter().map(|c| (c.clone(), r.get(c).cloned().unwrap_or(Value::Null))).collect())
+            .collect())
     }
 }

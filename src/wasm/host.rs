@@ -9,7 +9,10 @@ use super::convert::to_js;
 use super::error::host_error;
 use super::fetch::fetch_error;
 use crate::host::{CountRequest, Host, HostError, KeysRequest, Page, PageRequest};
-use crate::http::{FileStreamer, HttpResponse, StreamError, StreamedUpload};
+use crate::http::{
+    DownloadDigester, FileDigest, FileStreamer, HttpResponse, StreamError, StreamedDownload, StreamedUpload,
+    TransportError,
+};
 use crate::progress::{Emit, Event};
 use crate::rows::Row;
 use crate::schema::Snapshot;
@@ -36,6 +39,14 @@ export interface MigrationHost {
    * whose `source` property is true.
    */
   sendFile(upload: FileUpload): Promise<{ status: number; retryAfter: string | null; location: string | null; body: string }>;
+  /** sha256 (hex) and size of the source file `id`'s bytes, streamed from its storage. */
+  fileDigest(id: string): Promise<{ sha256: string; bytes: number }>;
+  /**
+   * GET `download.url` with `download.headers` (`Authorization` included: never log them) and hash
+   * the body as it streams. A 2xx answer resolves with `body` = JSON `{ sha256, bytes }`; any other
+   * with the destination's own body. Network failures reject.
+   */
+  digestDownload(download: FileDownload): Promise<{ status: number; retryAfter: string | null; body: string }>;
   /** A log line or progress event; must not throw. */
   emit(event: MigrationEvent): void;
 }
@@ -51,6 +62,7 @@ export interface PageRequest {
 export interface CountRequest { collection: string; filter: Record<string, unknown> | null }
 export interface KeysRequest { collection: string; primaryKey: string; keys: (string | number)[]; fields: string[] }
 export interface FileUpload { file: string; url: string; headers: [string, string][]; prefix: string; suffix: string; timeoutMs: number }
+export interface FileDownload { url: string; headers: [string, string][]; timeoutMs: number }
 /** Every event has a human `message`; `progress` is false for lines meant for the server log only. */
 export type MigrationEvent = { type: string; message: string; progress: boolean } & (
   | { type: "log"; level: "debug" | "info" | "warn" | "error" }
@@ -61,6 +73,8 @@ export type MigrationEvent = { type: string; message: string; progress: boolean 
   | { type: "rows"; collection: string; total: number; read: number; created: number; skipped: number; failed: number; dryRun: boolean }
   | { type: "rowFailed"; collection: string; key: string | number; message: string }
   | { type: "tableDone"; report: object; dryRun: boolean }
+  | { type: "compared"; collection: string; total: number; checked: number; missing: number; different: number }
+  | { type: "tableVerified"; report: object }
 );
 "#;
 
@@ -83,6 +97,12 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = sendFile)]
     async fn send_file(this: &JsHost, upload: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = fileDigest)]
+    async fn file_digest(this: &JsHost, id: &str) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = digestDownload)]
+    async fn digest_download(this: &JsHost, download: JsValue) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch)]
     fn emit(this: &JsHost, event: JsValue) -> Result<(), JsValue>;
@@ -134,6 +154,36 @@ impl Host for HostAdapter {
         let reply = self.js.read_by_keys(request_to_js(request)?).await.map_err(host_error)?;
         parse_json(reply, "list of rows")
     }
+
+    async fn file_digest(&self, file: &str) -> Result<FileDigest, HostError> {
+        let reply = self.js.file_digest(file).await.map_err(host_error)?;
+        serde_wasm_bindgen::from_value(reply)
+            .map_err(|e| HostError::new(format!("host returned an unreadable file digest: {e}")))
+    }
+}
+
+/// A host answer `{ status, retryAfter, location, body }` as an [`HttpResponse`].
+fn response(reply: &JsValue) -> HttpResponse {
+    let field = |name: &str| js_sys::Reflect::get(reply, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    HttpResponse {
+        status: field("status").as_f64().unwrap_or(0.0) as u16,
+        retry_after: field("retryAfter").as_string(),
+        location: field("location").as_string(),
+        body: field("body").as_string().unwrap_or_default(),
+    }
+}
+
+impl DownloadDigester for HostAdapter {
+    async fn digest_download(&self, download: &StreamedDownload, token: &str) -> Result<HttpResponse, TransportError> {
+        // Like an upload's: the token joins the headers right before they cross to JS.
+        let mut request = download.clone();
+        request.headers.push(("Authorization".into(), format!("Bearer {token}")));
+        let request = to_js(&request).map_err(|e| TransportError::Network(host_error(e).message))?;
+        match self.js.digest_download(request).await {
+            Ok(reply) => Ok(response(&reply)),
+            Err(thrown) => Err(fetch_error(thrown, download.timeout_ms)),
+        }
+    }
 }
 
 impl FileStreamer for HostAdapter {
@@ -144,15 +194,7 @@ impl FileStreamer for HostAdapter {
         let request =
             to_js(&request).map_err(|e| StreamError::Source { code: None, message: host_error(e).message })?;
         match self.js.send_file(request).await {
-            Ok(reply) => {
-                let field = |name: &str| js_sys::Reflect::get(&reply, &name.into()).unwrap_or(JsValue::UNDEFINED);
-                Ok(HttpResponse {
-                    status: field("status").as_f64().unwrap_or(0.0) as u16,
-                    retry_after: field("retryAfter").as_string(),
-                    location: field("location").as_string(),
-                    body: field("body").as_string().unwrap_or_default(),
-                })
-            }
+            Ok(reply) => Ok(response(&reply)),
             Err(thrown)
                 if js_sys::Reflect::get(&thrown, &"source".into()).ok().and_then(|v| v.as_bool()) == Some(true) =>
             {

@@ -19,15 +19,16 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::commands::check::{check, CheckAnswer};
-use crate::commands::migrate::{migrate, MigrateOptions};
+use crate::commands::migrate::MigrateOptions;
 use crate::commands::request::{parse_body, MigrationRequest, Route};
 use crate::commands::schema_sync::{schema_sync, SyncOptions};
 use crate::commands::settings::ExtensionSettings;
+use crate::commands::verify::{run_and_verify, verify};
 use crate::commands::{ping, tables};
 use crate::destination::Destination;
 use crate::host::KeysRequest;
 use crate::progress::{Emit, Event};
-use crate::receive;
+use crate::receive::{self, RowsRequest};
 use crate::CoreError;
 use clock::JsClock;
 use convert::to_js;
@@ -116,7 +117,8 @@ impl Core {
     }
 
     /// `POST /migration/run` with the JSON body: moves rows, emitting progress; resolves to the
-    /// run's report (its `status` says `completed`, `completed with errors` or `failed`).
+    /// run's report (its `status` says `completed`, `completed with errors` or `failed`; with
+    /// `scope.verify`, its `verification`).
     pub fn run(&self, body: String) -> js_sys::Promise {
         self.migrate(body, false)
     }
@@ -148,6 +150,31 @@ impl Core {
         })
     }
 
+    /// `POST /migration/receive/rows-by-key` with the JSON body: resolves to the rows this instance
+    /// has of those keys, as stored.
+    #[wasm_bindgen(js_name = receiveRowsByKey)]
+    pub fn receive_rows_by_key(&self, body: String) -> js_sys::Promise {
+        let host = self.host.clone();
+        run(async move {
+            let request: RowsRequest = parse_body(&body)?;
+            receive::rows_by_key(&*host, &request).await
+        })
+    }
+
+    /// `POST /migration/verify` with the JSON body of a run: compares the selected tables and the
+    /// files their rows reference on both sides, emitting progress; resolves to the verification
+    /// (`status`: `identical`, `contains` or `differs`). Writes nothing.
+    pub fn verify(&self, body: String) -> js_sys::Promise {
+        let host = self.host.clone();
+        let settings = self.settings.clone();
+        run(async move {
+            let request = MigrationRequest::parse(&body, Route::Verify)?;
+            let options = MigrateOptions::from_request(&request, false)?;
+            let destination = connect(&host, &settings, &request)?;
+            verify(&*host, &destination, &options).await
+        })
+    }
+
     /// `POST /migration/receive/rows` with an NDJSON batch (its bytes): resolves to
     /// `{ written, skipped, failed }`.
     pub fn receive(&self, batch: Vec<u8>) -> js_sys::Promise {
@@ -171,7 +198,7 @@ impl Core {
             let request = MigrationRequest::parse(&body, route)?;
             let options = MigrateOptions::from_request(&request, dry_run)?;
             let destination = connect(&host, &settings, &request)?;
-            migrate(&*host, &destination, &options).await
+            run_and_verify(&*host, &destination, &options).await
         })
     }
 }

@@ -8,7 +8,8 @@ use super::convert::to_js;
 use super::error::host_error;
 use super::host::HostAdapter;
 use crate::host::{HostError, KeysRequest};
-use crate::receive::{RowsWrite, Store, TableDescription, TableShape};
+use crate::receive::{RowsRequest, RowsWrite, Store, TableDescription, TableShape};
+use crate::rows::Row;
 
 #[wasm_bindgen(typescript_custom_section)]
 const STORE_TS: &'static str = r#"
@@ -31,7 +32,10 @@ export interface MigrationStore {
   updateRows(write: RowsWrite): Promise<void>;
   /** Move the table's identity sequence past its highest key (asked only where the database needs it). */
   advanceSequence(table: TableShape): Promise<void>;
+  /** `request.columns` of the rows whose key is in `request.keys`, as stored, as a JSON array of objects. */
+  readRows(request: RowsRequest): Promise<string>;
 }
+export interface RowsRequest { collection: string; primaryKey: string; columns: string[]; keys: unknown[] }
 export interface TableShape { collection: string; primaryKey: string; columns: string[]; autoIncrement: boolean }
 export interface RowsWrite { collection: string; primaryKey: string; columns: string[]; rows: unknown[][] }
 "#;
@@ -58,6 +62,9 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = advanceSequence)]
     async fn advance_sequence(this: &super::host::JsHost, table: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = readRows)]
+    async fn read_rows(this: &super::host::JsHost, request: JsValue) -> Result<JsValue, JsValue>;
 }
 
 fn to_host<T: serde::Serialize>(value: &T) -> Result<JsValue, HostError> {
@@ -102,5 +109,11 @@ impl Store for HostAdapter {
 
     async fn advance_sequence(&self, table: &TableShape) -> Result<(), HostError> {
         self.js().advance_sequence(to_host(table)?).await.map(|_| ()).map_err(host_error)
+    }
+
+    async fn read_rows(&self, request: &RowsRequest) -> Result<Vec<Row>, HostError> {
+        let reply = self.js().read_rows(to_host(request)?).await.map_err(host_error)?;
+        let text = reply.as_string().ok_or_else(|| HostError::new("host returned rows that are not JSON text"))?;
+        serde_json::from_str(&text).map_err(|e| HostError::new(format!("host returned unreadable rows: {e}")))
     }
 }

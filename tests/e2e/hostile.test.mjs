@@ -8,9 +8,9 @@ import { client } from '../../scripts/lib/api.mjs';
 import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
 import { fullSnapshot, startSamplePair } from './support.mjs';
 
-const ALL = ['check', 'tables', 'schema-sync', 'dry-run', 'run'];
-const WITH_DESTINATION = ['check', 'schema-sync', 'dry-run', 'run'];
-const DATA = ['dry-run', 'run'];
+const ALL = ['check', 'tables', 'schema-sync', 'dry-run', 'run', 'verify'];
+const WITH_DESTINATION = ['check', 'schema-sync', 'dry-run', 'run', 'verify'];
+const DATA = ['dry-run', 'run', 'verify'];
 
 /** `[routes, body text, what the answer must say]`. */
 function hostileBodies(target) {

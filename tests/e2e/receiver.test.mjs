@@ -68,6 +68,26 @@ for (const version of VERSIONS) {
 			assert.deepEqual(existing.body.sort(), [1, 2, 4]);
 		});
 
+		test('reads rows by key as stored, for admins only, after the same checks as a batch', async () => {
+			const read = (body, token = instance.token) => client(instance.url, token).request('POST', '/migration/receive/rows-by-key', body);
+			const rows = await read({ collection: 'tags', primaryKey: 'id', columns: ['id', 'name'], keys: [1, 2, 999] });
+			assert.equal(rows.status, 200);
+			assert.deepEqual(rows.body.sort((a, b) => a.id - b.id), [{ id: 1, name: 'one' }, { id: 2, name: 'two' }]);
+			assert.equal((await read({ collection: 'tags', primaryKey: 'id', columns: ['id'], keys: [1] }, editor.token)).status, 403);
+			const cases = [
+				[{ collection: 'tags', primaryKey: 'id', columns: ['id', 'secret'], keys: [1] }, /tags has no column secret here/],
+				[{ collection: 'tags', primaryKey: 'id', columns: ['name'], keys: [1] }, /must include the primary key id/],
+				[{ collection: 'directus_users', primaryKey: 'id', columns: ['id'], keys: [1] }, /does not exist on this instance/],
+				[{ collection: 'tags', primaryKey: 'name', columns: ['name'], keys: ['one'] }, /primary key of tags is id here/],
+				[{ collection: 'tags', primaryKey: 'id', columns: ['id'], keys: 'all' }, /keys/],
+			];
+			for (const [body, message] of cases) {
+				const res = await read(body);
+				assert.equal(res.status, 400, JSON.stringify(body));
+				assert.match(res.body.message, message);
+			}
+		});
+
 		test('the API and a new item see the rows at once, and new keys continue after them', async () => {
 			await send(`${header()}\n[500,"five hundred"]\n`);
 			const created = await client(instance.url, instance.token).post('/items/tags', { name: 'next' });

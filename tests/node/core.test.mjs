@@ -105,3 +105,31 @@ test('the destination is reached with fetch and network failures are named', asy
 	assert.ok(retries.every((e) => e.progress === true && typeof e.message === 'string'));
 	assert.ok(!JSON.stringify(host.events).includes('super-secret-token-xyz'), 'no event carries the token');
 });
+
+test('the receiver reads rows by key through the store, after checking the table', async () => {
+	const asked = [];
+	const host = fakeHost({
+		databaseClient: async () => 'sqlite3',
+		describeTable: async (collection) =>
+			collection === 'posts' ? JSON.stringify({ collection, primaryKey: 'id', fields: [{ field: 'id', type: 'integer' }, { field: 'title', type: 'string' }] }) : null,
+		readRows: async (request) => {
+			asked.push(request);
+			return JSON.stringify([{ id: 2, title: 'Two' }]);
+		},
+	});
+	const body = (extra) => JSON.stringify({ collection: 'posts', primaryKey: 'id', columns: ['id', 'title'], keys: [2, 3], ...extra });
+	const rows = await withCore(host, (core) => core.receiveRowsByKey(body()));
+	assert.deepEqual(rows, [{ id: 2, title: 'Two' }]);
+	assert.deepEqual(asked, [{ collection: 'posts', primaryKey: 'id', columns: ['id', 'title'], keys: [2, 3] }]);
+	const error = await withCore(host, (core) => core.receiveRowsByKey(body({ collection: 'nope' }))).catch((e) => e);
+	assert.equal(error.status, 400);
+	assert.match(error.message, /collection nope does not exist/);
+});
+
+test('verify refuses an unusable request before reading anything', async () => {
+	const host = fakeHost();
+	const error = await withCore(host, (core) => core.verify(JSON.stringify({ baseURL: 'http://127.0.0.1:9', scope: { selectedTables: ['posts'] } }))).catch((e) => e);
+	assert.equal(error.code, 'INVALID_PAYLOAD');
+	assert.match(error.message, /^token is required/);
+	assert.deepEqual(host.counted, []);
+});

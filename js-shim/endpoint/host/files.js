@@ -1,4 +1,7 @@
-// The source's files, streamed from its storage straight into a request to the destination.
+// The source's files, streamed from its storage straight into a request to the destination, and
+// the verification's checksums: the source's bytes and the destination's `/assets/:id`, hashed as
+// they stream.
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
@@ -30,21 +33,52 @@ function postStream(url, headers, body, timeoutMs) {
 	});
 }
 
+/** sha256 (hex) and length of a stream of bytes, chunk by chunk. */
+async function digest(stream) {
+	const hash = createHash('sha256');
+	let bytes = 0;
+	for await (const chunk of stream) {
+		hash.update(chunk);
+		bytes += chunk.length;
+	}
+	return { sha256: hash.digest('hex'), bytes };
+}
+
+/** GET a URL and hash its body as it streams: `{ status, retryAfter, body }`, `body` the digest's JSON on success. */
+async function digestDownload({ url, headers, timeoutMs }) {
+	const response = await fetch(url, { headers: Object.fromEntries(headers), signal: AbortSignal.timeout(timeoutMs) });
+	const retryAfter = response.headers.get('retry-after');
+	if (!response.ok) return { status: response.status, retryAfter, body: await response.text() };
+	return { status: response.status, retryAfter, body: JSON.stringify(await digest(response.body)) };
+}
+
 /** An error reading the source's own file: not retried, reported against the file. */
 function sourceError(error) {
 	return Object.assign(new Error(error?.message ?? String(error)), { source: true, code: error?.code });
 }
 
-/** `{ database, services, accountability, schema() }` → `sendFile` of the core's host. */
+/** `{ database, services, accountability, schema() }` → `sendFile`, `fileDigest` and `digestDownload` of the core's host. */
 export function fileStreamer({ database, services, accountability, schema }) {
+	const asset = async (file) => new services.AssetsService({ schema: await schema(), knex: database, accountability }).getAsset(file);
 	return {
+		// The verification: the source file's bytes as its storage has them (no transformation).
+		async fileDigest(file) {
+			const { stream } = await asset(file);
+			try {
+				return await digest(stream);
+			} finally {
+				stream.destroy?.();
+			}
+		},
+
+		digestDownload,
+
 		// The file's bytes go from the source's storage into the request body, chunk by chunk, with
 		// backpressure: neither this process nor the WASM core ever holds a whole file.
 		async sendFile({ file, url, headers, prefix, suffix, timeoutMs }) {
 			let stream;
 			try {
-				const assets = new services.AssetsService({ schema: await schema(), knex: database, accountability });
-				({ stream } = await assets.getAsset(file));
+				({ stream } = await asset(file));
 			} catch (error) {
 				throw sourceError(error);
 			}

@@ -55,6 +55,11 @@ export function receivingStore({ database, schema }) {
 			});
 		},
 
+		// The verification's reads: rows as stored, by key.
+		async readRows({ collection, primaryKey, columns, keys }) {
+			return JSON.stringify(await database.select(columns).from(collection).whereIn(primaryKey, keys));
+		},
+
 		// Asked only where the database's sequence does not follow explicit keys (PostgreSQL).
 		async advanceSequence({ collection, primaryKey }) {
 			await database.raw('SELECT setval(pg_get_serial_sequence(?, ?), (SELECT COALESCE(MAX(??), 1) FROM ??))', [`"${collection}"`, primaryKey, primaryKey, collection]);

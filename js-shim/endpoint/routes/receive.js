@@ -1,5 +1,6 @@
 // The bulk receiver, on the destination's copy of the extension (admin only, like every route
-// but /test): its identity, key lookups, and batches of rows written straight into its tables.
+// but /test): its identity, key lookups, batches of rows written straight into its tables, and
+// rows read by key for the verification.
 import { receiverLimits, withCore } from '../core.js';
 import { createHost } from '../host/index.js';
 import { bodyText, errorBody, route } from '../errors.js';
@@ -15,6 +16,13 @@ export function receiveExistingRoute(context) {
 	return route(context.logger, async (req, res) => {
 		const host = createHost(context, { accountability: req.accountability });
 		res.json(await withCore(host, (core) => core.receiveExisting(bodyText(req))));
+	});
+}
+
+export function receiveRowsByKeyRoute(context) {
+	return route(context.logger, async (req, res) => {
+		const host = createHost(context, { accountability: req.accountability });
+		res.json(await withCore(host, (core) => core.receiveRowsByKey(bodyText(req))));
 	});
 }
 

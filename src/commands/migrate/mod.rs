@@ -13,9 +13,10 @@ mod options;
 mod prepare;
 mod second_pass;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use options::{MigrateOptions, TransportChoice, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_FILE_CONCURRENCY};
+pub(crate) use prepare::{choose_delivery, plan_selection, Planned};
 
 use finish::finish;
 use first_pass::first_pass;

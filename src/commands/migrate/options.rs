@@ -19,6 +19,8 @@ pub struct MigrateOptions {
     pub file_concurrency: u32,
     pub preserve_created: bool,
     pub transport: TransportChoice,
+    /// Verify the selected tables after the run (not on a dry run).
+    pub verify: bool,
 }
 
 /// `scope.transport`.
@@ -72,6 +74,7 @@ impl MigrateOptions {
             file_concurrency,
             preserve_created: scope.preserve_created.unwrap_or(true),
             transport,
+            verify: scope.verify,
         })
     }
 }

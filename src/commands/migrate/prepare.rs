@@ -1,6 +1,7 @@
 //! Before any row moves: validate the selection, plan it (with row counts under the
 //! `updatedAfter` filter), check the destination's schema, and choose the transport. Everything
-//! here may refuse the request, and does so before the first progress event.
+//! here may refuse the request, and does so before the first progress event. A verification plans
+//! and chooses the same way, without the schema guard.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +16,7 @@ use crate::http::Transport;
 use crate::plan::{self, Plan};
 use crate::report::Delivery;
 use crate::runtime::Clock;
-use crate::schema::tables_to_move;
+use crate::schema::{tables_to_move, Snapshot};
 use crate::wire::WIRE_VERSION;
 use crate::CoreError;
 
@@ -28,11 +29,28 @@ pub struct Prepared {
     pub why: String,
 }
 
+/// The selection planned, with each table's row count under its filter: what a run moves and a
+/// verification compares.
+pub struct Planned {
+    pub snapshot: Snapshot,
+    pub plan: Plan,
+    pub filters: BTreeMap<String, Option<Value>>,
+}
+
 pub async fn prepare<H: Host, T: Transport, C: Clock>(
     host: &H,
     destination: &Destination<T, C>,
     options: &MigrateOptions,
 ) -> Result<Prepared, CoreError> {
+    let Planned { snapshot, plan, filters } = plan_selection(host, options).await?;
+    let collections = plan.tables.iter().map(|t| t.collection.clone()).collect();
+    ensure_schema_matches(&snapshot, destination, &collections, options.force).await?;
+    let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
+    Ok(Prepared { plan, filters, delivery, why })
+}
+
+/// Validate the selection and plan it, with row counts under the `updatedAfter` filter.
+pub async fn plan_selection<H: Host>(host: &H, options: &MigrateOptions) -> Result<Planned, CoreError> {
     let snapshot = host.schema_snapshot().await?;
     let selected = tables_to_move(&snapshot, options.selected.as_deref(), options.excluded.as_deref())?;
     let instant = options.updated_after.as_deref().map(parse_instant).transpose()?;
@@ -49,15 +67,11 @@ pub async fn prepare<H: Host, T: Transport, C: Clock>(
         filters.insert(table.collection.clone(), filter);
     }
     let plan = plan::build(&snapshot, &selected, &rows, instant.is_some())?;
-
-    let collections = plan.tables.iter().map(|t| t.collection.clone()).collect();
-    ensure_schema_matches(&snapshot, destination, &collections, options.force).await?;
-    let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
-    Ok(Prepared { plan, filters, delivery, why })
+    Ok(Planned { snapshot, plan, filters })
 }
 
 /// REST or bulk, and why.
-async fn choose_delivery<T: Transport, C: Clock>(
+pub async fn choose_delivery<T: Transport, C: Clock>(
     destination: &Destination<T, C>,
     vendor: Option<&str>,
     choice: TransportChoice,

@@ -4,6 +4,7 @@ mod files;
 mod items;
 mod receiver;
 mod schema;
+mod verify;
 
 pub use files::{SourceUnreadable, Upload};
 pub use items::{encode, items_path};

@@ -21,14 +21,14 @@ use crate::runtime::fake::FakeClock;
 use crate::schema::fixtures::publishing;
 use crate::testing::fake_directus::FakeDirectus;
 
-pub(super) fn table(rows: Value) -> Vec<Row> {
+pub(crate) fn table(rows: Value) -> Vec<Row> {
     rows.as_array().unwrap().iter().map(|r| r.as_object().unwrap().clone()).collect()
 }
 
 /// The publishing sample: a tree whose children come before their parents, the authors ↔
 /// articles cycle, junctions, a singleton, a `user_created` user only the source has, and files
 /// (a cover image in a nested folder, attachments, one file nothing references).
-pub(super) fn source() -> MemoryHost {
+pub(crate) fn source() -> MemoryHost {
     let mut host = MemoryHost::with_snapshot(publishing());
     let mut t = |name: &str, rows: Value| {
         host.tables.insert(name.into(), table(rows));
@@ -91,7 +91,7 @@ pub(super) fn source() -> MemoryHost {
     host
 }
 
-pub(super) fn destination() -> FakeDirectus {
+pub(crate) fn destination() -> FakeDirectus {
     let fake = FakeDirectus::new(&[
         ("languages", "code"),
         ("authors", "id"),
@@ -134,11 +134,11 @@ pub(super) fn destination() -> FakeDirectus {
 /// A source and destination wired so that file uploads land in the destination: the source
 /// "streams" a file by inserting its row; `f-bad-size` is stored one byte short, `f-unreadable`
 /// cannot be read.
-pub(super) fn pair() -> (MemoryHost, Rc<FakeDirectus>) {
+pub(crate) fn pair() -> (MemoryHost, Rc<FakeDirectus>) {
     pair_with(destination())
 }
 
-pub(super) fn pair_with(fake: FakeDirectus) -> (MemoryHost, Rc<FakeDirectus>) {
+pub(crate) fn pair_with(fake: FakeDirectus) -> (MemoryHost, Rc<FakeDirectus>) {
     let mut host = source();
     let fake = Rc::new(fake);
     let sink = Rc::clone(&fake);
@@ -164,7 +164,7 @@ pub(super) fn pair_with(fake: FakeDirectus) -> (MemoryHost, Rc<FakeDirectus>) {
     (host, fake)
 }
 
-pub(super) fn options(scope: Value) -> MigrateOptions {
+pub(crate) fn options(scope: Value) -> MigrateOptions {
     let request = MigrationRequest::parse(
         &json!({ "baseURL": "https://dest.example", "token": "t", "scope": scope }).to_string(),
         Route::Run,
@@ -173,7 +173,7 @@ pub(super) fn options(scope: Value) -> MigrateOptions {
     MigrateOptions::from_request(&request, false).unwrap()
 }
 
-pub(super) fn run(
+pub(crate) fn run(
     host: &MemoryHost,
     fake: &Rc<FakeDirectus>,
     options: &MigrateOptions,
@@ -183,7 +183,7 @@ pub(super) fn run(
     block_on(migrate(host, &destination, options))
 }
 
-pub(super) fn without(rows: Vec<Row>, fields: &[&str]) -> Vec<Row> {
+pub(crate) fn without(rows: Vec<Row>, fields: &[&str]) -> Vec<Row> {
     rows.into_iter()
         .map(|mut r| {
             fields.iter().for_each(|f| {

@@ -1,0 +1,139 @@
+//! `POST /migration/verify` (and `scope.verify` on `/migration/run`): compare the selected tables
+//! on both sides. Selection, plan and transport exactly as a run's (the same body means the same
+//! tables, the same `updatedAfter` rows, the same representation); no schema guard — a collection
+//! the destination lacks is reported, a field it lacks is left out and noted. Read-only on both
+//! sides, whatever `dryRun` says.
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::migrate::{choose_delivery, migrate, plan_selection, MigrateOptions, Planned};
+use crate::destination::Destination;
+use crate::host::Host;
+use crate::http::Transport;
+use crate::plan::Plan;
+use crate::progress::Event;
+use crate::report::{Delivery, RunReport, RunStatus, TableVerification, Verdict, Verification};
+use crate::runtime::Clock;
+use crate::schema::Snapshot;
+use crate::verify::{columns, verify_table, FileChecker, Reading};
+use crate::CoreError;
+
+/// `/migration/run` and `/migration/dry-run`: the run, then with `scope.verify` (not on a dry run,
+/// nor after a run that stopped) the verification, in the report as `verification` and at the
+/// end of its closing line.
+pub async fn run_and_verify<H: Host, T: Transport, C: Clock>(
+    host: &H,
+    destination: &Destination<T, C>,
+    options: &MigrateOptions,
+) -> Result<RunReport, CoreError> {
+    let mut report = migrate(host, destination, options).await?;
+    if !options.verify {
+        return Ok(report);
+    }
+    if options.dry_run {
+        report.warnings.push("scope.verify is ignored on a dry run: nothing was written to verify".into());
+    } else if report.status == RunStatus::Failed {
+        report.warnings.push("not verified: the run stopped".into());
+    } else {
+        match verify(host, destination, options).await {
+            Ok(verification) => {
+                host.emit(&Event::step(verification.message.clone()));
+                report.message.push_str(&format!(". {}", verification.message));
+                report.verification = Some(verification);
+            }
+            Err(error) => report.warnings.push(format!("the verification could not finish: {error}")),
+        }
+    }
+    Ok(report)
+}
+
+/// Verify on its own: plan, choose the transport, compare.
+pub async fn verify<H: Host, T: Transport, C: Clock>(
+    host: &H,
+    destination: &Destination<T, C>,
+    options: &MigrateOptions,
+) -> Result<Verification, CoreError> {
+    let started = destination.clock().now_ms();
+    let Planned { snapshot, plan, filters } = plan_selection(host, options).await?;
+    let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
+    let total: u64 = plan.tables.iter().map(|t| t.rows).sum();
+    host.emit(&Event::step(format!(
+        "Verifying {} collection(s), {total} row(s), against {} (pages of {})",
+        plan.tables.len(),
+        destination.base_url(),
+        options.batch_size
+    )));
+    host.emit(&Event::step(format!("Transport: {why}")));
+    let what = What { snapshot: &snapshot, plan: &plan, filters: &filters, delivery };
+    compare(host, destination, options, what, started).await
+}
+
+/// What a verification compares: a planned selection, read over `delivery`.
+struct What<'a> {
+    snapshot: &'a Snapshot,
+    plan: &'a Plan,
+    filters: &'a BTreeMap<String, Option<Value>>,
+    delivery: Delivery,
+}
+
+/// Compare every table of `what.plan`, then the files their rows reference. `started` is when
+/// the work began (epoch ms), for the answer's time.
+async fn compare<H: Host, T: Transport, C: Clock>(
+    host: &H,
+    destination: &Destination<T, C>,
+    options: &MigrateOptions,
+    what: What<'_>,
+    started: f64,
+) -> Result<Verification, CoreError> {
+    let theirs = destination.schema_snapshot().await?;
+    let exists = |name: &str| theirs.collections.iter().any(|c| c.collection == name);
+    let tables: Vec<_> = what
+        .plan
+        .tables
+        .iter()
+        .map(|table| {
+            let compared = exists(&table.collection)
+                .then(|| columns(table, what.snapshot, &theirs, what.delivery, options.preserve_created));
+            (table, compared)
+        })
+        .collect();
+    let notes: Vec<String> =
+        tables.iter().filter_map(|(t, c)| Some(c.as_ref()?.notes(&t.collection))).flatten().collect();
+    for note in &notes {
+        host.emit(&Event::step(format!("Note: {note}")));
+    }
+
+    let mut answer = Verification::new(what.delivery, notes);
+    let files = FileChecker::new(host, destination, options.file_concurrency as usize);
+    let reading = Reading { delivery: what.delivery, batch_size: options.batch_size };
+    for (table, compared) in tables {
+        let Some(compared) = compared else {
+            let mut report =
+                TableVerification { status: Verdict::Missing, ..TableVerification::new(&table.collection) };
+            (report.checked, report.missing) = (table.rows, table.rows);
+            report.settle(0.0);
+            host.emit(&Event::TableVerified { report: report.clone() });
+            answer.tables.push(report);
+            continue;
+        };
+        host.emit(&Event::step(format!("{}: {} row(s) to compare", table.collection, table.rows)));
+        let filter = what.filters.get(&table.collection).cloned().flatten();
+        answer.tables.push(verify_table(host, destination, reading, table, &compared, filter, &files).await?);
+    }
+    let (files, file_notes) = files.finish();
+    answer.files = files;
+    answer.notes.extend(file_notes);
+    if answer.files.checked > 0 {
+        host.emit(&Event::step(answer.files.line()));
+        for difference in &answer.files.first_differences {
+            host.emit(&Event::step(format!("file {}: {}", crate::rows::key_text(&difference.key), difference.reason)));
+        }
+    }
+    answer.finish((destination.clock().now_ms() - started) / 1000.0);
+    Ok(answer)
+}

@@ -1,0 +1,110 @@
+//! One table verified: the source read in key order page by page (the run's representation: the
+//! API's over REST, the database's over bulk), the destination's rows of exactly those keys read
+//! the same way, compared and digested; then the destination's rows counted. Memory holds one page
+//! of each side, whatever the table's size.
+
+use serde_json::Value;
+
+use super::columns::Columns;
+use super::compare::{compare_page, Tally};
+use super::files::FileChecker;
+use crate::data::PageReader;
+use crate::destination::{Destination, DestinationError};
+use crate::host::{Host, PageRequest};
+use crate::http::Transport;
+use crate::plan::TablePlan;
+use crate::progress::Event;
+use crate::report::Delivery;
+use crate::report::{Digests, TableVerification};
+use crate::rows::Row;
+use crate::runtime::Clock;
+use crate::wire::MAX_ROWS;
+use crate::CoreError;
+
+/// How a verification reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading {
+    pub delivery: Delivery,
+    /// Rows per page.
+    pub batch_size: u32,
+}
+
+/// Verify `table` (its rows that `filter` selects) over `reading`, checking the files they
+/// reference with `files`.
+pub async fn verify_table<H: Host, T: Transport, C: Clock>(
+    host: &H,
+    destination: &Destination<T, C>,
+    reading: Reading,
+    table: &TablePlan,
+    columns: &Columns,
+    filter: Option<Value>,
+    files: &FileChecker<'_, H, T, C>,
+) -> Result<TableVerification, CoreError> {
+    let started = destination.clock().now_ms();
+    let mut report = TableVerification::new(&table.collection);
+    report.compared = columns.compared[1..].to_vec();
+    let file_references: Vec<_> =
+        table.file_references().into_iter().filter(|r| columns.compared.contains(&r.field)).collect();
+    let mut reader = PageReader::new(
+        host,
+        PageRequest {
+            collection: table.collection.clone(),
+            primary_key: table.primary_key.clone(),
+            fields: columns.compared.clone(),
+            after: None,
+            limit: if table.singleton { 1 } else { reading.batch_size },
+            filter,
+            raw: reading.delivery == Delivery::Bulk,
+        },
+    );
+    let mut tally = Tally::default();
+    while let Some(rows) = reader.next_page().await? {
+        let keys: Vec<Value> = rows.iter().filter_map(|r| r.get(&table.primary_key).cloned()).collect();
+        let theirs = destination_rows(destination, reading.delivery, table, &columns.compared, &keys).await?;
+        if !file_references.is_empty() {
+            files.check(&file_references, &rows).await?;
+        }
+        compare_page(destination, columns, rows, theirs, &mut report, &mut tally).await?;
+        host.emit(&Event::Compared {
+            collection: table.collection.clone(),
+            total: table.rows.max(report.checked),
+            checked: report.checked,
+            missing: report.missing,
+            different: report.different,
+        });
+    }
+    // A singleton has at most one row, the one compared.
+    report.destination_rows = if table.singleton {
+        report.checked - report.missing
+    } else {
+        destination.count_items(&table.collection).await?
+    };
+    report.digest = Digests { source: tally.source.hex(), destination: tally.destination.hex() };
+    report.settle((destination.clock().now_ms() - started) / 1000.0);
+    host.emit(&Event::TableVerified { report: report.clone() });
+    Ok(report)
+}
+
+/// The destination's rows of `keys`, with `columns`, read the way the run writes them.
+async fn destination_rows<T: Transport, C: Clock>(
+    destination: &Destination<T, C>,
+    delivery: Delivery,
+    table: &TablePlan,
+    columns: &[String],
+    keys: &[Value],
+) -> Result<Vec<Row>, DestinationError> {
+    let (collection, key) = (table.collection.as_str(), table.primary_key.as_str());
+    match delivery {
+        Delivery::Rest if table.singleton => {
+            Ok(destination.singleton_row(collection, key, columns).await?.into_iter().collect())
+        }
+        Delivery::Rest => destination.items_by_keys(collection, key, columns, keys).await,
+        Delivery::Bulk => {
+            let mut rows = Vec::new();
+            for chunk in keys.chunks(MAX_ROWS) {
+                rows.extend(destination.receiver_rows_by_key(collection, key, columns, chunk).await?);
+            }
+            Ok(rows)
+        }
+    }
+}
