@@ -177,53 +177,86 @@ export async function startDirectus({ version, name = 'directus', extension = tr
 	const port = await freePort();
 	const env = baseEnv({ dir, port, dbFile, extra });
 	const logFile = join(dir, 'directus.log');
-	const log = await open(logFile, 'a');
 	// A database brought from elsewhere is bootstrapped first (applies pending migrations only).
 	if (database) await runCli(version, ['bootstrap'], env, dir);
-	const child = spawn(process.execPath, [cliPath(version), 'start'], { env, cwd: dir, stdio: ['ignore', log.fd, log.fd] });
-	let exited = null;
-	child.on('exit', (code, signal) => (exited = { code, signal }));
-	await log.close();
-
 	const url = `http://127.0.0.1:${port}`;
+	let child = null;
+	let exited = null;
+
+	/** Spawn `directus start` (same port, folder, database and environment) and wait for it to answer. */
+	async function launch() {
+		const log = await open(logFile, 'a');
+		const spawned = spawn(process.execPath, [cliPath(version), 'start'], { env, cwd: dir, stdio: ['ignore', log.fd, log.fd] });
+		child = spawned;
+		exited = null;
+		instance.pid = spawned.pid;
+		spawned.on('exit', (code, signal) => {
+			if (child === spawned) exited = { code, signal };
+		});
+		await log.close();
+		const deadline = Date.now() + 90_000;
+		for (;;) {
+			if (exited) throw new Error(`${name} (Directus ${version}) exited during start-up (${JSON.stringify(exited)}):\n${instance.log().slice(-4000)}`);
+			try {
+				const res = await fetch(`${url}/server/ping`);
+				if (res.ok) return;
+			} catch {
+				// not listening yet
+			}
+			if (Date.now() > deadline) {
+				await instance.stop({ keep: true });
+				throw new Error(`${name} (Directus ${version}) did not answer within 90 s; log in ${logFile}`);
+			}
+			await new Promise((r) => setTimeout(r, 250));
+		}
+	}
+
+	/** Send `signal` to the process and wait until it has exited (SIGKILL after 10 s). */
+	async function halt(signal) {
+		if (exited !== null || child === null) return;
+		const running = child;
+		const done = new Promise((r) => running.once('exit', r));
+		process.kill(running.pid, signal);
+		const timer = setTimeout(() => exited === null && process.kill(running.pid, 'SIGKILL'), 10_000);
+		await done;
+		clearTimeout(timer);
+	}
+
 	const instance = {
 		name,
 		version,
 		url,
+		port,
 		token,
-		pid: child.pid,
+		pid: null,
 		dir,
 		dbFile,
 		uploadsDir: join(dir, 'uploads'),
 		logFile,
 		log: () => readFileSync(logFile, 'utf8'),
+		/** Whether the process is running. */
+		get running() {
+			return child !== null && exited === null;
+		},
+		/** Kill the process (SIGKILL by default: no clean shutdown), keeping its folder and database. */
+		kill: ({ signal = 'SIGKILL' } = {}) => halt(signal),
+		/** Start it again after `kill`, on the same port, folder and database; resolves once it answers. */
+		async start() {
+			if (instance.running) throw new Error(`${name} is already running (pid ${instance.pid})`);
+			await launch();
+		},
+		/** `kill` then `start`. */
+		async restart({ signal = 'SIGKILL' } = {}) {
+			await halt(signal);
+			await launch();
+		},
 		async stop({ keep = false } = {}) {
-			if (exited === null) {
-				const done = new Promise((r) => child.once('exit', r));
-				process.kill(child.pid, 'SIGTERM');
-				const timer = setTimeout(() => exited === null && process.kill(child.pid, 'SIGKILL'), 10_000);
-				await done;
-				clearTimeout(timer);
-			}
+			await halt('SIGTERM');
 			if (!keep) await rm(dir, { recursive: true, force: true });
 		},
 	};
 
-	const deadline = Date.now() + 90_000;
-	for (;;) {
-		if (exited) throw new Error(`${name} (Directus ${version}) exited during start-up (${JSON.stringify(exited)}):\n${instance.log().slice(-4000)}`);
-		try {
-			const res = await fetch(`${url}/server/ping`);
-			if (res.ok) break;
-		} catch {
-			// not listening yet
-		}
-		if (Date.now() > deadline) {
-			await instance.stop({ keep: true });
-			throw new Error(`${name} (Directus ${version}) did not answer within 90 s; log in ${logFile}`);
-		}
-		await new Promise((r) => setTimeout(r, 250));
-	}
+	await launch();
 	return instance;
 }
 
