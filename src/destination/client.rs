@@ -362,12 +362,14 @@ mod tests {
     #[test]
     fn gives_up_after_the_last_attempt() {
         let transport = Scripted::new(
-            (0..5).map(|_| Err(TransportError::Network("connect ECONNREFUSED 127.0.0.1:9".into()))).collect(),
+            (0..8).map(|_| Err(TransportError::Network("connect ECONNREFUSED 127.0.0.1:9".into()))).collect(),
         );
         let clock = FakeClock::default();
         let err = block_on(client(&transport, &clock).get::<Value>("/server/info")).unwrap_err();
-        assert_eq!(transport.seen.borrow().len(), 5);
-        assert_eq!(clock.sleeps.borrow().len(), 4);
+        assert_eq!(transport.seen.borrow().len(), 8);
+        assert_eq!(clock.sleeps.borrow().len(), 7);
+        let waited: u64 = clock.sleeps.borrow().iter().sum();
+        assert!((12_875..=25_750).contains(&waited), "long enough to ride out a restart: {waited} ms");
         assert_eq!(
             err.to_string(),
             "destination https://dest.example is unreachable: connect ECONNREFUSED 127.0.0.1:9"

@@ -36,11 +36,18 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { max_attempts: 5, base_delay_ms: 250, max_delay_ms: 10_000, max_retry_after_ms: 900_000 }
+        // Eight attempts wait 12.9–25.8 s in all between them: enough to ride out a destination
+        // restarting (a Directus start takes 4–13 s on a small machine).
+        RetryPolicy { max_attempts: 8, base_delay_ms: 250, max_delay_ms: 10_000, max_retry_after_ms: 900_000 }
     }
 }
 
 impl RetryPolicy {
+    /// Three attempts: for the first contact, where a wrong address should fail fast.
+    pub fn quick() -> Self {
+        RetryPolicy { max_attempts: 3, ..Self::default() }
+    }
+
     /// Never retries: for requests whose repetition could do harm.
     pub fn none() -> Self {
         RetryPolicy { max_attempts: 1, ..Self::default() }

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::super::client::{decode_data, path_only, Destination};
+use super::super::config::DestinationConfig;
 use super::super::error::DestinationError;
 use super::super::retry::RetryPolicy;
 use crate::http::{Method, Transport};
@@ -14,8 +15,11 @@ const APPLY_TIMEOUT_MS: u32 = 300_000;
 
 impl<T: Transport, C: Clock> Destination<T, C> {
     /// `GET /server/ping` must answer `pong`: proves the URL is a Directus instance.
+    /// Tried three times only: a wrong address should fail fast.
     pub async fn ping(&self) -> Result<(), DestinationError> {
-        let response = self.send(Method::Get, "/server/ping", None).await?;
+        let response = self
+            .send_with(Method::Get, "/server/ping", None, &RetryPolicy::quick(), DestinationConfig::DEFAULT_TIMEOUT_MS)
+            .await?;
         if response.body.trim() == "pong" {
             Ok(())
         } else {
