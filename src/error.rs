@@ -35,6 +35,12 @@ pub enum CoreError {
     /// The receiving instance's own database failed.
     #[error("database: {0}")]
     Database(HostError),
+    /// What the request names does not exist (a job).
+    #[error("{0}")]
+    NotFound(String),
+    /// The run was cancelled (it stops after the batches in flight).
+    #[error("cancelled")]
+    Cancelled,
 }
 
 fn columns_sentence(columns: &[String]) -> String {
@@ -76,6 +82,8 @@ impl CoreError {
             CoreError::Conflict(_) => "CONFLICT",
             CoreError::Unplannable(_) => "CANNOT_PLAN",
             CoreError::Database(_) => "DATABASE_ERROR",
+            CoreError::Cancelled => "CANCELLED",
+            CoreError::NotFound(_) => "JOB_NOT_FOUND",
         }
     }
 
@@ -96,6 +104,8 @@ impl CoreError {
             CoreError::SchemaMismatch { .. } | CoreError::Conflict(_) => 409,
             CoreError::Unplannable(_) => 422,
             CoreError::Database(_) => 500,
+            CoreError::Cancelled => 409,
+            CoreError::NotFound(_) => 404,
         }
     }
 }

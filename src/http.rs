@@ -64,10 +64,11 @@ pub enum TransportError {
     Timeout(u32),
 }
 
-/// Carries requests to the destination. `token` is attached as `Authorization: Bearer …`.
+/// Carries requests: to the destination with its `token`, attached as `Authorization: Bearer …`;
+/// to a callback URL with none.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
-    async fn send(&self, request: &HttpRequest, token: &str) -> Result<HttpResponse, TransportError>;
+    async fn send(&self, request: &HttpRequest, token: Option<&str>) -> Result<HttpResponse, TransportError>;
 }
 
 /// A file streamed from the source into a request to the destination: `prefix`, the file's bytes,

@@ -28,11 +28,13 @@ pub mod http;
 pub mod receive;
 pub mod runtime;
 
+mod callback;
 mod compat;
 mod data;
 mod digest;
 mod files;
 mod isolate;
+mod jobs;
 mod plan;
 mod progress;
 mod report;

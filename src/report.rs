@@ -27,6 +27,8 @@ pub enum RunStatus {
     CompletedWithErrors,
     #[serde(rename = "failed")]
     Failed,
+    #[serde(rename = "cancelled")]
+    Cancelled,
 }
 
 impl RunStatus {
@@ -35,8 +37,18 @@ impl RunStatus {
             RunStatus::Completed => "completed",
             RunStatus::CompletedWithErrors => "completed with errors",
             RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
         }
     }
+}
+
+/// Why a run ended before its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// The source or the destination stopped working.
+    Error(String),
+    /// Someone cancelled it.
+    Cancelled,
 }
 
 /// A row the destination refused, with its key and the destination's message.
@@ -163,6 +175,9 @@ pub const MAX_REPORTED_FAILURES: usize = 1_000;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunReport {
+    /// The job this run was (`migration_<ms>_<id>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process_id: Option<String>,
     pub status: RunStatus,
     pub dry_run: bool,
     /// How rows reached the destination.
@@ -181,6 +196,9 @@ pub struct RunReport {
     pub rows_per_second: f64,
     /// The closing line.
     pub message: String,
+    /// The HTTP status a caller waiting for the outcome as JSON gets: 200 completed, 422 completed
+    /// with errors, 409 cancelled, the stopping error's status when it failed.
+    pub http_status: u16,
     /// With `scope.verify`: the verification that followed the run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<Verification>,
@@ -189,6 +207,7 @@ pub struct RunReport {
 impl RunReport {
     pub fn new(dry_run: bool, notes: Vec<String>) -> Self {
         RunReport {
+            process_id: None,
             status: RunStatus::Completed,
             dry_run,
             transport: Delivery::Rest,
@@ -202,18 +221,25 @@ impl RunReport {
             seconds: 0.0,
             rows_per_second: 0.0,
             message: String::new(),
+            http_status: 200,
             verification: None,
         }
     }
 
-    /// Settle the status and write the closing line.
-    pub fn finish(&mut self, seconds: f64, error: Option<String>) {
+    /// Settle the status and write the closing line. `stop` is why the run ended early, if it did.
+    pub fn finish(&mut self, seconds: f64, stop: Option<Stop>) {
+        let (error, cancelled) = match stop {
+            Some(Stop::Error(error)) => (Some(error), false),
+            Some(Stop::Cancelled) => (None, true),
+            None => (None, false),
+        };
         let read: u64 = self.tables.iter().map(|t| t.read).sum();
         let created: u64 = self.tables.iter().map(|t| t.created).sum();
         let skipped: u64 = self.tables.iter().map(|t| t.skipped).sum();
         self.seconds = round(seconds, 3);
         self.rows_per_second = if seconds > 0.0 { round(read as f64 / seconds, 1) } else { 0.0 };
         self.status = match (&error, self.failure_count) {
+            _ if cancelled => RunStatus::Cancelled,
             (Some(_), _) => RunStatus::Failed,
             (None, 0) => RunStatus::Completed,
             (None, _) => RunStatus::CompletedWithErrors,
@@ -239,6 +265,9 @@ impl RunReport {
         );
         if let Some(error) = &error {
             self.message.push_str(&format!(". Stopped: {error}"));
+        }
+        if cancelled {
+            self.message.push_str(". What was written stays; a re-run continues from there");
         }
         self.error = error;
     }
@@ -271,7 +300,7 @@ mod tests {
         assert_eq!(report.status, RunStatus::CompletedWithErrors);
         assert_eq!(serde_json::to_value(report.status).unwrap(), "completed with errors");
 
-        report.finish(2.0, Some("destination unreachable".into()));
+        report.finish(2.0, Some(Stop::Error("destination unreachable".into())));
         assert_eq!(report.status, RunStatus::Failed);
         assert!(report.message.ends_with("Stopped: destination unreachable"));
     }

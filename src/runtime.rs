@@ -11,6 +11,26 @@ pub trait Clock {
     fn random(&self) -> f64;
 }
 
+/// A flag a running job checks between batches: once set, no new batch starts.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(std::rc::Rc<std::cell::Cell<bool>>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.set(true);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.get()
+    }
+}
+
+impl PartialEq for Cancel {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// Formats epoch milliseconds as an RFC 3339 timestamp in UTC with millisecond precision.
 pub fn iso_timestamp(epoch_ms: f64) -> String {
     let since_epoch = std::time::Duration::from_millis(epoch_ms.max(0.0) as u64);

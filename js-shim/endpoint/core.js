@@ -1,7 +1,7 @@
 // Loads the WASM core once (the .wasm file sits beside dist/api.js) and creates cores bound to a
 // host. Nothing else in the shim imports the generated bindings.
 import { readFileSync } from 'node:fs';
-import { initSync, Core } from '../../target/pkg/table_migration.js';
+import { initSync, Core, listJobs as list, jobDetail as detail, jobLines as lines, cancelJob as cancel } from '../../target/pkg/table_migration.js';
 
 let loaded = false;
 
@@ -31,4 +31,25 @@ export async function withCore(host, work) {
 export function receiverLimits() {
 	load();
 	return Core.receiverLimits();
+}
+
+/** The jobs of this process (see routes/jobs.js); each throws a `MigrationError` for a bad id. */
+export function listJobs() {
+	load();
+	return list();
+}
+
+export function jobDetail(processId) {
+	load();
+	return detail(processId);
+}
+
+export function jobLines(processId, since) {
+	load();
+	return lines(processId, since);
+}
+
+export function cancelJob(processId) {
+	load();
+	return cancel(processId);
 }

@@ -2,6 +2,8 @@
 //! host and the destination client, and returns a typed reply or a [`crate::CoreError`].
 
 pub mod check;
+pub mod job;
+pub mod jobs;
 pub mod migrate;
 pub mod ping;
 pub mod request;

@@ -9,4 +9,6 @@ pub struct ExtensionSettings {
     /// `MIGRATION_ALLOWED_DESTINATIONS`: comma-separated origins tokens may be sent to; empty
     /// allows any.
     pub allowed_destinations: String,
+    /// `MIGRATION_CALLBACK_SECRET`: when set, callbacks carry `X-Migration-Signature: sha256=…`.
+    pub callback_secret: String,
 }

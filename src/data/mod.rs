@@ -15,6 +15,7 @@ use crate::destination::Destination;
 use crate::files::FileMover;
 use crate::plan::TablePlan;
 use crate::progress::Recorder;
+use crate::runtime::Cancel;
 use crate::sink::{KnownKeys, Target};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +27,8 @@ pub struct Settings {
     pub dry_run: bool,
     /// Write back `date-created` / `user-created` values where the sink's destination stamps them.
     pub preserve_created: bool,
+    /// Once set, no new page starts (the pages in flight finish).
+    pub cancel: Cancel,
 }
 
 /// Everything the data step works with, shared by every table of a run.

@@ -204,6 +204,9 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
     while let Some(step) = tasks.next().await {
         match step {
             Step::Read(_, Ok(Some(_))) if stopped.is_some() => {}
+            Step::Read(_, Ok(Some(_))) if settings.cancel.is_cancelled() => {
+                stopped = Some(CoreError::Cancelled);
+            }
             Step::Read(reader, Ok(Some(rows))) => {
                 if moving < settings.concurrency.max(1) {
                     moving += 1;
@@ -226,7 +229,8 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
                         stopped.get_or_insert(error);
                     }
                 }
-                if stopped.is_some() {
+                if stopped.is_some() || settings.cancel.is_cancelled() {
+                    stopped.get_or_insert(CoreError::Cancelled);
                     parked = None;
                 } else if let Some((reader, rows)) = parked.take() {
                     moving += 1;

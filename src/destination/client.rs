@@ -68,6 +68,12 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         &self.base_url
     }
 
+    /// `scheme://host[:port]` of the destination, lower-cased: what identifies it.
+    pub fn origin(&self) -> String {
+        let (scheme, rest) = self.base_url.split_once("://").unwrap_or(("", &self.base_url));
+        format!("{scheme}://{}", rest.split('/').next().unwrap_or_default()).to_ascii_lowercase()
+    }
+
     /// The clock the client waits with; migration steps time themselves with it too.
     pub fn clock(&self) -> &C {
         &self.clock
@@ -158,7 +164,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         let body = body.map(|(b, _)| b);
         let request = HttpRequest { method, url: self.url(path), headers, body, timeout_ms };
         let never = self.retrying(path, policy, || async {
-            Ok::<_, std::convert::Infallible>(self.transport.send(&request, &self.token).await)
+            Ok::<_, std::convert::Infallible>(self.transport.send(&request, Some(&self.token)).await)
         });
         match never.await {
             Ok(result) => result,

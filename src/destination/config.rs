@@ -98,14 +98,20 @@ pub fn normalize_base_url(raw: &str) -> Result<String, DestinationError> {
     if url.contains(['?', '#']) || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid("it must not contain a query, a fragment or spaces"));
     }
-    let (host, port) = split_host_port(authority).ok_or_else(|| invalid("its host or port is not valid"))?;
+    check_authority(authority).map_err(invalid)?;
+    Ok(url.to_string())
+}
+
+/// `host[:port]` that a request could reach: a host name or IP address, a port from 1 to 65535.
+pub fn check_authority(authority: &str) -> Result<(), &'static str> {
+    let (host, port) = split_host_port(authority).ok_or("its host or port is not valid")?;
     if !valid_host(host) {
-        return Err(invalid("its host is not a valid host name or IP address"));
+        return Err("its host is not a valid host name or IP address");
     }
     if port.is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) {
-        return Err(invalid("its port must be a number from 1 to 65535"));
+        return Err("its port must be a number from 1 to 65535");
     }
-    Ok(url.to_string())
+    Ok(())
 }
 
 /// `host[:port]` or `[ipv6][:port]`.

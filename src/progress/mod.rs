@@ -58,6 +58,14 @@ pub enum Event {
     Compared { collection: String, total: u64, checked: u64, missing: u64, different: u64 },
     /// A collection is verified.
     TableVerified { report: TableVerification },
+    /// The run is a job with this id (the first event of every run).
+    #[serde(rename_all = "camelCase")]
+    Job { process_id: String, kind: String },
+    /// Everything that could refuse the run has accepted it: rows are about to move. Not written
+    /// to progress streams; it tells a background start that it may answer.
+    Started,
+    /// The final report (the last event of a job).
+    Summary { report: Value },
 }
 
 impl From<&Notice> for Event {
@@ -85,7 +93,24 @@ impl Event {
 
     /// Whether the event belongs in the caller's progress stream (log lines stay in the log).
     pub fn is_progress(&self) -> bool {
-        !matches!(self, Event::Log { .. })
+        !matches!(self, Event::Log { .. } | Event::Started)
+    }
+
+    /// The event as it crosses to the shim and is kept by a job: its fields, its `message`, and
+    /// whether it is `progress`. A summary is the report itself with `type: "summary"`.
+    pub fn wire(&self) -> Value {
+        if let Event::Summary { report } = self {
+            let mut object = report.as_object().cloned().unwrap_or_default();
+            object.insert("type".into(), "summary".into());
+            object.insert("progress".into(), true.into());
+            return Value::Object(object);
+        }
+        let mut wire = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Some(object) = wire.as_object_mut() {
+            object.insert("message".into(), self.message().into());
+            object.insert("progress".into(), self.is_progress().into());
+        }
+        wire
     }
 
     /// The event as one human-readable line.
@@ -112,6 +137,9 @@ impl Event {
                 format!("{collection}: {checked}/{total} rows compared, {missing} missing, {different} different")
             }
             Event::TableVerified { report } => format!("Verified {}", report.line()),
+            Event::Job { process_id, kind } => format!("Job {process_id} ({kind})"),
+            Event::Started => "Started".to_string(),
+            Event::Summary { report } => report["message"].as_str().unwrap_or_default().to_string(),
             Event::Kept { items } => {
                 const SHOWN: usize = 12;
                 let mut names: Vec<String> =

@@ -43,8 +43,8 @@ impl Scripted {
 }
 
 impl Transport for &Scripted {
-    async fn send(&self, request: &HttpRequest, token: &str) -> Result<HttpResponse, TransportError> {
-        self.seen.borrow_mut().push((request.clone(), token.to_string()));
+    async fn send(&self, request: &HttpRequest, token: Option<&str>) -> Result<HttpResponse, TransportError> {
+        self.seen.borrow_mut().push((request.clone(), token.unwrap_or_default().to_string()));
         self.answers
             .borrow_mut()
             .pop_front()

@@ -21,10 +21,12 @@ extern "C" {
 
 pub struct FetchTransport;
 
-fn headers(request: &HttpRequest, token: &str) -> Result<Headers, TransportError> {
+fn headers(request: &HttpRequest, token: Option<&str>) -> Result<Headers, TransportError> {
     let refused = |e: JsValue| TransportError::Network(format!("a request header could not be set: {}", describe(&e)));
     let raw = web_sys::Headers::new().map_err(refused)?;
-    raw.set("Authorization", &format!("Bearer {token}")).map_err(refused)?;
+    if let Some(token) = token {
+        raw.set("Authorization", &format!("Bearer {token}")).map_err(refused)?;
+    }
     for (name, value) in &request.headers {
         raw.set(name, value).map_err(refused)?;
     }
@@ -32,7 +34,7 @@ fn headers(request: &HttpRequest, token: &str) -> Result<Headers, TransportError
 }
 
 impl Transport for FetchTransport {
-    async fn send(&self, request: &HttpRequest, token: &str) -> Result<HttpResponse, TransportError> {
+    async fn send(&self, request: &HttpRequest, token: Option<&str>) -> Result<HttpResponse, TransportError> {
         let signal = web_sys::AbortSignal::timeout_with_u32(request.timeout_ms);
         let builder = RequestBuilder::new(&request.url)
             .method(gloo_method(request.method))

@@ -208,14 +208,7 @@ impl FileStreamer for HostAdapter {
 
 impl Emit for HostAdapter {
     fn emit(&self, event: &Event) {
-        let Ok(mut wire) = serde_json::to_value(event) else {
-            return;
-        };
-        if let Some(object) = wire.as_object_mut() {
-            object.insert("message".into(), event.message().into());
-            object.insert("progress".into(), event.is_progress().into());
-        }
-        if let Ok(value) = to_js(&wire) {
+        if let Ok(value) = to_js(&event.wire()) {
             let _ = self.js.emit(value);
         }
     }

@@ -9,6 +9,7 @@ mod convert;
 mod error;
 mod fetch;
 mod host;
+mod jobs;
 mod store;
 
 use std::future::Future;
@@ -19,11 +20,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::commands::check::{check, CheckAnswer};
+use crate::commands::job::{run_job, Callback};
 use crate::commands::migrate::MigrateOptions;
 use crate::commands::request::{parse_body, MigrationRequest, Route};
 use crate::commands::schema_sync::{schema_sync, SyncOptions};
 use crate::commands::settings::ExtensionSettings;
-use crate::commands::verify::{run_and_verify, verify};
+use crate::commands::verify::verify;
 use crate::commands::{ping, tables};
 use crate::destination::Destination;
 use crate::host::KeysRequest;
@@ -190,6 +192,7 @@ impl Core {
 }
 
 impl Core {
+    /// A run or a dry run, as a job of this process (see `commands::job`).
     fn migrate(&self, body: String, dry_run: bool) -> js_sys::Promise {
         let host = self.host.clone();
         let settings = self.settings.clone();
@@ -197,8 +200,9 @@ impl Core {
             let route = if dry_run { Route::DryRun } else { Route::Run };
             let request = MigrationRequest::parse(&body, route)?;
             let options = MigrateOptions::from_request(&request, dry_run)?;
+            let callback = Callback::from_request(&request, &settings)?.map(|c| (c, FetchTransport));
             let destination = connect(&host, &settings, &request)?;
-            run_and_verify(&*host, &destination, &options).await
+            run_job(&*host, &jobs::registry(), &destination, &options, callback).await
         })
     }
 }

@@ -25,7 +25,10 @@ export function createHost(context, { accountability, onEvent } = {}) {
 	};
 	return {
 		/** The extension's settings from the environment (`ExtensionSettings` in the core). */
-		settings: { allowedDestinations: String(env?.MIGRATION_ALLOWED_DESTINATIONS ?? '') },
+		settings: {
+			allowedDestinations: String(env?.MIGRATION_ALLOWED_DESTINATIONS ?? ''),
+			callbackSecret: String(env?.MIGRATION_CALLBACK_SECRET ?? ''),
+		},
 		...sourceReader(directus),
 		...fileStreamer(directus),
 		...receivingStore(directus),

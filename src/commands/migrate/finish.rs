@@ -5,7 +5,7 @@ use crate::destination::Destination;
 use crate::host::Host;
 use crate::http::Transport;
 use crate::progress::Event;
-use crate::report::{Delivery, RunReport};
+use crate::report::{Delivery, RunReport, RunStatus, Stop};
 use crate::runtime::Clock;
 use crate::CoreError;
 
@@ -30,5 +30,15 @@ pub async fn finish<H: Host, T: Transport, C: Clock>(
     if report.files.referenced > 0 {
         host.emit(&Event::step(format!("  {}", report.files.line(report.dry_run))));
     }
-    report.finish((destination.clock().now_ms() - started) / 1000.0, outcome.err().map(|e| e.to_string()));
+    let (stop, failed_status) = match outcome {
+        Ok(()) => (None, 200),
+        Err(CoreError::Cancelled) => (Some(Stop::Cancelled), 409),
+        Err(error) => (Some(Stop::Error(error.to_string())), error.status()),
+    };
+    report.finish((destination.clock().now_ms() - started) / 1000.0, stop);
+    report.http_status = match report.status {
+        RunStatus::Completed => 200,
+        RunStatus::CompletedWithErrors => 422,
+        RunStatus::Cancelled | RunStatus::Failed => failed_status,
+    };
 }

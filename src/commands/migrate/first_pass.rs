@@ -35,6 +35,9 @@ pub async fn first_pass<'p, H: Host, S: RowSink, T: Transport, C: Clock>(
 ) -> (Vec<Pending<'p>>, Result<(), CoreError>) {
     let mut pending = Vec::new();
     for table in &prepared.plan.tables {
+        if context.settings.cancel.is_cancelled() {
+            return (pending, Err(CoreError::Cancelled));
+        }
         context.host.emit(&Event::step(format!("{}: {} row(s) to read", table.collection, table.rows)));
         let filter = prepared.filters.remove(&table.collection).flatten();
         let (outcome, stopped) = migrate_table(context, table, filter).await;

@@ -41,6 +41,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
 ) -> Result<RunReport, CoreError> {
     let started = destination.clock().now_ms();
     let mut prepared = prepare(host, destination, options).await?;
+    host.emit(&Event::Started);
     announce(host, destination, options, &prepared);
 
     let mut report = RunReport::new(options.dry_run, prepared.plan.notes.clone());
@@ -55,6 +56,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
         concurrency: options.concurrency as usize,
         dry_run: options.dry_run,
         preserve_created: options.preserve_created,
+        cancel: options.cancel.clone(),
     };
     let context = Context {
         host,
@@ -69,8 +71,10 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     // The second pass runs even when the first stopped early, for the tables that were done: a
     // re-run repairs whatever it could not reach.
     let (pending, first) = first_pass(&context, &mut prepared, &mut report).await;
-    let second = second_pass(&context, pending, options.updated_after.is_some(), &mut report).await;
-    let outcome = first.and(second);
+    let outcome = match first {
+        Err(CoreError::Cancelled) => Err(CoreError::Cancelled),
+        first => first.and(second_pass(&context, pending, options.updated_after.is_some(), &mut report).await),
+    };
     report.files = files.finish();
     recorder.fill(&mut report);
     finish(host, destination, &mut report, outcome, started).await;

@@ -1,6 +1,7 @@
 //! The options of a data run, validated from the request's `scope`.
 
 use crate::commands::request::MigrationRequest;
+use crate::runtime::Cancel;
 use crate::CoreError;
 
 pub const DEFAULT_BATCH_SIZE: u32 = 500;
@@ -19,6 +20,8 @@ pub struct MigrateOptions {
     pub file_concurrency: u32,
     pub preserve_created: bool,
     pub transport: TransportChoice,
+    /// Set by the job's cancel: the run stops after the batches in flight.
+    pub cancel: Cancel,
     /// Verify the selected tables after the run (not on a dry run).
     pub verify: bool,
 }
@@ -74,6 +77,7 @@ impl MigrateOptions {
             file_concurrency,
             preserve_created: scope.preserve_created.unwrap_or(true),
             transport,
+            cancel: Cancel::default(),
             verify: scope.verify,
         })
     }

@@ -37,7 +37,7 @@ pub async fn run_and_verify<H: Host, T: Transport, C: Clock>(
     }
     if options.dry_run {
         report.warnings.push("scope.verify is ignored on a dry run: nothing was written to verify".into());
-    } else if report.status == RunStatus::Failed {
+    } else if matches!(report.status, RunStatus::Failed | RunStatus::Cancelled) {
         report.warnings.push("not verified: the run stopped".into());
     } else {
         match verify(host, destination, options).await {
