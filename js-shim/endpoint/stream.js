@@ -7,6 +7,12 @@ import { errorAnswer, logServerError } from './errors.js';
 
 const HEARTBEAT_MS = 15_000;
 
+/** A caller that asks for JSON and not NDJSON (a Flow's "Request URL") gets one answer at the end. */
+export function wantsJson(req) {
+	const accept = req.get('accept') ?? '';
+	return accept.includes('application/json') && !accept.includes('application/x-ndjson');
+}
+
 export function progressStream(req, res, logger, { heartbeat } = {}) {
 	const ndjson = (req.get('accept') ?? '').includes('application/x-ndjson');
 	let open = false;

@@ -11,15 +11,12 @@
 import { jobDetail, withCore } from '../core.js';
 import { createHost } from '../host/index.js';
 import { bodyText, logServerError, route } from '../errors.js';
-import { progressStream } from '../stream.js';
+import { progressStream, wantsJson } from '../stream.js';
 
 /** How the caller wants to hear of the run. */
 function modeOf(req) {
 	if (req.body?.callbackUrl !== undefined) return 'callback';
-	const accept = req.get('accept') ?? '';
-	if (accept.includes('application/x-ndjson')) return 'stream';
-	if (accept.includes('application/json')) return 'json';
-	return 'stream';
+	return wantsJson(req) ? 'json' : 'stream';
 }
 
 /** A heartbeat line from the job's counters. */
