@@ -135,6 +135,16 @@ for (const version of VERSIONS) {
 			assert.match(text, /Bulk receiver: yes/);
 			assert.equal(await page.getByRole('button', { name: 'Sync Schema', exact: true }).isEnabled(), true);
 			await shot('form');
+
+			// Before the schema is synced the endpoint refuses a run: its message is the notice.
+			const tags = region('Tables').getByRole('checkbox', { name: 'tags', exact: true });
+			await setChecked(tags, true);
+			const run = region('Start Migration');
+			await run.getByRole('button', { name: 'Start Migration', exact: true }).click();
+			const refused = run.locator('[data-outcome="error"]');
+			await refused.waitFor(WAIT);
+			assert.match(await refused.innerText(), /did not start[\s\S]*Schema differences detected\. Please run \/migration\/schema-sync first\./);
+			await setChecked(tags, false);
 		});
 
 		test('Sync Schema: a dry run lists the changes and writes nothing; without Dry Run they are applied', async () => {

@@ -230,7 +230,7 @@ export function useRun() {
 
 	/** On opening the page: keep showing a run this page follows, or find one running elsewhere. */
 	async function resume() {
-		if (state.phase === 'running') return;
+		if (state.phase === 'running' || state.jobs === false) return;
 		const list = await jobs();
 		const running = list.find((job) => job.status === 'running');
 		if (running) await attach(running);
