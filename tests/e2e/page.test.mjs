@@ -1,0 +1,427 @@
+// The admin page /admin/table-migration in Debian's Chromium, as an admin uses it: destination,
+// schema sync, tables, options, a dry run and a migration with live progress, then what the
+// destination holds, where the token went (nowhere), and who gets the page (admins only).
+// Screenshots of every step land in tests/e2e/output/screenshots/<version>/ (git-ignored).
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VERSIONS, ADMIN } from '../../scripts/lib/directus.mjs';
+import { client } from '../../scripts/lib/api.mjs';
+import { createEditor, enableModuleBar } from '../../scripts/lib/instance-setup.mjs';
+import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
+import { launchBrowser, login, dismissAppDialogs, skipLicencePrompts } from '../../scripts/lib/browser.mjs';
+import { startSamplePair } from './support.mjs';
+
+const OUTPUT = join(dirname(fileURLToPath(import.meta.url)), 'output', 'screenshots');
+const VIEWPORT = { width: 1280, height: 800 };
+const WAIT = { timeout: 60_000 };
+
+async function rowsOf(url, token, collection) {
+	const data = await client(url, token).get(`/items/${collection}?limit=-1&sort=id&fields=*`);
+	return Array.isArray(data) ? data : [data];
+}
+
+async function countOf(url, token, collection) {
+	const data = await client(url, token).get(`/items/${collection}?aggregate[count]=*`);
+	return Number(data[0].count);
+}
+
+for (const version of VERSIONS) {
+	describe(`admin page on Directus ${version}`, () => {
+		let pair, source, destination, editor, counts;
+		let browser, context, page;
+		/** The destination's admin token: distinct from every other token, so any leak is found. */
+		const token = `dest-token-${randomBytes(12).toString('hex')}`;
+		const requests = [];
+		const consoleLines = [];
+		const shots = join(OUTPUT, version);
+		let shotNumber = 0;
+
+		const region = (name) => page.getByRole('region', { name });
+		const notice = (scope) => scope.locator('.v-notice');
+		async function shot(name, target = page) {
+			const path = join(shots, `${String(++shotNumber).padStart(2, '0')}-${name}.png`);
+			await target.screenshot({ path });
+			return path;
+		}
+		async function show(locator) {
+			await locator.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+			await locator.page().waitForTimeout(300);
+		}
+		async function checkedOf(locator) {
+			return (await locator.getAttribute('aria-checked')) === 'true';
+		}
+		async function setChecked(locator, on) {
+			if ((await checkedOf(locator)) !== on) await locator.click();
+			assert.equal(await checkedOf(locator), on);
+		}
+		async function openPage(target = page) {
+			await target.goto(`${source.url}/admin/table-migration`);
+			await dismissAppDialogs(target);
+			await target.getByLabel('Destination URL').waitFor(WAIT);
+		}
+
+		before(async () => {
+			await rm(shots, { recursive: true, force: true });
+			await mkdir(shots, { recursive: true });
+			({ pair, source, destination } = await startSamplePair(version));
+			counts = await seedSampleData(source, { articles: 1000 });
+			editor = await createEditor(source);
+			await enableModuleBar(source);
+			const admin = client(destination.url, destination.token);
+			await admin.patch('/users/me', { token });
+			// Something only the destination has, for Mirror.
+			await client(destination.url, token).post('/collections', {
+				collection: 'legacy_notes',
+				meta: { icon: 'note' },
+				schema: {},
+				fields: [
+					{ field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } },
+					{ field: 'note', type: 'string', meta: { interface: 'input' }, schema: {} },
+				],
+			});
+
+			browser = await launchBrowser();
+			context = await browser.newContext({ viewport: VIEWPORT });
+			context.on('request', (request) => requests.push(request.url()));
+			context.on('console', (message) => consoleLines.push(message.text()));
+			page = await login(context, source, ADMIN);
+			await skipLicencePrompts(context, source); // after login, which clears them
+		});
+		after(async () => {
+			await browser?.close();
+			await pair?.stop();
+		});
+
+		test('the page shows the five steps, with labelled controls', async () => {
+			await openPage();
+			for (const name of ['Destination', 'Sync Schema', 'Tables', 'Options', 'Start Migration']) {
+				assert.equal(await page.getByRole('heading', { name, exact: true }).count(), 1, name);
+			}
+			assert.equal(await page.getByLabel('Admin Token').getAttribute('type'), 'password');
+			assert.equal(await page.getByRole('button', { name: 'Check', exact: true }).isDisabled(), true, 'Check waits for a URL and a token');
+			assert.equal(await checkedOf(region('Sync Schema').getByRole('checkbox', { name: 'Dry Run' })), true, 'schema dry run is on by default');
+			assert.equal(await page.getByRole('button', { name: 'Start Migration', exact: true }).isDisabled(), true);
+			// Keyboard: the token follows the URL in the focus order.
+			await page.getByLabel('Destination URL').focus();
+			await page.keyboard.press('Tab');
+			assert.equal(await page.evaluate(() => document.activeElement?.id), 'table-migration-admin-token');
+			await shot('empty');
+		});
+
+		test('a wrong token shows the endpoint\'s error as a notice', async () => {
+			await page.getByLabel('Destination URL').fill(destination.url);
+			await page.getByLabel('Admin Token').fill('not-the-token');
+			await page.getByRole('button', { name: 'Check', exact: true }).click();
+			const danger = region('Destination').locator('.v-notice.danger');
+			await danger.waitFor(WAIT);
+			assert.match(await danger.innerText(), /token is not valid/i);
+			assert.equal(await page.getByRole('button', { name: 'Sync Schema', exact: true }).isDisabled(), true);
+			await shot('wrong-token');
+		});
+
+		test('Check: the destination is compatible, with versions, vendors and the bulk receiver', async () => {
+			await page.getByLabel('Admin Token').fill(token);
+			await page.getByLabel('Admin Token').press('Enter'); // Enter in the token field checks
+			const success = region('Destination').locator('.v-notice.success');
+			await success.waitFor(WAIT);
+			const text = await success.innerText();
+			assert.match(text, /compatible/);
+			assert.match(text, new RegExp(`Source: Directus ${version.replace(/\./g, '\\.')} on sqlite`));
+			assert.match(text, new RegExp(`Destination: Directus ${version.replace(/\./g, '\\.')} on sqlite`));
+			assert.match(text, /Bulk receiver: yes/);
+			assert.equal(await page.getByRole('button', { name: 'Sync Schema', exact: true }).isEnabled(), true);
+			await shot('form');
+
+			// Before the schema is synced the endpoint refuses a run: its message is the notice.
+			const tags = region('Tables').getByRole('checkbox', { name: 'tags', exact: true });
+			await setChecked(tags, true);
+			const run = region('Start Migration');
+			await run.getByRole('button', { name: 'Start Migration', exact: true }).click();
+			const refused = run.locator('[data-outcome="error"]');
+			await refused.waitFor(WAIT);
+			assert.match(await refused.innerText(), /did not start[\s\S]*Schema differences detected\. Please run \/migration\/schema-sync first\./);
+			await setChecked(tags, false);
+		});
+
+		test('Sync Schema: a dry run lists the changes and writes nothing; without Dry Run they are applied', async () => {
+			const sync = region('Sync Schema');
+			await sync.getByRole('button', { name: 'Sync Schema', exact: true }).click();
+			const outcome = notice(sync).first();
+			await outcome.waitFor(WAIT);
+			assert.match(await outcome.innerText(), /not in sync/);
+			const changes = sync.locator('table');
+			assert.match(await changes.innerText(), /articles\s+create collection, create \d+ fields/);
+			assert.match(await sync.innerText(), /Kept on the destination[\s\S]*collection legacy_notes/);
+			assert.equal((await client(destination.url, token).request('GET', '/collections/articles')).status >= 400, true, 'dry run wrote nothing');
+			await show(sync);
+			await shot('schema-dry-run');
+
+			await setChecked(sync.getByRole('checkbox', { name: 'Dry Run' }), false);
+			await sync.getByRole('button', { name: 'Sync Schema', exact: true }).click();
+			await sync.locator('.v-notice.success').first().waitFor(WAIT);
+			assert.match(await notice(sync).first().innerText(), /applied|in sync/i);
+			assert.equal((await client(destination.url, token).request('GET', '/collections/articles')).status, 200, 'applied');
+			assert.equal((await client(destination.url, token).request('GET', '/collections/legacy_notes')).status, 200, 'kept');
+			await shot('schema-applied');
+		});
+
+		test('Mirror asks in a dialog naming what it deletes; Cancel keeps it, confirming deletes it', async () => {
+			const sync = region('Sync Schema');
+			await setChecked(sync.getByRole('checkbox', { name: 'Mirror' }), true);
+			await sync.getByRole('button', { name: 'Sync Schema', exact: true }).click();
+			const dialog = page.getByRole('dialog', { name: 'Delete on the destination?' });
+			await dialog.waitFor(WAIT);
+			assert.match(await dialog.innerText(), /collection legacy_notes/);
+			await shot('mirror-dialog');
+			await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+			await dialog.waitFor({ state: 'hidden' });
+			assert.equal((await client(destination.url, token).request('GET', '/collections/legacy_notes')).status, 200, 'still there');
+
+			await sync.getByRole('button', { name: 'Sync Schema', exact: true }).click();
+			await dialog.waitFor(WAIT);
+			await dialog.getByRole('button', { name: 'Delete and Sync', exact: true }).click();
+			await sync.locator('.v-notice.success').first().waitFor(WAIT);
+			assert.notEqual((await client(destination.url, token).request('GET', '/collections/legacy_notes')).status, 200, 'deleted');
+			await setChecked(sync.getByRole('checkbox', { name: 'Mirror' }), false);
+		});
+
+		test('Tables: every user table with its type and item count; filter, Select All, Deselect All', async () => {
+			const tables = region('Tables');
+			await show(tables);
+			const rows = tables.locator('tbody tr');
+			assert.equal(await rows.count(), 9);
+			const settings = await tables.locator('tr', { has: page.getByRole('checkbox', { name: 'site_settings', exact: true }) }).innerText();
+			assert.match(settings, /singleton\s+1/);
+			const articles = await tables.locator('tr', { has: page.getByRole('checkbox', { name: 'articles', exact: true }) }).innerText();
+			assert.match(articles, new RegExp(`regular\\s+${counts.articles.toLocaleString('en-US')}`));
+
+			await page.getByLabel('Filter tables').fill('articles_');
+			assert.equal(await rows.count(), 3);
+			await tables.getByRole('button', { name: 'Select All', exact: true }).click();
+			assert.match(await tables.innerText(), /3 of 9 selected/);
+			await tables.getByRole('button', { name: 'Deselect All', exact: true }).click();
+			assert.match(await tables.innerText(), /0 of 9 selected/);
+			await page.getByLabel('Filter tables').fill('');
+			assert.equal(await rows.count(), 9);
+
+			for (const name of ['categories', 'tags']) await setChecked(tables.getByRole('checkbox', { name, exact: true }), true);
+			assert.match(await tables.innerText(), /2 of 9 selected/);
+			await shot('tables');
+		});
+
+		test('a dry run of two tables writes nothing; Start Migration moves their rows exactly', async () => {
+			const options = region('Options');
+			const run = region('Start Migration');
+			await setChecked(options.getByRole('checkbox', { name: 'Dry Run' }), true);
+			await run.getByRole('button', { name: 'Start Migration', exact: true }).click();
+			const dryRun = run.locator('[data-outcome="summary"]');
+			await dryRun.waitFor(WAIT);
+			assert.equal(await dryRun.getAttribute('data-status'), 'completed', await dryRun.innerText());
+			assert.match(await dryRun.innerText(), /Dry run completed/);
+			for (const collection of ['categories', 'tags']) assert.equal(await countOf(destination.url, token, collection), 0, collection);
+			await show(run);
+			await shot('dry-run-summary');
+
+			await setChecked(options.getByRole('checkbox', { name: 'Dry Run' }), false);
+			await run.getByRole('button', { name: 'Start Migration', exact: true }).click();
+			const summary = run.locator('[data-outcome="summary"]');
+			await page.waitForFunction(() => document.querySelector('[data-outcome="summary"]')?.textContent.includes('Migration'), null, WAIT);
+			assert.equal(await summary.getAttribute('data-status'), 'completed', await summary.innerText());
+			assert.match(await summary.innerText(), /Migration completed/);
+			const table = await run.locator('table').first().innerText();
+			assert.match(table, new RegExp(`tags\\s+30\\s+30\\s+30\\s+0\\s+0`));
+			assert.match(await run.locator('[data-stat="rows"]').innerText(), new RegExp(`^${counts.categories + counts.tags} of ${counts.categories + counts.tags}`));
+			assert.match(await run.getByRole('log').innerText(), /Done tags/);
+			await show(run);
+			await shot('summary');
+
+			for (const collection of ['categories', 'tags']) {
+				assert.deepEqual(await rowsOf(destination.url, token, collection), await rowsOf(source.url, source.token, collection), collection);
+			}
+		});
+
+		test('live progress of a long run; leaving the page and coming back shows it; Cancel stops following it', async () => {
+			const tables = region('Tables');
+			await tables.getByRole('button', { name: 'Deselect All', exact: true }).click();
+			for (const name of ['articles', 'articles_translations']) await setChecked(tables.getByRole('checkbox', { name, exact: true }), true);
+			const options = region('Options');
+			await options.getByRole('button', { name: /Advanced/ }).click();
+			await page.getByLabel('Batch size').fill('5');
+			await options.locator('.v-select').click();
+			await page.getByRole('button', { name: 'REST', exact: true }).or(page.getByRole('menuitem', { name: 'REST', exact: true })).first().click();
+
+			const run = region('Start Migration');
+			await run.getByRole('button', { name: 'Start Migration', exact: true }).click();
+			await run.locator('tr[data-collection="articles"]').waitFor(WAIT);
+			await page.waitForFunction(() => /[1-9]/.test(document.querySelector('[data-stat="rows"]')?.textContent ?? ''), null, WAIT);
+			await page.waitForTimeout(1200); // a rate and a time left to show
+			assert.equal(await run.getByRole('button', { name: 'Cancel', exact: true }).isVisible(), true);
+			const bar = run.getByRole('progressbar', { name: 'Rows done' });
+			assert.ok(Number(await bar.getAttribute('aria-valuemax')) >= counts.articles, 'the bar knows the rows to do');
+			assert.match(await run.locator('[data-stat="elapsed"]').innerText(), /\d+ s/);
+			assert.match(await run.locator('[data-stat="rate"]').innerText(), /^\d/);
+			assert.ok((await run.getByRole('log').locator('.line').count()) > 0, 'log lines');
+			await show(page.getByRole('heading', { name: 'Start Migration', exact: true }));
+			await shot('progress');
+
+			// Away to the content module and back: the run is still shown and followed.
+			await page.locator('.module-bar a[href="/admin/content"]').click();
+			await page.waitForURL(/\/admin\/content/);
+			await page.locator('.module-bar a[href="/admin/table-migration"]').click();
+			await page.getByRole('region', { name: 'Start Migration' }).getByRole('button', { name: 'Cancel', exact: true }).waitFor(WAIT);
+			assert.equal(await page.getByLabel('Admin Token').inputValue(), '', 'the token went with the page');
+			assert.equal(await page.getByLabel('Destination URL').inputValue(), destination.url, 'the URL is remembered');
+			const before = await run.locator('[data-stat="rows"]').innerText();
+			await page.waitForFunction((text) => document.querySelector('[data-stat="rows"]')?.textContent !== text, before, WAIT);
+			await show(page.getByRole('heading', { name: 'Start Migration', exact: true }));
+			await shot('back-on-the-page');
+
+			await run.getByRole('button', { name: 'Cancel', exact: true }).click();
+			// With job routes the endpoint stops the run (a "cancelled" summary); without, the page aborts.
+			const ended = run.locator('[data-outcome="cancelled"], [data-outcome="summary"][data-status="cancelled"]');
+			await ended.waitFor(WAIT);
+			assert.equal(await run.getByRole('button', { name: 'Cancel', exact: true }).count(), 0);
+			assert.equal(await run.getByRole('button', { name: 'Start Migration', exact: true }).isEnabled(), false, 'needs the token again');
+			await shot('cancelled');
+		});
+
+		test('job routes: a running job is found and followed, Cancel asks the endpoint, the summary links the run\'s files', async () => {
+			const processId = `migration_${Date.now()}_${randomBytes(6).toString('hex')}`;
+			const folderId = '6a3f2c1e-7b8d-4e5f-9a0b-1c2d3e4f5a6b';
+			const job = {
+				processId,
+				kind: 'run',
+				status: 'running',
+				destination: destination.url,
+				selectedTables: ['tags'],
+				startedAt: new Date(Date.now() - 8000).toISOString(),
+				endedAt: null,
+				rows: { total: 30, read: 10, created: 10, skipped: 0, failed: 0 },
+			};
+			const events = [
+				{ type: 'job', processId, message: `Job ${processId}` },
+				{ type: 'step', message: 'Migrating 1 collection(s), 30 row(s), to the destination' },
+				{ type: 'rows', collection: 'tags', total: 30, read: 20, created: 19, skipped: 0, failed: 1, message: 'tags: 20/30 rows read' },
+				{ type: 'rowFailed', collection: 'tags', key: 17, message: 'tags 17 failed: Value has to be unique.' },
+				{
+					type: 'summary', status: 'cancelled', dryRun: false, tables: [], failureCount: 1,
+					failures: [{ collection: 'tags', key: 17, message: 'Value has to be unique. (RECORD_NOT_UNIQUE)' }],
+					message: 'Migration cancelled after 20 rows', artifacts: { folderId },
+				},
+			];
+			let release;
+			const held = new Promise((resolve) => (release = resolve));
+			const calls = [];
+			const other = await context.newPage(); // a second tab
+			try {
+				await other.route(/\/migration\/jobs(\/|\?|$)/, async (route) => {
+					const request = route.request();
+					const path = new URL(request.url()).pathname;
+					calls.push(`${request.method()} ${path}`);
+					if (path === '/migration/jobs') return route.fulfill({ json: [job] });
+					if (path === `/migration/jobs/${processId}`) {
+						return route.fulfill({ json: { ...job, tables: [{ collection: 'tags', total: 30, read: 10, created: 10, skipped: 0, failed: 0 }], rowsPerSecond: 1.2, secondsLeft: 16 } });
+					}
+					if (path === `/migration/jobs/${processId}/events`) {
+						assert.match(request.headers().accept, /application\/x-ndjson/);
+						await held;
+						return route.fulfill({ status: 200, contentType: 'application/x-ndjson', body: events.map((e) => JSON.stringify(e)).join('\n') + '\n' });
+					}
+					if (path === `/migration/jobs/${processId}/cancel` && request.method() === 'POST') {
+						return route.fulfill({ status: 202, json: { processId, status: 'cancelling' } });
+					}
+					return route.fulfill({ status: 404, json: { errors: [{ message: 'Route not found' }] } });
+				});
+				await other.goto(`${source.url}/admin/table-migration`);
+				await dismissAppDialogs(other);
+				const run = other.getByRole('region', { name: 'Start Migration' });
+				await run.locator('tr[data-collection="tags"]').waitFor(WAIT);
+				assert.match(await run.locator('tr[data-collection="tags"]').innerText(), /tags\s+30\s+10\s+10\s+0\s+0/);
+				assert.match(await run.innerText(), new RegExp(processId));
+				await run.getByRole('button', { name: 'Cancel', exact: true }).click();
+				for (let i = 0; i < 50 && !calls.includes(`POST /migration/jobs/${processId}/cancel`); i++) await other.waitForTimeout(100);
+				assert.ok(calls.includes(`POST /migration/jobs/${processId}/cancel`), calls.join(', '));
+				release();
+				const summary = run.locator('[data-outcome="summary"]');
+				await summary.waitFor(WAIT);
+				assert.equal(await summary.getAttribute('data-status'), 'cancelled');
+				assert.match(await summary.innerText(), /Migration cancelled after 20 rows/);
+				assert.equal(await summary.getByRole('link').getAttribute('href'), `/admin/files/folders/${folderId}`);
+				assert.match(await run.innerText(), /Failed rows[\s\S]*tags\s+17\s+Value has to be unique/);
+				await show(other.getByRole('heading', { name: 'Start Migration', exact: true }));
+				await shot('job-cancelled', other);
+			} finally {
+				release();
+				await other.close();
+			}
+		});
+
+		test('the token is only ever in memory: not in storage, cookies, IndexedDB, any URL or the console', async () => {
+			const stored = await page.evaluate(async () => ({
+				local: Object.entries(localStorage).flat().join('\n'),
+				session: Object.entries(sessionStorage).flat().join('\n'),
+				indexedDB: (await indexedDB.databases?.())?.map((d) => d.name).join('\n') ?? '',
+				url: location.href,
+			}));
+			assert.ok(stored.local.includes(destination.url), 'the destination URL is remembered (storage is readable)');
+			const cookies = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('\n');
+			const places = { ...stored, cookies, requests: requests.join('\n'), console: consoleLines.join('\n') };
+			assert.ok(requests.some((url) => url.includes('/migration/run')), 'requests were recorded');
+			for (const [place, text] of Object.entries(places)) {
+				assert.equal(text.includes(token), false, `the token is in ${place}`);
+				assert.equal(text.includes('not-the-token'), false, `the wrong token is in ${place}`);
+			}
+		});
+
+		test('the theme\'s colours in the dark theme, and a narrow window', async () => {
+			const lightness = () =>
+				page.evaluate(() => {
+					const [r, g, b] = getComputedStyle(document.querySelector('.step-title')).color.match(/\d+(\.\d+)?/g).map(Number);
+					return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+				});
+			assert.ok((await lightness()) < 0.5, 'dark text in the light theme');
+			await client(source.url, source.token).patch('/users/me', { appearance: 'dark' });
+			try {
+				await openPage();
+				await page.getByLabel('Admin Token').fill(token);
+				await page.getByRole('button', { name: 'Check', exact: true }).click();
+				await region('Destination').locator('.v-notice.success').waitFor(WAIT);
+				assert.ok((await lightness()) > 0.5, 'light text in the dark theme');
+				await shot('dark');
+
+				await page.setViewportSize({ width: 560, height: 900 });
+				await page.waitForTimeout(500);
+				for (const name of ['Check', 'Sync Schema', 'Select All', 'Start Migration']) {
+					const button = page.getByRole('button', { name, exact: true });
+					await show(button);
+					const box = await button.boundingBox();
+					assert.ok(box && box.x >= 0 && box.x + box.width <= 560, `${name} fits the window`);
+				}
+				await show(page.getByRole('heading', { name: 'Destination', exact: true }));
+				await shot('narrow');
+			} finally {
+				await page.setViewportSize(VIEWPORT);
+				await client(source.url, source.token).patch('/users/me', { appearance: null });
+			}
+		});
+
+		test('a user who is not an admin does not get the page', async () => {
+			const other = await browser.newContext({ viewport: VIEWPORT });
+			try {
+				const editorPage = await login(other, source, editor);
+				await editorPage.goto(`${source.url}/admin/table-migration`);
+				await editorPage.waitForLoadState('networkidle');
+				await editorPage.locator('.module-bar').waitFor(WAIT);
+				assert.equal(await editorPage.getByLabel('Destination URL').count(), 0);
+				assert.equal(await editorPage.locator('.module-bar a[href="/admin/table-migration"]').count(), 0);
+				await shot('editor', editorPage);
+			} finally {
+				await other.close();
+			}
+		});
+	});
+}
