@@ -32,6 +32,9 @@ pub struct InstanceInfo {
 pub struct Verdict {
     pub status: Status,
     pub icon: &'static str,
+    /// For refusals: the same codes as every other error answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<InstanceInfo>,
@@ -63,6 +66,7 @@ impl CheckAnswer {
             body: Verdict {
                 status,
                 icon,
+                code: None,
                 message,
                 source: None,
                 destination: None,
@@ -72,9 +76,16 @@ impl CheckAnswer {
         }
     }
 
+    /// A refusal, with its code.
+    fn danger(http_status: u16, code: &'static str, message: String) -> Self {
+        let mut answer = CheckAnswer::new(http_status, Status::Danger, message);
+        answer.body.code = Some(code);
+        answer
+    }
+
     /// A refusal for a request that could not even be tried (e.g. no baseURL).
     pub fn refused(error: &CoreError) -> Self {
-        CheckAnswer::new(error.status(), Status::Danger, error.to_string())
+        CheckAnswer::danger(error.status(), error.code(), error.to_string())
     }
 }
 
@@ -85,7 +96,7 @@ pub async fn check<H: Host, T: Transport, C: Clock>(
 ) -> CheckAnswer {
     match compare(host, destination, force).await {
         Ok(answer) => answer,
-        Err((http_status, message)) => CheckAnswer::new(http_status, Status::Danger, message),
+        Err((http_status, code, message)) => CheckAnswer::danger(http_status, code, message),
     }
 }
 
@@ -93,28 +104,40 @@ async fn compare<H: Host, T: Transport, C: Clock>(
     host: &H,
     destination: &Destination<T, C>,
     force: bool,
-) -> Result<CheckAnswer, (u16, String)> {
+) -> Result<CheckAnswer, (u16, &'static str, String)> {
     let url = destination.base_url().to_string();
+    let not_directus = "DESTINATION_BAD_RESPONSE";
     destination.ping().await.map_err(|e| match e {
-        DestinationError::Unreachable { .. } | DestinationError::Timeout { .. } => (e.status(), e.to_string()),
-        DestinationError::Rejected { status, .. } => {
-            (502, format!("{url} does not look like a Directus instance: GET /server/ping answered HTTP {status}"))
-        }
-        other => (502, format!("{url} does not look like a Directus instance: {other}")),
+        DestinationError::Unreachable { .. }
+        | DestinationError::Timeout { .. }
+        | DestinationError::Redirected { .. } => (e.status(), e.code(), e.to_string()),
+        DestinationError::Rejected { status, .. } => (
+            502,
+            not_directus,
+            format!("{url} does not look like a Directus instance: GET /server/ping answered HTTP {status}"),
+        ),
+        other => (502, not_directus, format!("{url} does not look like a Directus instance: {other}")),
     })?;
     destination.current_user().await.map_err(|e| match e {
-        DestinationError::Rejected { status: 401, message, .. } => {
-            (400, format!("The destination token is not valid on {url} (the destination says: {message})"))
-        }
-        other => (other.status(), other.to_string()),
+        DestinationError::Rejected { status: 401, message, .. } => (
+            400,
+            "DESTINATION_UNAUTHORIZED",
+            format!("The destination token is not valid on {url} (the destination says: {message})"),
+        ),
+        other => (other.status(), other.code(), other.to_string()),
     })?;
     let theirs = destination.schema_snapshot().await.map_err(|e| match e {
-        DestinationError::Rejected { status: 401 | 403, .. } => {
-            (400, format!("The destination token does not belong to an admin on {url}: it may not read the schema"))
-        }
-        other => (other.status(), other.to_string()),
+        DestinationError::Rejected { status: 401 | 403, .. } => (
+            400,
+            "DESTINATION_FORBIDDEN",
+            format!("The destination token does not belong to an admin on {url}: it may not read the schema"),
+        ),
+        other => (other.status(), other.code(), other.to_string()),
     })?;
-    let ours = host.schema_snapshot().await.map_err(|e| (500, format!("Could not read the source schema: {e}")))?;
+    let ours = host
+        .schema_snapshot()
+        .await
+        .map_err(|e| (500, "SOURCE_ERROR", format!("Could not read the source schema: {e}")))?;
 
     let mut differences = Vec::new();
     if ours.directus != theirs.directus {
@@ -138,7 +161,7 @@ async fn compare<H: Host, T: Transport, C: Clock>(
         CheckAnswer::new(200, Status::Warning, message)
     } else {
         let message = format!("{}. Pass scope.force to migrate anyway.", capitalise(&differences.join("; ")));
-        CheckAnswer::new(409, Status::Danger, message)
+        CheckAnswer::danger(409, "INCOMPATIBLE", message)
     };
     let receiver = destination.receiver_info().await.ok().flatten();
     answer.body.bulk_receiver = Some(match (receiver_fits(receiver.as_ref(), ours.vendor.as_deref()), &receiver) {
@@ -270,6 +293,7 @@ mod tests {
         let (result, _) = run(vec![answer(200, "pong"), answer(401, bad_token)], false);
         assert_eq!(result.http_status, 400);
         assert!(result.body.message.starts_with("The destination token is not valid"), "{}", result.body.message);
+        assert_eq!(result.body.code, Some("DESTINATION_UNAUTHORIZED"));
 
         let forbidden =
             r#"{"errors":[{"message":"You don't have permission to access this.","extensions":{"code":"FORBIDDEN"}}]}"#;

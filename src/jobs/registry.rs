@@ -221,6 +221,12 @@ impl Jobs {
                 };
             }
             Event::Step { message } => job.phase = message.clone(),
+            Event::Planned { collections, line, .. } => {
+                job.phase = line.clone();
+                for planned in collections {
+                    job.table(&planned.collection).total = planned.total;
+                }
+            }
             Event::TableDone { report, .. } => {
                 let table = job.table(&report.collection);
                 (table.read, table.created, table.skipped, table.failed) =

@@ -58,6 +58,14 @@ pub enum Event {
     Compared { collection: String, total: u64, checked: u64, missing: u64, different: u64 },
     /// A collection is verified.
     TableVerified { report: TableVerification },
+    /// What a run will move: each collection with its rows to read, and all of them.
+    #[serde(rename_all = "camelCase")]
+    Planned {
+        collections: Vec<PlannedTable>,
+        total_rows: u64,
+        #[serde(skip)]
+        line: String,
+    },
     /// The run is a job with this id (the first event of every run).
     #[serde(rename_all = "camelCase")]
     Job { process_id: String, kind: String },
@@ -66,6 +74,13 @@ pub enum Event {
     Started,
     /// The final report (the last event of a job).
     Summary { report: Value },
+}
+
+/// One collection of a plan, with the rows a run reads from it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedTable {
+    pub collection: String,
+    pub total: u64,
 }
 
 impl From<&Notice> for Event {
@@ -138,6 +153,7 @@ impl Event {
             }
             Event::TableVerified { report } => format!("Verified {}", report.line()),
             Event::Job { process_id, kind } => format!("Job {process_id} ({kind})"),
+            Event::Planned { line, .. } => line.clone(),
             Event::Started => "Started".to_string(),
             Event::Summary { report } => report["message"].as_str().unwrap_or_default().to_string(),
             Event::Kept { items } => {

@@ -78,6 +78,7 @@ impl CollectionChanges {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DiffSummary {
     pub collections: BTreeMap<String, CollectionChanges>,
     pub totals: Totals,

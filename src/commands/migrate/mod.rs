@@ -28,7 +28,7 @@ use crate::destination::Destination;
 use crate::files::{FileMover, FileSettings};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::progress::{Event, Recorder};
+use crate::progress::{Event, PlannedTable, Recorder};
 use crate::report::RunReport;
 use crate::runtime::Clock;
 use crate::sink::{KnownKeys, Sink};
@@ -89,13 +89,16 @@ fn announce<H: Host, T: Transport, C: Clock>(
 ) {
     let what = if options.dry_run { "Dry run: migrating" } else { "Migrating" };
     let total: u64 = prepared.plan.tables.iter().map(|t| t.rows).sum();
-    host.emit(&Event::step(format!(
+    let line = format!(
         "{what} {} collection(s), {total} row(s), to {} (batches of {}, {} in flight)",
         prepared.plan.tables.len(),
         destination.base_url(),
         options.batch_size,
         options.concurrency
-    )));
+    );
+    let collections =
+        prepared.plan.tables.iter().map(|t| PlannedTable { collection: t.collection.clone(), total: t.rows }).collect();
+    host.emit(&Event::Planned { collections, total_rows: total, line });
     host.emit(&Event::step(format!("Transport: {}", prepared.why)));
     for note in &prepared.plan.notes {
         host.emit(&Event::step(format!("Note: {note}")));
