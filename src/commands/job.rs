@@ -69,17 +69,12 @@ pub async fn run_job<H: Host, T: Transport, C: Clock, CT: Transport>(
             return Err(error);
         }
         Err(error) => {
-            jobs.borrow_mut().finish(&id, JobStatus::Failed, None, clock.now_ms());
+            jobs.borrow_mut().finish(&id, JobStatus::Ended(RunStatus::Failed), None, clock.now_ms());
             return Err(error);
         }
     };
     report.process_id = Some(id.clone());
-    let status = match report.status {
-        RunStatus::Completed => JobStatus::Completed,
-        RunStatus::CompletedWithErrors => JobStatus::CompletedWithErrors,
-        RunStatus::Failed => JobStatus::Failed,
-        RunStatus::Cancelled => JobStatus::Cancelled,
-    };
+    let status = JobStatus::Ended(report.status);
     let wire = serde_json::to_value(&report).unwrap_or_default();
     job_host.emit(&Event::Summary { report: wire.clone() });
     jobs.borrow_mut().finish(&id, status, Some(wire), clock.now_ms());
@@ -141,7 +136,7 @@ mod tests {
         assert!(crate::jobs::is_process_id(&id), "{id}");
 
         let detail = jobs.borrow().detail(&id, clock.now_ms()).unwrap();
-        assert_eq!(detail.summary.status, JobStatus::Completed);
+        assert_eq!(detail.summary.status, JobStatus::Ended(RunStatus::Completed));
         assert_eq!(detail.summary.rows.created, 4);
         assert!(detail.callback.as_ref().unwrap().delivered);
         let lines = jobs.borrow().lines(&id, None).unwrap().lines;
@@ -202,6 +197,6 @@ mod tests {
         assert!(fake.writes().is_empty());
         let body: Value = serde_json::from_str(hooks.seen.borrow()[0].0.body.as_deref().unwrap()).unwrap();
         assert_eq!((body["status"].as_str(), body["details"]["cancelled"].as_bool()), (Some("failed"), Some(true)));
-        assert_eq!(jobs.borrow().list()[0].status, JobStatus::Cancelled);
+        assert_eq!(jobs.borrow().list()[0].status, JobStatus::Ended(RunStatus::Cancelled));
     }
 }

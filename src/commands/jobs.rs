@@ -58,10 +58,11 @@ pub fn cancel(jobs: &RefCell<Jobs>, id: &str) -> Result<CancelAnswer, CoreError>
             message: "The job stops after the batches in flight; what was written stays, and a re-run continues safely"
                 .into(),
         },
-        ended => {
-            let name = serde_json::to_value(ended).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-            CancelAnswer { process_id: id.into(), message: format!("The job has already ended: {name}"), status: name }
-        }
+        ended => CancelAnswer {
+            process_id: id.into(),
+            message: format!("The job has already ended: {}", ended.as_str()),
+            status: ended.as_str().into(),
+        },
     })
 }
 
@@ -78,7 +79,12 @@ mod tests {
         assert_eq!((err.status(), err.code()), (404, "JOB_NOT_FOUND"));
         jobs.borrow_mut().start("migration_1_abcdefghijkl", "run", "http://d", vec![], Cancel::default(), 0.0);
         assert_eq!(cancel(&jobs, "migration_1_abcdefghijkl").unwrap().status, "cancelling");
-        jobs.borrow_mut().finish("migration_1_abcdefghijkl", JobStatus::Cancelled, None, 1.0);
+        jobs.borrow_mut().finish(
+            "migration_1_abcdefghijkl",
+            JobStatus::Ended(crate::report::RunStatus::Cancelled),
+            None,
+            1.0,
+        );
         assert_eq!(cancel(&jobs, "migration_1_abcdefghijkl").unwrap().status, "cancelled");
         assert_eq!(list(&jobs).len(), 1);
     }

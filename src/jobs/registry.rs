@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::progress::Event;
+use crate::report::RunStatus;
 use crate::runtime::{iso_timestamp, Cancel};
 
 /// Jobs kept, newest first; the oldest finished ones go first.
@@ -15,18 +16,26 @@ pub const MAX_JOBS: usize = 50;
 /// Progress lines a job keeps; older ones are counted, not kept.
 pub const MAX_LINES: usize = 500;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A job runs, then ends the way its run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobStatus {
-    #[serde(rename = "running")]
     Running,
-    #[serde(rename = "completed")]
-    Completed,
-    #[serde(rename = "completed with errors")]
-    CompletedWithErrors,
-    #[serde(rename = "failed")]
-    Failed,
-    #[serde(rename = "cancelled")]
-    Cancelled,
+    Ended(RunStatus),
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Running => "running",
+            JobStatus::Ended(status) => status.as_str(),
+        }
+    }
+}
+
+impl Serialize for JobStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// One table's counts so far.
@@ -350,7 +359,12 @@ mod tests {
         assert_eq!(jobs.lines("migration_1_aaaaaaaaaaaa", Some(0)).unwrap().lines.len(), 1);
         assert!(!lines.done);
 
-        jobs.finish("migration_1_aaaaaaaaaaaa", JobStatus::Completed, Some(json!({ "status": "completed" })), 5_000.0);
+        jobs.finish(
+            "migration_1_aaaaaaaaaaaa",
+            JobStatus::Ended(RunStatus::Completed),
+            Some(json!({ "status": "completed" })),
+            5_000.0,
+        );
         assert_eq!(jobs.running_to("http://d"), None);
         let detail = jobs.detail("migration_1_aaaaaaaaaaaa", 9_000.0).unwrap();
         assert_eq!(detail.seconds, 5.0);
@@ -372,7 +386,7 @@ mod tests {
         for i in 0..(MAX_JOBS + 10) {
             let id = format!("migration_{i}_bbbbbbbbbbbb");
             jobs.start(&id, "run", &format!("http://d{i}"), vec![], Cancel::default(), 0.0);
-            jobs.finish(&id, JobStatus::Completed, None, 1.0);
+            jobs.finish(&id, JobStatus::Ended(RunStatus::Completed), None, 1.0);
         }
         assert_eq!(jobs.list().len(), MAX_JOBS);
         assert!(

@@ -23,6 +23,18 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
+    /// A database with `snapshot`'s user tables, empty.
+    pub fn with_tables_of(snapshot: &crate::schema::Snapshot) -> Self {
+        let mut store = MemoryStore::default();
+        for name in crate::schema::user_tables(snapshot) {
+            let fields: Vec<_> = snapshot.fields.iter().filter(|f| f.collection == name && !f.is_alias()).collect();
+            let key = fields.iter().find(|f| f.is_primary_key()).expect("a user table has a key");
+            let columns: Vec<(&str, &str)> = fields.iter().map(|f| (f.field.as_str(), f.kind.as_str())).collect();
+            store.describe(name, &key.field, &columns);
+        }
+        store
+    }
+
     /// Describe a user table: its key and `(field, Directus type)` columns; an integer key
     /// auto-increments.
     pub fn describe(&mut self, collection: &str, key: &str, fields: &[(&str, &str)]) {

@@ -11,14 +11,7 @@ use crate::testing::MemoryStore;
 
 /// A receiver database with the publishing tables, empty.
 fn receiving_store() -> MemoryStore {
-    let snapshot = publishing();
-    let mut store = MemoryStore::default();
-    for name in crate::schema::user_tables(&snapshot) {
-        let fields: Vec<_> = snapshot.fields.iter().filter(|f| f.collection == name && !f.is_alias()).collect();
-        let key = fields.iter().find(|f| f.is_primary_key()).unwrap();
-        let columns: Vec<(&str, &str)> = fields.iter().map(|f| (f.field.as_str(), f.kind.as_str())).collect();
-        store.describe(name, &key.field, &columns);
-    }
+    let mut store = MemoryStore::with_tables_of(&publishing());
     store.unique.push(("tags".into(), "name".into()));
     store
 }
