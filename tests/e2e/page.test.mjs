@@ -52,8 +52,14 @@ for (const version of VERSIONS) {
 			await target.screenshot({ path });
 			return path;
 		}
+		/** Scroll `locator` to the top of the view, below the app's header (which covers the content's top). */
 		async function show(locator) {
-			await locator.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+			await locator.evaluate((el) => {
+				el.scrollIntoView({ block: 'start' });
+				let box = el.parentElement;
+				while (box && !(box.scrollHeight > box.clientHeight && /auto|scroll/.test(getComputedStyle(box).overflowY))) box = box.parentElement;
+				box?.scrollBy(0, -72);
+			});
 			await locator.page().waitForTimeout(300);
 		}
 		async function checkedOf(locator) {
@@ -256,7 +262,7 @@ for (const version of VERSIONS) {
 			}
 		});
 
-		test('a long run through a slow destination: the planned total, a heartbeat while it is quiet, live progress; leaving the page and coming back finds the job', async () => {
+		test('a long run through a slow destination: the planned total, a heartbeat while it is quiet, live progress; leaving the page and coming back, or reloading, finds the job', async () => {
 			// A slow destination: each write answered 0.8 s late (five rows each), and after the first
 			// 30 writes, those sent within 3 s held for 22 s: a quiet spell longer than the 15 s
 			// after which the endpoint sends a heartbeat.
@@ -333,6 +339,16 @@ for (const version of VERSIONS) {
 			assert.match(await run.getByRole('log').innerText(), /^Job migration_\d+_[a-z0-9]+ \(run\)$/m, 'the log replayed from the job');
 			await show(page.getByRole('heading', { name: 'Start Migration', exact: true }));
 			await shot('back-on-the-page');
+
+			// A reload forgets everything the tab knew: the job routes find the run again.
+			const reloaded = page.waitForResponse((response) => new URL(response.url()).pathname === `/migration/jobs/${processId}/events`, WAIT);
+			await page.reload();
+			await dismissAppDialogs(page);
+			await reloaded;
+			await run.getByRole('button', { name: 'Cancel', exact: true }).waitFor(WAIT);
+			assert.equal((await run.locator('.process').innerText()).trim(), processId);
+			const again = await run.locator('[data-stat="rows"]').innerText();
+			await page.waitForFunction((text) => document.querySelector('[data-stat="rows"]')?.textContent !== text, again, WAIT);
 		});
 
 		test('a second tab follows the same job; Cancel stops the run on the endpoint, and both tabs show it cancelled', async () => {
