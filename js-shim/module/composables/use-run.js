@@ -215,6 +215,9 @@ export function useRun() {
 
 	/** What the job's counters say (after coming back, or in another tab), before its events. */
 	function applyDetail(detail) {
+		if (detail.kind) state.kind = detail.kind === 'dry-run' ? 'dry-run' : 'run';
+		if (detail.destination) state.destination = detail.destination;
+		if (Array.isArray(detail.selectedTables)) state.selectedTables = detail.selectedTables;
 		if (Number.isFinite(detail.rows?.total)) state.plannedRows = Math.max(state.plannedRows, detail.rows.total);
 		for (const table of detail.tables ?? []) setTable(table);
 		// The server's clock says how long it has run; the page's clock takes it from here.
@@ -259,7 +262,9 @@ export function useRun() {
 				state.error = outcome instanceof Error ? errorMessage(outcome) : 'The job\'s events ended before it reported its outcome.';
 				return finish();
 			}
+			const waiting = generation;
 			await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+			if (waiting !== generation) return; // the page left meanwhile
 		}
 	}
 
