@@ -14,6 +14,7 @@ import { createEditor, enableModuleBar } from '../../scripts/lib/instance-setup.
 import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
 import { launchBrowser, login, dismissAppDialogs, skipLicencePrompts } from '../../scripts/lib/browser.mjs';
 import { startSamplePair } from './support.mjs';
+import { delay, startFaultProxy } from './fault-proxy.mjs';
 
 const OUTPUT = join(dirname(fileURLToPath(import.meta.url)), 'output', 'screenshots');
 const VIEWPORT = { width: 1280, height: 800 };
@@ -32,10 +33,14 @@ async function countOf(url, token, collection) {
 for (const version of VERSIONS) {
 	describe(`admin page on Directus ${version}`, () => {
 		let pair, source, destination, editor, counts;
+		/** The slow destination of the long run, and the run's job. */
+		let proxy = null;
+		let processId = null;
 		let browser, context, page;
 		/** The destination's admin token: distinct from every other token, so any leak is found. */
 		const token = `dest-token-${randomBytes(12).toString('hex')}`;
 		const requests = [];
+		const jobCalls = [];
 		const consoleLines = [];
 		const shots = join(OUTPUT, version);
 		let shotNumber = 0;
@@ -47,8 +52,14 @@ for (const version of VERSIONS) {
 			await target.screenshot({ path });
 			return path;
 		}
+		/** Scroll `locator` to the top of the view, below the app's header (which covers the content's top). */
 		async function show(locator) {
-			await locator.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+			await locator.evaluate((el) => {
+				el.scrollIntoView({ block: 'start' });
+				let box = el.parentElement;
+				while (box && !(box.scrollHeight > box.clientHeight && /auto|scroll/.test(getComputedStyle(box).overflowY))) box = box.parentElement;
+				box?.scrollBy(0, -72);
+			});
 			await locator.page().waitForTimeout(300);
 		}
 		async function checkedOf(locator) {
@@ -86,12 +97,19 @@ for (const version of VERSIONS) {
 
 			browser = await launchBrowser();
 			context = await browser.newContext({ viewport: VIEWPORT });
-			context.on('request', (request) => requests.push(request.url()));
+			context.on('request', (request) => {
+				requests.push(request.url());
+				// The job routes' requests in full: they need the session only, never the token.
+				if (request.url().includes('/migration/jobs')) {
+					jobCalls.push(`${request.method()} ${request.url()}\n${JSON.stringify(request.headers())}\n${request.postData() ?? ''}`);
+				}
+			});
 			context.on('console', (message) => consoleLines.push(message.text()));
 			page = await login(context, source, ADMIN);
 			await skipLicencePrompts(context, source); // after login, which clears them
 		});
 		after(async () => {
+			await proxy?.close();
 			await browser?.close();
 			await pair?.stop();
 		});
@@ -244,7 +262,18 @@ for (const version of VERSIONS) {
 			}
 		});
 
-		test('live progress of a long run; leaving the page and coming back shows it; Cancel stops following it', async () => {
+		test('a long run through a slow destination: the planned total, a heartbeat while it is quiet, live progress; leaving the page and coming back, or reloading, finds the job', async () => {
+			// A slow destination: each write answered 0.8 s late (five rows each), and after the first
+			// 30 writes, those sent within 3 s held for 22 s: a quiet spell longer than the 15 s
+			// after which the endpoint sends a heartbeat.
+			proxy = await startFaultProxy(destination.url);
+			proxy.rule({ name: 'quiet', method: 'POST', path: /^\/items\//, after: 30, forMs: 3000, action: delay(22_000) });
+			proxy.rule({ name: 'slow', method: 'POST', path: /^\/items\//, action: delay(800) });
+			await page.getByLabel('Destination URL').fill(proxy.url);
+			await page.getByLabel('Admin Token').fill(token);
+			await page.getByRole('button', { name: 'Check', exact: true }).click();
+			await region('Destination').locator('.v-notice.success').waitFor(WAIT);
+
 			const tables = region('Tables');
 			await tables.getByRole('button', { name: 'Deselect All', exact: true }).click();
 			for (const name of ['articles', 'articles_translations']) await setChecked(tables.getByRole('checkbox', { name, exact: true }), true);
@@ -255,122 +284,143 @@ for (const version of VERSIONS) {
 			await page.getByRole('button', { name: 'REST', exact: true }).or(page.getByRole('menuitem', { name: 'REST', exact: true })).first().click();
 
 			const run = region('Start Migration');
+			const planned = counts.articles + counts.articles_translations;
 			await run.getByRole('button', { name: 'Start Migration', exact: true }).click();
-			await run.locator('tr[data-collection="articles"]').waitFor(WAIT);
-			await page.waitForFunction(() => /[1-9]/.test(document.querySelector('[data-stat="rows"]')?.textContent ?? ''), null, WAIT);
-			await page.waitForTimeout(1200); // a rate and a time left to show
-			assert.equal(await run.getByRole('button', { name: 'Cancel', exact: true }).isVisible(), true);
+			// The bar's total is the run's plan; every planned table shows from the start.
 			const bar = run.getByRole('progressbar', { name: 'Rows done' });
-			assert.ok(Number(await bar.getAttribute('aria-valuemax')) >= counts.articles, 'the bar knows the rows to do');
+			await page.waitForFunction((n) => document.querySelector('[role="progressbar"]')?.getAttribute('aria-valuemax') === String(n), planned, WAIT);
+			assert.match(await run.locator('[data-stat="rows"]').innerText(), new RegExp(`^[\\d,]+ of ${planned.toLocaleString('en-US')}`));
+			assert.match(await run.locator('tr[data-collection="articles_translations"]').innerText(), new RegExp(`${counts.articles_translations.toLocaleString('en-US')}\\s+0\\s+0`));
+			processId = (await run.locator('.process').innerText()).trim();
+			assert.match(processId, /^migration_\d{13}_[a-z0-9]{12}$/);
+
+			// Rows move: counts, rate and time left.
+			await page.waitForFunction(() => Number((document.querySelector('[data-stat="rows"]')?.textContent ?? '').split(' of ')[0].replace(/\D/g, '')) >= 80, null, WAIT);
+			await page.waitForFunction(() => /\d/.test(document.querySelector('[data-stat="left"]')?.textContent ?? ''), null, WAIT);
+			assert.equal(await run.getByRole('button', { name: 'Cancel', exact: true }).isVisible(), true);
 			assert.match(await run.locator('[data-stat="elapsed"]').innerText(), /\d+ s/);
-			assert.match(await run.locator('[data-stat="rate"]').innerText(), /^\d/);
-			assert.ok((await run.getByRole('log').locator('.line').count()) > 0, 'log lines');
+			assert.match(await run.locator('[data-stat="rate"]').innerText(), /^[1-9]/);
+			assert.match(await run.getByRole('log').innerText(), /^Job migration_\d+_[a-z0-9]+ \(run\)$/m);
 			await show(page.getByRole('heading', { name: 'Start Migration', exact: true }));
 			await shot('progress');
 
-			// Away to the content module and back: the run is still shown and followed.
+			// The destination holds every write: the endpoint's heartbeat shows as "still working".
+			const alive = run.locator('[data-heartbeat]');
+			await alive.waitFor({ timeout: 45_000 });
+			assert.match(await alive.innerText(), /^Still working: [\s\S]*row\(s\) read/);
+			await page.waitForFunction(() => /no new progress for 1\d s/.test(document.querySelector('[data-heartbeat]')?.textContent ?? ''), null, WAIT);
+			assert.equal(/Still working/.test(await run.getByRole('log').innerText()), false, 'a heartbeat is not a log line');
+			await show(page.getByRole('heading', { name: 'Start Migration', exact: true }));
+			await shot('heartbeat');
+			// Rows move again: the indicator goes.
+			const quiet = await run.locator('[data-stat="rows"]').innerText();
+			await alive.waitFor({ state: 'hidden', timeout: 45_000 });
+			await page.waitForFunction((text) => document.querySelector('[data-stat="rows"]')?.textContent !== text, quiet, WAIT);
+			assert.equal(await bar.getAttribute('aria-valuemax'), String(planned));
+
+			// Away to the content module and back: the page stopped reading the run's stream, and
+			// finds the job again through the job routes.
 			await page.locator('.module-bar a[href="/admin/content"]').click();
 			await page.waitForURL(/\/admin\/content/);
+			const seen = requests.length;
+			const events = page.waitForResponse((response) => new URL(response.url()).pathname === `/migration/jobs/${processId}/events`, WAIT);
 			await page.locator('.module-bar a[href="/admin/table-migration"]').click();
-			await page.getByRole('region', { name: 'Start Migration' }).getByRole('button', { name: 'Cancel', exact: true }).waitFor(WAIT);
+			assert.equal((await events).headers()['content-type'], 'application/x-ndjson; charset=utf-8');
+			await run.getByRole('button', { name: 'Cancel', exact: true }).waitFor(WAIT);
 			assert.equal(await page.getByLabel('Admin Token').inputValue(), '', 'the token went with the page');
-			assert.equal(await page.getByLabel('Destination URL').inputValue(), destination.url, 'the URL is remembered');
+			assert.equal(await page.getByLabel('Destination URL').inputValue(), proxy.url, 'the URL is remembered');
 			const before = await run.locator('[data-stat="rows"]').innerText();
 			await page.waitForFunction((text) => document.querySelector('[data-stat="rows"]')?.textContent !== text, before, WAIT);
+			const since = requests.slice(seen).map((url) => new URL(url).pathname);
+			assert.ok(since.includes('/migration/jobs'), since.join(', '));
+			assert.ok(since.includes(`/migration/jobs/${processId}/events`), since.join(', '));
+			assert.equal(since.includes('/migration/run'), false, 'no second run');
+			assert.equal((await run.locator('.process').innerText()).trim(), processId);
+			assert.match(await run.getByRole('log').innerText(), /^Job migration_\d+_[a-z0-9]+ \(run\)$/m, 'the log replayed from the job');
 			await show(page.getByRole('heading', { name: 'Start Migration', exact: true }));
 			await shot('back-on-the-page');
 
-			await run.getByRole('button', { name: 'Cancel', exact: true }).click();
-			// With job routes the endpoint stops the run (a "cancelled" summary); without, the page aborts.
-			const ended = run.locator('[data-outcome="cancelled"], [data-outcome="summary"][data-status="cancelled"]');
-			await ended.waitFor(WAIT);
-			assert.equal(await run.getByRole('button', { name: 'Cancel', exact: true }).count(), 0);
-			assert.equal(await run.getByRole('button', { name: 'Start Migration', exact: true }).isEnabled(), false, 'needs the token again');
-			await shot('cancelled');
+			// A reload forgets everything the tab knew: the job routes find the run again.
+			const reloaded = page.waitForResponse((response) => new URL(response.url()).pathname === `/migration/jobs/${processId}/events`, WAIT);
+			await page.reload();
+			await dismissAppDialogs(page);
+			await reloaded;
+			await run.getByRole('button', { name: 'Cancel', exact: true }).waitFor(WAIT);
+			assert.equal((await run.locator('.process').innerText()).trim(), processId);
+			const again = await run.locator('[data-stat="rows"]').innerText();
+			await page.waitForFunction((text) => document.querySelector('[data-stat="rows"]')?.textContent !== text, again, WAIT);
 		});
 
-		test('job routes: a running job is found and followed, Cancel asks the endpoint, the summary links the run\'s files', async () => {
-			const processId = `migration_${Date.now()}_${randomBytes(6).toString('hex')}`;
-			const folderId = '6a3f2c1e-7b8d-4e5f-9a0b-1c2d3e4f5a6b';
-			const job = {
-				processId,
-				kind: 'run',
-				status: 'running',
-				destination: destination.url,
-				selectedTables: ['tags'],
-				startedAt: new Date(Date.now() - 8000).toISOString(),
-				endedAt: null,
-				rows: { total: 30, read: 10, created: 10, skipped: 0, failed: 0 },
-			};
-			const events = [
-				{ type: 'job', processId, message: `Job ${processId}` },
-				{ type: 'step', message: 'Migrating 1 collection(s), 30 row(s), to the destination' },
-				{ type: 'rows', collection: 'tags', total: 30, read: 20, created: 19, skipped: 0, failed: 1, message: 'tags: 20/30 rows read' },
-				{ type: 'rowFailed', collection: 'tags', key: 17, message: 'tags 17 failed: Value has to be unique.' },
-				{
-					type: 'summary', status: 'cancelled', dryRun: false, tables: [], failureCount: 1,
-					failures: [{ collection: 'tags', key: 17, message: 'Value has to be unique. (RECORD_NOT_UNIQUE)' }],
-					message: 'Migration cancelled after 20 rows', artifacts: { folderId },
-				},
-			];
-			let release;
-			const held = new Promise((resolve) => (release = resolve));
-			const calls = [];
-			const other = await context.newPage(); // a second tab
+		test('a second tab follows the same job; Cancel stops the run on the endpoint, and both tabs show it cancelled', async () => {
+			const run = region('Start Migration');
+			const other = await context.newPage(); // a second tab, signed in through the same session
 			try {
-				await other.route(/\/migration\/jobs(\/|\?|$)/, async (route) => {
-					const request = route.request();
-					const path = new URL(request.url()).pathname;
-					calls.push(`${request.method()} ${path}`);
-					if (path === '/migration/jobs') return route.fulfill({ json: [job] });
-					if (path === `/migration/jobs/${processId}`) {
-						return route.fulfill({ json: { ...job, tables: [{ collection: 'tags', total: 30, read: 10, created: 10, skipped: 0, failed: 0 }], rowsPerSecond: 1.2, secondsLeft: 16 } });
-					}
-					if (path === `/migration/jobs/${processId}/events`) {
-						assert.match(request.headers().accept, /application\/x-ndjson/);
-						await held;
-						return route.fulfill({ status: 200, contentType: 'application/x-ndjson', body: events.map((e) => JSON.stringify(e)).join('\n') + '\n' });
-					}
-					if (path === `/migration/jobs/${processId}/cancel` && request.method() === 'POST') {
-						return route.fulfill({ status: 202, json: { processId, status: 'cancelling' } });
-					}
-					return route.fulfill({ status: 404, json: { errors: [{ message: 'Route not found' }] } });
-				});
 				await other.goto(`${source.url}/admin/table-migration`);
 				await dismissAppDialogs(other);
-				const run = other.getByRole('region', { name: 'Start Migration' });
-				await run.locator('tr[data-collection="tags"]').waitFor(WAIT);
-				assert.match(await run.locator('tr[data-collection="tags"]').innerText(), /tags\s+30\s+10\s+10\s+0\s+0/);
-				assert.match(await run.innerText(), new RegExp(processId));
+				const followed = other.getByRole('region', { name: 'Start Migration' });
+				await followed.getByRole('button', { name: 'Cancel', exact: true }).waitFor(WAIT);
+				assert.equal((await followed.locator('.process').innerText()).trim(), processId);
+				assert.equal(await followed.getByRole('progressbar', { name: 'Rows done' }).getAttribute('aria-valuemax'), await run.getByRole('progressbar', { name: 'Rows done' }).getAttribute('aria-valuemax'));
+				assert.equal(await followed.getByRole('button', { name: 'Start Migration', exact: true }).isDisabled(), true, 'one migration at a time');
+				// The same progress: the second tab catches up with the first and moves on with it.
+				const readIn = (p) => p.evaluate(() => Number((document.querySelector('[data-stat="rows"]')?.textContent ?? '').split(' of ')[0].replace(/\D/g, '')));
+				const first = await readIn(page);
+				await other.waitForFunction((n) => Number((document.querySelector('[data-stat="rows"]')?.textContent ?? '').split(' of ')[0].replace(/\D/g, '')) > n, first, WAIT);
+				assert.match(await followed.getByRole('log').innerText(), /^Job migration_\d+_[a-z0-9]+ \(run\)$/m);
+				const secondTab = await other.evaluate(() => ({ local: Object.entries(localStorage).flat().join('\n'), session: Object.entries(sessionStorage).flat().join('\n') }));
+				for (const [place, text] of Object.entries(secondTab)) assert.equal(text.includes(token), false, `the token is in the second tab's ${place}`);
+				await show(other.getByRole('heading', { name: 'Start Migration', exact: true }));
+				await shot('second-tab', other);
+
+				// Cancel in the first tab: the endpoint stops the job, and both tabs end with its report.
+				const cancelled = requests.length;
 				await run.getByRole('button', { name: 'Cancel', exact: true }).click();
-				for (let i = 0; i < 50 && !calls.includes(`POST /migration/jobs/${processId}/cancel`); i++) await other.waitForTimeout(100);
-				assert.ok(calls.includes(`POST /migration/jobs/${processId}/cancel`), calls.join(', '));
-				release();
 				const summary = run.locator('[data-outcome="summary"]');
 				await summary.waitFor(WAIT);
-				assert.equal(await summary.getAttribute('data-status'), 'cancelled');
-				assert.match(await summary.innerText(), /Migration cancelled after 20 rows/);
-				assert.equal(await summary.getByRole('link').getAttribute('href'), `/admin/files/folders/${folderId}`);
-				assert.match(await run.innerText(), /Failed rows[\s\S]*tags\s+17\s+Value has to be unique/);
-				await show(other.getByRole('heading', { name: 'Start Migration', exact: true }));
-				await shot('job-cancelled', other);
+				assert.equal(await summary.getAttribute('data-status'), 'cancelled', await summary.innerText());
+				assert.match(await summary.innerText(), /Migration cancelled[\s\S]*What was written stays/);
+				assert.ok(requests.slice(cancelled).some((url) => new URL(url).pathname === `/migration/jobs/${processId}/cancel`));
+				assert.match(await run.getByRole('log').innerText(), /Cancelling: The job stops after the batches in flight/);
+				assert.equal(await run.getByRole('button', { name: 'Cancel', exact: true }).count(), 0);
+				assert.equal(await run.getByRole('button', { name: 'Start Migration', exact: true }).isEnabled(), false, 'needs the token again');
+				const otherSummary = followed.locator('[data-outcome="summary"]');
+				await otherSummary.waitFor(WAIT);
+				assert.equal(await otherSummary.getAttribute('data-status'), 'cancelled');
+				assert.equal(await otherSummary.innerText(), await summary.innerText(), 'the same report in both tabs');
+				assert.equal(await followed.locator('table').first().innerText(), await run.locator('table').first().innerText(), 'the same counts in both tabs');
+				await show(page.getByRole('heading', { name: 'Start Migration', exact: true }));
+				await shot('cancelled');
+
+				// The run really stopped: the job says so, and the destination got part of the rows and no more.
+				const { body: job } = await client(source.url, source.token).request('GET', `/migration/jobs/${processId}`);
+				assert.equal(job.status, 'cancelled');
+				assert.equal(job.report.status, 'cancelled');
+				const arrived = async () => (await countOf(destination.url, token, 'articles')) + (await countOf(destination.url, token, 'articles_translations'));
+				const landed = await arrived();
+				assert.ok(landed > 0 && landed < counts.articles + counts.articles_translations, `${landed} row(s) arrived`);
+				await page.waitForTimeout(3000);
+				assert.equal(await arrived(), landed, 'nothing arrives after the cancel');
 			} finally {
-				release();
 				await other.close();
+				await proxy?.close();
+				proxy = null;
 			}
 		});
 
-		test('the token is only ever in memory: not in storage, cookies, IndexedDB, any URL or the console', async () => {
+		test('the token is only ever in memory: not in storage, cookies, IndexedDB, any URL, the job routes\' requests or the console', async () => {
 			const stored = await page.evaluate(async () => ({
 				local: Object.entries(localStorage).flat().join('\n'),
 				session: Object.entries(sessionStorage).flat().join('\n'),
 				indexedDB: (await indexedDB.databases?.())?.map((d) => d.name).join('\n') ?? '',
 				url: location.href,
 			}));
-			assert.ok(stored.local.includes(destination.url), 'the destination URL is remembered (storage is readable)');
+			assert.ok(stored.local.includes('http://127.0.0.1:'), 'the destination URL is remembered (storage is readable)');
 			const cookies = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('\n');
-			const places = { ...stored, cookies, requests: requests.join('\n'), console: consoleLines.join('\n') };
+			const places = { ...stored, cookies, requests: requests.join('\n'), jobRoutes: jobCalls.join('\n'), console: consoleLines.join('\n') };
 			assert.ok(requests.some((url) => url.includes('/migration/run')), 'requests were recorded');
+			for (const route of ['GET /migration/jobs', `GET /migration/jobs/${processId}`, `GET /migration/jobs/${processId}/events`, `POST /migration/jobs/${processId}/cancel`]) {
+				assert.ok(jobCalls.some((call) => call.startsWith(`${route.split(' ')[0]} ${source.url}${route.split(' ')[1]}\n`)), `${route} was requested`);
+			}
 			for (const [place, text] of Object.entries(places)) {
 				assert.equal(text.includes(token), false, `the token is in ${place}`);
 				assert.equal(text.includes('not-the-token'), false, `the wrong token is in ${place}`);
@@ -387,6 +437,7 @@ for (const version of VERSIONS) {
 			await client(source.url, source.token).patch('/users/me', { appearance: 'dark' });
 			try {
 				await openPage();
+				await page.getByLabel('Destination URL').fill(destination.url);
 				await page.getByLabel('Admin Token').fill(token);
 				await page.getByRole('button', { name: 'Check', exact: true }).click();
 				await region('Destination').locator('.v-notice.success').waitFor(WAIT);

@@ -1,17 +1,20 @@
 // Step 5: a migration (POST /migration/run or /migration/dry-run, streamed) and its live progress.
 //
-// The state lives at module level, outside the page component, so leaving the page and coming
-// back while a run streams shows it again. It never holds the token: the request body is built
-// by the caller and handed to fetch only. Where the endpoint has job routes (GET /migration/jobs
-// answers), a run is a job: Cancel asks the endpoint to stop it, and a page opened later (or in
-// another tab) finds the running job and follows its events. Without them (404), Cancel aborts
-// the request.
+// Every run is a job on the endpoint (README, "Jobs"): its stream opens with the job's process id,
+// Cancel asks POST /migration/jobs/:id/cancel to stop it, and the run ends with its report. The
+// state lives at module level, outside the page component, and never holds the token (the request
+// body is built by the caller and handed to fetch only). Leaving the page stops following the
+// stream, not the run; a page opened later, or in another tab, finds the running job with
+// GET /migration/jobs and follows GET /migration/jobs/:id/events, which replays the lines the job
+// kept and then goes on live.
 import { reactive } from 'vue';
 import { useApi } from '@directus/extensions-sdk';
 import { useStream } from './use-stream.js';
 import { errorMessage, statusOf } from '../utils/errors.js';
 
 export const LOG_LIMIT = 500;
+/** Attempts to pick a job's events up again when a stream ends before the job's report. */
+const FOLLOW_ATTEMPTS = 3;
 
 const blank = () => ({
 	phase: 'idle', // idle | running | done
@@ -21,7 +24,7 @@ const blank = () => ({
 	selectedTables: [],
 	startedAt: null,
 	endedAt: null,
-	/** Rows to do in all, when the endpoint has said. */
+	/** Rows to do in all, from the run's `planned` event (or the job's counters). */
 	plannedRows: 0,
 	tables: {},
 	log: [],
@@ -29,15 +32,29 @@ const blank = () => ({
 	report: null,
 	error: null,
 	cancelling: false,
-	aborted: false,
+	/** Whether this page reads the run's stream right now. */
+	following: false,
+	/** When the last event other than a heartbeat arrived (page clock, ms). */
+	lastEventAt: null,
+	/** The last heartbeat since then, `{ message, at }`: the run is alive but has nothing new to say. */
+	heartbeat: null,
 });
 
-const state = reactive({ ...blank(), jobs: null /* null: not asked yet, true/false: job routes answer */, now: Date.now() });
+const state = reactive({ ...blank(), now: Date.now() });
 let controller = null;
+/** Bumped whenever the page stops following a stream (or starts another), so the old one goes quiet. */
+let generation = 0;
+/** Cancel was asked before the run had said its process id: send it once it has. */
+let cancelPending = false;
 let ticker = null;
 let lineId = 0;
 
-function reset(fields) {
+/** The run's state (the page reads it through useRun(); exported for the Node tests). */
+export { state as runState };
+
+/** Forget the run shown, and show `fields` instead. */
+export function resetRun(fields) {
+	cancelPending = false;
 	Object.assign(state, blank(), fields);
 }
 
@@ -60,62 +77,67 @@ function log(message, level = 'info') {
 	}
 }
 
+/** A table's counts; within a job they only grow, so a replayed older line never lowers them. */
 function setTable(row) {
 	const previous = state.tables[row.collection] ?? {};
+	const most = (key) => Math.max(row[key] ?? 0, previous[key] ?? 0);
 	state.tables[row.collection] = {
 		collection: row.collection,
-		total: Math.max(row.total ?? 0, row.read ?? 0, previous.total ?? 0),
-		read: row.read ?? 0,
-		created: row.created ?? 0,
-		skipped: row.skipped ?? 0,
-		failed: row.failed ?? 0,
+		total: Math.max(most('total'), most('read')),
+		read: most('read'),
+		created: most('created'),
+		skipped: most('skipped'),
+		failed: most('failed'),
 		done: row.done ?? previous.done ?? false,
 	};
 }
 
-// The plan's size is only in the opening line's text so far ("Migrating 4 collection(s), 509
-// row(s), to …"); a structured count, where an event carries one, wins.
-function plannedRowsOf(event) {
-	for (const key of ['plannedRows', 'totalRows']) if (Number.isFinite(event[key])) return event[key];
-	if (Number.isFinite(event.rows?.total)) return event.rows.total;
-	const match = /^Migrating \d+ collection\(s\), (\d+) row\(s\)/.exec(event.message ?? '');
-	return match ? Number(match[1]) : null;
-}
+const LEVELS = { rowFailed: 'error', error: 'error', retry: 'warning' };
 
 /** Apply one event of a run's stream (or of a job's events). */
 export function applyEvent(event) {
+	if (event.type === 'heartbeat') {
+		state.heartbeat = { message: event.message || 'Still working', at: Date.now() };
+		return; // an indicator, not a log line
+	}
+	state.heartbeat = null;
+	state.lastEventAt = Date.now();
 	switch (event.type) {
 		case 'job':
 			state.processId = event.processId ?? state.processId;
-			state.jobs = true;
+			if (cancelPending) {
+				cancelPending = false;
+				requestCancel();
+			}
+			break;
+		case 'planned':
+			if (Number.isFinite(event.totalRows)) state.plannedRows = event.totalRows;
+			for (const planned of event.collections ?? []) setTable({ collection: planned.collection, total: planned.total });
 			break;
 		case 'rows':
 			setTable(event);
 			return; // the table shows it; the log would repeat every batch
 		case 'tableDone':
-			if (event.report) setTable({ ...event.report, total: event.report.read, done: true });
+			if (event.report) setTable({ ...event.report, done: true });
 			break;
 		case 'summary':
 			state.report = event;
-			finish();
-			break;
+			return finish();
 		case 'error':
 			state.error = event.message ?? 'The migration failed.';
 			finish();
 			break;
-		default: {
-			const planned = plannedRowsOf(event);
-			if (planned !== null && !state.plannedRows) state.plannedRows = planned;
-		}
 	}
-	const level = event.type === 'rowFailed' || event.type === 'error' ? 'error' : event.type === 'retry' ? 'warning' : 'info';
-	if (event.type !== 'summary') log(event.message, level);
+	const level = LEVELS[event.type] ?? (event.type === 'pace' && event.reason ? 'warning' : 'info');
+	log(event.message, level);
 }
 
 function finish() {
 	if (state.phase === 'done') return;
 	state.phase = 'done';
 	state.cancelling = false;
+	state.heartbeat = null;
+	cancelPending = false;
 	state.endedAt = Date.now();
 	tick(false);
 }
@@ -137,20 +159,112 @@ export function progressOf(s = state) {
 	return { done, total, percent: total > 0 ? Math.min(100, (done / total) * 100) : 0, elapsed, rate, left };
 }
 
+/** Seconds the run has been quiet (heartbeats aside), for the "still working" indicator. */
+export function quietFor(s = state) {
+	return s.lastEventAt ? Math.max(0, (s.now - s.lastEventAt) / 1000) : 0;
+}
+
+let api = null;
+
+/** Ask the endpoint to stop the job; the stream then ends with its "cancelled" report. */
+async function requestCancel() {
+	const id = state.processId;
+	try {
+		const { data } = await api.post(`/migration/jobs/${encodeURIComponent(id)}/cancel`, {});
+		if (id !== state.processId || state.phase !== 'running') return;
+		log(data?.status === 'cancelling' ? `Cancelling: ${data.message}` : data?.message, 'warning');
+	} catch (error) {
+		if (id !== state.processId) return;
+		state.cancelling = false;
+		log(`Cancel failed: ${errorMessage(error)}`, 'error');
+	}
+}
+
 export function useRun() {
-	const api = useApi();
+	api = useApi();
 	const { stream } = useStream();
 
-	/** Whether the endpoint has job routes, and the jobs it knows (newest first). */
+	/** The jobs the endpoint knows, newest first. */
 	async function jobs() {
+		const { data } = await api.get('/migration/jobs');
+		return Array.isArray(data) ? data : Array.isArray(data?.data) ? data.data : [];
+	}
+
+	/**
+	 * Read a streamed route into the state until it ends. Resolves `ended`, or `detached` when the
+	 * page stopped following it (left the page) or started following another.
+	 */
+	async function follow(path, options) {
+		const mine = ++generation;
+		controller?.abort();
+		controller = new AbortController();
+		state.following = true;
 		try {
-			const { data } = await api.get('/migration/jobs');
-			const list = Array.isArray(data) ? data : Array.isArray(data?.data) ? data.data : [];
-			state.jobs = true;
-			return list;
+			await stream(path, { ...options, signal: controller.signal, onEvent: (event) => mine === generation && applyEvent(event) });
+			return mine === generation ? 'ended' : 'detached';
 		} catch (error) {
-			if (statusOf(error) === 404) state.jobs = false;
-			return [];
+			if (mine !== generation) return 'detached';
+			throw error;
+		} finally {
+			if (mine === generation) {
+				controller = null;
+				state.following = false;
+			}
+		}
+	}
+
+	/** What the job's counters say (after coming back, or in another tab), before its events. */
+	function applyDetail(detail) {
+		if (detail.kind) state.kind = detail.kind === 'dry-run' ? 'dry-run' : 'run';
+		if (detail.destination) state.destination = detail.destination;
+		if (Array.isArray(detail.selectedTables)) state.selectedTables = detail.selectedTables;
+		if (Number.isFinite(detail.rows?.total)) state.plannedRows = Math.max(state.plannedRows, detail.rows.total);
+		for (const table of detail.tables ?? []) setTable(table);
+		// The server's clock says how long it has run; the page's clock takes it from here.
+		if (Number.isFinite(detail.seconds)) state.startedAt = Date.now() - detail.seconds * 1000;
+		if (detail.phase === 'cancelling') state.cancelling = true;
+		// The events replay the lines the job kept: the log starts again from them.
+		state.log = [];
+		state.logDropped = detail.linesDropped ?? 0;
+		state.lastEventAt = Date.now();
+		if (detail.report) {
+			state.report = { ...detail.report, type: 'summary' };
+			finish();
+		} else if (detail.status && detail.status !== 'running') {
+			state.error = `The migration ended (${detail.status}) without a report.`;
+			finish();
+		}
+	}
+
+	/** Follow the job's events (after its counters) until its report, or until the page leaves. */
+	async function followJob() {
+		const mine = generation;
+		const id = encodeURIComponent(state.processId);
+		const { data } = await api.get(`/migration/jobs/${id}`);
+		if (mine !== generation) return 'detached';
+		applyDetail(data?.data ?? data);
+		if (state.phase !== 'running') return 'ended';
+		return follow(`/migration/jobs/${id}/events`, { method: 'GET' });
+	}
+
+	/** Follow the running job until it reports, picking its events up again if a stream breaks. */
+	async function keepFollowing() {
+		for (let attempt = 1; state.phase === 'running'; attempt++) {
+			let outcome;
+			try {
+				outcome = await followJob();
+			} catch (error) {
+				outcome = error;
+				if (statusOf(error) === 404) attempt = FOLLOW_ATTEMPTS; // the endpoint no longer knows it
+			}
+			if (outcome === 'detached' || state.phase !== 'running') return;
+			if (attempt >= FOLLOW_ATTEMPTS) {
+				state.error = outcome instanceof Error ? errorMessage(outcome) : 'The job\'s events ended before it reported its outcome.';
+				return finish();
+			}
+			const waiting = generation;
+			await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+			if (waiting !== generation) return; // the page left meanwhile
 		}
 	}
 
@@ -161,104 +275,94 @@ export function useRun() {
 	 */
 	async function start(body, { dryRun, destination }) {
 		if (state.phase === 'running') return;
-		reset({ phase: 'running', kind: dryRun ? 'dry-run' : 'run', destination, selectedTables: body.scope?.selectedTables ?? [], startedAt: Date.now() });
+		resetRun({ phase: 'running', kind: dryRun ? 'dry-run' : 'run', destination, selectedTables: body.scope?.selectedTables ?? [], startedAt: Date.now() });
 		tick(true);
-		controller = new AbortController();
 		try {
-			await stream(dryRun ? '/migration/dry-run' : '/migration/run', {
+			const outcome = await follow(dryRun ? '/migration/dry-run' : '/migration/run', {
 				body,
-				signal: controller.signal,
 				onResponse(response) {
 					const id = response.headers.get('X-Migration-Process-Id');
 					if (id) state.processId = id;
 				},
-				onEvent: applyEvent,
 			});
-			if (state.phase !== 'done') {
+			if (outcome === 'ended' && state.phase === 'running') {
+				if (state.processId) return keepFollowing(); // the run goes on as a job: follow it there
 				state.error = 'The connection closed before the migration reported its outcome.';
 				finish();
 			}
 		} catch (error) {
-			if (!state.aborted) state.error = errorMessage(error);
+			if (state.processId && state.phase === 'running') return keepFollowing();
+			// Another migration to this destination is running (started elsewhere): follow that one.
+			const running = statusOf(error) === 409 && /already running \((migration_[0-9]+_[a-z0-9]+)\)/.exec(error.message ?? '');
+			if (running) {
+				resetRun({ phase: 'running', processId: running[1], destination, startedAt: Date.now() });
+				log(`Not started: ${error.message}. Following that migration.`, 'warning');
+				return keepFollowing();
+			}
+			state.error = errorMessage(error);
 			finish();
-		} finally {
-			controller = null;
 		}
 	}
 
 	/** Follow a job that is already running (after coming back to the page, or in another tab). */
 	async function attach(job) {
-		reset({
-			phase: 'running',
-			kind: job.kind === 'dry-run' ? 'dry-run' : 'run',
-			processId: job.processId,
-			destination: job.destination ?? '',
-			selectedTables: job.selectedTables ?? [],
-			startedAt: Date.parse(job.startedAt) || Date.now(),
-		});
-		tick(true);
-		try {
-			const { data } = await api.get(`/migration/jobs/${encodeURIComponent(job.processId)}`);
-			const detail = data?.data ?? data;
-			if (Number.isFinite(detail?.rows?.total)) state.plannedRows = detail.rows.total;
-			for (const table of detail?.tables ?? []) setTable(table);
-			if (detail?.report) {
-				state.report = detail.report;
-				return finish();
-			}
-		} catch {
-			// the events below carry the same
-		}
-		controller = new AbortController();
-		try {
-			await stream(`/migration/jobs/${encodeURIComponent(job.processId)}/events`, {
-				method: 'GET',
-				signal: controller.signal,
-				onEvent: applyEvent,
+		if (job.processId !== state.processId) {
+			resetRun({
+				kind: job.kind === 'dry-run' ? 'dry-run' : 'run',
+				processId: job.processId,
+				destination: job.destination ?? '',
+				selectedTables: job.selectedTables ?? [],
+				startedAt: Date.parse(job.startedAt) || Date.now(),
 			});
-			if (state.phase !== 'done') {
-				state.error = 'The job\'s events ended before it reported its outcome.';
+		}
+		state.phase = 'running';
+		tick(true);
+		await keepFollowing();
+	}
+
+	/**
+	 * On opening the page: go on following the run this page started, or find the migration
+	 * running on the endpoint (started in another tab, by a Flow or over REST) and follow it.
+	 */
+	async function resume() {
+		if (state.phase === 'running' && state.following) return;
+		let list;
+		try {
+			list = await jobs();
+		} catch (error) {
+			if (state.phase === 'running') {
+				state.error = `The migration could not be found again: ${errorMessage(error)}`;
 				finish();
 			}
-		} catch (error) {
-			if (!state.aborted) state.error = errorMessage(error);
+			return;
+		}
+		const mine = state.phase === 'running' ? list.find((job) => job.processId === state.processId) : null;
+		const running = mine ?? list.find((job) => job.status === 'running');
+		if (running) return attach(running);
+		if (state.phase === 'running') {
+			state.error = 'The migration is no longer known to the server.';
 			finish();
-		} finally {
-			controller = null;
 		}
 	}
 
-	/** On opening the page: keep showing a run this page follows, or find one running elsewhere. */
-	async function resume() {
-		if (state.phase === 'running' || state.jobs === false) return;
-		const list = await jobs();
-		const running = list.find((job) => job.status === 'running');
-		if (running) await attach(running);
+	/** Leaving the page: stop reading the stream; the run goes on as a job, found again by resume(). */
+	function detach() {
+		// A run that has not said its process id yet could not be found again: keep reading it.
+		if (state.phase !== 'running' || !state.processId) return;
+		generation++;
+		controller?.abort();
+		controller = null;
+		state.following = false;
+		tick(false);
 	}
 
 	async function cancel() {
 		if (state.phase !== 'running' || state.cancelling) return;
 		state.cancelling = true;
-		if (state.processId && state.jobs !== false) {
-			try {
-				await api.post(`/migration/jobs/${encodeURIComponent(state.processId)}/cancel`, {});
-				log('Cancelling: the migration stops after the batch in progress.', 'warning');
-				return; // the stream ends with the job's summary (status "cancelled")
-			} catch (error) {
-				if (statusOf(error) !== 404) {
-					state.cancelling = false;
-					log(`Cancel failed: ${errorMessage(error)}`, 'error');
-					return;
-				}
-				state.jobs = false;
-			}
-		}
-		state.aborted = true;
-		controller?.abort();
-		state.error = null;
-		log('Cancelled: the page closed the connection to the migration.', 'warning');
-		finish();
+		if (state.processId) return requestCancel();
+		cancelPending = true; // the run has not said its id yet: cancel it as soon as it has
+		log('Cancelling as soon as the migration has started…', 'warning');
 	}
 
-	return { state, start, attach, resume, cancel, jobs };
+	return { state, start, attach, resume, detach, cancel, jobs };
 }
