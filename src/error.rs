@@ -35,6 +35,9 @@ pub enum CoreError {
     /// The receiving instance's own database failed.
     #[error("database: {0}")]
     Database(HostError),
+    /// Another job is running to the same destination.
+    #[error("a migration to {destination} is already running ({process_id}): wait for it, follow it with GET /migration/jobs/{process_id}/events, or cancel it")]
+    JobRunning { destination: String, process_id: String },
     /// What the request names does not exist (a job).
     #[error("{0}")]
     NotFound(String),
@@ -84,6 +87,7 @@ impl CoreError {
             CoreError::Database(_) => "DATABASE_ERROR",
             CoreError::Cancelled => "CANCELLED",
             CoreError::NotFound(_) => "JOB_NOT_FOUND",
+            CoreError::JobRunning { .. } => "JOB_RUNNING",
         }
     }
 
@@ -91,6 +95,14 @@ impl CoreError {
     pub fn differences(&self) -> Option<&[String]> {
         match self {
             CoreError::SchemaMismatch { differences, .. } => Some(differences),
+            _ => None,
+        }
+    }
+
+    /// The running job the error is about (for the answer's `processId`).
+    pub fn process_id(&self) -> Option<&str> {
+        match self {
+            CoreError::JobRunning { process_id, .. } => Some(process_id),
             _ => None,
         }
     }
@@ -106,6 +118,7 @@ impl CoreError {
             CoreError::Database(_) => 500,
             CoreError::Cancelled => 409,
             CoreError::NotFound(_) => 404,
+            CoreError::JobRunning { .. } => 409,
         }
     }
 }

@@ -29,6 +29,7 @@ export function errorAnswer(error) {
 	if (error?.name === 'MigrationError' && typeof error.status === 'number') {
 		const body = errorBody(error.code, error.message);
 		if (Array.isArray(error.differences)) body.differences = error.differences;
+		if (typeof error.processId === 'string') body.processId = error.processId;
 		return { httpStatus: error.status, body };
 	}
 	return { httpStatus: 500, body: errorBody('INTERNAL', `Internal error: ${error?.message ?? String(error)}`) };

@@ -14,7 +14,7 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::jobs::{process_id, JobHost, JobStatus, Jobs};
 use crate::progress::{Emit, Event, Level};
-use crate::report::{RunReport, RunStatus};
+use crate::report::{RunReport, Stop};
 use crate::runtime::Clock;
 use crate::CoreError;
 
@@ -51,9 +51,7 @@ pub async fn run_job<H: Host, T: Transport, C: Clock, CT: Transport>(
     let clock = destination.clock();
     let origin = destination.origin();
     if let Some(running) = jobs.borrow().running_to(&origin) {
-        return Err(CoreError::Conflict(format!(
-            "a migration to {origin} is already running ({running}): wait for it, follow it with GET /migration/jobs/{running}/events, or cancel it"
-        )));
+        return Err(CoreError::JobRunning { destination: origin.clone(), process_id: running.to_string() });
     }
     let id = process_id(clock.now_ms(), || clock.random());
     let kind = if options.dry_run { "dry-run" } else { "run" };
@@ -68,9 +66,12 @@ pub async fn run_job<H: Host, T: Transport, C: Clock, CT: Transport>(
             jobs.borrow_mut().forget(&id);
             return Err(error);
         }
+        // Under way, then an error no report holds: the job still ends with one, saying why.
         Err(error) => {
-            jobs.borrow_mut().finish(&id, JobStatus::Ended(RunStatus::Failed), None, clock.now_ms());
-            return Err(error);
+            let mut report = RunReport::new(options.dry_run, vec![]);
+            report.finish(0.0, Some(Stop::Error(error.to_string())));
+            report.http_status = error.status();
+            report
         }
     };
     report.process_id = Some(id.clone());
@@ -112,6 +113,7 @@ mod tests {
     use super::*;
     use crate::commands::migrate::tests::{options, pair};
     use crate::destination::DestinationConfig;
+    use crate::report::RunStatus;
     use crate::runtime::fake::FakeClock;
     use crate::runtime::Cancel;
     use crate::testing::{answer, Scripted};
@@ -179,6 +181,7 @@ mod tests {
         let err = busy.unwrap_err();
         assert_eq!(err.status(), 409);
         assert!(err.to_string().contains("migration_1_aaaaaaaaaaaa"), "{err}");
+        assert_eq!((err.code(), err.process_id()), ("JOB_RUNNING", Some("migration_1_aaaaaaaaaaaa")));
     }
 
     #[test]

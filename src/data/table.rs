@@ -241,7 +241,8 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
         }
     }
     outcome.report.finish((destination.clock().now_ms() - started) / 1000.0);
-    host.emit(&Event::TableDone { report: outcome.report.clone(), dry_run: settings.dry_run });
+    let report = outcome.report.clone();
+    host.emit(&Event::TableDone { report, dry_run: settings.dry_run, stopped: stopped.is_some() });
     (outcome, stopped)
 }
 

@@ -51,9 +51,9 @@ pub enum Event {
     Rows { collection: String, total: u64, read: u64, created: u64, skipped: u64, failed: u64, dry_run: bool },
     /// The destination refused a row.
     RowFailed { collection: String, key: Value, message: String },
-    /// A collection is done.
+    /// A collection is done — or stopped before its end (cancelled, or the run failed).
     #[serde(rename_all = "camelCase")]
-    TableDone { report: TableReport, dry_run: bool },
+    TableDone { report: TableReport, dry_run: bool, stopped: bool },
     /// Rows of a collection compared so far (the verification).
     Compared { collection: String, total: u64, checked: u64, missing: u64, different: u64 },
     /// A collection is verified.
@@ -147,7 +147,8 @@ impl Event {
                 format!("{collection}: {read}/{total} rows read, {created}, {skipped} skipped, {failed} failed")
             }
             Event::RowFailed { collection, key, message } => format!("{collection} {key} failed: {message}"),
-            Event::TableDone { report, dry_run } => format!("Done {}", report.line(*dry_run)),
+            Event::TableDone { report, dry_run, stopped: false } => format!("Done {}", report.line(*dry_run)),
+            Event::TableDone { report, dry_run, stopped: true } => format!("Stopped {}", report.line(*dry_run)),
             Event::Compared { collection, total, checked, missing, different } => {
                 format!("{collection}: {checked}/{total} rows compared, {missing} missing, {different} different")
             }

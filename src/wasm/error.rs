@@ -11,6 +11,9 @@ pub fn into_js_error(error: CoreError) -> JsValue {
     js.set_name("MigrationError");
     let _ = js_sys::Reflect::set(&js, &"code".into(), &error.code().into());
     let _ = js_sys::Reflect::set(&js, &"status".into(), &error.status().into());
+    if let Some(process_id) = error.process_id() {
+        let _ = js_sys::Reflect::set(&js, &"processId".into(), &process_id.into());
+    }
     if let Some(differences) = error.differences() {
         let list: js_sys::Array = differences.iter().map(|d| JsValue::from_str(d)).collect();
         let _ = js_sys::Reflect::set(&js, &"differences".into(), &list);

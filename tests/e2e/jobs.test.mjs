@@ -172,6 +172,8 @@ for (const version of VERSIONS) {
 
 				const second = await migrationCall(source, 'run', { ...slow, scope });
 				assert.equal(second.status, 409);
+				assert.equal(second.body.code, 'JOB_RUNNING');
+				assert.equal(second.body.processId, processId);
 				assert.match(second.body.message, new RegExp(processId));
 
 				const running = await waitForJob(source, processId, (job) => job.rows.created > 0);
