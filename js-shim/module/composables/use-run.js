@@ -293,9 +293,10 @@ export function useRun() {
 		} catch (error) {
 			if (state.processId && state.phase === 'running') return keepFollowing();
 			// Another migration to this destination is running (started elsewhere): follow that one.
-			const running = statusOf(error) === 409 && /already running \((migration_[0-9]+_[a-z0-9]+)\)/.exec(error.message ?? '');
+			const data = error?.response?.data ?? error?.data;
+			const running = statusOf(error) === 409 && data?.code === 'JOB_RUNNING' ? data.processId : null;
 			if (running) {
-				resetRun({ phase: 'running', processId: running[1], destination, startedAt: Date.now() });
+				resetRun({ phase: 'running', processId: running, destination, startedAt: Date.now() });
 				log(`Not started: ${error.message}. Following that migration.`, 'warning');
 				return keepFollowing();
 			}

@@ -55,6 +55,7 @@ export function useStream() {
 			}
 			const error = new Error(errorMessage({ status: response.status, data: parsed }));
 			error.status = response.status;
+			error.data = parsed;
 			throw error;
 		}
 		onResponse?.(response);
