@@ -84,7 +84,7 @@ test('a host that answers garbage is reported, not trusted', async () => {
 test('check answers a refusal for an unusable request instead of throwing', async () => {
 	const answer = await withCore(fakeHost(), (core) => core.check(JSON.stringify({ token: 't' })));
 	assert.equal(answer.httpStatus, 400);
-	assert.deepEqual({ ...answer.body, message: undefined }, { status: 'danger', icon: 'error', message: undefined });
+	assert.deepEqual({ ...answer.body, message: undefined }, { status: 'danger', icon: 'error', code: 'INVALID_PAYLOAD', message: undefined });
 	assert.match(answer.body.message, /^baseURL is required/);
 });
 
