@@ -39,6 +39,11 @@ export interface MigrationHost {
    * whose `source` property is true.
    */
   sendFile(upload: FileUpload): Promise<{ status: number; retryAfter: string | null; location: string | null; body: string }>;
+  /**
+   * The collection as the schema describes it, as JSON `{"collection","primaryKey","fields":[{"field","type","defaultValue"}]}`,
+   * or null when there is no such collection (Directus' own collections included).
+   */
+  describeTable(collection: string): Promise<string | null>;
   /** sha256 (hex) and size of the source file `id`'s bytes, streamed from its storage. */
   fileDigest(id: string): Promise<{ sha256: string; bytes: number }>;
   /**
@@ -60,7 +65,8 @@ export interface PageRequest {
   filter: Record<string, unknown> | null;
 }
 export interface CountRequest { collection: string; filter: Record<string, unknown> | null }
-export interface KeysRequest { collection: string; primaryKey: string; keys: (string | number)[]; fields: string[] }
+/** `raw`: rows as stored in the database (a password hash), not through the API. */
+export interface KeysRequest { collection: string; primaryKey: string; keys: (string | number)[]; fields: string[]; raw?: boolean }
 export interface FileUpload { file: string; url: string; headers: [string, string][]; prefix: string; suffix: string; timeoutMs: number }
 export interface FileDownload { url: string; headers: [string, string][]; timeoutMs: number }
 /** Every event has a human `message`; `progress` is false for lines meant for the server log only. */
@@ -94,6 +100,9 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = readByKeys)]
     async fn read_by_keys(this: &JsHost, request: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = describeTable)]
+    async fn describe_table(this: &JsHost, collection: &str) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch, js_name = sendFile)]
     async fn send_file(this: &JsHost, upload: JsValue) -> Result<JsValue, JsValue>;
@@ -153,6 +162,25 @@ impl Host for HostAdapter {
     async fn read_by_keys(&self, request: &KeysRequest) -> Result<Vec<Row>, HostError> {
         let reply = self.js.read_by_keys(request_to_js(request)?).await.map_err(host_error)?;
         parse_json(reply, "list of rows")
+    }
+
+    async fn table_columns(&self, collection: &str) -> Result<Option<Vec<String>>, HostError> {
+        #[derive(serde::Deserialize)]
+        struct Field {
+            field: String,
+            #[serde(rename = "type")]
+            kind: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Table {
+            fields: Vec<Field>,
+        }
+        let reply = self.js.describe_table(collection).await.map_err(host_error)?;
+        if reply.is_null() || reply.is_undefined() {
+            return Ok(None);
+        }
+        let table: Table = parse_json(reply, "table description")?;
+        Ok(Some(table.fields.into_iter().filter(|f| f.kind != "alias").map(|f| f.field).collect()))
     }
 
     async fn file_digest(&self, file: &str) -> Result<FileDigest, HostError> {

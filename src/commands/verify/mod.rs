@@ -59,7 +59,11 @@ pub async fn verify<H: Host, T: Transport, C: Clock>(
     options: &MigrateOptions,
 ) -> Result<Verification, CoreError> {
     let started = destination.clock().now_ms();
-    let Planned { snapshot, plan, filters } = plan_selection(host, options).await?;
+    let Planned { snapshot, mut plan, filters } = plan_selection(host, options).await?;
+    // Directus' own rows are matched and mapped, not copied as they are: what a run did with
+    // them is in its report.
+    let system: Vec<String> = plan.tables.iter().filter(|t| t.system.is_some()).map(|t| t.collection.clone()).collect();
+    plan.tables.retain(|t| t.system.is_none());
     let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
     let total: u64 = plan.tables.iter().map(|t| t.rows).sum();
     host.emit(&Event::step(format!(
@@ -70,7 +74,17 @@ pub async fn verify<H: Host, T: Transport, C: Clock>(
     )));
     host.emit(&Event::step(format!("Transport: {why}")));
     let what = What { snapshot: &snapshot, plan: &plan, filters: &filters, delivery };
-    compare(host, destination, options, what, started).await
+    let mut answer = compare(host, destination, options, what, started).await?;
+    if !system.is_empty() {
+        answer.notes.insert(
+            0,
+            format!(
+                "Directus' own collections are not verified ({}): their rows are matched and mapped onto the destination's, not copied as they are; the run's report says what became of each",
+                system.join(", ")
+            ),
+        );
+    }
+    Ok(answer)
 }
 
 /// What a verification compares: a planned selection, read over `delivery`.
