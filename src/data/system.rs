@@ -2,6 +2,8 @@
 //! through the files step), the settings row (merged field by field), and what follows a create
 //! (a version's changes, the password hashes of new users).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::{json, Value};
 
 use super::table::{Mover, PageOutcome};
@@ -14,6 +16,7 @@ use crate::progress::Event;
 use crate::report::Delivery;
 use crate::rows::{key_text, Row};
 use crate::runtime::Clock;
+use crate::schema::is_system;
 use crate::sink::{null_missing, RowSink, Target};
 use crate::system::settings;
 use crate::CoreError;
@@ -37,6 +40,51 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             }
         }
         (kept, withheld)
+    }
+
+    /// Of rows about an item (a comment, a share, a version), those whose item is not on the
+    /// destination are not written: Directus would refuse them as if the token lacked access.
+    /// Each one is reported.
+    pub(super) async fn missing_items(&self, rows: Vec<Row>) -> Result<(Vec<Row>, Vec<(Value, String)>), CoreError> {
+        let Some((collection_field, item_field)) = self.table.system.and_then(|s| s.item_reference) else {
+            return Ok((rows, Vec::new()));
+        };
+        let key = self.table.primary_key.as_str();
+        let text = |row: &Row, field: &str| row.get(field).filter(|v| !v.is_null()).map(key_text);
+        let mut wanted: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for row in &rows {
+            if let (Some(collection), Some(item)) = (text(row, collection_field), row.get(item_field)) {
+                wanted.entry(collection).or_default().push(item.clone());
+            }
+        }
+        let mut there: BTreeSet<(String, String)> = BTreeSet::new();
+        for (collection, items) in wanted {
+            let primary_key = match self.table.item_keys.get(&collection) {
+                Some(field) => field.as_str(),
+                None if is_system(&collection) => "id",
+                None => continue,
+            };
+            for item in self.context.destination.existing_keys(&collection, primary_key, &items).await? {
+                there.insert((collection.clone(), key_text(&item)));
+            }
+        }
+        let (kept, missing): (Vec<Row>, Vec<Row>) =
+            rows.into_iter().partition(|row| match (text(row, collection_field), text(row, item_field)) {
+                (Some(collection), Some(item)) => there.contains(&(collection, item)),
+                _ => false,
+            });
+        let refused = missing
+            .into_iter()
+            .map(|row| {
+                let item = format!(
+                    "{} {}",
+                    text(&row, collection_field).unwrap_or_default(),
+                    text(&row, item_field).unwrap_or_default()
+                );
+                (row.get(key).cloned().unwrap_or(Value::Null), format!("its item ({item}) is not on the destination"))
+            })
+            .collect();
+        Ok((kept, refused))
     }
 
     /// `directus_files` in `excludedTables` mode: every file of the page, with its bytes and its

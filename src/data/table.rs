@@ -97,11 +97,12 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             }
             fresh = rest;
         }
+        let (mut fresh, missing) = self.missing_items(fresh).await?;
         let mut outcome = PageOutcome {
             read,
             skipped: skipped.len() as u64,
             mapped: mapped.len() as u64,
-            refused: withheld,
+            refused: withheld.into_iter().chain(missing).collect(),
             ..PageOutcome::default()
         };
         // Files first, so the rows that reference them find them.
@@ -120,11 +121,13 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         }
 
         // Held-back references go in as null (the source's own value when it is null).
+        let omitted = table.system.map(|s| s.omitted_when_null).unwrap_or_default();
         let inserts = fresh
             .iter()
             .map(|row| {
                 let mut row = row.clone();
                 row.extend(table.deferred.iter().map(|d| (d.field.clone(), Value::Null)));
+                row.retain(|column, value| !(value.is_null() && omitted.contains(&column.as_str())));
                 row
             })
             .collect();

@@ -94,6 +94,18 @@ pub fn build(
                 edges.push(edge);
             }
         }
+        // A comment, share or version is about an item: every user table comes first.
+        if entry.item_reference.is_some() {
+            for user_table in collections.iter().filter(|c| !is_system(c)) {
+                let field = entry.item_reference.map(|(_, item)| item).unwrap_or("item");
+                edges.push(Edge {
+                    from: entry.collection.into(),
+                    field: field.into(),
+                    to: user_table.clone(),
+                    nullable: false,
+                });
+            }
+        }
     }
 
     let order = order(&collections, &edges, rows).map_err(|Unbreakable(cycle)| {

@@ -1,6 +1,6 @@
 //! How one collection's columns are treated.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -49,6 +49,9 @@ pub struct TablePlan {
     /// endpoint whatever the run's transport.
     #[serde(skip)]
     pub system: Option<&'static SystemCollection>,
+    /// Rows about an item of any collection (a comment): the primary-key field of each user
+    /// collection, to find their items on the destination.
+    pub item_keys: BTreeMap<String, String>,
 }
 
 impl TablePlan {
@@ -88,6 +91,7 @@ impl TablePlan {
             rows,
             references: Vec::new(),
             system: None,
+            item_keys: BTreeMap::new(),
         };
         for field in fields {
             let name = field.field.clone();
@@ -177,7 +181,16 @@ impl TablePlan {
             rows,
             references: Vec::new(),
             system: Some(entry),
+            item_keys: BTreeMap::new(),
         };
+        if entry.item_reference.is_some() {
+            plan.item_keys = snapshot
+                .fields
+                .iter()
+                .filter(|f| f.is_primary_key() && !is_system(&f.collection))
+                .map(|f| (f.collection.clone(), f.field.clone()))
+                .collect();
+        }
         plan.read_fields = match entry.handling {
             Handling::Files => vec![entry.key.to_string()],
             Handling::Settings => std::iter::once(entry.key.to_string())

@@ -92,6 +92,13 @@ pub struct SystemCollection {
     pub withheld_when_set: &'static [(&'static str, &'static str)],
     /// Its keys may stand for other keys on the destination (see [`crate::system::KeyMap`]).
     pub mappable: bool,
+    /// `(collection column, item column)`: each row is about an item of any collection (a
+    /// comment, a share, a version). Written after every user table, and only where the item is
+    /// on the destination (Directus refuses it otherwise, as if the token lacked access).
+    pub item_reference: Option<(&'static str, &'static str)>,
+    /// Columns left out of a create when null: Directus validates them when present (a user
+    /// without an e-mail address is created without the field).
+    pub omitted_when_null: &'static [&'static str],
 }
 
 impl SystemCollection {
@@ -111,6 +118,8 @@ impl SystemCollection {
             date_updated: None,
             withheld_when_set: &[],
             mappable: false,
+            item_reference: None,
+            omitted_when_null: &[],
         }
     }
 
@@ -197,6 +206,7 @@ pub const USERS: SystemCollection = SystemCollection {
         ("last_page", "activity on the source instance"),
     ],
     references: &[to("role", "directus_roles"), late("avatar", "directus_files")],
+    omitted_when_null: &["email"],
     mappable: true,
     ..SystemCollection::rows("directus_users")
 };
@@ -223,6 +233,7 @@ pub const COMMENTS: SystemCollection = SystemCollection {
     created: &["date_created", "user_created"],
     date_created: Some("date_created"),
     date_updated: Some("date_updated"),
+    item_reference: Some(("collection", "item")),
     ..SystemCollection::rows("directus_comments")
 };
 
@@ -356,6 +367,7 @@ pub const SHARES: SystemCollection = SystemCollection {
     references: &[strict("role", "directus_roles"), to("user_created", "directus_users")],
     created: &["date_created", "user_created"],
     date_created: Some("date_created"),
+    item_reference: Some(("collection", "item")),
     withheld_when_set: &[(
         "password",
         "a share protected by a password is not migrated: Directus masks the password when it is read and hashes whatever it is given, so the share would arrive unprotected",
@@ -376,6 +388,7 @@ pub const VERSIONS: SystemCollection = SystemCollection {
         ("user_updated", STAMPED),
     ],
     natural_key: &["collection", "item", "key"],
+    item_reference: Some(("collection", "item")),
     ..SystemCollection::rows("directus_versions")
 };
 

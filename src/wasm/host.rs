@@ -39,10 +39,7 @@ export interface MigrationHost {
    * whose `source` property is true.
    */
   sendFile(upload: FileUpload): Promise<{ status: number; retryAfter: string | null; location: string | null; body: string }>;
-  /**
-   * The collection as the schema describes it, as JSON `{"collection","primaryKey","fields":[{"field","type","defaultValue"}]}`,
-   * or null when there is no such collection (Directus' own collections included).
-   */
+  /** As `MigrationStore.describeTable`: the source's tables, Directus' own included (their real columns). */
   describeTable(collection: string): Promise<string | null>;
   /** sha256 (hex) and size of the source file `id`'s bytes, streamed from its storage. */
   fileDigest(id: string): Promise<{ sha256: string; bytes: number }>;
@@ -100,9 +97,6 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = readByKeys)]
     async fn read_by_keys(this: &JsHost, request: JsValue) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(method, catch, js_name = describeTable)]
-    async fn describe_table(this: &JsHost, collection: &str) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch, js_name = sendFile)]
     async fn send_file(this: &JsHost, upload: JsValue) -> Result<JsValue, JsValue>;
@@ -165,22 +159,9 @@ impl Host for HostAdapter {
     }
 
     async fn table_columns(&self, collection: &str) -> Result<Option<Vec<String>>, HostError> {
-        #[derive(serde::Deserialize)]
-        struct Field {
-            field: String,
-            #[serde(rename = "type")]
-            kind: String,
-        }
-        #[derive(serde::Deserialize)]
-        struct Table {
-            fields: Vec<Field>,
-        }
-        let reply = self.js.describe_table(collection).await.map_err(host_error)?;
-        if reply.is_null() || reply.is_undefined() {
-            return Ok(None);
-        }
-        let table: Table = parse_json(reply, "table description")?;
-        Ok(Some(table.fields.into_iter().filter(|f| f.kind != "alias").map(|f| f.field).collect()))
+        // The same host function the receiver's store asks (`describeTable`).
+        let table = crate::receive::Store::describe_table(self, collection).await?;
+        Ok(table.map(|t| t.fields.into_iter().filter(|f| f.kind != "alias").map(|f| f.field).collect()))
     }
 
     async fn file_digest(&self, file: &str) -> Result<FileDigest, HostError> {

@@ -313,6 +313,7 @@ fn a_whole_project_arrives_mapped_onto_the_destinations_administrator_and_users(
         }
     }
     assert_eq!(users["u-admin-src"]["role"], json!("r-dest-admin"));
+    assert!(!users["u-bot"].contains_key("email"), "a null e-mail is left out: Directus validates it when present");
     assert_eq!(users["u-editor"]["avatar"], json!("f-avatar"));
     assert_eq!(users["u-shared-dest"]["role"], Value::Null, "never overwritten");
     assert!(report.notes.iter().any(|n| n.starts_with("directus_users.password is not migrated")));
@@ -464,4 +465,24 @@ fn the_settings_merge_and_the_source_admin_are_the_same_on_every_run() {
     let settings = again.tables.iter().find(|t| t.collection == "directus_settings").unwrap();
     assert_eq!(settings.updated, 1, "the source's values are merged again");
     assert_eq!(fake.rows("directus_settings")[0]["project_name"], json!("Source"));
+}
+
+#[test]
+fn a_comment_about_an_item_the_destination_lacks_is_reported_not_sent() {
+    let mut host = project();
+    host.tables.get_mut("directus_comments").unwrap().push(
+        json!({ "id": "c-gone", "collection": "articles", "item": "999", "comment": "About a deleted article" })
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let (host, fake) = pair_with_host(host, fresh_destination());
+    let report = run(&host, &fake, &everything()).unwrap();
+    let failure = report.failures.iter().find(|f| f.key == json!("c-gone")).unwrap();
+    assert_eq!(failure.message, "its item (articles 999) is not on the destination");
+    assert!(!fake.writes().iter().any(|w| w.contains("c-gone")));
+    assert_eq!(by_id(fake.rows("directus_comments")).len(), 1);
+    let order: Vec<&str> = report.tables.iter().map(|t| t.collection.as_str()).collect();
+    let at = |name: &str| order.iter().position(|c| *c == name).unwrap();
+    assert!(order.iter().filter(|c| !c.starts_with("directus_")).all(|c| at(c) < at("directus_comments")));
 }
