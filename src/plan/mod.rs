@@ -155,9 +155,20 @@ pub fn build(
         for (field, why) in &table.excluded {
             notes.push(format!("{name}.{field} is not migrated: {why}"));
         }
+        if name == "directus_permissions" && major(&snapshot.directus) >= 12 {
+            notes.push(
+                "directus_permissions: Directus 12 without a licence hides permissions with custom rules (a field list, a filter, validation or presets) from its own API and does not apply them; the run reads them from the source's database, and a destination without a licence refuses them (RESOURCE_RESTRICTED), each one reported"
+                    .into(),
+            );
+        }
         tables.push(table);
     }
     Ok(Plan { tables, notes })
+}
+
+/// The major version of a Directus version string (`12.4.0` → 12; unknown → 0).
+fn major(version: &str) -> u32 {
+    version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0)
 }
 
 /// Junction collections and the collections they link (M2M, translations, M2A).

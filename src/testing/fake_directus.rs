@@ -27,6 +27,8 @@ pub struct FakeDirectus {
     /// (collection, field, target collection)
     foreign_keys: Vec<(String, String, String)>,
     rule: Option<Rule>,
+    /// Rows refused as Directus 12 refuses what its licence tier does not include (403).
+    restricted: Option<Rule>,
     /// After this many writes, every request answers 503.
     outage_after: std::cell::Cell<Option<usize>>,
     /// Requests to this path are carried out, then their answer is lost, this many times.
@@ -56,6 +58,7 @@ impl FakeDirectus {
             singletons: BTreeSet::new(),
             foreign_keys: Vec::new(),
             rule: None,
+            restricted: None,
             outage_after: std::cell::Cell::new(None),
             lost_answers: RefCell::new(None),
             receiver: None,
@@ -99,6 +102,13 @@ impl FakeDirectus {
     /// Refuse rows for which `rule` returns a message.
     pub fn rule(mut self, rule: impl Fn(&str, &Row) -> Option<String> + 'static) -> Self {
         self.rule = Some(Box::new(rule));
+        self
+    }
+
+    /// Refuse rows for which `rule` returns a message with 403 `RESOURCE_RESTRICTED`, as Directus
+    /// 12 refuses what its licence does not include.
+    pub fn restricted(mut self, rule: impl Fn(&str, &Row) -> Option<String> + 'static) -> Self {
+        self.restricted = Some(Box::new(rule));
         self
     }
 
@@ -275,6 +285,9 @@ impl FakeDirectus {
                     }
                     if let Some((code, message)) = self.check(&staged, &collection, &row) {
                         return error(400, code, &message);
+                    }
+                    if let Some(message) = self.restricted.as_ref().and_then(|rule| rule(&collection, &row)) {
+                        return error(403, "RESOURCE_RESTRICTED", &message);
                     }
                     for (field, value) in [("date_created", json!("NOW")), ("user_created", json!("migrating-admin"))] {
                         if row.contains_key(field) {

@@ -266,5 +266,24 @@ for (const version of VERSIONS) {
 			const editor = await client(destination.url, destination.token).get(`/users/${seeded.users.editor.id}?fields=password`);
 			assert.equal(editor.password, null, 'users of earlier runs keep no password');
 		});
+
+		test('a user beyond the destination\'s seats is refused and reported with its message (Directus 12); on 11 it arrives', async () => {
+			// Seats on the destination now: its administrator, the source's (in the administrator
+			// role) and the editor. One more editor is within the source's own three.
+			const extra = await client(source.url, source.token).post('/users', { email: 'second-editor@example.com', role: seeded.roles.editors });
+			const res = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, ndjson);
+			const report = summaryOf(res);
+			const there = await client(destination.url, destination.token).request('GET', `/users/${extra.id}?fields=id`);
+			if (licensed(version)) {
+				const refused = report.failures.find((f) => f.key === extra.id);
+				assert.equal(refused?.collection, 'directus_users', JSON.stringify(report.failures));
+				assert.match(refused.message, /LIMIT_EXCEEDED/);
+				assert.ok(report.warnings.some((w) => w.startsWith('the destination\'s licence refused')), JSON.stringify(report.warnings));
+				assert.notEqual(there.status, 200);
+			} else {
+				assert.equal(report.status, 'completed', JSON.stringify(report.failures));
+				assert.equal(there.status, 200);
+			}
+		});
 	});
 }

@@ -486,3 +486,24 @@ fn a_comment_about_an_item_the_destination_lacks_is_reported_not_sent() {
     let at = |name: &str| order.iter().position(|c| *c == name).unwrap();
     assert!(order.iter().filter(|c| !c.starts_with("directus_")).all(|c| at(c) < at("directus_comments")));
 }
+
+#[test]
+fn what_the_destinations_licence_refuses_is_reported_per_row_and_the_run_goes_on() {
+    let unlicensed = fresh_destination().restricted(|collection, row| {
+        let custom = row.get("fields") != Some(&json!(["*"])) || row.get("permissions").is_some_and(|p| !p.is_null());
+        (collection == "directus_permissions" && custom)
+            .then(|| "custom_permission_rules_enabled is a restricted resource.".to_string())
+    });
+    let (host, fake) = pair_with_host(project(), unlicensed);
+    let report = run(&host, &fake, &everything()).unwrap();
+    let refused: Vec<_> = report.failures.iter().filter(|f| f.collection == "directus_permissions").collect();
+    assert_eq!(refused.len(), 1, "{:?}", report.failures);
+    assert_eq!(refused[0].key, json!(1), "reported by the source's key");
+    assert_eq!(refused[0].message, "custom_permission_rules_enabled is a restricted resource. (RESOURCE_RESTRICTED)");
+    assert_eq!(fake.rows("directus_permissions").len(), 2, "the other one arrived; the public one was there");
+    assert!(report
+        .warnings
+        .iter()
+        .any(|w| w.starts_with("the destination's licence refused 1 row(s) (directus_permissions)")));
+    assert!(report.tables.iter().any(|t| t.collection == "articles" && t.created == 5), "the run went on");
+}
