@@ -240,9 +240,14 @@ for (const version of VERSIONS) {
 			assert.equal(login.status, 200, 'the destination administrator\'s password still works');
 		});
 
-		test('a second run creates nothing and maps the same keys', async () => {
-			const res = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, ndjson);
+		test('a second run creates nothing and maps the same keys; its verification compares references as written', async () => {
+			const res = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [], verify: true } }, ndjson);
 			const report = summaryOf(res);
+			// The destination has the flow's project too; the shared user's project points at the
+			// destination's user, as the run wrote it.
+			const projects = report.verification.tables.find((t) => t.collection === 'projects');
+			assert.equal(projects.status, 'contains', JSON.stringify(projects));
+			assert.ok(report.verification.notes[0].startsWith("Directus' own collections are not verified"));
 			for (const table of report.tables) {
 				assert.equal(table.created, 0, table.collection);
 				assert.equal(table.updated, 0, table.collection);
