@@ -221,6 +221,9 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
     /// `{key, field}` with the source's value, for the second pass to set.
     async fn unset_references(&self, rows: &[&Row]) -> Result<BTreeMap<String, Vec<Row>>, CoreError> {
         let table = self.table;
+        if table.system.is_some_and(|s| !s.repaired) {
+            return Ok(BTreeMap::new());
+        }
         let key = table.primary_key.as_str();
         let mut repairs = BTreeMap::new();
         for reference in &table.deferred {

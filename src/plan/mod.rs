@@ -94,8 +94,9 @@ pub fn build(
                 edges.push(edge);
             }
         }
-        // A comment, share or version is about an item: every user table comes first.
-        if entry.item_reference.is_some() {
+        // A comment, share or version is about an item, and an event flow would fire on the rows
+        // the run writes: every user table comes first.
+        if entry.item_reference.is_some() || entry.after_user_tables {
             for user_table in collections.iter().filter(|c| !is_system(c)) {
                 let field = entry.item_reference.map(|(_, item)| item).unwrap_or("item");
                 edges.push(Edge {
@@ -289,6 +290,8 @@ mod tests {
             ("directus_flows", "directus_operations"),
             ("directus_dashboards", "directus_panels"),
             ("directus_files", "directus_settings"),
+            ("articles", "directus_flows"),
+            ("tags", "directus_flows"),
         ] {
             assert!(at(first) < at(then), "{first} before {then}: {order:?}");
         }

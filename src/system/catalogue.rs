@@ -96,6 +96,13 @@ pub struct SystemCollection {
     /// comment, a share, a version). Written after every user table, and only where the item is
     /// on the destination (Directus refuses it otherwise, as if the token lacked access).
     pub item_reference: Option<(&'static str, &'static str)>,
+    /// Written after every user table: event flows created earlier would fire on the rows the
+    /// run writes.
+    pub after_user_tables: bool,
+    /// Rows already on the destination get their held-back references repaired (a run that
+    /// stopped before its second pass). Not for users: a user with the same id may be the
+    /// destination's own, never to be written.
+    pub repaired: bool,
     /// Columns left out of a create when null: Directus validates them when present (a user
     /// without an e-mail address is created without the field).
     pub omitted_when_null: &'static [&'static str],
@@ -119,6 +126,8 @@ impl SystemCollection {
             withheld_when_set: &[],
             mappable: false,
             item_reference: None,
+            after_user_tables: false,
+            repaired: true,
             omitted_when_null: &[],
         }
     }
@@ -207,6 +216,7 @@ pub const USERS: SystemCollection = SystemCollection {
     ],
     references: &[to("role", "directus_roles"), late("avatar", "directus_files")],
     omitted_when_null: &["email"],
+    repaired: false,
     mappable: true,
     ..SystemCollection::rows("directus_users")
 };
@@ -320,6 +330,7 @@ pub const FLOWS: SystemCollection = SystemCollection {
     ],
     created: &["date_created", "user_created"],
     date_created: Some("date_created"),
+    after_user_tables: true,
     ..SystemCollection::rows("directus_flows")
 };
 

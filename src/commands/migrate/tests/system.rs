@@ -507,3 +507,19 @@ fn what_the_destinations_licence_refuses_is_reported_per_row_and_the_run_goes_on
         .any(|w| w.starts_with("the destination's licence refused 1 row(s) (directus_permissions)")));
     assert!(report.tables.iter().any(|t| t.collection == "articles" && t.created == 5), "the run went on");
 }
+
+#[test]
+fn a_user_the_destination_already_has_is_never_written_not_even_repaired() {
+    let destination = fresh_destination();
+    destination.insert(
+        "directus_users",
+        json!([{ "id": "u-editor", "email": "editor@example.com", "avatar": null, "role": null }]),
+    );
+    let (host, fake) = pair_with_host(project(), destination);
+    let report = run(&host, &fake, &everything()).unwrap();
+    let editor = by_id(fake.rows("directus_users")).remove("u-editor").unwrap();
+    assert_eq!((editor["avatar"].clone(), editor["role"].clone()), (Value::Null, Value::Null));
+    let users = report.tables.iter().find(|t| t.collection == "directus_users").unwrap();
+    assert_eq!((users.skipped, users.repaired), (1, 0));
+    assert!(!fake.writes().iter().any(|w| w == "PATCH /users"), "{:?}", fake.writes());
+}
