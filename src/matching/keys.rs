@@ -229,3 +229,37 @@ pub async fn key_map<H: Host, T: Transport, C: Clock>(
     }
     Ok(map)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(value: Value) -> Row {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn the_source_administrator_is_the_same_id_else_the_same_name_else_the_first() {
+        let a = row(json!({ "id": "r-b", "name": "Administrator" }));
+        let b = row(json!({ "id": "r-a", "name": "Admins" }));
+        let candidates = [&a, &b];
+        let same_id = row(json!({ "id": "r-a", "name": "Administrator" }));
+        assert_eq!(choose(&candidates, &same_id).unwrap()["id"], json!("r-a"), "the same id first");
+        let same_name = row(json!({ "id": "r-dest", "name": "Administrator" }));
+        assert_eq!(choose(&candidates, &same_name).unwrap()["id"], json!("r-b"), "then the same name");
+        let neither = row(json!({ "id": "r-dest", "name": "Root" }));
+        assert_eq!(choose(&candidates, &neither).unwrap()["id"], json!("r-a"), "then the first by id");
+        assert!(choose(&[], &neither).is_none());
+    }
+
+    #[test]
+    fn admin_access_as_the_api_or_the_database_gives_it() {
+        for yes in [json!(true), json!(1), json!("1"), json!("true")] {
+            assert!(truthy(Some(&yes)), "{yes}");
+        }
+        for no in [json!(false), json!(0), json!(null)] {
+            assert!(!truthy(Some(&no)), "{no}");
+        }
+        assert!(!truthy(None));
+    }
+}
