@@ -9,13 +9,15 @@
 //!
 //! 1. `runtime` (clock), `http` (one exchange, one streamed upload, one hashed download), `rows`
 //!    (rows and keys), `digest` (canonical rows and their checksums), `isolate` (halving until the
-//!    refused items stand alone), `wire` (the bulk wire format), `vendor` (database vendors);
+//!    refused items stand alone), `wire` (the bulk wire format), `vendor` (database vendors),
+//!    `system` (Directus' own collections: their catalogue, the key map, the settings merge);
 //! 2. `schema` (snapshots, diffs, selections), `report` (what a run and a verification report);
 //! 3. `destination` (the HTTP client for the destination), `progress` (events and the failure
 //!    recorder), `plan` (what moves, in which order);
 //! 4. `host` (what the core needs from the source), `error` (the core's error);
 //! 5. `receive` (the bulk receiver, on the destination), `sink` (where rows go: REST or bulk),
-//!    `compat` (schema guard, receiver fit);
+//!    `compat` (schema guard, receiver fit), `matching` (the destination's counterparts of
+//!    Directus' own rows: the key map, natural keys);
 //! 6. `files` (the files rows reference), then `data` (moving rows), then `verify` (comparing
 //!    both sides);
 //! 7. `commands` (one per endpoint operation), on which `wasm/` (the boundary) sits.
@@ -35,12 +37,14 @@ mod digest;
 mod files;
 mod isolate;
 mod jobs;
+mod matching;
 mod plan;
 mod progress;
 mod report;
 mod rows;
 mod schema;
 mod sink;
+mod system;
 mod vendor;
 mod verify;
 mod wire;

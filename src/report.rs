@@ -8,6 +8,8 @@ pub use verification::{Digests, FilesVerification, TableVerification, Verdict, V
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::system::Mapping;
+
 /// How rows reach the destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,9 +69,16 @@ pub struct TableReport {
     pub read: u64,
     /// Rows created on the destination (a dry run: rows that would be).
     pub created: u64,
-    /// Rows whose key already exists on the destination: never overwritten.
+    /// Rows whose key already exists on the destination (or, for Directus' own rows, their
+    /// natural key): never overwritten.
     pub skipped: u64,
     pub failed: u64,
+    /// Rows of Directus' own collections that stand for another row the destination has (its
+    /// administrator role and policy, a user with the same e-mail): never written; see the
+    /// report's `mappings`.
+    pub mapped: u64,
+    /// Rows merged field by field into the destination's row (`directus_settings`).
+    pub updated: u64,
     /// References to rows missing on the destination that were set to null.
     pub references_nulled: u64,
     /// Rows whose held-back references were set in the second pass.
@@ -98,6 +107,13 @@ impl TableReport {
             "{}: {} read, {} {created}, {} skipped, {} failed",
             self.collection, self.read, self.created, self.skipped, self.failed
         );
+        if self.mapped > 0 {
+            text.push_str(&format!(", {} mapped onto the destination's own", self.mapped));
+        }
+        if self.updated > 0 {
+            let updated = if dry_run { "to merge" } else { "merged" };
+            text.push_str(&format!(", {} {updated} into the destination's", self.updated));
+        }
         if self.references_nulled > 0 {
             text.push_str(&format!(", {} missing reference(s) set to null", self.references_nulled));
         }
@@ -202,6 +218,11 @@ pub struct RunReport {
     /// With `scope.verify`: the verification that followed the run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<Verification>,
+    /// `excludedTables` mode: source keys of Directus' own rows that stand for other keys on the
+    /// destination (`{collection, source, destination, reason}`); every reference to them was
+    /// written as the destination's key.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mappings: Vec<Mapping>,
 }
 
 impl RunReport {
@@ -223,6 +244,7 @@ impl RunReport {
             message: String::new(),
             http_status: 200,
             verification: None,
+            mappings: Vec::new(),
         }
     }
 

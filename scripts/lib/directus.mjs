@@ -161,14 +161,19 @@ async function installExtension(extensionsDir) {
  * @param {string} [options.database] an existing SQLite file to copy instead of a fresh database
  * @param {string} [options.uploads]  an uploads folder to copy with it
  * @param {string} [options.token]    the admin's static token in that database
+ * @param {boolean} [options.fresh]   bootstrap a database of its own instead of copying the
+ *   version's template: its administrator (role, policy, user) gets ids no other instance has
+ * @param {{ email: string, password: string, token: string }} [options.admin]  with `fresh`: its
+ *   administrator (default: ADMIN's, with other ids)
  * @param {object} [options.env]      extra environment
  */
-export async function startDirectus({ version, name = 'directus', extension = true, database, uploads, token = ADMIN.token, env: extra = {} }) {
+export async function startDirectus({ version, name = 'directus', extension = true, database, uploads, token = ADMIN.token, fresh = false, admin = ADMIN, env: extra = {} }) {
 	const dir = await mkdtemp(join(tmpdir(), `tm-${name}-`));
 	// Directus looks for npm-installed extensions in the working folder's package.json.
 	await writeFile(join(dir, 'package.json'), '{ "name": "directus-instance", "private": true }\n');
 	const dbFile = join(dir, 'data.db');
-	await cp(database ?? (await templateDatabase(version)), dbFile);
+	if (fresh) token = admin.token;
+	else await cp(database ?? (await templateDatabase(version)), dbFile);
 	await mkdir(join(dir, 'uploads'), { recursive: true });
 	if (uploads) await cp(uploads, join(dir, 'uploads'), { recursive: true });
 	await mkdir(join(dir, 'extensions'), { recursive: true });
@@ -177,8 +182,10 @@ export async function startDirectus({ version, name = 'directus', extension = tr
 	const port = await freePort();
 	const env = baseEnv({ dir, port, dbFile, extra });
 	const logFile = join(dir, 'directus.log');
-	// A database brought from elsewhere is bootstrapped first (applies pending migrations only).
-	if (database) await runCli(version, ['bootstrap'], env, dir);
+	// A database brought from elsewhere is bootstrapped first (applies pending migrations only);
+	// a fresh one is made here, with its own administrator.
+	if (fresh) await runCli(version, ['bootstrap'], { ...env, ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, ADMIN_TOKEN: admin.token }, dir);
+	else if (database) await runCli(version, ['bootstrap'], env, dir);
 	const url = `http://127.0.0.1:${port}`;
 	let child = null;
 	let exited = null;
@@ -228,6 +235,8 @@ export async function startDirectus({ version, name = 'directus', extension = tr
 		url,
 		port,
 		token,
+		/** The administrator's e-mail and password (a fresh instance's own, or the template's). */
+		admin: fresh ? { email: admin.email, password: admin.password } : database ? null : { email: ADMIN.email, password: ADMIN.password },
 		pid: null,
 		dir,
 		dbFile,

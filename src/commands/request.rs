@@ -35,6 +35,9 @@ pub struct Scope {
     pub max_requests_per_second: Option<f64>,
     /// Run: verify the selected tables once the rows have moved (see `/migration/verify`).
     pub verify: bool,
+    /// `excludedTables` mode: copy the password hashes of the users a run creates, where the
+    /// transport can (the bulk receiver).
+    pub user_passwords: bool,
 }
 
 /// `{ baseURL, token, dryRun, scope, callbackUrl }`: every endpoint but `/test` takes this shape.

@@ -4,6 +4,7 @@
 mod filter;
 mod reader;
 mod second_pass;
+mod system;
 mod table;
 
 pub use filter::{changed_since, parse_instant};
@@ -17,6 +18,7 @@ use crate::plan::TablePlan;
 use crate::progress::Recorder;
 use crate::runtime::Cancel;
 use crate::sink::{KnownKeys, Target};
+use crate::system::KeyMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -29,6 +31,9 @@ pub struct Settings {
     pub preserve_created: bool,
     /// Once set, no new page starts (the pages in flight finish).
     pub cancel: Cancel,
+    /// `scope.userPasswords`: copy the password hashes of the users a run creates, where the
+    /// transport can (the bulk receiver).
+    pub user_passwords: bool,
 }
 
 /// Everything the data step works with, shared by every table of a run.
@@ -41,9 +46,31 @@ pub struct Context<'a, H, S, T, C> {
     pub recorder: &'a Recorder<'a>,
     pub files: Option<&'a FileMover<'a, H, T, C>>,
     pub settings: &'a Settings,
+    /// Directus' own collections go through this one (the REST API, their own endpoints),
+    /// whatever the run's transport.
+    pub system_sink: &'a S,
+    /// Source keys that stand for other keys on the destination (empty unless Directus' own
+    /// collections move).
+    pub keys: &'a KeyMap,
+}
+
+impl<'a, H, S, T, C> Context<'a, H, S, T, C> {
+    /// Where `table`'s rows go.
+    pub fn sink_for(&self, table: &TablePlan) -> &'a S {
+        if table.system.is_some() {
+            self.system_sink
+        } else {
+            self.sink
+        }
+    }
 }
 
 /// Where a table's rows go.
 pub fn target(table: &TablePlan) -> Target<'_> {
-    Target { collection: &table.collection, key: &table.primary_key, singleton: table.singleton }
+    Target {
+        collection: &table.collection,
+        key: &table.primary_key,
+        singleton: table.singleton,
+        keeps_key: !table.assigns_keys(),
+    }
 }

@@ -31,7 +31,7 @@ pub async fn complete<H, S: RowSink, T: Transport, C: Clock>(
         if check_references {
             null_missing(context.destination, &known, references, &mut batch).await?;
         }
-        let written = context.sink.update(target(table), &columns, batch).await?;
+        let written = context.sink_for(table).update(target(table), &columns, batch).await?;
         completed += written.keys.len() as u64;
         for (key, message) in written.refused {
             failed += 1;

@@ -16,12 +16,14 @@ use super::{target, Context};
 use crate::files::FileMover;
 use crate::host::{Host, HostError, PageRequest};
 use crate::http::Transport;
+use crate::matching::natural_matches;
 use crate::plan::TablePlan;
 use crate::progress::Event;
 use crate::report::TableReport;
 use crate::rows::{key_text, pick, Row};
 use crate::runtime::Clock;
 use crate::sink::{null_missing, RowSink};
+use crate::system::Handling;
 use crate::CoreError;
 
 /// A table's result: its counts, the created rows whose held-back references the second pass
@@ -35,32 +37,74 @@ pub struct TableOutcome {
 }
 
 #[derive(Debug, Default)]
-struct PageOutcome {
-    read: u64,
-    created: u64,
-    skipped: u64,
-    nulled: u64,
-    refused: Vec<(Value, String)>,
-    pending: Vec<Row>,
-    repairs: BTreeMap<String, Vec<Row>>,
+pub(super) struct PageOutcome {
+    pub read: u64,
+    pub created: u64,
+    pub skipped: u64,
+    pub nulled: u64,
+    pub refused: Vec<(Value, String)>,
+    pub pending: Vec<Row>,
+    pub repairs: BTreeMap<String, Vec<Row>>,
+    /// Rows that stand for a row the destination has (never written).
+    pub mapped: u64,
+    /// Rows merged into the destination's row.
+    pub updated: u64,
+    /// Failures the files step already recorded.
+    pub failed_elsewhere: u64,
 }
 
-struct Mover<'a, 'c, H, S, T, C> {
-    context: &'c Context<'a, H, S, T, C>,
-    table: &'c TablePlan,
+pub(super) struct Mover<'a, 'c, H, S, T, C> {
+    pub context: &'c Context<'a, H, S, T, C>,
+    pub table: &'c TablePlan,
 }
 
 impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
     async fn move_page(&self, rows: Vec<Row>) -> Result<PageOutcome, CoreError> {
-        let Context { sink, destination, known, files, settings, recorder, .. } = self.context;
+        match self.table.system.map(|s| s.handling) {
+            Some(Handling::Files) => return self.move_every_file(rows).await,
+            Some(Handling::Settings) => return self.merge_settings(rows).await,
+            _ => {}
+        }
+        let Context { destination, known, files, settings, keys: key_map, .. } = self.context;
+        let sink = self.context.sink_for(self.table);
         let table = self.table;
         let key = table.primary_key.as_str();
-        let keys: Vec<Value> = rows.iter().filter_map(|r| r.get(key).cloned()).collect();
-        let existing: HashSet<String> = sink.existing(target(table), &keys).await?.iter().map(key_text).collect();
         let read = rows.len() as u64;
-        let (mut fresh, skipped): (Vec<Row>, Vec<Row>) =
+        // Keys that stand for others: the references are rewritten, and the rows that are the
+        // destination's own (its administrator role, a user it has by e-mail) are never written.
+        let (mut rows, mapped) = key_map.split_mapped(&table.collection, key, rows);
+        key_map.apply(&table.reference_pairs(), &mut rows);
+        let (rows, withheld) = self.withhold(rows);
+        let keys: Vec<Value> = rows.iter().filter_map(|r| r.get(key).cloned()).collect();
+        let existing: HashSet<String> = if table.assigns_keys() {
+            HashSet::new()
+        } else {
+            sink.existing(target(table), &keys).await?.iter().map(key_text).collect()
+        };
+        let (mut fresh, mut skipped): (Vec<Row>, Vec<Row>) =
             rows.into_iter().partition(|row| row.get(key).is_none_or(|k| !existing.contains(&key_text(k))));
-        let mut outcome = PageOutcome { read, skipped: skipped.len() as u64, ..PageOutcome::default() };
+        // Directus' own rows may be there under another key: same natural key, same row.
+        if let Some(natural) = table.system.map(|s| s.natural_key).filter(|n| !n.is_empty()) {
+            let candidates: Vec<&Row> = fresh.iter().collect();
+            let matched = natural_matches(destination, &table.collection, key, natural, &candidates).await?;
+            let mut rest = Vec::with_capacity(fresh.len());
+            for (i, row) in fresh.into_iter().enumerate() {
+                if matched.contains(&i) {
+                    skipped.push(row);
+                } else {
+                    rest.push(row);
+                }
+            }
+            fresh = rest;
+        }
+        let (mut fresh, missing) = self.missing_items(fresh).await?;
+        let mut outcome = PageOutcome {
+            read,
+            skipped: skipped.len() as u64,
+            mapped: mapped.len() as u64,
+            refused: withheld.into_iter().chain(missing).collect(),
+            ..PageOutcome::default()
+        };
         // Files first, so the rows that reference them find them.
         if let Some(files) = files {
             let ids = FileMover::<H, T, C>::referenced(&table.file_references(), &fresh);
@@ -77,18 +121,20 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         }
 
         // Held-back references go in as null (the source's own value when it is null).
+        let omitted = table.system.map(|s| s.omitted_when_null).unwrap_or_default();
         let inserts = fresh
             .iter()
             .map(|row| {
                 let mut row = row.clone();
                 row.extend(table.deferred.iter().map(|d| (d.field.clone(), Value::Null)));
+                row.retain(|column, value| !(value.is_null() && omitted.contains(&column.as_str())));
                 row
             })
             .collect();
-        let written = sink.insert(target(table), &table.columns(sink.delivery()), inserts).await?;
+        let written = sink.insert(target(table), &table.write_columns(sink.delivery()), inserts).await?;
         outcome.created = written.keys.len() as u64;
         outcome.skipped += written.skipped.len() as u64;
-        outcome.refused = written.refused;
+        outcome.refused.extend(written.refused);
         let landed: HashSet<String> = written.keys.iter().map(key_text).collect();
         let created: Vec<&Row> =
             fresh.iter().filter(|row| row.get(key).is_some_and(|k| landed.contains(&key_text(k)))).collect();
@@ -102,20 +148,13 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         }
 
         // Where the destination stamps date-created / user-created on create, the originals go
-        // back with an update.
-        if sink.stamps_created_fields() && settings.preserve_created && !table.created_fields.is_empty() {
-            let columns: Vec<String> = std::iter::once(key.to_string()).chain(table.created_fields.clone()).collect();
-            let patches: Vec<Row> = created.iter().map(|row| pick(row, columns.iter().map(String::as_str))).collect();
-            if !patches.is_empty() {
-                let patched = sink.update(target(table), &columns, patches).await?;
-                for (row_key, message) in patched.refused {
-                    recorder.warn(format!(
-                        "{} {row_key}: {} not preserved: {message}",
-                        table.collection,
-                        table.created_fields.join(", ")
-                    ));
-                }
-            }
+        // back with an update (not where the destination assigned the keys).
+        let stamped = sink.stamps_created_fields() && settings.preserve_created && !table.assigns_keys();
+        if stamped && !table.created_fields.is_empty() && !created.is_empty() {
+            self.write_back_created(&created).await?;
+        }
+        if table.system.is_some() {
+            self.after_create(&created).await?;
         }
 
         let deferred = table.deferred_fields();
@@ -132,11 +171,59 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
 }
 
 impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
+    /// Write the `date-created` / `user-created` values of `created` rows back. Where the
+    /// destination refuses one of them (Directus 12 lets no client set a comment's
+    /// `user_created`), each field is tried alone for those rows, so the others still arrive.
+    async fn write_back_created(&self, created: &[&Row]) -> Result<(), CoreError> {
+        let table = self.table;
+        let sink = self.context.sink_for(table);
+        let key = table.primary_key.as_str();
+        let columns: Vec<String> = std::iter::once(key.to_string()).chain(table.created_fields.clone()).collect();
+        let patches: Vec<Row> = created.iter().map(|row| pick(row, columns.iter().map(String::as_str))).collect();
+        let patched = sink.update(target(table), &columns, patches).await?;
+        if patched.refused.is_empty() {
+            return Ok(());
+        }
+        let refused: HashSet<String> = patched.refused.iter().map(|(k, _)| key_text(k)).collect();
+        let again: Vec<&&Row> =
+            created.iter().filter(|row| row.get(key).is_some_and(|k| refused.contains(&key_text(k)))).collect();
+        let alone: Vec<Vec<String>> = if table.created_fields.len() > 1 {
+            table.created_fields.iter().map(|f| vec![f.clone()]).collect()
+        } else {
+            Vec::new()
+        };
+        if alone.is_empty() {
+            for (row_key, message) in patched.refused {
+                self.context.recorder.warn(format!(
+                    "{} {row_key}: {} not preserved: {message}",
+                    table.collection,
+                    table.created_fields.join(", ")
+                ));
+            }
+            return Ok(());
+        }
+        for fields in alone {
+            let columns: Vec<String> = std::iter::once(key.to_string()).chain(fields.clone()).collect();
+            let patches: Vec<Row> = again.iter().map(|row| pick(row, columns.iter().map(String::as_str))).collect();
+            for (row_key, message) in sink.update(target(table), &columns, patches).await?.refused {
+                self.context.recorder.warn(format!(
+                    "{} {row_key}: {} not preserved: {message}",
+                    table.collection,
+                    fields.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Of `rows` already on the destination, those whose held-back reference is set on the source
     /// but still unset there (a run stopped before its second pass, or a lost answer): by field,
     /// `{key, field}` with the source's value, for the second pass to set.
     async fn unset_references(&self, rows: &[&Row]) -> Result<BTreeMap<String, Vec<Row>>, CoreError> {
         let table = self.table;
+        if table.system.is_some_and(|s| !s.repaired) {
+            return Ok(BTreeMap::new());
+        }
         let key = table.primary_key.as_str();
         let mut repairs = BTreeMap::new();
         for reference in &table.deferred {
@@ -147,7 +234,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
                 continue;
             }
             let unset: HashSet<String> =
-                self.context.sink.lacking(target(table), field, &keys).await?.iter().map(key_text).collect();
+                self.context.sink_for(table).lacking(target(table), field, &keys).await?.iter().map(key_text).collect();
             let found: Vec<Row> = candidates
                 .iter()
                 .filter(|r| r.get(key).is_some_and(|k| unset.contains(&key_text(k))))
@@ -181,7 +268,8 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
     table: &TablePlan,
     filter: Option<Value>,
 ) -> (TableOutcome, Option<CoreError>) {
-    let Context { host, destination, sink, settings, .. } = context;
+    let Context { host, destination, settings, .. } = context;
+    let sink = context.sink_for(table);
     let started = destination.clock().now_ms();
     let mover = Mover { context, table };
     let request = PageRequest {
@@ -258,7 +346,9 @@ fn merge<H: Host, S, T, C>(
     report.created += page.created;
     report.skipped += page.skipped;
     report.references_nulled += page.nulled;
-    report.failed += page.refused.len() as u64;
+    report.mapped += page.mapped;
+    report.updated += page.updated;
+    report.failed += page.refused.len() as u64 + page.failed_elsewhere;
     for (key, message) in page.refused {
         context.recorder.fail(collection, key, message);
     }

@@ -64,7 +64,15 @@ impl DestinationError {
     /// Whether a refusal may be about particular rows (so splitting the batch can isolate them)
     /// rather than about the whole request (the destination is down, the token stopped working).
     pub fn is_about_rows(&self) -> bool {
-        matches!(self, DestinationError::Rejected { status: 400 | 409 | 413 | 422 | 500, .. })
+        match self {
+            DestinationError::Rejected { status: 400 | 409 | 413 | 422 | 500, .. } => true,
+            // Directus 12's licence: a limit reached (seats, flows) or a feature it does not
+            // include (custom permission rules) refuses that row, not the token.
+            DestinationError::Rejected { status: 403, code: Some(code), .. } => {
+                code == "LIMIT_EXCEEDED" || code == "RESOURCE_RESTRICTED"
+            }
+            _ => false,
+        }
     }
 
     /// The destination refused a read because its `limit` is above `QUERY_LIMIT_MAX`.
@@ -159,6 +167,22 @@ mod tests {
             err.to_string(),
             "destination refused /users/me with HTTP 401 INVALID_CREDENTIALS: Invalid user credentials."
         );
+    }
+
+    #[test]
+    fn licence_refusals_are_about_rows_other_403s_about_the_token() {
+        let restricted = r#"{"errors":[{"message":"custom_permission_rules_enabled is a restricted resource.","extensions":{"category":"custom_permission_rules_enabled","code":"RESOURCE_RESTRICTED"}}]}"#;
+        let err = DestinationError::rejected("/permissions", 403, restricted);
+        assert!(err.is_about_rows());
+        assert_eq!(
+            err.row_message(),
+            "custom_permission_rules_enabled is a restricted resource. (RESOURCE_RESTRICTED)"
+        );
+        let seats = r#"{"errors":[{"message":"Limit exceeded.","extensions":{"code":"LIMIT_EXCEEDED"}}]}"#;
+        assert!(DestinationError::rejected("/users", 403, seats).is_about_rows());
+        let forbidden =
+            r#"{"errors":[{"message":"You don't have permission to access this.","extensions":{"code":"FORBIDDEN"}}]}"#;
+        assert!(!DestinationError::rejected("/users", 403, forbidden).is_about_rows());
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub async fn ensure_folders<H: Host, T: Transport, C: Clock>(
             primary_key: "id".into(),
             keys: absent,
             fields: vec!["id".into(), "name".into(), "parent".into()],
+            raw: false,
         };
         let rows = host.read_by_keys(&request).await?;
         frontier = Vec::new();
@@ -65,7 +66,7 @@ pub async fn ensure_folders<H: Host, T: Transport, C: Clock>(
         return Ok((ordered, Vec::new()));
     }
     // One request: Directus inserts in order, so each parent exists before its children.
-    let target = Target { collection: FOLDERS, key: "id", singleton: false };
+    let target = Target { collection: FOLDERS, key: "id", singleton: false, keeps_key: true };
     let columns = ["id", "name", "parent"].map(String::from);
     let written = RestSink::new(destination).insert(target, &columns, ordered.clone()).await?;
     for key in &written.keys {

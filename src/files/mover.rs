@@ -21,10 +21,11 @@ use crate::report::{human_bytes, FilesReport};
 use crate::rows::{key_text, Row};
 use crate::runtime::Clock;
 use crate::sink::{null_missing, KnownKeys, RestSink, RowSink, Target};
+use crate::system::KeyMap;
 use crate::CoreError;
 
 const FILES: &str = "directus_files";
-const FILES_TARGET: Target = Target { collection: FILES, key: "id", singleton: false };
+const FILES_TARGET: Target = Target { collection: FILES, key: "id", singleton: false, keeps_key: true };
 
 /// Files this large get a line when their upload starts, not only when it ends.
 const LARGE_FILE_BYTES: u64 = 10_000_000;
@@ -50,6 +51,19 @@ pub struct FileMover<'a, H, T, C> {
     /// the same file never upload it twice.
     turn: Mutex<()>,
     report: RefCell<FilesReport>,
+    /// Uploaders that stand for other users on the destination.
+    keys: Option<&'a KeyMap>,
+}
+
+/// What one call of [`FileMover::ensure`] did with the files it was given.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Ensured {
+    /// Uploaded (a dry run: to upload).
+    pub uploaded: u64,
+    /// Already on the destination (or moved earlier in this run).
+    pub there: u64,
+    /// Could not be moved (each one recorded).
+    pub failed: u64,
 }
 
 enum Uploaded {
@@ -65,7 +79,22 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         recorder: &'a Recorder<'a>,
         settings: FileSettings,
     ) -> Self {
-        FileMover { host, destination, known, recorder, settings, turn: Mutex::new(()), report: RefCell::default() }
+        FileMover {
+            host,
+            destination,
+            known,
+            recorder,
+            settings,
+            turn: Mutex::new(()),
+            report: RefCell::default(),
+            keys: None,
+        }
+    }
+
+    /// Write uploaders through `keys` (users that stand for other users on the destination).
+    pub fn with_keys(mut self, keys: &'a KeyMap) -> Self {
+        self.keys = Some(keys);
+        self
     }
 
     /// What the files step did.
@@ -91,12 +120,14 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
     /// Make sure the files `ids` exist on the destination, uploading the missing ones. A file that
     /// cannot be moved is reported; the references to it are then set to null like any reference
     /// to a missing row. Errors are for a destination or source that stopped working.
-    pub async fn ensure(&self, ids: Vec<Value>) -> Result<(), CoreError> {
+    pub async fn ensure(&self, ids: Vec<Value>) -> Result<Ensured, CoreError> {
         let _turn = self.turn.lock().await;
+        let given = ids.len() as u64;
         let ids: Vec<Value> = ids.into_iter().filter(|id| !self.known.knows_present(FILES, id)).collect();
         if ids.is_empty() {
-            return Ok(());
+            return Ok(Ensured { there: given, ..Ensured::default() });
         }
+        let before = self.report.borrow().clone();
         let started = self.destination.clock().now_ms();
         let existing: BTreeSet<String> =
             self.destination.existing_keys(FILES, "id", &ids).await?.iter().map(key_text).collect();
@@ -112,13 +143,21 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         if !missing.is_empty() {
             self.move_files(missing).await?;
         }
-        self.report.borrow_mut().seconds += (self.destination.clock().now_ms() - started) / 1000.0;
-        Ok(())
+        let mut report = self.report.borrow_mut();
+        report.seconds += (self.destination.clock().now_ms() - started) / 1000.0;
+        let uploaded = report.migrated - before.migrated;
+        let failed = report.failed - before.failed;
+        Ok(Ensured { uploaded, failed, there: given.saturating_sub(uploaded + failed) })
     }
 
     async fn move_files(&self, ids: Vec<Value>) -> Result<(), CoreError> {
-        let request =
-            KeysRequest { collection: FILES.into(), primary_key: "id".into(), keys: ids.clone(), fields: vec![] };
+        let request = KeysRequest {
+            collection: FILES.into(),
+            primary_key: "id".into(),
+            keys: ids.clone(),
+            fields: vec![],
+            raw: false,
+        };
         let files = self.host.read_by_keys(&request).await?;
         let found: BTreeSet<String> = files.iter().map(|f| key_text(&f["id"])).collect();
         for id in ids.iter().filter(|id| !found.contains(&key_text(id))) {
@@ -255,6 +294,9 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         };
         let columns: Vec<String> = patch.keys().cloned().collect();
         let mut rows = vec![patch];
+        if let Some(keys) = self.keys {
+            keys.apply(&[("uploaded_by", "directus_users")], &mut rows);
+        }
         null_missing(self.destination, self.known, &[uploader], &mut rows).await?;
         let written = RestSink::new(self.destination).update(FILES_TARGET, &columns, rows).await?;
         for (key, message) in written.refused {

@@ -34,6 +34,8 @@ pub struct MemoryHost {
     pub downloads: RefCell<Vec<(StreamedDownload, String)>>,
     /// Answers hashed downloads; without it they fail.
     pub downloader: Option<Downloader>,
+    /// The columns of tables, where a table's rows do not tell them all (else: the rows' keys).
+    pub columns: BTreeMap<String, Vec<String>>,
     calls: Cell<usize>,
 }
 
@@ -67,7 +69,7 @@ pub fn compare_keys(a: &Value, b: &Value) -> Ordering {
     }
 }
 
-/// The subset of Directus filters the core sends: `_and`, `_or`, `_gte`, `_gt`, `_null`, `_in`.
+/// The subset of Directus filters the core sends: `_and`, `_or`, `_eq`, `_gte`, `_gt`, `_null`, `_in`.
 pub fn matches(filter: &Value, row: &Row) -> bool {
     let Some(object) = filter.as_object() else { return true };
     object.iter().all(|(key, condition)| match key.as_str() {
@@ -78,6 +80,7 @@ pub fn matches(filter: &Value, row: &Row) -> bool {
             condition.as_object().is_some_and(|ops| {
                 ops.iter().all(|(op, operand)| match op.as_str() {
                     "_null" => value.is_null() == operand.as_bool().unwrap_or(true),
+                    "_eq" => !value.is_null() && crate::rows::key_text(value) == crate::rows::key_text(operand),
                     "_gte" => !value.is_null() && compare_keys(value, operand) != Ordering::Less,
                     "_gt" => !value.is_null() && compare_keys(value, operand) == Ordering::Greater,
                     "_in" => operand.as_array().is_some_and(|list| list.contains(value)),
@@ -120,11 +123,29 @@ impl Host for MemoryHost {
 
     async fn read_by_keys(&self, request: &KeysRequest) -> Result<Vec<Row>, HostError> {
         let rows = self.table(&request.collection)?;
+        let pick = |row: &Row| -> Row {
+            if request.fields.is_empty() {
+                return row.clone();
+            }
+            request.fields.iter().filter_map(|f| row.get(f).map(|v| (f.clone(), v.clone()))).collect()
+        };
         Ok(rows
             .iter()
             .filter(|r| r.get(&request.primary_key).is_some_and(|k| request.keys.contains(k)))
-            .cloned()
+            .map(pick)
             .collect())
+    }
+
+    async fn table_columns(&self, collection: &str) -> Result<Option<Vec<String>>, HostError> {
+        if let Some(columns) = self.columns.get(collection) {
+            return Ok(Some(columns.clone()));
+        }
+        Ok(self.tables.get(collection).map(|rows| {
+            let mut columns: Vec<String> = rows.iter().flat_map(|r| r.keys().cloned()).collect();
+            columns.sort();
+            columns.dedup();
+            columns
+        }))
     }
 
     async fn file_digest(&self, file: &str) -> Result<FileDigest, HostError> {

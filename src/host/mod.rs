@@ -68,6 +68,10 @@ pub struct KeysRequest {
     /// Fields to read; empty means every field.
     #[serde(default)]
     pub fields: Vec<String>,
+    /// Rows in the database's own representation (a password hash, for the bulk receiver) rather
+    /// than the API's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub raw: bool,
 }
 
 /// A failure reported by the host, with the code Directus gave it when there was one.
@@ -101,6 +105,9 @@ pub trait Host: Emit + FileStreamer + DownloadDigester {
     async fn read_by_keys(&self, request: &KeysRequest) -> Result<Vec<Row>, HostError>;
     /// sha256 of a source file's bytes, streamed from its storage (the verification).
     async fn file_digest(&self, file: &str) -> Result<FileDigest, HostError>;
+    /// The real columns (no aliases) of a table as the source's schema describes it, Directus'
+    /// own tables included; `None` when the source has no such table.
+    async fn table_columns(&self, collection: &str) -> Result<Option<Vec<String>>, HostError>;
 }
 
 #[cfg(test)]

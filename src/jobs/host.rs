@@ -84,4 +84,8 @@ impl<H: Host> Host for JobHost<'_, H> {
     async fn file_digest(&self, file: &str) -> Result<FileDigest, HostError> {
         self.host.file_digest(file).await
     }
+
+    async fn table_columns(&self, collection: &str) -> Result<Option<Vec<String>>, HostError> {
+        self.host.table_columns(collection).await
+    }
 }

@@ -18,6 +18,7 @@ pub use table::{Reference, TablePlan};
 use thiserror::Error;
 
 use crate::schema::{is_system, Parts, Snapshot};
+use crate::system;
 
 /// The selection cannot be migrated as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -39,16 +40,21 @@ impl Plan {
     }
 }
 
-/// Plan the migration of `selected` (validated user tables). `rows` are the source's row counts;
-/// with `updated_after`, rows of referenced collections may not move, so every reference is checked.
+/// Plan the migration of `selected` (validated: user tables, and in `excludedTables` mode
+/// Directus' own collections of the catalogue). `rows` are the source's row counts; with
+/// `updated_after`, rows of referenced collections may not move, so every reference is checked.
+/// `system_columns` are the real columns of the source's system tables: a system collection the
+/// source has no table for is left out.
 pub fn build(
     snapshot: &Snapshot,
     selected: &BTreeSet<String>,
     rows: &BTreeMap<String, u64>,
     updated_after: bool,
+    system_columns: &BTreeMap<String, Vec<String>>,
 ) -> Result<Plan, PlanError> {
     let mut notes = Vec::new();
     let mut collections = selected.clone();
+    collections.retain(|c| !is_system(c) || system_columns.contains_key(c));
     for (junction, sides) in junctions(snapshot) {
         if !collections.contains(&junction) && sides.iter().all(|s| collections.contains(s)) {
             notes.push(format!("{junction} is included: it links {}, all selected", sides.join(" and ")));
@@ -56,7 +62,7 @@ pub fn build(
         }
     }
 
-    let edges: Vec<Edge> = snapshot
+    let mut edges: Vec<Edge> = snapshot
         .relations
         .iter()
         .filter(|r| collections.contains(&r.collection))
@@ -66,6 +72,42 @@ pub fn build(
             Some(Edge { from: r.collection.clone(), field: r.field.clone(), to, nullable })
         })
         .collect();
+    // Directus' own references come from the catalogue (the snapshot has only custom ones); late
+    // ones are always held back, so they do not order their target first.
+    let mut late: Vec<Edge> = Vec::new();
+    for entry in system::CATALOGUE.iter().filter(|e| collections.contains(e.collection)) {
+        let columns = &system_columns[entry.collection];
+        for reference in entry.references {
+            let exists = columns.iter().any(|c| c == reference.field);
+            if !exists || !collections.contains(reference.target) {
+                continue;
+            }
+            let edge = Edge {
+                from: entry.collection.into(),
+                field: reference.field.into(),
+                to: reference.target.into(),
+                nullable: reference.nullable,
+            };
+            if reference.late {
+                late.push(edge);
+            } else {
+                edges.push(edge);
+            }
+        }
+        // A comment, share or version is about an item, and an event flow would fire on the rows
+        // the run writes: every user table comes first.
+        if entry.item_reference.is_some() || entry.after_user_tables {
+            for user_table in collections.iter().filter(|c| !is_system(c)) {
+                let field = entry.item_reference.map(|(_, item)| item).unwrap_or("item");
+                edges.push(Edge {
+                    from: entry.collection.into(),
+                    field: field.into(),
+                    to: user_table.clone(),
+                    nullable: false,
+                });
+            }
+        }
+    }
 
     let order = order(&collections, &edges, rows).map_err(|Unbreakable(cycle)| {
         let path: Vec<String> = cycle.iter().map(|e| format!("{}.{} → {}", e.from, e.field, e.to)).collect();
@@ -82,34 +124,52 @@ pub fn build(
         };
         notes.push(format!("{}.{} is set in a second pass: {why}", edge.from, edge.field));
     }
+    for edge in &late {
+        notes.push(format!(
+            "{}.{} is set in a second pass: {} come before the {} that reference them",
+            edge.from, edge.field, edge.from, edge.to
+        ));
+    }
+    let mut order = order;
+    order.deferred.extend(late);
 
     let mut tables = Vec::new();
     for name in &order.collections {
         let deferred: BTreeSet<&str> =
             order.deferred.iter().filter(|e| &e.from == name).map(|e| e.field.as_str()).collect();
-        let table = TablePlan::new(
-            snapshot,
-            name,
-            &collections,
-            &deferred,
-            updated_after,
-            rows.get(name).copied().unwrap_or(0),
-        )?;
+        let count = rows.get(name).copied().unwrap_or(0);
+        let table = match system::entry(name) {
+            Some(entry) => {
+                TablePlan::system(snapshot, entry, &system_columns[name], &collections, &deferred, updated_after, count)
+            }
+            None => TablePlan::new(snapshot, name, &collections, &deferred, updated_after, count)?,
+        };
         for reference in table.checked.iter().filter(|r| !collections.contains(&r.target) && !is_system(&r.target)) {
             notes.push(format!(
                 "{name}.{} references {}, which is not selected: values whose row is missing on the destination are set to null",
                 reference.field, reference.target
             ));
         }
-        for reference in table.file_references() {
+        for reference in table.file_references().into_iter().filter(|_| table.system.is_none()) {
             notes.push(format!("{name}.{}: the files it references move with the rows", reference.field));
         }
         for (field, why) in &table.excluded {
             notes.push(format!("{name}.{field} is not migrated: {why}"));
         }
+        if name == "directus_permissions" && major(&snapshot.directus) >= 12 {
+            notes.push(
+                "directus_permissions: Directus 12 without a licence hides permissions with custom rules (a field list, a filter, validation or presets) from its own API and does not apply them; the run reads them from the source's database, and a destination without a licence refuses them (RESOURCE_RESTRICTED), each one reported"
+                    .into(),
+            );
+        }
         tables.push(table);
     }
     Ok(Plan { tables, notes })
+}
+
+/// The major version of a Directus version string (`12.4.0` → 12; unknown → 0).
+fn major(version: &str) -> u32 {
+    version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0)
 }
 
 /// Junction collections and the collections they link (M2M, translations, M2A).
@@ -148,6 +208,7 @@ fn field<'a>(snapshot: &'a Snapshot, collection: &str, name: &str) -> Option<&'a
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Delivery;
     use crate::schema::fixtures::publishing;
 
     fn select(names: &[&str]) -> BTreeSet<String> {
@@ -160,9 +221,14 @@ mod tests {
 
     #[test]
     fn orders_the_publishing_schema_and_breaks_its_cycles() {
-        let plan =
-            build(&publishing(), &select(&["articles", "authors", "categories", "tags", "languages"]), &sizes(), false)
-                .unwrap();
+        let plan = build(
+            &publishing(),
+            &select(&["articles", "authors", "categories", "tags", "languages"]),
+            &sizes(),
+            false,
+            &BTreeMap::new(),
+        )
+        .unwrap();
         let order: Vec<&str> = plan.tables.iter().map(|t| t.collection.as_str()).collect();
         assert_eq!(
             order,
@@ -193,15 +259,74 @@ mod tests {
     }
 
     #[test]
+    fn system_collections_are_ordered_with_user_tables_and_their_cycles_broken() {
+        let system: BTreeMap<String, Vec<String>> = crate::system::CATALOGUE
+            .iter()
+            .map(|entry| {
+                let mut columns: Vec<String> = entry.moves.iter().map(|c| c.to_string()).collect();
+                columns.extend(entry.references.iter().map(|r| r.field.to_string()));
+                columns.push("id".into());
+                columns.sort();
+                columns.dedup();
+                (entry.collection.to_string(), columns)
+            })
+            .collect();
+        let mut selected = select(&["articles", "authors", "categories", "tags", "languages"]);
+        selected.extend(system.keys().cloned());
+        selected.insert("directus_activity".into()); // the source has no columns for it: left out
+        let plan = build(&publishing(), &selected, &sizes(), false, &system).unwrap();
+        let order: Vec<&str> = plan.tables.iter().map(|t| t.collection.as_str()).collect();
+        let at = |name: &str| order.iter().position(|c| *c == name).unwrap_or_else(|| panic!("{name} in {order:?}"));
+        assert!(!order.contains(&"directus_activity"));
+        for (first, then) in [
+            ("directus_roles", "directus_users"),
+            ("directus_policies", "directus_access"),
+            ("directus_policies", "directus_permissions"),
+            ("directus_users", "directus_access"),
+            ("directus_users", "directus_files"),
+            ("directus_folders", "directus_files"),
+            ("directus_files", "articles"),
+            ("directus_users", "authors"),
+            ("directus_flows", "directus_operations"),
+            ("directus_dashboards", "directus_panels"),
+            ("directus_files", "directus_settings"),
+            ("articles", "directus_flows"),
+            ("tags", "directus_flows"),
+        ] {
+            assert!(at(first) < at(then), "{first} before {then}: {order:?}");
+        }
+        let deferred = |name: &str| plan.table(name).unwrap().deferred_fields();
+        assert_eq!(deferred("directus_users"), vec!["avatar"]);
+        assert_eq!(deferred("directus_roles"), vec!["parent"]);
+        assert_eq!(deferred("directus_flows"), vec!["operation"]);
+        assert_eq!(deferred("directus_operations"), vec!["resolve", "reject"]);
+        assert!(plan.notes.iter().any(|n| n.starts_with("directus_users.avatar is set in a second pass")));
+        let permissions = plan.table("directus_permissions").unwrap();
+        assert!(permissions.assigns_keys());
+        assert!(permissions.read_fields.contains(&"id".to_string()), "read, to report rows by their source key");
+        assert!(!permissions.write_columns(Delivery::Rest).contains(&"id".to_string()), "never written");
+        let users = plan.table("directus_users").unwrap();
+        assert!(users.checked.iter().any(|r| r.field == "role"), "Directus' own references are always checked");
+        let authors = plan.table("authors").unwrap();
+        assert!(authors.checked.iter().any(|r| r.target == "directus_users"));
+        assert_eq!(
+            authors.reference_pairs(),
+            vec![("favorite_article", "articles"), ("user_created", "directus_users")]
+        );
+    }
+
+    #[test]
     fn junctions_come_only_with_both_sides() {
-        let plan = build(&publishing(), &select(&["articles", "authors", "categories"]), &sizes(), false).unwrap();
+        let plan =
+            build(&publishing(), &select(&["articles", "authors", "categories"]), &sizes(), false, &BTreeMap::new())
+                .unwrap();
         assert!(plan.table("articles_tags").is_none());
         assert!(plan.table("articles_translations").is_none());
     }
 
     #[test]
     fn references_to_unselected_collections_are_checked_and_reported() {
-        let plan = build(&publishing(), &select(&["articles"]), &sizes(), false).unwrap();
+        let plan = build(&publishing(), &select(&["articles"]), &sizes(), false, &BTreeMap::new()).unwrap();
         let articles = plan.table("articles").unwrap();
         let checked: Vec<&str> = articles.checked.iter().map(|r| r.field.as_str()).collect();
         assert_eq!(checked, vec!["author", "category", "cover"]);
@@ -210,10 +335,14 @@ mod tests {
 
     #[test]
     fn updated_after_checks_every_reference() {
-        let plan = build(&publishing(), &select(&["articles", "authors", "categories"]), &sizes(), true).unwrap();
+        let plan =
+            build(&publishing(), &select(&["articles", "authors", "categories"]), &sizes(), true, &BTreeMap::new())
+                .unwrap();
         let checked: Vec<&str> = plan.table("articles").unwrap().checked.iter().map(|r| r.field.as_str()).collect();
         assert_eq!(checked, vec!["author", "category", "cover"]);
-        let without = build(&publishing(), &select(&["articles", "authors", "categories"]), &sizes(), false).unwrap();
+        let without =
+            build(&publishing(), &select(&["articles", "authors", "categories"]), &sizes(), false, &BTreeMap::new())
+                .unwrap();
         let checked: Vec<&str> = without.table("articles").unwrap().checked.iter().map(|r| r.field.as_str()).collect();
         assert_eq!(checked, vec!["cover"], "files are always looked up");
         assert!(without.table("articles_files").is_some(), "a junction to files comes with its collection");

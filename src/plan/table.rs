@@ -1,6 +1,6 @@
 //! How one collection's columns are treated.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::PlanError;
 use crate::report::Delivery;
 use crate::schema::{is_system, Parts, Snapshot};
+use crate::system::{self, Handling, Keys, SystemCollection};
 
 /// A foreign key: `field` holds a key of `target` (whose primary key is `target_key`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,6 +43,15 @@ pub struct TablePlan {
     pub excluded: Vec<(String, String)>,
     /// Rows in the source.
     pub rows: u64,
+    /// Every foreign key, for the key map (references to keys that stand for others).
+    pub references: Vec<Reference>,
+    /// Directus' own collection: its catalogue entry. Written over REST through its own
+    /// endpoint whatever the run's transport.
+    #[serde(skip)]
+    pub system: Option<&'static SystemCollection>,
+    /// Rows about an item of any collection (a comment): the primary-key field of each user
+    /// collection, to find their items on the destination.
+    pub item_keys: BTreeMap<String, String>,
 }
 
 impl TablePlan {
@@ -79,6 +89,9 @@ impl TablePlan {
             date_created: None,
             excluded: Vec::new(),
             rows,
+            references: Vec::new(),
+            system: None,
+            item_keys: BTreeMap::new(),
         };
         for field in fields {
             let name = field.field.clone();
@@ -107,17 +120,153 @@ impl TablePlan {
                     field: name.clone(),
                     nullable: field.is_nullable(),
                 };
-                let outside = !in_plan.contains(&reference.target);
-                if deferred_fields.contains(name.as_str()) {
-                    // Checked in the second pass, once every row of the cycle exists.
-                    plan.deferred.push(reference);
-                } else if outside || updated_after {
-                    plan.checked.push(reference);
-                }
+                plan.place(reference, in_plan, deferred_fields, updated_after);
             }
             plan.read_fields.push(name);
         }
         Ok(plan)
+    }
+
+    /// Where a reference goes: held back for the second pass, checked on the destination per
+    /// page (its target may be missing there: not selected, `updatedAfter`, or one of Directus'
+    /// own collections, whose rows may be refused or mapped), or trusted (its target moves
+    /// first).
+    fn place(
+        &mut self,
+        reference: Reference,
+        in_plan: &BTreeSet<String>,
+        deferred: &BTreeSet<&str>,
+        updated_after: bool,
+    ) {
+        let outside = !in_plan.contains(&reference.target);
+        self.references.push(reference.clone());
+        if deferred.contains(reference.field.as_str()) {
+            // Checked in the second pass, once every row of the cycle exists.
+            self.deferred.push(reference);
+        } else if outside || updated_after || is_system(&reference.target) {
+            self.checked.push(reference);
+        }
+    }
+
+    /// One of Directus' own collections, from its catalogue entry: the columns that move of
+    /// those the source's table has (`columns`), its custom fields from the snapshot (they move
+    /// too, with their references), and its references.
+    #[allow(clippy::too_many_arguments)]
+    pub fn system(
+        snapshot: &Snapshot,
+        entry: &'static SystemCollection,
+        columns: &[String],
+        in_plan: &BTreeSet<String>,
+        deferred_fields: &BTreeSet<&str>,
+        updated_after: bool,
+        rows: u64,
+    ) -> Self {
+        let has = |c: &str| columns.iter().any(|column| column == c);
+        let custom: Vec<_> = snapshot
+            .fields
+            .iter()
+            .filter(|f| f.collection == entry.collection && !f.is_alias() && has(&f.field) && !entry.knows(&f.field))
+            .collect();
+        let mut plan = TablePlan {
+            collection: entry.collection.to_string(),
+            primary_key: entry.key.to_string(),
+            singleton: entry.handling == Handling::Settings,
+            read_fields: Vec::new(),
+            deferred: Vec::new(),
+            checked: Vec::new(),
+            created_fields: entry.created.iter().filter(|c| has(c)).map(|c| c.to_string()).collect(),
+            date_updated: entry.date_updated.filter(|c| has(c)).map(String::from),
+            date_created: entry.date_created.filter(|c| has(c)).map(String::from),
+            excluded: Vec::new(),
+            rows,
+            references: Vec::new(),
+            system: Some(entry),
+            item_keys: BTreeMap::new(),
+        };
+        if entry.item_reference.is_some() {
+            plan.item_keys = snapshot
+                .fields
+                .iter()
+                .filter(|f| f.is_primary_key() && !is_system(&f.collection))
+                .map(|f| (f.collection.clone(), f.field.clone()))
+                .collect();
+        }
+        plan.read_fields = match entry.handling {
+            Handling::Files => vec![entry.key.to_string()],
+            Handling::Settings => std::iter::once(entry.key.to_string())
+                .chain(system::settings::moving(columns).into_iter().filter(|c| c != entry.key))
+                .collect(),
+            Handling::Rows => {
+                let key = (entry.keys == Keys::Assigned).then_some(entry.key);
+                key.into_iter()
+                    .chain(entry.moves.iter().copied())
+                    .chain(entry.read_also.iter().copied())
+                    .filter(|c| has(c))
+                    .map(String::from)
+                    .chain(custom.iter().map(|f| f.field.clone()))
+                    .collect()
+            }
+        };
+        for (column, why) in entry.never.iter().filter(|(c, _)| has(c)) {
+            plan.excluded.push((column.to_string(), why.to_string()));
+        }
+        if entry.handling == Handling::Settings {
+            for column in columns.iter().filter(|c| *c != entry.key) {
+                if let Some(why) = system::settings::kept(column) {
+                    plan.excluded.push((column.clone(), format!("left as the destination has it: {why}")));
+                }
+            }
+        }
+        if entry.handling == Handling::Rows {
+            for column in columns.iter().filter(|c| !entry.knows(c) && !custom.iter().any(|f| &f.field == *c)) {
+                plan.excluded.push((column.clone(), "not a column this version of the extension knows".into()));
+            }
+        }
+        for reference in entry.references.iter().filter(|r| has(r.field) || entry.handling != Handling::Rows) {
+            let reference = Reference {
+                field: reference.field.to_string(),
+                target: reference.target.to_string(),
+                target_key: "id".to_string(),
+                nullable: reference.nullable,
+            };
+            plan.place(reference, in_plan, deferred_fields, updated_after);
+        }
+        for field in custom {
+            let relation =
+                snapshot.relations.iter().find(|r| r.collection == entry.collection && r.field == field.field);
+            if let Some(target) = relation.and_then(|r| r.related_collection.clone()) {
+                let reference = Reference {
+                    target_key: primary_key_of(snapshot, &target),
+                    target,
+                    field: field.field.clone(),
+                    nullable: field.is_nullable(),
+                };
+                plan.place(reference, in_plan, deferred_fields, updated_after);
+            }
+        }
+        plan
+    }
+
+    /// `(field, target)` of every reference, for the key map.
+    pub fn reference_pairs(&self) -> Vec<(&str, &str)> {
+        self.references.iter().map(|r| (r.field.as_str(), r.target.as_str())).collect()
+    }
+
+    /// Whether the destination assigns this table's keys (rows matched by a natural key).
+    pub fn assigns_keys(&self) -> bool {
+        self.system.is_some_and(|s| s.keys == Keys::Assigned)
+    }
+
+    /// The columns written on insert: the columns read, less those written by a step of their
+    /// own and, where the destination assigns keys, the key.
+    pub fn write_columns(&self, delivery: Delivery) -> Vec<String> {
+        let Some(system) = self.system else { return self.columns(delivery) };
+        self.read_fields
+            .iter()
+            .filter(|c| !system.read_also.contains(&c.as_str()))
+            .filter(|c| !(self.assigns_keys() && **c == self.primary_key))
+            .cloned()
+            .collect()
     }
 
     /// References to `directus_files`: the files move with the rows.
@@ -133,6 +282,10 @@ impl TablePlan {
     /// moves every real column, hashed and concealed ones included (their stored values are
     /// copied as they are).
     pub fn columns(&self, delivery: Delivery) -> Vec<String> {
+        if self.system.is_some() {
+            // Directus' own collections always go over REST, in the API's representation.
+            return self.read_fields.clone();
+        }
         match delivery {
             Delivery::Rest => self.read_fields.clone(),
             Delivery::Bulk => {

@@ -82,6 +82,7 @@ pub async fn lacking<S: Store>(store: &S, request: &LackingRequest) -> Result<Ve
         primary_key: request.primary_key.clone(),
         keys: request.keys.clone(),
         fields: vec![],
+        raw: false,
     };
     store.keys_with_null(&keys, &request.field).await.map_err(CoreError::Database)
 }
@@ -117,6 +118,11 @@ pub async fn rows_by_key<S: Store>(store: &S, request: &RowsRequest) -> Result<V
 
 /// The table a request names, which must exist here as a user table with that primary key.
 async fn table<S: Store>(store: &S, collection: &str, primary_key: &str) -> Result<TableShape, CoreError> {
+    if crate::schema::is_system(collection) {
+        return Err(CoreError::InvalidInput(format!(
+            "{collection} is one of Directus' own collections: the receiver writes none of them (but the password hashes of directus_users)"
+        )));
+    }
     let shape =
         store.describe_table(collection).await.map_err(CoreError::Database)?.and_then(TableShape::of).ok_or_else(
             || CoreError::InvalidInput(format!("collection {collection} does not exist on this instance")),
@@ -130,13 +136,43 @@ async fn table<S: Store>(store: &S, collection: &str, primary_key: &str) -> Resu
     Ok(shape)
 }
 
+/// The one write the receiver makes to Directus' own tables: `scope.userPasswords` sets the
+/// password hashes of users a run created (update mode, exactly `id` and `password` of
+/// `directus_users`), since the REST API hashes whatever it is given.
+fn is_password_update(header: &Header) -> bool {
+    let mut columns: Vec<&str> = header.columns.iter().map(String::as_str).collect();
+    columns.sort_unstable();
+    header.collection == "directus_users"
+        && header.mode == Mode::Update
+        && header.primary_key == "id"
+        && columns == ["id", "password"]
+}
+
+async fn password_table<S: Store>(store: &S) -> Result<TableShape, CoreError> {
+    store
+        .describe_table("directus_users")
+        .await
+        .map_err(CoreError::Database)?
+        .ok_or_else(|| CoreError::InvalidInput("collection directus_users does not exist on this instance".into()))?;
+    Ok(TableShape {
+        collection: "directus_users".into(),
+        primary_key: "id".into(),
+        columns: vec!["id".into(), "password".into()],
+        auto_increment: false,
+    })
+}
+
 /// Check a batch against this instance's schema, then write it.
 pub async fn receive<S: Store>(store: &S, bytes: &[u8]) -> Result<Receipt, CoreError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| CoreError::InvalidInput(format!("the batch is not UTF-8 text (byte {})", e.valid_up_to())))?;
     let batch = Batch::decode(text)?;
     let header = &batch.header;
-    let shape = table(store, &header.collection, &header.primary_key).await?;
+    let shape = if is_password_update(header) {
+        password_table(store).await?
+    } else {
+        table(store, &header.collection, &header.primary_key).await?
+    };
     let unknown: Vec<&str> = header.columns.iter().filter(|c| !shape.columns.contains(c)).map(String::as_str).collect();
     if !unknown.is_empty() {
         return Err(CoreError::InvalidInput(format!(
@@ -156,6 +192,7 @@ pub async fn receive<S: Store>(store: &S, bytes: &[u8]) -> Result<Receipt, CoreE
                 primary_key: header.primary_key.clone(),
                 keys,
                 fields: vec![],
+                raw: false,
             };
             let existing: BTreeSet<String> =
                 store.existing_keys(&request).await.map_err(CoreError::Database)?.iter().map(key_text).collect();
@@ -299,6 +336,36 @@ mod tests {
             block_on(receive(&host, batch(Mode::Update, json!([{ "id": 1, "name": "renamed" }])).as_bytes())).unwrap();
         assert_eq!(receipt.written, vec![json!(1)]);
         assert_eq!(host.rows("tags")[0]["name"], json!("renamed"));
+    }
+
+    #[test]
+    fn of_directus_own_tables_only_users_password_hashes_may_be_updated() {
+        let mut host = store();
+        host.describe("directus_users", "id", &[("id", "uuid"), ("password", "hash"), ("role", "uuid")]);
+        let user = json!({ "id": "u1", "password": null, "role": null }).as_object().unwrap().clone();
+        host.tables.borrow_mut().insert("directus_users".into(), vec![user]);
+        let users = |mode: Mode, columns: &[&str], row: Value| {
+            let header = Header {
+                wire: WIRE_VERSION,
+                mode,
+                collection: "directus_users".into(),
+                primary_key: "id".into(),
+                columns: columns.iter().map(|c| c.to_string()).collect(),
+            };
+            Batch::encode(&header, &[row.as_object().unwrap().clone()])
+        };
+        let hash = users(Mode::Update, &["id", "password"], json!({ "id": "u1", "password": "$argon2id$x" }));
+        assert_eq!(block_on(receive(&host, hash.as_bytes())).unwrap().written, vec![json!("u1")]);
+        assert_eq!(host.rows("directus_users")[0]["password"], json!("$argon2id$x"));
+        for refused in [
+            users(Mode::Update, &["id", "role"], json!({ "id": "u1", "role": "r" })),
+            users(Mode::Update, &["id", "password", "role"], json!({ "id": "u1", "password": "p", "role": "r" })),
+            users(Mode::Create, &["id", "password"], json!({ "id": "u2", "password": "p" })),
+        ] {
+            let err = block_on(receive(&host, refused.as_bytes())).unwrap_err();
+            assert!(err.to_string().starts_with("directus_users is one of Directus' own collections"), "{err}");
+        }
+        assert_eq!(host.rows("directus_users").len(), 1);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use thiserror::Error;
 
 use super::snapshot::{Parts, Snapshot};
+use crate::system;
 
 /// A caller's choice of collections that cannot be honoured, named after the request field
 /// (`what`, e.g. `scope.selectedTables`).
@@ -18,7 +19,7 @@ pub enum SelectionError {
     Unknown { what: &'static str, names: Vec<String> },
     #[error("scope.selectedTables is required (or scope.excludedTables, to migrate every other user table)")]
     Missing,
-    #[error("scope.excludedTables leaves no user table to migrate")]
+    #[error("scope.excludedTables leaves nothing to migrate")]
     NothingLeft,
 }
 
@@ -52,8 +53,20 @@ pub fn validate_names(
     Ok(names.iter().cloned().collect())
 }
 
-/// The user tables a data request asks for: `excluded` (every user table but these) wins over
-/// `selected`.
+/// `scope.excludedTables`: user collections with a table, and Directus' own collections (those
+/// that move and those that never do, which are simply not moved).
+fn validate_excluded(snapshot: &Snapshot, names: &[String]) -> Result<BTreeSet<String>, SelectionError> {
+    let system: Vec<String> =
+        names.iter().filter(|n| system::entry(n).is_some() || system::never_moves(n).is_some()).cloned().collect();
+    let user: Vec<String> = names.iter().filter(|n| !system.contains(n)).cloned().collect();
+    let mut valid = validate_names(snapshot, &user, "scope.excludedTables")?;
+    valid.extend(system);
+    Ok(valid)
+}
+
+/// The collections a data request asks for: `excluded` wins over `selected`, and means every
+/// user table and every system collection of the catalogue but these (Directus' own
+/// collections move in that mode only); `selected` names user tables.
 pub fn tables_to_move(
     snapshot: &Snapshot,
     selected: Option<&[String]>,
@@ -61,9 +74,10 @@ pub fn tables_to_move(
 ) -> Result<BTreeSet<String>, SelectionError> {
     match (excluded, selected) {
         (Some(excluded), _) => {
-            let excluded = validate_names(snapshot, excluded, "scope.excludedTables")?;
+            let excluded = validate_excluded(snapshot, excluded)?;
+            let system = system::CATALOGUE.iter().map(|c| c.collection);
             let rest: BTreeSet<String> =
-                user_tables(snapshot).filter(|t| !excluded.contains(*t)).map(String::from).collect();
+                user_tables(snapshot).chain(system).filter(|t| !excluded.contains(*t)).map(String::from).collect();
             if rest.is_empty() {
                 return Err(SelectionError::NothingLeft);
             }
@@ -201,6 +215,27 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().ends_with("user tables): nope, config, directus_users"), "{err}");
         assert_eq!(user_tables(&snapshot).count(), 9, "the config folder has no table");
+    }
+
+    #[test]
+    fn excluded_tables_mode_takes_system_collections_too_and_accepts_their_names() {
+        let snapshot = publishing();
+        let all = tables_to_move(&snapshot, None, Some(&[])).unwrap();
+        assert!(all.contains("articles"));
+        for system in
+            ["directus_users", "directus_roles", "directus_permissions", "directus_files", "directus_settings"]
+        {
+            assert!(all.contains(system), "{system}");
+        }
+        assert!(!all.contains("directus_activity"), "history never moves");
+        let excluded: Vec<String> =
+            ["directus_users", "directus_activity", "tags"].iter().map(|n| n.to_string()).collect();
+        let some = tables_to_move(&snapshot, None, Some(&excluded)).unwrap();
+        assert!(!some.contains("directus_users") && !some.contains("tags") && some.contains("directus_roles"));
+        let err = tables_to_move(&snapshot, None, Some(&["directus_nope".to_string()])).unwrap_err();
+        assert!(err.to_string().ends_with("directus_nope"), "{err}");
+        let only = tables_to_move(&snapshot, Some(&["tags".to_string()]), None).unwrap();
+        assert_eq!(names(&only), vec!["tags"], "selectedTables never brings system collections");
     }
 
     #[test]

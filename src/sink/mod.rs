@@ -27,6 +27,9 @@ pub struct Target<'t> {
     pub key: &'t str,
     /// A singleton has one row, written as an object rather than a list.
     pub singleton: bool,
+    /// Rows are written with their key (false: the destination assigns keys, so a refused row
+    /// can never turn out to have landed under its key).
+    pub keeps_key: bool,
 }
 
 /// What a write did, by key.

@@ -83,7 +83,7 @@ impl<'a, T: Transport, C: Clock> RestSink<'a, T, C> {
             written.keys.extend(isolated.accepted.into_iter().map(|(key, _)| key));
             let refused: Vec<(Value, DestinationError)> =
                 isolated.refused.into_iter().map(|((key, _), error)| (key, error)).collect();
-            if verb == Verb::Create {
+            if verb == Verb::Create && target.keeps_key {
                 written.refused.extend(self.landed_anyway(target, refused, &mut written.keys).await?);
             } else {
                 written.refused.extend(refused.into_iter().map(|(key, error)| (key, error.row_message())));
@@ -207,7 +207,7 @@ mod tests {
     use crate::runtime::fake::FakeClock;
     use crate::testing::{answer, destination, Scripted};
 
-    const ARTICLES: Target = Target { collection: "articles", key: "id", singleton: false };
+    const ARTICLES: Target = Target { collection: "articles", key: "id", singleton: false, keeps_key: true };
 
     fn columns() -> Vec<String> {
         vec!["id".into(), "title".into(), "body".into()]
@@ -330,7 +330,7 @@ mod tests {
         let sink = RestSink::new(&dest);
         let categories = Target { collection: "categories", ..ARTICLES };
         block_on(sink.update(categories, &columns(), rows(&[1, 2]))).unwrap();
-        let settings = Target { collection: "site_settings", key: "id", singleton: true };
+        let settings = Target { collection: "site_settings", key: "id", singleton: true, keeps_key: true };
         block_on(sink.insert(settings, &columns(), rows(&[1]))).unwrap();
         assert_eq!(
             transport.requests(),

@@ -27,12 +27,16 @@ pub struct FakeDirectus {
     /// (collection, field, target collection)
     foreign_keys: Vec<(String, String, String)>,
     rule: Option<Rule>,
+    /// Rows refused as Directus 12 refuses what its licence tier does not include (403).
+    restricted: Option<Rule>,
     /// After this many writes, every request answers 503.
     outage_after: std::cell::Cell<Option<usize>>,
     /// Requests to this path are carried out, then their answer is lost, this many times.
     lost_answers: RefCell<Option<(String, usize)>>,
     receiver: Option<MemoryStore>,
     snapshot: Option<Value>,
+    /// The user `GET /users/me` answers with (the token's user).
+    me: Option<Row>,
     pub log: RefCell<Vec<String>>,
 }
 
@@ -54,12 +58,29 @@ impl FakeDirectus {
             singletons: BTreeSet::new(),
             foreign_keys: Vec::new(),
             rule: None,
+            restricted: None,
             outage_after: std::cell::Cell::new(None),
             lost_answers: RefCell::new(None),
             receiver: None,
             snapshot: None,
+            me: None,
             log: RefCell::default(),
         }
+    }
+
+    /// More collections: (name, key field).
+    pub fn with_collections(mut self, collections: &[(&str, &str)]) -> Self {
+        for (collection, key) in collections {
+            self.tables.get_mut().insert(collection.to_string(), BTreeMap::new());
+            self.keys.insert(collection.to_string(), key.to_string());
+        }
+        self
+    }
+
+    /// Answer `GET /users/me` with `user` (`{id, role}`).
+    pub fn me(mut self, user: Value) -> Self {
+        self.me = Some(user.as_object().unwrap().clone());
+        self
     }
 
     /// Answer `GET /schema/snapshot` with `snapshot`.
@@ -81,6 +102,13 @@ impl FakeDirectus {
     /// Refuse rows for which `rule` returns a message.
     pub fn rule(mut self, rule: impl Fn(&str, &Row) -> Option<String> + 'static) -> Self {
         self.rule = Some(Box::new(rule));
+        self
+    }
+
+    /// Refuse rows for which `rule` returns a message with 403 `RESOURCE_RESTRICTED`, as Directus
+    /// 12 refuses what its licence does not include.
+    pub fn restricted(mut self, rule: impl Fn(&str, &Row) -> Option<String> + 'static) -> Self {
+        self.restricted = Some(Box::new(rule));
         self
     }
 
@@ -168,6 +196,21 @@ impl FakeDirectus {
         if path == "/schema/snapshot" {
             return ok(self.snapshot.clone().expect("a destination with a snapshot"));
         }
+        if path == "/users/me" {
+            return match &self.me {
+                Some(me) => ok(Value::Object(me.clone())),
+                None => error(403, "FORBIDDEN", "You don't have permission to access this."),
+            };
+        }
+        if let Some(id) = path.strip_prefix("/versions/").and_then(|rest| rest.strip_suffix("/save")) {
+            let delta: Value = serde_json::from_str(request.body.as_deref().unwrap_or("null")).unwrap();
+            let mut tables = self.tables.borrow_mut();
+            let Some(version) = tables.get_mut("directus_versions").and_then(|t| t.get_mut(id)) else {
+                return error(403, "FORBIDDEN", "You don't have permission to access this.");
+            };
+            version.insert("delta".into(), delta.clone());
+            return ok(delta);
+        }
         let collection = match path.strip_prefix("/items/") {
             Some(name) => percent_decode_str(name).decode_utf8_lossy().to_string(),
             None => format!("directus_{}", path.trim_start_matches('/')),
@@ -194,6 +237,17 @@ impl FakeDirectus {
                 let row = tables[&collection].values().next().map(pick);
                 ok(row.unwrap_or(json!({ &key: null })))
             }
+            Method::Get if !Self::is_key_lookup(&params, &key) => {
+                // Any other filter the core sends (natural keys, e-mail addresses, the administrator).
+                let filter: Value =
+                    params.get("filter").map(|f| serde_json::from_str(f).unwrap()).unwrap_or(Value::Null);
+                let found: Vec<Value> = tables[&collection]
+                    .values()
+                    .filter(|r| filter.is_null() || crate::host::memory::matches(&filter, r))
+                    .map(pick)
+                    .collect();
+                ok(Value::Array(found))
+            }
             Method::Get => {
                 // `{key: {_in: […]}}`, or `{_and: [that, {field: {_null: true}}]}`.
                 let filter: Value = serde_json::from_str(&params["filter"]).unwrap();
@@ -214,6 +268,13 @@ impl FakeDirectus {
                 let rows: Vec<Row> = body.as_array().unwrap().iter().map(|r| r.as_object().unwrap().clone()).collect();
                 let mut staged = tables.clone();
                 for mut row in rows {
+                    if row.get(&key).is_none_or(Value::is_null) {
+                        // The destination assigns the key.
+                        let next = staged[&collection].len() + 1000;
+                        let assigned =
+                            if collection == "directus_versions" { json!(format!("v-{next}")) } else { json!(next) };
+                        row.insert(key.clone(), assigned);
+                    }
                     let k = key_text(&row[&key]);
                     if staged[&collection].contains_key(&k) {
                         return error(
@@ -224,6 +285,9 @@ impl FakeDirectus {
                     }
                     if let Some((code, message)) = self.check(&staged, &collection, &row) {
                         return error(400, code, &message);
+                    }
+                    if let Some(message) = self.restricted.as_ref().and_then(|rule| rule(&collection, &row)) {
+                        return error(403, "RESOURCE_RESTRICTED", &message);
                     }
                     for (field, value) in [("date_created", json!("NOW")), ("user_created", json!("migrating-admin"))] {
                         if row.contains_key(field) {
@@ -243,7 +307,13 @@ impl FakeDirectus {
                 };
                 let mut staged = tables.clone();
                 for patch in rows {
-                    let k = key_text(&patch[&key]);
+                    // A singleton's row is patched without its key.
+                    let only = || staged[&collection].keys().next().cloned().unwrap_or_else(|| "1".into());
+                    let k = match patch.get(&key) {
+                        Some(value) => key_text(value),
+                        None if self.singletons.contains(&collection) => only(),
+                        None => return error(400, "INVALID_PAYLOAD", "a row without its key"),
+                    };
                     let current = staged[&collection].get(&k).cloned();
                     let mut row: Map<String, Value> = match current {
                         Some(row) => row,
@@ -269,6 +339,16 @@ impl FakeDirectus {
 }
 
 impl FakeDirectus {
+    /// Whether a `GET` is the core's key lookup: `{key: {_in: […]}}`, or `{_and: [that, {field:
+    /// {_null: true}}]}`.
+    fn is_key_lookup(params: &BTreeMap<String, String>, key: &str) -> bool {
+        let Some(filter) = params.get("filter").and_then(|f| serde_json::from_str::<Value>(f).ok()) else {
+            return false;
+        };
+        let by_key = filter.get("_and").and_then(|all| all.get(0)).unwrap_or(&filter);
+        by_key.get(key).and_then(|k| k.get("_in")).is_some() && params.get("fields").is_some_and(|f| f == key)
+    }
+
     /// The receiver's database.
     pub fn store(&self) -> &MemoryStore {
         self.receiver.as_ref().expect("a destination with a receiver")
@@ -295,6 +375,7 @@ impl FakeDirectus {
                     primary_key: request["primaryKey"].as_str().unwrap().into(),
                     keys: request["keys"].as_array().unwrap().clone(),
                     fields: vec![],
+                    raw: false,
                 };
                 answer(Value::Array(store.existing_keys(&keys).await.unwrap()))
             }

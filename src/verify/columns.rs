@@ -94,7 +94,7 @@ mod tests {
     fn articles_and_authors(delivery: Delivery, preserve_created: bool) -> (Columns, Columns) {
         let snapshot = publishing();
         let selected = ["articles", "authors", "categories"].iter().map(|s| s.to_string()).collect();
-        let plan = plan::build(&snapshot, &selected, &BTreeMap::new(), false).unwrap();
+        let plan = plan::build(&snapshot, &selected, &BTreeMap::new(), false, &BTreeMap::new()).unwrap();
         let of = |name: &str| columns(plan.table(name).unwrap(), &snapshot, &snapshot, delivery, preserve_created);
         (of("articles"), of("authors"))
     }
@@ -123,7 +123,7 @@ mod tests {
         let mut fewer = snapshot.clone();
         fewer.fields.retain(|f| !(f.collection == "articles" && f.field == "title"));
         let selected = ["articles"].iter().map(|s| s.to_string()).collect();
-        let plan = plan::build(&snapshot, &selected, &BTreeMap::new(), false).unwrap();
+        let plan = plan::build(&snapshot, &selected, &BTreeMap::new(), false, &BTreeMap::new()).unwrap();
         let columns = columns(plan.table("articles").unwrap(), &snapshot, &fewer, Delivery::Bulk, true);
         assert!(!columns.compared.contains(&"title".to_string()));
         assert_eq!(columns.left_out[ABSENT], vec!["title"]);

@@ -70,6 +70,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileChecker<'a, H, T, C> {
             primary_key: "id".into(),
             keys: ids.clone(),
             fields: fields.clone(),
+            raw: false,
         };
         let ours = by_id(self.host.read_by_keys(&request).await?);
         let theirs = by_id(self.destination.items_by_keys(FILES, "id", &fields, &ids).await?);

@@ -18,15 +18,18 @@ use crate::report::Delivery;
 use crate::report::{Digests, TableVerification};
 use crate::rows::Row;
 use crate::runtime::Clock;
+use crate::system::KeyMap;
 use crate::wire::MAX_ROWS;
 use crate::CoreError;
 
 /// How a verification reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reading {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading<'k> {
     pub delivery: Delivery,
     /// Rows per page.
     pub batch_size: u32,
+    /// Source keys the run wrote as other keys (Directus' own rows mapped onto the destination's).
+    pub keys: &'k KeyMap,
 }
 
 /// Verify `table` (its rows that `filter` selects) over `reading`, checking the files they
@@ -34,7 +37,7 @@ pub struct Reading {
 pub async fn verify_table<H: Host, T: Transport, C: Clock>(
     host: &H,
     destination: &Destination<T, C>,
-    reading: Reading,
+    reading: Reading<'_>,
     table: &TablePlan,
     columns: &Columns,
     filter: Option<Value>,
@@ -58,7 +61,9 @@ pub async fn verify_table<H: Host, T: Transport, C: Clock>(
         },
     );
     let mut tally = Tally::default();
-    while let Some(rows) = reader.next_page().await? {
+    while let Some(mut rows) = reader.next_page().await? {
+        // References to keys that stand for others were written as the destination's keys.
+        reading.keys.apply(&table.reference_pairs(), &mut rows);
         let keys: Vec<Value> = rows.iter().filter_map(|r| r.get(&table.primary_key).cloned()).collect();
         let theirs = destination_rows(destination, reading.delivery, table, &columns.compared, &keys).await?;
         if !file_references.is_empty() {

@@ -39,6 +39,8 @@ export interface MigrationHost {
    * whose `source` property is true.
    */
   sendFile(upload: FileUpload): Promise<{ status: number; retryAfter: string | null; location: string | null; body: string }>;
+  /** As `MigrationStore.describeTable`: the source's tables, Directus' own included (their real columns). */
+  describeTable(collection: string): Promise<string | null>;
   /** sha256 (hex) and size of the source file `id`'s bytes, streamed from its storage. */
   fileDigest(id: string): Promise<{ sha256: string; bytes: number }>;
   /**
@@ -60,7 +62,8 @@ export interface PageRequest {
   filter: Record<string, unknown> | null;
 }
 export interface CountRequest { collection: string; filter: Record<string, unknown> | null }
-export interface KeysRequest { collection: string; primaryKey: string; keys: (string | number)[]; fields: string[] }
+/** `raw`: rows as stored in the database (a password hash), not through the API. */
+export interface KeysRequest { collection: string; primaryKey: string; keys: (string | number)[]; fields: string[]; raw?: boolean }
 export interface FileUpload { file: string; url: string; headers: [string, string][]; prefix: string; suffix: string; timeoutMs: number }
 export interface FileDownload { url: string; headers: [string, string][]; timeoutMs: number }
 /** Every event has a human `message`; `progress` is false for lines meant for the server log only. */
@@ -153,6 +156,12 @@ impl Host for HostAdapter {
     async fn read_by_keys(&self, request: &KeysRequest) -> Result<Vec<Row>, HostError> {
         let reply = self.js.read_by_keys(request_to_js(request)?).await.map_err(host_error)?;
         parse_json(reply, "list of rows")
+    }
+
+    async fn table_columns(&self, collection: &str) -> Result<Option<Vec<String>>, HostError> {
+        // The same host function the receiver's store asks (`describeTable`).
+        let table = crate::receive::Store::describe_table(self, collection).await?;
+        Ok(table.map(|t| t.fields.into_iter().filter(|f| f.kind != "alias").map(|f| f.field).collect()))
     }
 
     async fn file_digest(&self, file: &str) -> Result<FileDigest, HostError> {

@@ -8,6 +8,11 @@ import { client } from '../../scripts/lib/api.mjs';
 import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
 import { seedSampleFiles } from '../../scripts/lib/sample-files.mjs';
 import { migrationCall, sha256, startSamplePair, summaryOf } from './support.mjs';
+import { SAMPLE_COLLECTION_NAMES } from '../../scripts/lib/sample-schema.mjs';
+
+// Every sample table by name: user rows and the files they reference (excludedTables mode also
+// moves Directus' own collections and every file: tests/e2e/system.test.mjs).
+const EVERY_SAMPLE_TABLE = SAMPLE_COLLECTION_NAMES;
 
 /** What Directus decides for its own storage, or stamps on every write. */
 const LOCAL = ['storage', 'filename_disk', 'modified_on', 'modified_by'];
@@ -48,7 +53,7 @@ for (const version of VERSIONS) for (const transport of ['rest', 'bulk']) {
 		after(() => pair?.stop());
 
 		test('dry-run reports the files and bytes that would move, and moves none', async () => {
-			const res = await migrationCall(source, 'dry-run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
+			const res = await migrationCall(source, 'dry-run', { ...target, scope: { transport, selectedTables: EVERY_SAMPLE_TABLE } }, ndjson);
 			const { files: summary } = summaryOf(res);
 			const sizes = await Promise.all(referenced.map(async (id) => (await fileRow(source, id)).filesize));
 			assert.equal(summary.migrated, referenced.length);
@@ -59,7 +64,7 @@ for (const version of VERSIONS) for (const transport of ['rest', 'bulk']) {
 		});
 
 		test('run brings every referenced file with its id, metadata, folder and identical bytes', async () => {
-			const res = await migrationCall(source, 'run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
+			const res = await migrationCall(source, 'run', { ...target, scope: { transport, selectedTables: EVERY_SAMPLE_TABLE } }, ndjson);
 			const summary = summaryOf(res);
 			assert.equal(summary.status, 'completed', JSON.stringify(summary.failures));
 			assert.equal(summary.files.migrated, referenced.length);
@@ -83,7 +88,7 @@ for (const version of VERSIONS) for (const transport of ['rest', 'bulk']) {
 		});
 
 		test('a second run moves no file', async () => {
-			const res = await migrationCall(source, 'run', { ...target, scope: { transport, excludedTables: [] } }, ndjson);
+			const res = await migrationCall(source, 'run', { ...target, scope: { transport, selectedTables: EVERY_SAMPLE_TABLE } }, ndjson);
 			const { files: summary, status } = summaryOf(res);
 			assert.equal(status, 'completed');
 			assert.equal(summary.migrated, 0);

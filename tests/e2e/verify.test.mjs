@@ -8,6 +8,11 @@ import { client } from '../../scripts/lib/api.mjs';
 import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
 import { seedSampleFiles } from '../../scripts/lib/sample-files.mjs';
 import { migrationCall, startSamplePair, summaryOf } from './support.mjs';
+import { SAMPLE_COLLECTION_NAMES } from '../../scripts/lib/sample-schema.mjs';
+
+// Every sample table by name: user rows and the files they reference (excludedTables mode also
+// moves Directus' own collections and every file: tests/e2e/system.test.mjs).
+const EVERY_SAMPLE_TABLE = SAMPLE_COLLECTION_NAMES;
 
 const ndjson = { accept: 'application/x-ndjson' };
 
@@ -29,7 +34,7 @@ async function replaceFile(instance, id, bytes, type) {
 for (const version of VERSIONS) for (const transport of ['rest', 'bulk']) {
 	describe(`verify on Directus ${version} over ${transport}`, () => {
 		let pair, source, destination, target, referenced, documentId;
-		const scope = { transport, excludedTables: [], batchSize: 25 };
+		const scope = { transport, selectedTables: EVERY_SAMPLE_TABLE, batchSize: 25 };
 
 		before(async () => {
 			({ pair, source, destination, target } = await startSamplePair(version));

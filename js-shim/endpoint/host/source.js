@@ -40,7 +40,9 @@ export function sourceReader({ database, services, accountability, schema }) {
 			return Number(result?.count ?? 0);
 		},
 
-		async readByKeys({ collection, primaryKey, keys, fields }) {
+		// With `raw`, rows as stored (a user's password hash, for the destination's bulk receiver).
+		async readByKeys({ collection, primaryKey, keys, fields, raw }) {
+			if (raw) return JSON.stringify(await database.select(fields.length > 0 ? fields : '*').from(collection).whereIn(primaryKey, keys));
 			const service = await items(collection);
 			const rows = await service.readByQuery({
 				fields: fields.length > 0 ? fields : ['*'],

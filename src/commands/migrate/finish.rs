@@ -23,6 +23,23 @@ pub async fn finish<H: Host, T: Transport, C: Clock>(
             report.warnings.push(format!("the destination's cache could not be cleared: {error}"));
         }
     }
+    // Directus 12's licence tiers: say once what the destination's licence refused.
+    let licensed: Vec<&str> = report
+        .failures
+        .iter()
+        .filter(|f| f.message.ends_with("(RESOURCE_RESTRICTED)") || f.message.ends_with("(LIMIT_EXCEEDED)"))
+        .map(|f| f.collection.as_str())
+        .collect();
+    if !licensed.is_empty() {
+        let mut collections: Vec<&str> = licensed.clone();
+        collections.sort_unstable();
+        collections.dedup();
+        report.warnings.push(format!(
+            "the destination's licence refused {} row(s) ({}): its tier does not include them (Directus 12 without a licence: 3 seats, 5 active flows, 25 collections, no custom permission rules); each one is in failures with the destination's message",
+            licensed.len(),
+            collections.join(", ")
+        ));
+    }
     host.emit(&Event::step("Summary:"));
     for table in &report.tables {
         host.emit(&Event::step(format!("  {}", table.line(report.dry_run))));

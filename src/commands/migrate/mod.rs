@@ -29,7 +29,8 @@ use crate::files::{FileMover, FileSettings};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::progress::{Event, PlannedTable, Recorder};
-use crate::report::RunReport;
+use crate::report::{Delivery, RunReport};
+use crate::rows::key_text;
 use crate::runtime::Clock;
 use crate::sink::{KnownKeys, Sink};
 use crate::CoreError;
@@ -46,17 +47,28 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
 
     let mut report = RunReport::new(options.dry_run, prepared.plan.notes.clone());
     report.transport = prepared.delivery;
+    let keys = std::mem::take(&mut prepared.keys);
+    report.mappings = keys.mappings().to_vec();
+    let moves_users = prepared.plan.tables.iter().any(|t| t.collection == "directus_users");
+    if options.user_passwords && moves_users && prepared.delivery == Delivery::Rest {
+        report.warnings.push(
+            "scope.userPasswords: password hashes cannot be set over the REST API (Directus hashes whatever it is given): users arrive without a password; install this extension on the destination to copy them over its bulk receiver".into(),
+        );
+    }
     let sink = Sink::new(prepared.delivery, destination);
+    // Directus' own collections go through their REST endpoints, whatever the transport.
+    let system_sink = Sink::new(Delivery::Rest, destination);
     let known = KnownKeys::default();
     let recorder = Recorder::new(host);
     let file_settings = FileSettings { concurrency: options.file_concurrency as usize, dry_run: options.dry_run };
-    let files = FileMover::new(host, destination, &known, &recorder, file_settings);
+    let files = FileMover::new(host, destination, &known, &recorder, file_settings).with_keys(&keys);
     let settings = Settings {
         batch_size: options.batch_size,
         concurrency: options.concurrency as usize,
         dry_run: options.dry_run,
         preserve_created: options.preserve_created,
         cancel: options.cancel.clone(),
+        user_passwords: options.user_passwords,
     };
     let context = Context {
         host,
@@ -66,6 +78,8 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
         recorder: &recorder,
         files: Some(&files),
         settings: &settings,
+        system_sink: &system_sink,
+        keys: &keys,
     };
 
     // The second pass runs even when the first stopped early, for the tables that were done: a
@@ -102,5 +116,14 @@ fn announce<H: Host, T: Transport, C: Clock>(
     host.emit(&Event::step(format!("Transport: {}", prepared.why)));
     for note in &prepared.plan.notes {
         host.emit(&Event::step(format!("Note: {note}")));
+    }
+    for mapping in prepared.keys.mappings() {
+        host.emit(&Event::step(format!(
+            "Mapping: {} {} is {} on the destination ({})",
+            mapping.collection,
+            key_text(&mapping.source),
+            key_text(&mapping.destination),
+            mapping.reason
+        )));
     }
 }

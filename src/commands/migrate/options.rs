@@ -24,6 +24,8 @@ pub struct MigrateOptions {
     pub cancel: Cancel,
     /// Verify the selected tables after the run (not on a dry run).
     pub verify: bool,
+    /// `scope.userPasswords`: copy new users' password hashes over the bulk receiver.
+    pub user_passwords: bool,
 }
 
 /// `scope.transport`.
@@ -79,6 +81,7 @@ impl MigrateOptions {
             transport,
             cancel: Cancel::default(),
             verify: scope.verify,
+            user_passwords: scope.user_passwords,
         })
     }
 }

@@ -13,15 +13,19 @@ use crate::data::{changed_since, parse_instant};
 use crate::destination::Destination;
 use crate::host::{CountRequest, Host};
 use crate::http::Transport;
+use crate::matching::key_map;
 use crate::plan::{self, Plan};
 use crate::report::Delivery;
 use crate::runtime::Clock;
-use crate::schema::{tables_to_move, Snapshot};
+use crate::schema::{is_system, tables_to_move, Snapshot};
+use crate::system::KeyMap;
 use crate::wire::WIRE_VERSION;
 use crate::CoreError;
 
 pub struct Prepared {
     pub plan: Plan,
+    /// Source keys of Directus' own rows that stand for other keys on the destination.
+    pub keys: KeyMap,
     /// Each collection's `updatedAfter` filter (`None`: every row).
     pub filters: BTreeMap<String, Option<Value>>,
     pub delivery: Delivery,
@@ -43,10 +47,13 @@ pub async fn prepare<H: Host, T: Transport, C: Clock>(
     options: &MigrateOptions,
 ) -> Result<Prepared, CoreError> {
     let Planned { snapshot, plan, filters } = plan_selection(host, options).await?;
-    let collections = plan.tables.iter().map(|t| t.collection.clone()).collect();
+    // Directus' own collections are every instance's: the guard is about the user tables.
+    let collections = plan.tables.iter().filter(|t| t.system.is_none()).map(|t| t.collection.clone()).collect();
     ensure_schema_matches(&snapshot, destination, &collections, options.force).await?;
     let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
-    Ok(Prepared { plan, filters, delivery, why })
+    let moving = plan.tables.iter().map(|t| t.collection.as_str()).collect();
+    let keys = key_map(host, destination, &moving).await?;
+    Ok(Prepared { plan, keys, filters, delivery, why })
 }
 
 /// Validate the selection and plan it, with row counts under the `updatedAfter` filter.
@@ -55,7 +62,13 @@ pub async fn plan_selection<H: Host>(host: &H, options: &MigrateOptions) -> Resu
     let selected = tables_to_move(&snapshot, options.selected.as_deref(), options.excluded.as_deref())?;
     let instant = options.updated_after.as_deref().map(parse_instant).transpose()?;
 
-    let draft = plan::build(&snapshot, &selected, &BTreeMap::new(), instant.is_some())?;
+    let mut system_columns = BTreeMap::new();
+    for name in selected.iter().filter(|name| is_system(name)) {
+        if let Some(columns) = host.table_columns(name).await? {
+            system_columns.insert(name.clone(), columns);
+        }
+    }
+    let draft = plan::build(&snapshot, &selected, &BTreeMap::new(), instant.is_some(), &system_columns)?;
     let mut filters = BTreeMap::new();
     let mut rows = BTreeMap::new();
     for table in &draft.tables {
@@ -66,7 +79,7 @@ pub async fn plan_selection<H: Host>(host: &H, options: &MigrateOptions) -> Resu
         rows.insert(table.collection.clone(), count);
         filters.insert(table.collection.clone(), filter);
     }
-    let plan = plan::build(&snapshot, &selected, &rows, instant.is_some())?;
+    let plan = plan::build(&snapshot, &selected, &rows, instant.is_some(), &system_columns)?;
     Ok(Planned { snapshot, plan, filters })
 }
 

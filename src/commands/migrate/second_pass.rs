@@ -25,7 +25,9 @@ pub async fn second_pass<H: Host, S: RowSink, T: Transport, C: Clock>(
                 table.deferred_fields().join(", "),
                 created.len()
             )));
-            let (completed, failed) = complete(context, table, &table.deferred, created, check_references).await?;
+            // Directus' own references are always checked: their targets may have been refused.
+            let check = check_references || table.system.is_some();
+            let (completed, failed) = complete(context, table, &table.deferred, created, check).await?;
             report.tables[index].second_pass = completed;
             report.tables[index].failed += failed;
         }
@@ -36,7 +38,8 @@ pub async fn second_pass<H: Host, S: RowSink, T: Transport, C: Clock>(
                 rows.len()
             )));
             let reference: Vec<_> = table.deferred.iter().filter(|d| d.field == field).cloned().collect();
-            let (completed, failed) = complete(context, table, &reference, rows, check_references).await?;
+            let check = check_references || table.system.is_some();
+            let (completed, failed) = complete(context, table, &reference, rows, check).await?;
             report.tables[index].repaired += completed;
             report.tables[index].failed += failed;
         }

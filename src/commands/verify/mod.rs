@@ -15,11 +15,13 @@ use super::migrate::{choose_delivery, migrate, plan_selection, MigrateOptions, P
 use crate::destination::Destination;
 use crate::host::Host;
 use crate::http::Transport;
+use crate::matching::key_map;
 use crate::plan::Plan;
 use crate::progress::Event;
 use crate::report::{Delivery, RunReport, RunStatus, TableVerification, Verdict, Verification};
 use crate::runtime::Clock;
 use crate::schema::Snapshot;
+use crate::system::KeyMap;
 use crate::verify::{columns, verify_table, FileChecker, Reading};
 use crate::CoreError;
 
@@ -59,7 +61,14 @@ pub async fn verify<H: Host, T: Transport, C: Clock>(
     options: &MigrateOptions,
 ) -> Result<Verification, CoreError> {
     let started = destination.clock().now_ms();
-    let Planned { snapshot, plan, filters } = plan_selection(host, options).await?;
+    let Planned { snapshot, mut plan, filters } = plan_selection(host, options).await?;
+    // Directus' own rows are matched and mapped, not copied as they are: what a run did with
+    // them is in its report.
+    let system: Vec<String> = plan.tables.iter().filter(|t| t.system.is_some()).map(|t| t.collection.clone()).collect();
+    // The run's key map (read-only to find): references to mapped keys are compared as written.
+    let moving = plan.tables.iter().map(|t| t.collection.as_str()).collect();
+    let keys = key_map(host, destination, &moving).await?;
+    plan.tables.retain(|t| t.system.is_none());
     let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
     let total: u64 = plan.tables.iter().map(|t| t.rows).sum();
     host.emit(&Event::step(format!(
@@ -69,8 +78,18 @@ pub async fn verify<H: Host, T: Transport, C: Clock>(
         options.batch_size
     )));
     host.emit(&Event::step(format!("Transport: {why}")));
-    let what = What { snapshot: &snapshot, plan: &plan, filters: &filters, delivery };
-    compare(host, destination, options, what, started).await
+    let what = What { snapshot: &snapshot, plan: &plan, filters: &filters, delivery, keys: &keys };
+    let mut answer = compare(host, destination, options, what, started).await?;
+    if !system.is_empty() {
+        answer.notes.insert(
+            0,
+            format!(
+                "Directus' own collections are not verified ({}): their rows are matched and mapped onto the destination's, not copied as they are; the run's report says what became of each",
+                system.join(", ")
+            ),
+        );
+    }
+    Ok(answer)
 }
 
 /// What a verification compares: a planned selection, read over `delivery`.
@@ -79,6 +98,7 @@ struct What<'a> {
     plan: &'a Plan,
     filters: &'a BTreeMap<String, Option<Value>>,
     delivery: Delivery,
+    keys: &'a KeyMap,
 }
 
 /// Compare every table of `what.plan`, then the files their rows reference. `started` is when
@@ -110,7 +130,7 @@ async fn compare<H: Host, T: Transport, C: Clock>(
 
     let mut answer = Verification::new(what.delivery, notes);
     let files = FileChecker::new(host, destination, options.file_concurrency as usize);
-    let reading = Reading { delivery: what.delivery, batch_size: options.batch_size };
+    let reading = Reading { delivery: what.delivery, batch_size: options.batch_size, keys: what.keys };
     for (table, compared) in tables {
         let Some(compared) = compared else {
             let mut report =

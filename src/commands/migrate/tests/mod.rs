@@ -4,6 +4,7 @@
 mod bulk;
 mod files;
 mod rows;
+mod system;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -139,7 +140,10 @@ pub(crate) fn pair() -> (MemoryHost, Rc<FakeDirectus>) {
 }
 
 pub(crate) fn pair_with(fake: FakeDirectus) -> (MemoryHost, Rc<FakeDirectus>) {
-    let mut host = source();
+    pair_with_host(source(), fake)
+}
+
+pub(crate) fn pair_with_host(mut host: MemoryHost, fake: FakeDirectus) -> (MemoryHost, Rc<FakeDirectus>) {
     let fake = Rc::new(fake);
     let sink = Rc::clone(&fake);
     let sizes: BTreeMap<String, u64> = host.tables["directus_files"]
@@ -162,6 +166,12 @@ pub(crate) fn pair_with(fake: FakeDirectus) -> (MemoryHost, Rc<FakeDirectus>) {
         })
     }));
     (host, fake)
+}
+
+/// `excludedTables` naming every one of Directus' own collections: every user table, as the
+/// tests of user rows want it (Directus' own collections have their tests in `system.rs`).
+pub(crate) fn user_tables_only() -> Value {
+    crate::system::CATALOGUE.iter().map(|c| c.collection).collect()
 }
 
 pub(crate) fn options(scope: Value) -> MigrateOptions {
