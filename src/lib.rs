@@ -17,7 +17,8 @@
 //! 4. `host` (what the core needs from the source), `error` (the core's error);
 //! 5. `receive` (the bulk receiver, on the destination), `sink` (where rows go: REST or bulk),
 //!    `compat` (schema guard, receiver fit), `matching` (the destination's counterparts of
-//!    Directus' own rows: the key map, natural keys);
+//!    Directus' own rows: the key map, natural keys), `jobs` (the runs of this process: their
+//!    progress, their cancel flag), `callback` (a run's outcome posted to its caller);
 //! 6. `files` (the files rows reference), then `data` (moving rows), then `verify` (comparing
 //!    both sides);
 //! 7. `commands` (one per endpoint operation), on which `wasm/` (the boundary) sits.
