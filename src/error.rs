@@ -41,6 +41,9 @@ pub enum CoreError {
     /// The run was cancelled (it stops after the batches in flight).
     #[error("cancelled")]
     Cancelled,
+    /// `MIGRATION_STORAGE_LOCATION` names no storage location of this instance.
+    #[error("{0}")]
+    StorageLocation(String),
 }
 
 fn columns_sentence(columns: &[String]) -> String {
@@ -84,6 +87,7 @@ impl CoreError {
             CoreError::Database(_) => "DATABASE_ERROR",
             CoreError::Cancelled => "CANCELLED",
             CoreError::NotFound(_) => "JOB_NOT_FOUND",
+            CoreError::StorageLocation(_) => "INVALID_STORAGE_LOCATION",
         }
     }
 
@@ -106,6 +110,7 @@ impl CoreError {
             CoreError::Database(_) => 500,
             CoreError::Cancelled => 409,
             CoreError::NotFound(_) => 404,
+            CoreError::StorageLocation(_) => 400,
         }
     }
 }

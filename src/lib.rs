@@ -16,8 +16,8 @@
 //! 4. `host` (what the core needs from the source), `error` (the core's error);
 //! 5. `receive` (the bulk receiver, on the destination), `sink` (where rows go: REST or bulk),
 //!    `compat` (schema guard, receiver fit);
-//! 6. `files` (the files rows reference), then `data` (moving rows), then `verify` (comparing
-//!    both sides);
+//! 6. `artifacts` (a run's files in the source's own file library), `files` (the files rows
+//!    reference), then `data` (moving rows), then `verify` (comparing both sides);
 //! 7. `commands` (one per endpoint operation), on which `wasm/` (the boundary) sits.
 
 pub mod commands;
@@ -28,6 +28,7 @@ pub mod http;
 pub mod receive;
 pub mod runtime;
 
+mod artifacts;
 mod callback;
 mod compat;
 mod data;

@@ -1,8 +1,10 @@
 //! What a data migration reports: per collection counts and timing, every failed row with the
 //! destination's own error, and a closing line; and what a verification reports ([`verification`]).
 
+mod artifacts;
 mod verification;
 
+pub use artifacts::{ArtifactsReport, ArtifactsStatus, SavedArtifact};
 pub use verification::{Digests, FilesVerification, TableVerification, Verdict, Verification, MAX_DIFFERENCES};
 
 use serde::Serialize;
@@ -202,6 +204,8 @@ pub struct RunReport {
     /// With `scope.verify`: the verification that followed the run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<Verification>,
+    /// What the run saved in the source's file library (see `artifacts`).
+    pub artifacts: ArtifactsReport,
 }
 
 impl RunReport {
@@ -223,6 +227,7 @@ impl RunReport {
             message: String::new(),
             http_status: 200,
             verification: None,
+            artifacts: ArtifactsReport::default(),
         }
     }
 

@@ -35,6 +35,9 @@ pub struct Scope {
     pub max_requests_per_second: Option<f64>,
     /// Run: verify the selected tables once the rows have moved (see `/migration/verify`).
     pub verify: bool,
+    /// Run, dry run and an applying schema sync: save the artifacts in the source's file library
+    /// (default true).
+    pub artifacts: Option<bool>,
 }
 
 /// `{ baseURL, token, dryRun, scope, callbackUrl }`: every endpoint but `/test` takes this shape.

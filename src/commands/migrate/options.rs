@@ -1,6 +1,7 @@
 //! The options of a data run, validated from the request's `scope`.
 
 use crate::commands::request::MigrationRequest;
+use crate::commands::settings::ExtensionSettings;
 use crate::runtime::Cancel;
 use crate::CoreError;
 
@@ -24,6 +25,8 @@ pub struct MigrateOptions {
     pub cancel: Cancel,
     /// Verify the selected tables after the run (not on a dry run).
     pub verify: bool,
+    /// The storage location the run's artifacts are saved to; `None`: none are saved.
+    pub artifacts: Option<String>,
 }
 
 /// `scope.transport`.
@@ -36,6 +39,18 @@ pub enum TransportChoice {
 }
 
 impl MigrateOptions {
+    /// A run's or a dry run's options, with where its artifacts go (`scope.artifacts`, default
+    /// true, and the instance's storage settings): a storage location the instance does not have
+    /// is refused here, before the run starts.
+    pub fn for_run(request: &MigrationRequest, dry_run: bool, settings: &ExtensionSettings) -> Result<Self, CoreError> {
+        let mut options = Self::from_request(request, dry_run)?;
+        if request.scope.artifacts != Some(false) {
+            options.artifacts = Some(settings.artifact_storage()?);
+        }
+        Ok(options)
+    }
+
+    /// The options `request` sets, without artifacts.
     pub fn from_request(request: &MigrationRequest, dry_run: bool) -> Result<Self, CoreError> {
         let scope = &request.scope;
         let batch_size = scope.batch_size.unwrap_or(DEFAULT_BATCH_SIZE);
@@ -79,6 +94,7 @@ impl MigrateOptions {
             transport,
             cancel: Cancel::default(),
             verify: scope.verify,
+            artifacts: None,
         })
     }
 }

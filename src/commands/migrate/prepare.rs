@@ -16,12 +16,14 @@ use crate::http::Transport;
 use crate::plan::{self, Plan};
 use crate::report::Delivery;
 use crate::runtime::Clock;
-use crate::schema::{tables_to_move, Snapshot};
+use crate::schema::{restrict, tables_to_move, Snapshot};
 use crate::wire::WIRE_VERSION;
 use crate::CoreError;
 
 pub struct Prepared {
     pub plan: Plan,
+    /// The selection's schema, as sent to the destination to compare.
+    pub schema: Snapshot,
     /// Each collection's `updatedAfter` filter (`None`: every row).
     pub filters: BTreeMap<String, Option<Value>>,
     pub delivery: Delivery,
@@ -46,7 +48,8 @@ pub async fn prepare<H: Host, T: Transport, C: Clock>(
     let collections = plan.tables.iter().map(|t| t.collection.clone()).collect();
     ensure_schema_matches(&snapshot, destination, &collections, options.force).await?;
     let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
-    Ok(Prepared { plan, filters, delivery, why })
+    let schema = restrict(&snapshot, &collections);
+    Ok(Prepared { plan, schema, filters, delivery, why })
 }
 
 /// Validate the selection and plan it, with row counts under the `updatedAfter` filter.
