@@ -275,17 +275,23 @@ fn the_storage_location_comes_from_the_settings_and_an_unknown_one_is_refused() 
         ..ExtensionSettings::default()
     };
     let selected = json!({ "selectedTables": ["tags"] });
-    let opts = MigrateOptions::for_run(&request(selected.clone()), false, &settings("")).unwrap();
+    let opts = MigrateOptions::from_request(&request(selected.clone()), false)
+        .unwrap()
+        .with_artifacts(&request(selected.clone()), &settings(""))
+        .unwrap();
     assert_eq!(opts.artifacts.as_deref(), Some("local"));
-    let opts = MigrateOptions::for_run(&request(selected.clone()), true, &settings("archive")).unwrap();
+    let opts = MigrateOptions::from_request(&request(selected.clone()), true)
+        .unwrap()
+        .with_artifacts(&request(selected.clone()), &settings("archive"))
+        .unwrap();
     assert_eq!(opts.artifacts.as_deref(), Some("archive"));
-    let err = MigrateOptions::for_run(&request(selected), false, &settings("s3")).unwrap_err();
+    let err = MigrateOptions::from_request(&request(selected.clone()), false)
+        .unwrap()
+        .with_artifacts(&request(selected), &settings("s3"))
+        .unwrap_err();
     assert_eq!((err.status(), err.code()), (400, "INVALID_STORAGE_LOCATION"));
-    let off = MigrateOptions::for_run(
-        &request(json!({ "selectedTables": ["tags"], "artifacts": false })),
-        false,
-        &settings("s3"),
-    );
+    let without = request(json!({ "selectedTables": ["tags"], "artifacts": false }));
+    let off = MigrateOptions::from_request(&without, false).unwrap().with_artifacts(&without, &settings("s3"));
     assert_eq!(off.unwrap().artifacts, None, "nothing to refuse when none are saved");
 
     let (host, fake) = pair();

@@ -35,14 +35,17 @@ pub struct SyncOptions {
 }
 
 impl SyncOptions {
-    /// The options of `request`, with where an applying sync's artifacts go: a storage location
-    /// the instance does not have is refused here, before anything is sent.
-    pub fn for_sync(request: &MigrationRequest, settings: &ExtensionSettings) -> Result<Self, CoreError> {
-        let mut options = Self::from_request(request);
-        if !options.dry_run && request.scope.artifacts != Some(false) {
-            options.artifacts = Some(settings.artifact_storage()?);
+    /// Where an applying sync's artifacts go: a storage location the instance does not have is
+    /// refused here, before anything is sent (checked last, once the request is known to be good).
+    pub fn with_artifacts(
+        mut self,
+        request: &MigrationRequest,
+        settings: &ExtensionSettings,
+    ) -> Result<Self, CoreError> {
+        if !self.dry_run && request.scope.artifacts != Some(false) {
+            self.artifacts = Some(settings.artifact_storage()?);
         }
-        Ok(options)
+        Ok(self)
     }
 
     pub fn from_request(request: &MigrationRequest) -> Self {

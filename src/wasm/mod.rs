@@ -112,8 +112,8 @@ impl Core {
         let settings = self.settings.clone();
         run(async move {
             let request = MigrationRequest::parse(&body, Route::SchemaSync)?;
-            let options = SyncOptions::for_sync(&request, &settings)?;
             let destination = connect(&host, &settings, &request)?;
+            let options = SyncOptions::from_request(&request).with_artifacts(&request, &settings)?;
             schema_sync(&*host, &destination, &options).await
         })
     }
@@ -199,9 +199,10 @@ impl Core {
         run(async move {
             let route = if dry_run { Route::DryRun } else { Route::Run };
             let request = MigrationRequest::parse(&body, route)?;
-            let options = MigrateOptions::for_run(&request, dry_run, &settings)?;
+            let options = MigrateOptions::from_request(&request, dry_run)?;
             let callback = Callback::from_request(&request, &settings)?.map(|c| (c, FetchTransport));
             let destination = connect(&host, &settings, &request)?;
+            let options = options.with_artifacts(&request, &settings)?;
             run_job(&*host, &jobs::registry(), &destination, &options, callback).await
         })
     }

@@ -39,15 +39,18 @@ pub enum TransportChoice {
 }
 
 impl MigrateOptions {
-    /// A run's or a dry run's options, with where its artifacts go (`scope.artifacts`, default
-    /// true, and the instance's storage settings): a storage location the instance does not have
-    /// is refused here, before the run starts.
-    pub fn for_run(request: &MigrationRequest, dry_run: bool, settings: &ExtensionSettings) -> Result<Self, CoreError> {
-        let mut options = Self::from_request(request, dry_run)?;
+    /// Where the run's artifacts go (`scope.artifacts`, default true, and the instance's storage
+    /// settings). Checked last, once the request itself is known to be good: a storage location
+    /// the instance does not have is refused before the run starts.
+    pub fn with_artifacts(
+        mut self,
+        request: &MigrationRequest,
+        settings: &ExtensionSettings,
+    ) -> Result<Self, CoreError> {
         if request.scope.artifacts != Some(false) {
-            options.artifacts = Some(settings.artifact_storage()?);
+            self.artifacts = Some(settings.artifact_storage()?);
         }
-        Ok(options)
+        Ok(self)
     }
 
     /// The options `request` sets, without artifacts.
