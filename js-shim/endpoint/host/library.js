@@ -38,8 +38,11 @@ function storageError(file) {
 	return Object.assign(new Error(`storage "${file.storage}": ${error?.message ?? String(error)}`), { code: error?.code });
 }
 
-/** `{ database, services, accountability, schema() }` → the core's `Library`, and `dispose()`. */
-export function fileLibrary({ database, services, accountability, schema }) {
+/**
+ * `{ database, services, accountability, schema() }` → the core's `Library`, and `dispose()`.
+ * `storage` finds the storage manager (tests give their own; `null`: FilesService.uploadOne).
+ */
+export function fileLibrary({ database, services, accountability, schema }, { storage = directusStorage } = {}) {
 	const open = new Map();
 	let handles = 0;
 	const service = async (Service) => new Service({ schema: await schema(), knex: database, accountability });
@@ -48,7 +51,7 @@ export function fileLibrary({ database, services, accountability, schema }) {
 	async function store(file) {
 		const files = await service(services.FilesService);
 		const row = { id: file.id, storage: file.storage, filename_download: file.filename, title: file.filename, type: file.type, folder: file.folder };
-		const manager = await directusStorage();
+		const manager = await storage();
 		if (!manager) return await files.uploadOne(file.body, row);
 		const disk = manager.location(file.storage);
 		const filenameDisk = `${file.id}.json`;
