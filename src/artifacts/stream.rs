@@ -6,7 +6,7 @@ use crate::host::{Library, NewFile};
 use crate::report::SavedArtifact;
 
 /// At most this much text crosses to the host in one append.
-const MAX_CHUNK: usize = 256 * 1024;
+const MAX_CHUNK: usize = 32 * 1024;
 
 pub struct Streamed<'a, H> {
     host: &'a H,
