@@ -19,8 +19,8 @@ pub struct Folder<'a, H, C> {
 }
 
 impl<'a, H: Host, C: Clock> Folder<'a, H, C> {
-    /// A new folder `name` in `Migrations`, for files in `storage`. When the library refuses
-    /// it, the report of artifacts that could not be saved, none of `planned` (base names).
+    /// A new folder `name` in `Migrations`, for files in `storage`. When the library refuses it:
+    /// the report, with every one of `planned` (base names) missing, and why.
     pub async fn create(
         host: &'a H,
         clock: &'a C,
@@ -104,15 +104,10 @@ impl<'a, H: Host, C: Clock> Folder<'a, H, C> {
 }
 
 /// Save the final report (`text`, what the caller hears at the end) as `report_<now>.json` in the
-/// folder `artifacts` names, and list it there. Nothing when the artifacts were skipped; listed as
-/// missing when they have no folder.
+/// folder `artifacts` names, and list it there. Nothing when the artifacts were skipped, or have
+/// no folder (they are all listed as missing already).
 pub async fn save_report<H: Host, C: Clock>(host: &H, clock: &C, artifacts: &mut ArtifactsReport, text: &str) {
-    let Some(storage) = artifacts.storage.clone() else { return };
-    let Some(id) = artifacts.folder_id.clone() else {
-        let reason = artifacts.reason.clone().unwrap_or_else(|| "no folder".into());
-        artifacts.missing(file_name("report", clock.now_ms()), &reason);
-        return;
-    };
+    let (Some(storage), Some(id)) = (artifacts.storage.clone(), artifacts.folder_id.clone()) else { return };
     let mut folder = Folder { host, clock, storage, id, report: std::mem::take(artifacts) };
     let mut stream = folder.open("report").await;
     stream.write(text).await;

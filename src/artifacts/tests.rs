@@ -245,6 +245,24 @@ fn a_storage_that_refuses_writes_leaves_the_run_complete_and_says_what_is_missin
 }
 
 #[test]
+fn a_library_that_refuses_the_folder_leaves_the_run_complete_with_every_artifact_missing() {
+    let (mut host, fake) = pair();
+    host.folders_refused = Some("You don't have permission to access this.".into());
+    let (report, callback, _) = job(&host, &fake, &with_artifacts(json!({ "selectedTables": ["tags"] })));
+    assert_eq!(report.status, RunStatus::Completed);
+    let artifacts = &report.artifacts;
+    assert_eq!((artifacts.status, artifacts.folder_id.as_deref()), (ArtifactsStatus::Failed, None));
+    let bases: Vec<&str> = artifacts.missing.iter().map(|n| n.split("_2026").next().unwrap()).collect();
+    assert_eq!(bases, vec!["schema", "items_full_data", "items_singleton", "files", "report"], "each once");
+    assert_eq!(
+        artifacts.reason.as_deref(),
+        Some("the folder Migrations/Migration 2026-11-22T10-30-45-123Z could not be made: You don't have permission to access this.")
+    );
+    assert_eq!(callback["details"]["folderId"], Value::Null);
+    assert!(host.library.borrow().open.is_empty() && host.library.borrow().saved.is_empty());
+}
+
+#[test]
 fn artifacts_false_skips_them_and_a_second_run_makes_a_second_folder() {
     let (host, fake) = pair();
     let report = run(&host, &fake, &options(json!({ "selectedTables": ["tags"] }))).unwrap();

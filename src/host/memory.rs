@@ -39,6 +39,8 @@ pub struct MemoryHost {
     /// When set, the library's storage refuses writes with this message (files fail; folders,
     /// which are database rows, are still created).
     pub storage_refuses: Option<String>,
+    /// When set, the library refuses to make folders with this message.
+    pub folders_refused: Option<String>,
     calls: Cell<usize>,
 }
 
@@ -213,6 +215,9 @@ impl Library for MemoryHost {
     }
 
     async fn create_folder(&self, folder: &FolderRequest) -> Result<String, HostError> {
+        if let Some(message) = &self.folders_refused {
+            return Err(HostError::new(message.clone()));
+        }
         let mut library = self.library.borrow_mut();
         let id = library.next_id("folder");
         library.folders.push((id.clone(), folder.name.clone(), folder.parent.clone()));
