@@ -8,10 +8,12 @@
 // garbage V8 has not collected yet (a leak would fail the run instead).
 //
 // Phases: seed the source (straight into SQLite), the ceiling (plain batched POST /items into a
-// third instance), then, over the REST transport, schema-sync (reported, not compared), dry-run,
-// run and re-run, and over the bulk transport (a fourth instance) run and re-run. Peak RSS of the
-// source and destination processes is sampled in every phase. Prints a table and writes the same
-// as JSON under bench/results/.
+// third instance), then, over the REST transport, schema-sync (reported, not compared), dry-run
+// without and with artifacts, run and re-run, and over the bulk transport run without artifacts
+// (a fifth instance), then run and re-run with them (a fourth). Runs save their artifacts in the
+// source's file library unless the phase says "no artifacts". Peak RSS of the source and
+// destination processes is sampled in every phase. Prints a table and writes the same as JSON
+// under bench/results/.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -77,13 +79,14 @@ async function phase(name, pids, work) {
 
 log(`Benchmark: Directus ${version}, SQLite, ${rows} rows, ${args.files} files, ${availableParallelism()} cores`);
 const env = args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {};
-const [source, ceilingDestination, destination, bulkDestination] = await Promise.all([
+const [source, ceilingDestination, destination, bulkDestination, plainBulkDestination] = await Promise.all([
 	startDirectus({ version, name: 'bench-source', env }),
 	startDirectus({ version, name: 'bench-ceiling', env }),
 	startDirectus({ version, name: 'bench-destination', env }),
 	startDirectus({ version, name: 'bench-bulk-destination', env }),
+	startDirectus({ version, name: 'bench-plain-bulk-destination', env }),
 ]);
-const stopAll = () => Promise.all([source.stop(), ceilingDestination.stop(), destination.stop(), bulkDestination.stop()]);
+const stopAll = () => Promise.all([source, ceilingDestination, destination, bulkDestination, plainBulkDestination].map((instance) => instance.stop()));
 process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
 
 try {
@@ -101,20 +104,30 @@ try {
 	const pids = { source: source.pid, destination: destination.pid };
 	const sync = await phase('schema-sync', pids, () => api.request('POST', '/migration/schema-sync', target));
 	const scope = { excludedTables: [], transport: 'rest', ...JSON.parse(args.scope) };
+	const plainDryRun = await phase('dry-run, no artifacts', pids, () => stream(source, 'dry-run', { ...target, scope: { ...scope, artifacts: false } }));
 	const dryRun = await phase('dry-run', pids, () => stream(source, 'dry-run', { ...target, scope }));
 	const run = await phase('run', pids, () => stream(source, 'run', { ...target, scope }));
 	const rerun = await phase('re-run', pids, () => stream(source, 'run', { ...target, scope }));
 	await destination.stop();
 
-	const bulkTarget = { baseURL: bulkDestination.url, token: bulkDestination.token };
 	const bulkScope = { ...scope, transport: 'bulk' };
+	const plainTarget = { baseURL: plainBulkDestination.url, token: plainBulkDestination.token };
+	await api.request('POST', '/migration/schema-sync', plainTarget);
+	const plainBulkRun = await phase('run (bulk, no artifacts)', { source: source.pid, destination: plainBulkDestination.pid }, () =>
+		stream(source, 'run', { ...plainTarget, scope: { ...bulkScope, artifacts: false } }),
+	);
+	await plainBulkDestination.stop();
+
+	const bulkTarget = { baseURL: bulkDestination.url, token: bulkDestination.token };
 	const bulkPids = { source: source.pid, destination: bulkDestination.pid };
 	await api.request('POST', '/migration/schema-sync', bulkTarget);
 	const bulkRun = await phase('run (bulk)', bulkPids, () => stream(source, 'run', { ...bulkTarget, scope: bulkScope }));
 	const bulkRerun = await phase('re-run (bulk)', bulkPids, () => stream(source, 'run', { ...bulkTarget, scope: bulkScope }));
 
-	for (const { name, result } of [dryRun, run, rerun, bulkRun, bulkRerun]) {
+	for (const { name, result } of [plainDryRun, dryRun, run, rerun, plainBulkRun, bulkRun, bulkRerun]) {
 		if (result.summary.status !== 'completed') throw new Error(`${name} ended ${result.summary.status}: ${result.summary.message}`);
+		const saved = result.summary.artifacts.status;
+		if (saved !== (name.includes('no artifacts') ? 'skipped' : 'saved')) throw new Error(`${name}: artifacts ${saved}: ${result.summary.artifacts.reason}`);
 	}
 
 	// Source memory while the large file moved: between its "uploading" and "uploaded" lines.
@@ -148,10 +161,12 @@ try {
 	const table = [
 		{ ...measuredRow('ceiling', ceiling.result.rows, ceiling, ceiling.result.seconds), source: null, sourceGrowth: null },
 		measuredRow('schema-sync', null, sync),
+		measuredRow('dry-run, no artifacts', read(plainDryRun), plainDryRun),
 		measuredRow('dry-run', read(dryRun), dryRun),
 		measuredRow('run', totalRows, run),
 		derivedRow('run, rows only', totalRows, rowsOnlySeconds),
 		measuredRow('re-run', read(rerun), rerun),
+		measuredRow('bulk, no artifacts', totalRows, plainBulkRun),
 		measuredRow('bulk run', totalRows, bulkRun),
 		derivedRow('bulk, rows only', totalRows, bulkRun.seconds - bulkRun.result.summary.files.seconds),
 		measuredRow('bulk re-run', read(bulkRerun), bulkRerun),
@@ -160,10 +175,10 @@ try {
 	const pad = (text, width) => String(text).padStart(width);
 	const number = (value, digits = 0) => (value === null || value === undefined ? '-' : value.toFixed(digits));
 	log();
-	log(`${'phase'.padEnd(17)}${pad('rows', 9)}${pad('seconds', 10)}${pad('rows/s', 9)}${pad('× ceiling', 11)}${pad('source MB', 11)}${pad('(+)', 6)}${pad('dest MB', 9)}${pad('(+)', 6)}`);
+	log(`${'phase'.padEnd(23)}${pad('rows', 9)}${pad('seconds', 10)}${pad('rows/s', 9)}${pad('× ceiling', 11)}${pad('source MB', 11)}${pad('(+)', 6)}${pad('dest MB', 9)}${pad('(+)', 6)}`);
 	for (const row of table) {
 		const growth = (value) => (value === null ? '-' : `+${value.toFixed(0)}`);
-		log(`${row.phase.padEnd(17)}${pad(row.rows ?? '-', 9)}${pad(number(row.seconds, 1), 10)}${pad(number(row.rowsPerSecond), 9)}${pad(number(row.ratio, 2), 11)}${pad(number(row.source), 11)}${pad(growth(row.sourceGrowth), 6)}${pad(number(row.destination), 9)}${pad(growth(row.destinationGrowth), 6)}`);
+		log(`${row.phase.padEnd(23)}${pad(row.rows ?? '-', 9)}${pad(number(row.seconds, 1), 10)}${pad(number(row.rowsPerSecond), 9)}${pad(number(row.ratio, 2), 11)}${pad(number(row.source), 11)}${pad(growth(row.sourceGrowth), 6)}${pad(number(row.destination), 9)}${pad(growth(row.destinationGrowth), 6)}`);
 	}
 	log(`files: ${files.migrated} uploaded, ${(files.bytes / 1e6).toFixed(1)} MB in ${files.seconds.toFixed(1)} s: ${files.filesPerSecond.toFixed(1)} files/s, ${files.megabytesPerSecond.toFixed(1)} MB/s`);
 	if (largeFile) log(`large file (${largeFile.megabytes} MB): source RSS ${largeFile.sourceRssBefore.toFixed(0)} → ${largeFile.sourceRssPeak.toFixed(0)} MB (+${largeFile.sourceRssGrowth.toFixed(0)}) while it moved (${largeFile.seconds.toFixed(1)} s)`);
@@ -173,10 +188,25 @@ try {
 		const topRate = top ? top.rows / top.seconds : null;
 		log(`  ${table.collection.padEnd(24)}${pad(number(table.rowsPerSecond), 8)}${pad(number(topRate), 8)}${pad(topRate ? number(table.rowsPerSecond / topRate, 2) : '-', 7)}`);
 	}
+	const artifactBytes = (measured) => measured.result.summary.artifacts.files.reduce((sum, f) => sum + f.bytes, 0);
+	const artifactsEffect = [
+		['dry-run', plainDryRun, dryRun],
+		['bulk run', plainBulkRun, bulkRun],
+	].map(([name, without, withArtifacts]) => ({
+		phase: name,
+		seconds: { without: without.seconds, with: withArtifacts.seconds },
+		sourcePeak: { without: without.peaks.source, with: withArtifacts.peaks.source },
+		sourceGrowth: { without: without.growth.source, with: withArtifacts.growth.source },
+		artifactMegabytes: artifactBytes(withArtifacts) / 1e6,
+	}));
+	for (const effect of artifactsEffect) {
+		log(`artifacts, ${effect.phase}: ${effect.seconds.without.toFixed(1)} → ${effect.seconds.with.toFixed(1)} s; source peak ${effect.sourcePeak.without.toFixed(0)} (+${effect.sourceGrowth.without.toFixed(0)}) → ${effect.sourcePeak.with.toFixed(0)} (+${effect.sourceGrowth.with.toFixed(0)}) MB; ${effect.artifactMegabytes.toFixed(1)} MB of artifacts written`);
+	}
 	log(`ceiling batch size ${ceiling.result.batchSize} (probe rows/s: ${Object.entries(ceiling.result.probeRates).map(([b, r]) => `${b}: ${r.toFixed(0)}`).join(', ')})`);
 	const speedup = run.seconds / rerun.seconds;
 	const total = (performance.now() - benchStarted) / 1000;
-	log(`targets: run ≥ 0.8× ceiling: ${number(table[3].ratio, 2)} (rows only ${number(table[4].ratio, 2)}); re-run ≥ 5× faster: ${speedup.toFixed(1)}×; bulk ≥ 10× ceiling: ${number(table[6].ratio, 1)} (rows only ${number(table[7].ratio, 1)}); under 10 minutes: ${total.toFixed(0)} s`);
+	const ratio = (name) => number(table.find((row) => row.phase === name).ratio, name.startsWith('bulk') ? 1 : 2);
+	log(`targets: run ≥ 0.8× ceiling: ${ratio('run')} (rows only ${ratio('run, rows only')}); re-run ≥ 5× faster: ${speedup.toFixed(1)}×; bulk ≥ 10× ceiling: ${ratio('bulk run')} (rows only ${ratio('bulk, rows only')}); under 10 minutes: ${total.toFixed(0)} s`);
 
 	const result = {
 		date: new Date().toISOString(),
@@ -192,6 +222,7 @@ try {
 		bulkTables: bulkRun.result.summary.tables,
 		bulkFiles: bulkRun.result.summary.files,
 		files,
+		artifacts: artifactsEffect,
 		largeFile,
 		rerunSpeedup: speedup,
 		totalSeconds: total,

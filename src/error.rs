@@ -44,6 +44,9 @@ pub enum CoreError {
     /// The run was cancelled (it stops after the batches in flight).
     #[error("cancelled")]
     Cancelled,
+    /// `MIGRATION_STORAGE_LOCATION` names no storage location of this instance.
+    #[error("{0}")]
+    StorageLocation(String),
 }
 
 fn columns_sentence(columns: &[String]) -> String {
@@ -88,6 +91,7 @@ impl CoreError {
             CoreError::Cancelled => "CANCELLED",
             CoreError::NotFound(_) => "JOB_NOT_FOUND",
             CoreError::JobRunning { .. } => "JOB_RUNNING",
+            CoreError::StorageLocation(_) => "INVALID_STORAGE_LOCATION",
         }
     }
 
@@ -119,6 +123,7 @@ impl CoreError {
             CoreError::Cancelled => 409,
             CoreError::NotFound(_) => 404,
             CoreError::JobRunning { .. } => 409,
+            CoreError::StorageLocation(_) => 400,
         }
     }
 }

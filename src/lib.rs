@@ -19,8 +19,8 @@
 //!    `compat` (schema guard, receiver fit), `matching` (the destination's counterparts of
 //!    Directus' own rows: the key map, natural keys), `jobs` (the runs of this process: their
 //!    progress, their cancel flag), `callback` (a run's outcome posted to its caller);
-//! 6. `files` (the files rows reference), then `data` (moving rows), then `verify` (comparing
-//!    both sides);
+//! 6. `artifacts` (a run's files in the source's own file library), `files` (the files rows
+//!    reference), then `data` (moving rows), then `verify` (comparing both sides);
 //! 7. `commands` (one per endpoint operation), on which `wasm/` (the boundary) sits.
 
 pub mod commands;
@@ -31,6 +31,7 @@ pub mod http;
 pub mod receive;
 pub mod runtime;
 
+mod artifacts;
 mod callback;
 mod compat;
 mod data;

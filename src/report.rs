@@ -1,8 +1,10 @@
 //! What a data migration reports: per collection counts and timing, every failed row with the
 //! destination's own error, and a closing line; and what a verification reports ([`verification`]).
 
+mod artifacts;
 mod verification;
 
+pub use artifacts::{ArtifactsReport, ArtifactsStatus, SavedArtifact};
 pub use verification::{Digests, FilesVerification, TableVerification, Verdict, Verification, MAX_DIFFERENCES};
 
 use serde::Serialize;
@@ -223,6 +225,8 @@ pub struct RunReport {
     /// written as the destination's key.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mappings: Vec<Mapping>,
+    /// What the run saved in the source's file library (see `artifacts`).
+    pub artifacts: ArtifactsReport,
 }
 
 impl RunReport {
@@ -245,6 +249,7 @@ impl RunReport {
             http_status: 200,
             verification: None,
             mappings: Vec::new(),
+            artifacts: ArtifactsReport::default(),
         }
     }
 

@@ -14,8 +14,8 @@ function load() {
 
 /**
  * Run `work` with a core that reaches the source instance through `host` (see host/) and knows
- * the extension's settings (`host.settings`); the core's WASM memory is released afterwards,
- * whatever happens.
+ * the extension's settings (`host.settings`); the core's WASM memory, and whatever the host still
+ * holds open for it, are released afterwards, whatever happens.
  */
 export async function withCore(host, work) {
 	load();
@@ -24,6 +24,7 @@ export async function withCore(host, work) {
 		return await work(core);
 	} finally {
 		core.free();
+		host.dispose?.();
 	}
 }
 

@@ -41,9 +41,20 @@ export async function freePort() {
 	});
 }
 
-function baseEnv({ dir, port, dbFile, extra }) {
+/**
+ * The environment of an instance: its own folder, port and database, and its storage locations —
+ * `local` (its uploads folder) and those of `storage` (name → root folder), all with the local
+ * driver. Nothing STORAGE_* (or DB_*, ADMIN_*…) is inherited; `extra` comes last.
+ */
+function baseEnv({ dir, port, dbFile, storage = {}, extra }) {
 	const env = { ...process.env };
 	for (const key of Object.keys(env)) if (/^(DB_|ADMIN_|STORAGE_|EXTENSIONS_|CACHE_)/.test(key)) delete env[key];
+	const locations = { local: join(dir, 'uploads'), ...storage };
+	const storageEnv = { STORAGE_LOCATIONS: Object.keys(locations).join(',') };
+	for (const [name, root] of Object.entries(locations)) {
+		storageEnv[`STORAGE_${name.toUpperCase()}_DRIVER`] = 'local';
+		storageEnv[`STORAGE_${name.toUpperCase()}_ROOT`] = root;
+	}
 	return {
 		...env,
 		HOST: '127.0.0.1',
@@ -53,8 +64,7 @@ function baseEnv({ dir, port, dbFile, extra }) {
 		SECRET: randomBytes(32).toString('hex'),
 		DB_CLIENT: 'sqlite3',
 		DB_FILENAME: dbFile,
-		STORAGE_LOCATIONS: 'local',
-		STORAGE_LOCAL_ROOT: join(dir, 'uploads'),
+		...storageEnv,
 		EXTENSIONS_PATH: join(dir, 'extensions'),
 		EXTENSIONS_AUTO_RELOAD: 'false',
 		TELEMETRY: 'false',
@@ -165,9 +175,11 @@ async function installExtension(extensionsDir) {
  *   version's template: its administrator (role, policy, user) gets ids no other instance has
  * @param {{ email: string, password: string, token: string }} [options.admin]  with `fresh`: its
  *   administrator (default: ADMIN's, with other ids)
+ * @param {object} [options.storage]  more storage locations than `local`: name → root folder (made
+ *                                    when missing; anything else there, a file say, is left as is)
  * @param {object} [options.env]      extra environment
  */
-export async function startDirectus({ version, name = 'directus', extension = true, database, uploads, token = ADMIN.token, fresh = false, admin = ADMIN, env: extra = {} }) {
+export async function startDirectus({ version, name = 'directus', extension = true, database, uploads, token = ADMIN.token, fresh = false, admin = ADMIN, storage = {}, env: extra = {} }) {
 	const dir = await mkdtemp(join(tmpdir(), `tm-${name}-`));
 	// Directus looks for npm-installed extensions in the working folder's package.json.
 	await writeFile(join(dir, 'package.json'), '{ "name": "directus-instance", "private": true }\n');
@@ -179,8 +191,10 @@ export async function startDirectus({ version, name = 'directus', extension = tr
 	await mkdir(join(dir, 'extensions'), { recursive: true });
 	if (extension) await installExtension(join(dir, 'extensions'));
 
+	for (const root of Object.values(storage)) if (!existsSync(root)) await mkdir(root, { recursive: true });
+
 	const port = await freePort();
-	const env = baseEnv({ dir, port, dbFile, extra });
+	const env = baseEnv({ dir, port, dbFile, storage, extra });
 	const logFile = join(dir, 'directus.log');
 	// A database brought from elsewhere is bootstrapped first (applies pending migrations only);
 	// a fresh one is made here, with its own administrator.
@@ -254,9 +268,10 @@ export async function startDirectus({ version, name = 'directus', extension = tr
 			if (instance.running) throw new Error(`${name} is already running (pid ${instance.pid})`);
 			await launch();
 		},
-		/** `kill` then `start`. */
-		async restart({ signal = 'SIGKILL' } = {}) {
+		/** `kill` then `start`; `env` changes the environment from then on (`undefined` removes a variable). */
+		async restart({ signal = 'SIGKILL', env: changes } = {}) {
 			await halt(signal);
+			if (changes) Object.assign(env, changes);
 			await launch();
 		},
 		async stop({ keep = false } = {}) {

@@ -19,7 +19,7 @@ pub fn payload(process_id: &str, report: &RunReport, selected_tables: &[String],
         "selectedTables": selected_tables,
         "tablesMigrated": report.tables.iter().filter(|t| t.failed == 0).count(),
         "filesMigrated": report.files.migrated,
-        "folderId": null,
+        "folderId": report.artifacts.folder_id,
         "isDryRun": report.dry_run,
         "rows": { "read": rows(|t| t.read), "created": rows(|t| t.created), "skipped": rows(|t| t.skipped), "failed": failed },
         "files": { "referenced": report.files.referenced, "migrated": report.files.migrated, "skipped": report.files.skipped, "failed": report.files.failed },
@@ -76,7 +76,10 @@ mod tests {
         assert_eq!(body["details"]["filesMigrated"], 2);
         assert_eq!(body["details"]["rows"]["created"], 10);
         assert_eq!(body["details"]["isDryRun"], false);
-        assert_eq!(body["details"]["folderId"], Value::Null);
+        assert_eq!(body["details"]["folderId"], Value::Null, "no artifacts, no folder");
+        let mut saved = report(0, None);
+        saved.artifacts.folder_id = Some("9a1c".into());
+        assert_eq!(payload("p", &saved, &[], 0.0)["details"]["folderId"], "9a1c");
         assert!(body["details"].get("error").is_none());
     }
 

@@ -8,6 +8,7 @@ use super::migrate::MigrateOptions;
 use super::request::MigrationRequest;
 use super::settings::ExtensionSettings;
 use super::verify::run_and_verify;
+use crate::artifacts::save_report;
 use crate::callback::{check_url, deliver, payload};
 use crate::destination::Destination;
 use crate::host::Host;
@@ -75,6 +76,12 @@ pub async fn run_job<H: Host, T: Transport, C: Clock, CT: Transport>(
         }
     };
     report.process_id = Some(id.clone());
+    // The report is the run's last artifact: the summary as the caller gets it, but for its own
+    // entry in the list.
+    if let Ok(text) = serde_json::to_string_pretty(&report) {
+        save_report(host, clock, &mut report.artifacts, &text).await;
+    }
+    job_host.emit(&Event::step(report.artifacts.line()));
     let status = JobStatus::Ended(report.status);
     let wire = serde_json::to_value(&report).unwrap_or_default();
     job_host.emit(&Event::Summary { report: wire.clone() });

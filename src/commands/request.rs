@@ -38,6 +38,9 @@ pub struct Scope {
     /// `excludedTables` mode: copy the password hashes of the users a run creates, where the
     /// transport can (the bulk receiver).
     pub user_passwords: bool,
+    /// Run, dry run and an applying schema sync: save the artifacts in the source's file library
+    /// (default true).
+    pub artifacts: Option<bool>,
 }
 
 /// `{ baseURL, token, dryRun, scope, callbackUrl }`: every endpoint but `/test` takes this shape.

@@ -9,11 +9,14 @@
 use serde::Serialize;
 
 use super::request::MigrationRequest;
+use super::settings::ExtensionSettings;
+use crate::artifacts::{save_report, stamp, Folder};
 use crate::compat::{diff_plan, DiffOptions, SyncPlan};
 use crate::destination::Destination;
 use crate::host::Host;
 use crate::http::Transport;
 use crate::progress::Event;
+use crate::report::ArtifactsReport;
 use crate::runtime::Clock;
 use crate::schema::{sync_scope, DiffSummary};
 use crate::CoreError;
@@ -26,9 +29,25 @@ pub struct SyncOptions {
     /// Also change existing columns (implied by `mirror`).
     pub alter_columns: bool,
     pub selected: Option<Vec<String>>,
+    /// Where the artifacts of an applying sync go (the destination's schema before it); `None`:
+    /// none are saved.
+    pub artifacts: Option<String>,
 }
 
 impl SyncOptions {
+    /// Where an applying sync's artifacts go: a storage location the instance does not have is
+    /// refused here, before anything is sent (checked last, once the request is known to be good).
+    pub fn with_artifacts(
+        mut self,
+        request: &MigrationRequest,
+        settings: &ExtensionSettings,
+    ) -> Result<Self, CoreError> {
+        if !self.dry_run && request.scope.artifacts != Some(false) {
+            self.artifacts = Some(settings.artifact_storage()?);
+        }
+        Ok(self)
+    }
+
     pub fn from_request(request: &MigrationRequest) -> Self {
         SyncOptions {
             dry_run: request.is_dry_run(),
@@ -36,6 +55,7 @@ impl SyncOptions {
             mirror: request.scope.mirror,
             alter_columns: request.scope.alter_columns || request.scope.mirror,
             selected: request.scope.selected_tables.clone(),
+            artifacts: None,
         }
     }
 }
@@ -53,6 +73,9 @@ pub struct SyncReport {
     pub summary: DiffSummary,
     /// The closing line.
     pub message: String,
+    /// What an applying sync saved in the source's file library: the snapshots on both sides
+    /// before it, and this report.
+    pub artifacts: ArtifactsReport,
 }
 
 fn announce<H: Host>(host: &H, plan: &SyncPlan) {
@@ -103,7 +126,26 @@ pub async fn schema_sync<H: Host, T: Transport, C: Clock>(
     announce(host, &plan);
 
     let mut applied = false;
-    if !options.dry_run && !plan.summary.is_empty() {
+    let applying = !options.dry_run && !plan.summary.is_empty();
+    let mut folder = None;
+    let mut artifacts = ArtifactsReport::skipped(match (options.dry_run, applying) {
+        (true, _) => "a dry run changes nothing",
+        (false, false) => "there was nothing to apply",
+        (false, true) => "scope.artifacts is false",
+    });
+    if let (true, Some(storage)) = (applying, options.artifacts.as_deref()) {
+        let clock = destination.clock();
+        let name = format!("Schema sync {}", stamp(clock.now_ms()));
+        match Folder::create(host, clock, storage, &name, &["schema", "destination_schema_before", "report"]).await {
+            Ok(mut made) => {
+                made.save("schema", &snapshot).await;
+                save_before(host, &mut made, destination).await;
+                folder = Some(made);
+            }
+            Err(report) => artifacts = report,
+        }
+    }
+    if applying {
         match destination.schema_apply(&plan.hash, &plan.diff).await {
             Ok(()) => applied = true,
             Err(e) if e.is_stale_diff() => {
@@ -111,6 +153,9 @@ pub async fn schema_sync<H: Host, T: Transport, C: Clock>(
                 plan = diff_plan(destination, &snapshot, diff_options, scope.as_ref()).await?;
                 announce(host, &plan);
                 if !plan.summary.is_empty() {
+                    if let Some(folder) = folder.as_mut() {
+                        save_before(host, folder, destination).await;
+                    }
                     destination.schema_apply(&plan.hash, &plan.diff).await.map_err(|e| {
                         if e.is_stale_diff() {
                             CoreError::Conflict(format!("The destination's schema keeps changing during the sync; stopped without applying: {e}"))
@@ -131,7 +176,7 @@ pub async fn schema_sync<H: Host, T: Transport, C: Clock>(
         (false, true) => format!("Dry run: {}; nothing was applied", plan.summary.headline()),
         (false, false) => format!("Applied: {}", plan.summary.headline()),
     };
-    Ok(SyncReport {
+    let mut report = SyncReport {
         status: "success",
         dry_run: options.dry_run,
         applied,
@@ -139,7 +184,37 @@ pub async fn schema_sync<H: Host, T: Transport, C: Clock>(
         collections,
         summary: plan.summary,
         message,
-    })
+        artifacts: folder.map(Folder::finish).unwrap_or(artifacts),
+    };
+    if report.artifacts.storage.is_some() {
+        if let Ok(text) = serde_json::to_string_pretty(&report) {
+            save_report(host, destination.clock(), &mut report.artifacts, &text).await;
+        }
+        host.emit(&Event::step(report.artifacts.line()));
+    }
+    Ok(report)
+}
+
+/// The destination's schema as it is now, saved as `destination_schema_before_<ts>.json`, so a
+/// sync that did harm can be undone by hand.
+async fn save_before<H: Host, T: Transport, C: Clock>(
+    host: &H,
+    folder: &mut Folder<'_, H, C>,
+    destination: &Destination<T, C>,
+) {
+    let saved = folder.report().files.len();
+    match destination.schema_snapshot().await {
+        Ok(before) => folder.save("destination_schema_before", &before).await,
+        Err(error) => {
+            folder.missing("destination_schema_before", &format!("the destination's schema could not be read: {error}"))
+        }
+    }
+    if let Some(file) = folder.report().files.get(saved) {
+        host.emit(&Event::step(format!(
+            "Saved the destination's schema as it was before the sync: {} (file {})",
+            file.name, file.id
+        )));
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use crate::CoreError;
+
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ExtensionSettings {
@@ -11,4 +13,64 @@ pub struct ExtensionSettings {
     pub allowed_destinations: String,
     /// `MIGRATION_CALLBACK_SECRET`: when set, callbacks carry `X-Migration-Signature: sha256=…`.
     pub callback_secret: String,
+    /// `MIGRATION_STORAGE_LOCATION`: the storage location artifacts are written to; empty: `local`
+    /// when the instance has it, otherwise its first.
+    pub storage_location: String,
+    /// `STORAGE_LOCATIONS`: the instance's storage locations, in order.
+    pub storage_locations: Vec<String>,
+}
+
+impl ExtensionSettings {
+    /// The storage location artifacts go to, or why there is none.
+    pub fn artifact_storage(&self) -> Result<String, CoreError> {
+        let locations: Vec<&str> = self.storage_locations.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
+        let wanted = self.storage_location.trim();
+        if wanted.is_empty() {
+            let chosen = locations.iter().find(|l| **l == "local").or(locations.first());
+            return chosen.map(|l| l.to_string()).ok_or_else(|| {
+                CoreError::StorageLocation(
+                    "this instance has no storage location (STORAGE_LOCATIONS is empty), so the migration artifacts have nowhere to go: configure one, or send scope.artifacts: false".into(),
+                )
+            });
+        }
+        if locations.contains(&wanted) {
+            return Ok(wanted.to_string());
+        }
+        Err(CoreError::StorageLocation(format!(
+            "MIGRATION_STORAGE_LOCATION is {wanted:?}, which is not a storage location of this instance (STORAGE_LOCATIONS: {}): set it to one of them, or unset it to use {}",
+            locations.join(", "),
+            if locations.contains(&"local") { "local" } else { "the first" }
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(location: &str, locations: &[&str]) -> ExtensionSettings {
+        ExtensionSettings {
+            storage_location: location.into(),
+            storage_locations: locations.iter().map(|l| l.to_string()).collect(),
+            ..ExtensionSettings::default()
+        }
+    }
+
+    #[test]
+    fn unset_means_local_when_there_is_one_otherwise_the_first() {
+        assert_eq!(settings("", &["s3", "local"]).artifact_storage().unwrap(), "local");
+        assert_eq!(settings("  ", &["s3", "archive"]).artifact_storage().unwrap(), "s3");
+        assert_eq!(settings("archive", &["local", " archive"]).artifact_storage().unwrap(), "archive");
+    }
+
+    #[test]
+    fn an_unknown_location_is_refused_by_name() {
+        let err = settings("s3-backup", &["local", "archive"]).artifact_storage().unwrap_err();
+        assert_eq!((err.status(), err.code()), (400, "INVALID_STORAGE_LOCATION"));
+        assert_eq!(
+            err.to_string(),
+            "MIGRATION_STORAGE_LOCATION is \"s3-backup\", which is not a storage location of this instance (STORAGE_LOCATIONS: local, archive): set it to one of them, or unset it to use local"
+        );
+        assert_eq!(settings("", &[]).artifact_storage().unwrap_err().code(), "INVALID_STORAGE_LOCATION");
+    }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{CountRequest, Host, HostError, KeysRequest, Page, PageRequest};
+use super::{CountRequest, FolderRequest, Host, HostError, KeysRequest, Library, NewFile, Page, PageRequest};
 use crate::http::{
     DownloadDigester, FileDigest, FileStreamer, HttpResponse, StreamError, StreamedDownload, StreamedUpload,
     TransportError,
@@ -36,7 +36,51 @@ pub struct MemoryHost {
     pub downloader: Option<Downloader>,
     /// The columns of tables, where a table's rows do not tell them all (else: the rows' keys).
     pub columns: BTreeMap<String, Vec<String>>,
+    /// The file library: folders, files being written, files saved.
+    pub library: RefCell<MemoryLibrary>,
+    /// When set, the library's storage refuses writes with this message (files fail; folders,
+    /// which are database rows, are still created).
+    pub storage_refuses: Option<String>,
+    /// When set, the library refuses to make folders with this message.
+    pub folders_refused: Option<String>,
     calls: Cell<usize>,
+}
+
+/// The source's file library, in memory.
+#[derive(Debug, Default)]
+pub struct MemoryLibrary {
+    /// `(id, name, parent)`.
+    pub folders: Vec<(String, String, Option<String>)>,
+    /// Files open for writing, by handle: the file, its text so far, and how many appends.
+    pub open: BTreeMap<u32, (NewFile, String, usize)>,
+    pub saved: Vec<SavedFile>,
+    next: u32,
+}
+
+/// A file written to the library.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedFile {
+    pub id: String,
+    pub file: NewFile,
+    pub text: String,
+    /// How many chunks it was written in.
+    pub appends: usize,
+}
+
+impl MemoryLibrary {
+    fn next_id(&mut self, prefix: &str) -> String {
+        self.next += 1;
+        format!("{prefix}-{}", self.next)
+    }
+
+    /// The saved file whose name starts with `prefix` (`items_full_data_`), parsed.
+    pub fn json(&self, prefix: &str) -> Value {
+        let file = self.saved.iter().find(|f| f.file.filename.starts_with(prefix)).unwrap_or_else(|| {
+            panic!("no saved file {prefix}…: {:?}", self.saved.iter().map(|f| &f.file.filename).collect::<Vec<_>>())
+        });
+        serde_json::from_str(&file.text)
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}\n{}", file.file.filename, file.text))
+    }
 }
 
 impl MemoryHost {
@@ -178,6 +222,59 @@ impl FileStreamer for MemoryHost {
             Some(answer) => answer(upload),
             None => Err(StreamError::Source { code: None, message: "no uploader".into() }),
         }
+    }
+}
+
+impl Library for MemoryHost {
+    async fn find_folder(&self, folder: &FolderRequest) -> Result<Option<String>, HostError> {
+        let library = self.library.borrow();
+        Ok(library
+            .folders
+            .iter()
+            .find(|(_, n, p)| *n == folder.name && *p == folder.parent)
+            .map(|(id, _, _)| id.clone()))
+    }
+
+    async fn create_folder(&self, folder: &FolderRequest) -> Result<String, HostError> {
+        if let Some(message) = &self.folders_refused {
+            return Err(HostError::new(message.clone()));
+        }
+        let mut library = self.library.borrow_mut();
+        let id = library.next_id("folder");
+        library.folders.push((id.clone(), folder.name.clone(), folder.parent.clone()));
+        Ok(id)
+    }
+
+    async fn open_file(&self, file: &NewFile) -> Result<u32, HostError> {
+        let mut library = self.library.borrow_mut();
+        library.next += 1;
+        let handle = library.next;
+        library.open.insert(handle, (file.clone(), String::new(), 0));
+        Ok(handle)
+    }
+
+    async fn append_file(&self, handle: u32, text: &str) -> Result<(), HostError> {
+        if let Some(message) = &self.storage_refuses {
+            return Err(HostError::new(message.clone()));
+        }
+        let mut library = self.library.borrow_mut();
+        let (_, content, appends) =
+            library.open.get_mut(&handle).ok_or_else(|| HostError::new(format!("no open file {handle}")))?;
+        content.push_str(text);
+        *appends += 1;
+        Ok(())
+    }
+
+    async fn close_file(&self, handle: u32) -> Result<String, HostError> {
+        let mut library = self.library.borrow_mut();
+        let (file, text, appends) =
+            library.open.remove(&handle).ok_or_else(|| HostError::new(format!("no open file {handle}")))?;
+        if let Some(message) = &self.storage_refuses {
+            return Err(HostError::new(message.clone()));
+        }
+        let id = library.next_id("file");
+        library.saved.push(SavedFile { id: id.clone(), file, text, appends });
+        Ok(id)
     }
 }
 

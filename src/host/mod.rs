@@ -89,12 +89,55 @@ impl HostError {
     }
 }
 
+/// A folder of the source's file library (`directus_folders`), by name in its parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FolderRequest {
+    pub name: String,
+    /// `None`: at the top of the library.
+    pub parent: Option<String>,
+}
+
+/// A new file of the source's file library, written as a stream of text (a migration artifact).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewFile {
+    /// The storage location (one of the instance's `STORAGE_LOCATIONS`).
+    pub storage: String,
+    /// The folder it goes in (`directus_folders.id`).
+    pub folder: String,
+    /// `filename_download`, which is also its title.
+    pub filename: String,
+    /// Its media type, e.g. `application/json`.
+    #[serde(rename = "type")]
+    pub content_type: String,
+}
+
+/// Writing into the source's own file library: folders, and new files streamed chunk by chunk
+/// (never built whole in memory), each a new `directus_files` row — nothing is ever overwritten
+/// or deleted. A storage that refuses a write fails the file with the storage's own message.
+#[allow(async_fn_in_trait)]
+pub trait Library {
+    /// The folder `name` in `parent`, if the library has one.
+    async fn find_folder(&self, folder: &FolderRequest) -> Result<Option<String>, HostError>;
+    /// A new folder; its id.
+    async fn create_folder(&self, folder: &FolderRequest) -> Result<String, HostError>;
+    /// Start a new file: a handle to append to.
+    async fn open_file(&self, file: &NewFile) -> Result<u32, HostError>;
+    /// Append text to the file; resolves once the storage can take more (backpressure).
+    async fn append_file(&self, handle: u32, text: &str) -> Result<(), HostError>;
+    /// Finish the file: resolves to its id once the storage holds every byte and the library
+    /// lists it. Called once per handle, also after a failed append (it then fails too).
+    async fn close_file(&self, handle: u32) -> Result<String, HostError>;
+}
+
 /// What the core asks of the source instance: reads, in-process, through Directus' services;
 /// its files, streamed to the destination ([`FileStreamer`]); downloads from the destination
-/// hashed as they stream ([`DownloadDigester`], for the verification); and where progress goes
-/// ([`Emit`]). Futures are not `Send`: WASM is single-threaded.
+/// hashed as they stream ([`DownloadDigester`], for the verification); its file library, where a
+/// run's artifacts go ([`Library`]); and where progress goes ([`Emit`]). Futures are not `Send`:
+/// WASM is single-threaded.
 #[allow(async_fn_in_trait)]
-pub trait Host: Emit + FileStreamer + DownloadDigester {
+pub trait Host: Emit + FileStreamer + DownloadDigester + Library {
     /// Read one page of rows with a primary-key cursor.
     async fn read_page(&self, request: &PageRequest) -> Result<Page, HostError>;
     /// Count rows in the database (never by reading them).

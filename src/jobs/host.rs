@@ -5,7 +5,7 @@
 use std::cell::{Cell, RefCell};
 
 use super::Jobs;
-use crate::host::{CountRequest, Host, HostError, KeysRequest, Page, PageRequest};
+use crate::host::{CountRequest, FolderRequest, Host, HostError, KeysRequest, Library, NewFile, Page, PageRequest};
 use crate::http::{
     DownloadDigester, FileDigest, FileStreamer, HttpResponse, StreamError, StreamedDownload, StreamedUpload,
     TransportError,
@@ -61,6 +61,28 @@ impl<H: FileStreamer> FileStreamer for JobHost<'_, H> {
 impl<H: DownloadDigester> DownloadDigester for JobHost<'_, H> {
     async fn digest_download(&self, download: &StreamedDownload, token: &str) -> Result<HttpResponse, TransportError> {
         self.host.digest_download(download, token).await
+    }
+}
+
+impl<H: Library> Library for JobHost<'_, H> {
+    async fn find_folder(&self, folder: &FolderRequest) -> Result<Option<String>, HostError> {
+        self.host.find_folder(folder).await
+    }
+
+    async fn create_folder(&self, folder: &FolderRequest) -> Result<String, HostError> {
+        self.host.create_folder(folder).await
+    }
+
+    async fn open_file(&self, file: &NewFile) -> Result<u32, HostError> {
+        self.host.open_file(file).await
+    }
+
+    async fn append_file(&self, handle: u32, text: &str) -> Result<(), HostError> {
+        self.host.append_file(handle, text).await
+    }
+
+    async fn close_file(&self, handle: u32) -> Result<String, HostError> {
+        self.host.close_file(handle).await
     }
 }
 

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use super::convert::to_js;
 use super::error::host_error;
 use super::fetch::fetch_error;
-use crate::host::{CountRequest, Host, HostError, KeysRequest, Page, PageRequest};
+use crate::host::{CountRequest, FolderRequest, Host, HostError, KeysRequest, Library, NewFile, Page, PageRequest};
 use crate::http::{
     DownloadDigester, FileDigest, FileStreamer, HttpResponse, StreamError, StreamedDownload, StreamedUpload,
     TransportError,
@@ -49,6 +49,22 @@ export interface MigrationHost {
    * with the destination's own body. Network failures reject.
    */
   digestDownload(download: FileDownload): Promise<{ status: number; retryAfter: string | null; body: string }>;
+  /** The folder `request.name` in `request.parent` (null: at the top) of the file library, or null. */
+  findFolder(request: FolderRequest): Promise<string | null>;
+  /** A new folder of the file library: its id. */
+  createFolder(request: FolderRequest): Promise<string>;
+  /**
+   * Start a new file of the file library, in storage `file.storage`, written as a stream: resolves
+   * to a handle. Never replaces a file.
+   */
+  openFile(file: NewFile): Promise<number>;
+  /**
+   * Append text to the file; resolves once the storage can take more (backpressure). Rejects with
+   * the storage's own error once it refused the file.
+   */
+  appendFile(handle: number, text: string): Promise<void>;
+  /** Finish the file: resolves to its `directus_files` id once stored; rejects with the storage's error. */
+  closeFile(handle: number): Promise<string>;
   /** A log line or progress event; must not throw. */
   emit(event: MigrationEvent): void;
 }
@@ -61,6 +77,8 @@ export interface PageRequest {
   limit: number;
   filter: Record<string, unknown> | null;
 }
+export interface FolderRequest { name: string; parent: string | null }
+export interface NewFile { storage: string; folder: string; filename: string; type: string }
 export interface CountRequest { collection: string; filter: Record<string, unknown> | null }
 /** `raw`: rows as stored in the database (a password hash), not through the API. */
 export interface KeysRequest { collection: string; primaryKey: string; keys: (string | number)[]; fields: string[]; raw?: boolean }
@@ -106,6 +124,21 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = digestDownload)]
     async fn digest_download(this: &JsHost, download: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = findFolder)]
+    async fn find_folder(this: &JsHost, request: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = createFolder)]
+    async fn create_folder(this: &JsHost, request: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = openFile)]
+    async fn open_file(this: &JsHost, file: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = appendFile)]
+    async fn append_file(this: &JsHost, handle: u32, text: &str) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = closeFile)]
+    async fn close_file(this: &JsHost, handle: u32) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch)]
     fn emit(this: &JsHost, event: JsValue) -> Result<(), JsValue>;
@@ -168,6 +201,46 @@ impl Host for HostAdapter {
         let reply = self.js.file_digest(file).await.map_err(host_error)?;
         serde_wasm_bindgen::from_value(reply)
             .map_err(|e| HostError::new(format!("host returned an unreadable file digest: {e}")))
+    }
+}
+
+/// An id the host answered, as text (Directus' folder and file ids are uuids).
+fn id_of(reply: JsValue, what: &str) -> Result<String, HostError> {
+    reply
+        .as_string()
+        .or_else(|| reply.as_f64().map(|n| n.to_string()))
+        .ok_or_else(|| HostError::new(format!("host returned {what} that is not an id")))
+}
+
+impl Library for HostAdapter {
+    async fn find_folder(&self, folder: &FolderRequest) -> Result<Option<String>, HostError> {
+        let reply = self.js.find_folder(request_to_js(folder)?).await.map_err(host_error)?;
+        if reply.is_null() || reply.is_undefined() {
+            return Ok(None);
+        }
+        id_of(reply, "a folder").map(Some)
+    }
+
+    async fn create_folder(&self, folder: &FolderRequest) -> Result<String, HostError> {
+        let reply = self.js.create_folder(request_to_js(folder)?).await.map_err(host_error)?;
+        id_of(reply, "a folder")
+    }
+
+    async fn open_file(&self, file: &NewFile) -> Result<u32, HostError> {
+        let reply = self.js.open_file(request_to_js(file)?).await.map_err(host_error)?;
+        reply
+            .as_f64()
+            .map(|n| n as u32)
+            .ok_or_else(|| HostError::new("host returned a file handle that is not a number"))
+    }
+
+    async fn append_file(&self, handle: u32, text: &str) -> Result<(), HostError> {
+        self.js.append_file(handle, text).await.map(|_| ()).map_err(host_error)
+    }
+
+    async fn close_file(&self, handle: u32) -> Result<String, HostError> {
+        let reply = self.js.close_file(handle).await.map_err(host_error)?;
+        id_of(reply, "a file")
     }
 }
 

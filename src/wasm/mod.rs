@@ -112,8 +112,8 @@ impl Core {
         let settings = self.settings.clone();
         run(async move {
             let request = MigrationRequest::parse(&body, Route::SchemaSync)?;
-            let options = SyncOptions::from_request(&request);
             let destination = connect(&host, &settings, &request)?;
+            let options = SyncOptions::from_request(&request).with_artifacts(&request, &settings)?;
             schema_sync(&*host, &destination, &options).await
         })
     }
@@ -202,6 +202,7 @@ impl Core {
             let options = MigrateOptions::from_request(&request, dry_run)?;
             let callback = Callback::from_request(&request, &settings)?.map(|c| (c, FetchTransport));
             let destination = connect(&host, &settings, &request)?;
+            let options = options.with_artifacts(&request, &settings)?;
             run_job(&*host, &jobs::registry(), &destination, &options, callback).await
         })
     }

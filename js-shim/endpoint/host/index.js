@@ -2,11 +2,20 @@
 // generated table_migration.d.ts), built per request from Directus' services:
 // - source.js: the source's rows, counts and schema, read in-process (never over HTTP);
 // - files.js:  the source's files, streamed to the destination;
+// - library.js: the source's file library, where a run's artifacts are written as streams;
 // - store.js:  this instance's own tables, for the bulk receiver when it is the destination.
 // It executes what the core asks; every decision is the core's.
 import { sourceReader } from './source.js';
 import { fileStreamer } from './files.js';
+import { fileLibrary } from './library.js';
 import { receivingStore } from './store.js';
+
+/** A comma-separated setting (Directus may have parsed it into an array already). */
+function listOf(value) {
+	return (Array.isArray(value) ? value : String(value ?? '').split(','))
+		.map((item) => String(item).trim())
+		.filter(Boolean);
+}
 
 /**
  * @param {object} context  the endpoint context (services, database, getSchema, logger)
@@ -28,9 +37,12 @@ export function createHost(context, { accountability, onEvent } = {}) {
 		settings: {
 			allowedDestinations: String(env?.MIGRATION_ALLOWED_DESTINATIONS ?? ''),
 			callbackSecret: String(env?.MIGRATION_CALLBACK_SECRET ?? ''),
+			storageLocation: String(env?.MIGRATION_STORAGE_LOCATION ?? ''),
+			storageLocations: listOf(env?.STORAGE_LOCATIONS),
 		},
 		...sourceReader(directus),
 		...fileStreamer(directus),
+		...fileLibrary(directus),
 		...receivingStore(directus),
 		emit(event) {
 			const level = event.type === 'log' ? event.level : event.type === 'retry' ? 'warn' : 'debug';

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::prepare::Prepared;
+use crate::artifacts::RunArtifacts;
 use crate::data::{migrate_table, Context};
 use crate::host::Host;
 use crate::http::Transport;
@@ -27,10 +28,12 @@ pub struct Pending<'p> {
 
 /// Move every table; stops at the first table that cannot go on (the source or the destination
 /// stopped working). Every table started is in the report, with what was done; what the second
-/// pass must do comes back either way.
-pub async fn first_pass<'p, H: Host, S: RowSink, T: Transport, C: Clock>(
+/// pass must do comes back either way. Each table's rows go in a section of the `artifacts` as
+/// they are read.
+pub async fn first_pass<'p, H: Host, S: RowSink, T: Transport, C: Clock, A: Host, AC: Clock>(
     context: &Context<'_, H, S, T, C>,
     prepared: &'p mut Prepared,
+    artifacts: &RunArtifacts<'_, A, AC>,
     report: &mut RunReport,
 ) -> (Vec<Pending<'p>>, Result<(), CoreError>) {
     let mut pending = Vec::new();
@@ -40,7 +43,9 @@ pub async fn first_pass<'p, H: Host, S: RowSink, T: Transport, C: Clock>(
         }
         context.host.emit(&Event::step(format!("{}: {} row(s) to read", table.collection, table.rows)));
         let filter = prepared.filters.remove(&table.collection).flatten();
+        artifacts.begin_table(table).await;
         let (outcome, stopped) = migrate_table(context, table, filter).await;
+        artifacts.end_table().await;
         report.tables.push(outcome.report);
         if !outcome.pending.is_empty() || !outcome.repairs.is_empty() {
             let index = report.tables.len() - 1;

@@ -1,7 +1,8 @@
 //! `POST /migration/dry-run` and `POST /migration/run`: move the rows of the selected user tables,
 //! in four steps — [`prepare`] (validate, plan, guard the schema, choose the transport), the
 //! [`first_pass`] (every table, the files its rows reference first), the [`second_pass`]
-//! (references held back to break cycles), and [`finish`] (caches, summary, report).
+//! (references held back to break cycles), and [`finish`] (caches, summary, report). The run's
+//! artifacts are written alongside, as the first pass reads (see `crate::artifacts`).
 //!
 //! A refusal comes before any progress event, so it is a plain HTTP error. Once rows move, a
 //! failure stops the run and is reported in the final report (`status: "failed"`) with
@@ -23,13 +24,14 @@ use first_pass::first_pass;
 use prepare::{prepare, Prepared};
 use second_pass::second_pass;
 
+use crate::artifacts::{RunArtifacts, Tap};
 use crate::data::{Context, Settings};
 use crate::destination::Destination;
 use crate::files::{FileMover, FileSettings};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::progress::{Event, PlannedTable, Recorder};
-use crate::report::{Delivery, RunReport};
+use crate::report::{ArtifactsStatus, Delivery, RunReport};
 use crate::rows::key_text;
 use crate::runtime::Clock;
 use crate::sink::{KnownKeys, Sink};
@@ -44,6 +46,12 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     let mut prepared = prepare(host, destination, options).await?;
     host.emit(&Event::Started);
     announce(host, destination, options, &prepared);
+    let clock = destination.clock();
+    let artifacts =
+        RunArtifacts::start(host, clock, options.artifacts.as_deref(), options.dry_run, &prepared.schema).await;
+    // From here on, every page read is written to the artifacts too.
+    let tapped = Tap::new(&artifacts);
+    let host = &tapped;
 
     let mut report = RunReport::new(options.dry_run, prepared.plan.notes.clone());
     report.transport = prepared.delivery;
@@ -84,13 +92,21 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
 
     // The second pass runs even when the first stopped early, for the tables that were done: a
     // re-run repairs whatever it could not reach.
-    let (pending, first) = first_pass(&context, &mut prepared, &mut report).await;
+    let (pending, first) = first_pass(&context, &mut prepared, &artifacts, &mut report).await;
     let outcome = match first {
         Err(CoreError::Cancelled) => Err(CoreError::Cancelled),
         first => first.and(second_pass(&context, pending, options.updated_after.is_some(), &mut report).await),
     };
     report.files = files.finish();
     recorder.fill(&mut report);
+    report.artifacts = artifacts.finish().await;
+    if report.artifacts.status == ArtifactsStatus::Failed {
+        report.warnings.push(format!(
+            "artifacts missing in the source's file library ({}): {}",
+            report.artifacts.missing.join(", "),
+            report.artifacts.reason.as_deref().unwrap_or_default()
+        ));
+    }
     finish(host, destination, &mut report, outcome, started).await;
     Ok(report)
 }

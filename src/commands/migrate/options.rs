@@ -1,6 +1,7 @@
 //! The options of a data run, validated from the request's `scope`.
 
 use crate::commands::request::MigrationRequest;
+use crate::commands::settings::ExtensionSettings;
 use crate::runtime::Cancel;
 use crate::CoreError;
 
@@ -26,6 +27,8 @@ pub struct MigrateOptions {
     pub verify: bool,
     /// `scope.userPasswords`: copy new users' password hashes over the bulk receiver.
     pub user_passwords: bool,
+    /// The storage location the run's artifacts are saved to; `None`: none are saved.
+    pub artifacts: Option<String>,
 }
 
 /// `scope.transport`.
@@ -38,6 +41,21 @@ pub enum TransportChoice {
 }
 
 impl MigrateOptions {
+    /// Where the run's artifacts go (`scope.artifacts`, default true, and the instance's storage
+    /// settings). Checked last, once the request itself is known to be good: a storage location
+    /// the instance does not have is refused before the run starts.
+    pub fn with_artifacts(
+        mut self,
+        request: &MigrationRequest,
+        settings: &ExtensionSettings,
+    ) -> Result<Self, CoreError> {
+        if request.scope.artifacts != Some(false) {
+            self.artifacts = Some(settings.artifact_storage()?);
+        }
+        Ok(self)
+    }
+
+    /// The options `request` sets, without artifacts.
     pub fn from_request(request: &MigrationRequest, dry_run: bool) -> Result<Self, CoreError> {
         let scope = &request.scope;
         let batch_size = scope.batch_size.unwrap_or(DEFAULT_BATCH_SIZE);
@@ -82,6 +100,7 @@ impl MigrateOptions {
             cancel: Cancel::default(),
             verify: scope.verify,
             user_passwords: scope.user_passwords,
+            artifacts: None,
         })
     }
 }

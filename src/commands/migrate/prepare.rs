@@ -17,7 +17,7 @@ use crate::matching::key_map;
 use crate::plan::{self, Plan};
 use crate::report::Delivery;
 use crate::runtime::Clock;
-use crate::schema::{is_system, tables_to_move, Snapshot};
+use crate::schema::{is_system, restrict, tables_to_move, Snapshot};
 use crate::system::KeyMap;
 use crate::wire::WIRE_VERSION;
 use crate::CoreError;
@@ -26,6 +26,8 @@ pub struct Prepared {
     pub plan: Plan,
     /// Source keys of Directus' own rows that stand for other keys on the destination.
     pub keys: KeyMap,
+    /// The selection's schema, as sent to the destination to compare.
+    pub schema: Snapshot,
     /// Each collection's `updatedAfter` filter (`None`: every row).
     pub filters: BTreeMap<String, Option<Value>>,
     pub delivery: Delivery,
@@ -53,7 +55,8 @@ pub async fn prepare<H: Host, T: Transport, C: Clock>(
     let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
     let moving = plan.tables.iter().map(|t| t.collection.as_str()).collect();
     let keys = key_map(host, destination, &moving).await?;
-    Ok(Prepared { plan, keys, filters, delivery, why })
+    let schema = restrict(&snapshot, &collections);
+    Ok(Prepared { plan, keys, schema, filters, delivery, why })
 }
 
 /// Validate the selection and plan it, with row counts under the `updatedAfter` filter.

@@ -1,0 +1,276 @@
+// Migration artifacts on real instances: every run (and dry run) saves timestamped JSON files in a
+// folder of its own in the source's file library (Migrations/Migration <start>), each holding what
+// it says, with no secret in any of them; an applying schema sync saves the destination's schema
+// before it; the storage location comes from MIGRATION_STORAGE_LOCATION (an unknown one is
+// refused, one that refuses writes leaves the run complete with the artifacts reported missing).
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VERSIONS, startPair } from '../../scripts/lib/directus.mjs';
+import { client } from '../../scripts/lib/api.mjs';
+import { createSampleSchema } from '../../scripts/lib/sample-schema.mjs';
+import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
+import { seedSampleFiles } from '../../scripts/lib/sample-files.mjs';
+import { migrationCall, sha256, summaryOf } from './support.mjs';
+
+const SECRET = 'dest-token-artifacts-5d1e0b7c9a2f4e68';
+const CONCEALED = 'concealed-api-key-4411';
+const STAMP = '\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}-\\d{3}Z';
+const named = (base) => new RegExp(`^${base}_${STAMP}\\.json$`);
+const ndjson = { accept: 'application/x-ndjson' };
+
+/** A local server that keeps the callbacks it receives. */
+async function callbackReceiver() {
+	const received = [];
+	const server = createServer((req, res) => {
+		let body = '';
+		req.on('data', (chunk) => (body += chunk));
+		req.on('end', () => {
+			received.push(JSON.parse(body));
+			res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+		});
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+	return {
+		url: `http://127.0.0.1:${server.address().port}/hook`,
+		async next(timeout = 120_000) {
+			const deadline = Date.now() + timeout;
+			while (received.length === 0) {
+				if (Date.now() > deadline) throw new Error(`no callback within ${timeout} ms`);
+				await new Promise((r) => setTimeout(r, 250));
+			}
+			return received.shift();
+		},
+		close: () => new Promise((resolve) => server.close(resolve)),
+	};
+}
+
+/** The files of a folder of the library, by name: `{ name: { id, storage, filesize, text, json } }`. */
+async function folderFiles(instance, folderId) {
+	const api = client(instance.url, instance.token);
+	const rows = await api.get(`/files?limit=-1&fields=id,filename_download,storage,filesize,type,folder,filename_disk&filter[folder][_eq]=${folderId}`);
+	const files = {};
+	for (const row of rows) {
+		const res = await fetch(`${instance.url}/assets/${row.id}`, { headers: { Authorization: `Bearer ${instance.token}` } });
+		assert.equal(res.status, 200, `GET /assets/${row.id}`);
+		const text = await res.text();
+		files[row.filename_download] = { ...row, text, json: JSON.parse(text) };
+	}
+	return files;
+}
+
+/** The file of `files` whose name is `<base>_<stamp>.json`. */
+function one(files, base) {
+	const matching = Object.keys(files).filter((name) => named(base).test(name));
+	assert.equal(matching.length, 1, `${base}: ${Object.keys(files).join(', ')}`);
+	return files[matching[0]];
+}
+
+async function migrationsFolders(instance) {
+	const api = client(instance.url, instance.token);
+	const [top] = await api.get('/folders?filter[name][_eq]=Migrations&filter[parent][_null]=true');
+	if (!top) return { top: null, runs: [] };
+	const runs = await api.get(`/folders?limit=-1&sort=name&filter[parent][_eq]=${top.id}`);
+	return { top, runs };
+}
+
+for (const version of VERSIONS) {
+	describe(`migration artifacts on Directus ${version}`, () => {
+		let pair, source, destination, target, roots, hook, firstRun;
+
+		before(async () => {
+			// Two more storage locations on the source: an archive, and one whose root is a file, so
+			// every write to it fails (as root, a read-only folder would still be writable).
+			const work = await mkdtemp(join(tmpdir(), 'tm-artifacts-'));
+			roots = { work, archive: join(work, 'archive'), broken: join(work, 'broken') };
+			await writeFile(roots.broken, 'not a folder\n');
+			pair = await startPair(version, { source: { storage: { archive: roots.archive, broken: roots.broken } } });
+			({ source, destination } = pair);
+			await createSampleSchema(source);
+			const api = client(source.url, source.token);
+			// A hashed and a concealed field: a bulk run reads them as stored.
+			await api.post('/fields/authors', { field: 'password_hash', type: 'hash', meta: { special: ['hash'], interface: 'input-hash' }, schema: {} });
+			await api.post('/fields/authors', { field: 'api_key', type: 'string', meta: { special: ['conceal'], interface: 'input', options: { masked: true } }, schema: {} });
+			const { files } = await seedSampleFiles(source, { images: 3, documents: 2 });
+			const images = files.filter((f) => f.type === 'image/png');
+			const documents = files.filter((f) => f.type !== 'image/png');
+			await seedSampleData(source, { articles: 120, covers: images.map((f) => f.id), attachments: [documents[0].id] });
+			for (const author of await api.get('/items/authors?limit=-1&fields=id')) {
+				await api.patch(`/items/authors/${author.id}`, { password_hash: 'hunter2-plaintext', api_key: CONCEALED });
+			}
+			await client(destination.url, destination.token).patch('/users/me', { token: SECRET });
+			target = { baseURL: destination.url, token: SECRET };
+			hook = await callbackReceiver();
+		});
+		after(async () => {
+			await hook?.close();
+			await pair?.stop();
+			if (roots) await rm(roots.work, { recursive: true, force: true });
+		});
+
+		test('an applying schema sync saves the destination schema before it, in Migrations/Schema sync <start>', async () => {
+			const res = await migrationCall(source, 'schema-sync', target, { accept: 'application/json' });
+			assert.equal(res.status, 200, res.text);
+			const { artifacts } = res.body;
+			assert.equal(res.body.applied, true);
+			assert.equal(artifacts.status, 'saved', JSON.stringify(artifacts));
+			assert.equal(artifacts.storage, 'local');
+			assert.match(artifacts.folder, new RegExp(`^Migrations/Schema sync ${STAMP}$`));
+			const files = await folderFiles(source, artifacts.folderId);
+			assert.deepEqual(Object.keys(files).sort(), artifacts.files.map((f) => f.name).sort());
+			const before = one(files, 'destination_schema_before').json;
+			assert.ok(!before.collections.some((c) => c.collection === 'articles'), 'the destination as it was: no articles yet');
+			const sent = one(files, 'schema').json;
+			assert.ok(sent.collections.some((c) => c.collection === 'articles'));
+			assert.equal(one(files, 'report').json.message, res.body.message);
+
+			const dry = await migrationCall(source, 'schema-sync', { ...target, dryRun: true }, { accept: 'application/json' });
+			assert.deepEqual([dry.body.artifacts.status, dry.body.artifacts.reason], ['skipped', 'a dry run changes nothing']);
+		});
+
+		test('a run saves schema, rows, singletons, files and report in a folder of its own, named as it says', async () => {
+			const res = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] }, callbackUrl: hook.url });
+			assert.equal(res.status, 202, res.text);
+			const callback = await hook.next();
+			assert.equal(callback.status, 'completed', JSON.stringify(callback.details));
+			const job = (await client(source.url, source.token).request('GET', `/migration/jobs/${callback.processId}`)).body;
+			const report = job.report;
+			assert.equal(report.transport, 'bulk', 'rows read in the database representation, hashes included');
+			const { artifacts } = report;
+			assert.equal(artifacts.status, 'saved', JSON.stringify(artifacts));
+			assert.equal(callback.details.folderId, artifacts.folderId);
+
+			const { top, runs } = await migrationsFolders(source);
+			const folder = runs.find((f) => f.id === artifacts.folderId);
+			assert.equal(folder.parent, top.id);
+			assert.match(folder.name, new RegExp(`^Migration ${STAMP}$`));
+			assert.equal(artifacts.folder, `Migrations/${folder.name}`);
+
+			const files = await folderFiles(source, artifacts.folderId);
+			const bases = ['schema', 'items_full_data', 'items_singleton', 'files', 'report'];
+			assert.deepEqual(artifacts.files.map((f) => f.name).map((name) => bases.find((b) => named(b).test(name))), bases);
+			assert.equal(Object.keys(files).length, 5);
+			for (const { name, id } of artifacts.files) {
+				assert.equal(files[name].id, id, name);
+				assert.equal(files[name].storage, 'local');
+				assert.equal(files[name].type, 'application/json');
+				assert.equal(Number(files[name].filesize), Buffer.byteLength(files[name].text), name);
+			}
+
+			const schema = one(files, 'schema').json;
+			assert.deepEqual(schema.collections.map((c) => c.collection).sort(), report.tables.map((t) => t.collection).sort(), 'the selection, as sent');
+			const items = one(files, 'items_full_data').json;
+			const regular = report.tables.filter((t) => t.collection !== 'site_settings');
+			assert.deepEqual(Object.keys(items), regular.map((t) => t.collection));
+			for (const table of regular) assert.equal(items[table.collection].length, table.read, table.collection);
+			const singletons = one(files, 'items_singleton').json;
+			assert.deepEqual(Object.keys(singletons), ['site_settings']);
+			assert.equal(singletons.site_settings.id, (await client(source.url, source.token).get('/items/site_settings')).id);
+
+			const referenced = new Set();
+			for (const article of items.articles) if (article.cover) referenced.add(article.cover);
+			for (const link of items.articles_files) referenced.add(link.directus_files_id);
+			const listed = one(files, 'files').json;
+			assert.deepEqual(listed.map((f) => f.id).sort(), [...referenced].sort());
+			for (const file of listed) assert.deepEqual(Object.keys(file).sort(), ['filename_download', 'filesize', 'folder', 'id', 'type']);
+
+			const saved = one(files, 'report').json;
+			assert.equal(saved.processId, callback.processId);
+			assert.equal(saved.message, report.message);
+
+			// No secret: not the token, not a hashed or concealed value, not those fields' rows.
+			for (const [name, file] of Object.entries(files)) {
+				for (const secret of [SECRET, SECRET.slice(10), CONCEALED, 'hunter2', '$argon2']) {
+					assert.ok(!file.text.includes(secret), `${name} holds ${secret}`);
+				}
+			}
+			assert.ok(items.authors.every((a) => !('password_hash' in a) && !('api_key' in a) && 'name' in a));
+			firstRun = { artifacts, files };
+		});
+
+		test('a second run makes a second folder and touches the first in no way', async () => {
+			const res = await migrationCall(source, 'dry-run', { ...target, scope: { transport: 'rest', selectedTables: ['tags'] } }, ndjson);
+			const report = summaryOf(res);
+			assert.equal(report.status, 'completed');
+			assert.equal(report.artifacts.status, 'saved');
+			assert.notEqual(report.artifacts.folderId, firstRun.artifacts.folderId);
+			assert.match(report.artifacts.folder, new RegExp(`^Migrations/Migration ${STAMP} \\(dry run\\)$`));
+			const second = await folderFiles(source, report.artifacts.folderId);
+			assert.equal(one(second, 'items_full_data').json.tags.length, report.table('tags').read);
+			const { runs } = await migrationsFolders(source);
+			assert.equal(runs.filter((f) => f.name.startsWith('Migration ')).length, 2, 'one top folder, two runs');
+
+			const first = await folderFiles(source, firstRun.artifacts.folderId);
+			assert.deepEqual(Object.keys(first).sort(), Object.keys(firstRun.files).sort());
+			for (const [name, file] of Object.entries(first)) {
+				assert.equal(file.id, firstRun.files[name].id);
+				assert.equal(file.text, firstRun.files[name].text, name);
+				assert.equal(await sha256(source, file.id), await sha256(source, firstRun.files[name].id));
+			}
+		});
+
+		test('scope.artifacts: false saves none, and the report says so', async () => {
+			const folders = (await migrationsFolders(source)).runs.length;
+			const res = await migrationCall(source, 'dry-run', { ...target, scope: { selectedTables: ['tags'], artifacts: false } }, ndjson);
+			const report = summaryOf(res);
+			assert.deepEqual(report.artifacts, { status: 'skipped', storage: null, folderId: null, folder: null, files: [], missing: [], reason: 'scope.artifacts is false' });
+			assert.ok(res.lines.some((l) => JSON.parse(l).message === 'Artifacts: none saved (scope.artifacts is false)'));
+			assert.equal((await migrationsFolders(source)).runs.length, folders);
+		});
+
+		test('MIGRATION_STORAGE_LOCATION=archive: the files go to the archive location', async () => {
+			await source.restart({ signal: 'SIGTERM', env: { MIGRATION_STORAGE_LOCATION: 'archive' } });
+			const res = await migrationCall(source, 'dry-run', { ...target, scope: { selectedTables: ['tags', 'languages'] } }, ndjson);
+			const report = summaryOf(res);
+			assert.equal(report.artifacts.status, 'saved', JSON.stringify(report.artifacts));
+			assert.equal(report.artifacts.storage, 'archive');
+			const files = await folderFiles(source, report.artifacts.folderId);
+			assert.equal(Object.keys(files).length, 5);
+			for (const file of Object.values(files)) {
+				assert.equal(file.storage, 'archive');
+				assert.ok(existsSync(join(roots.archive, file.filename_disk)), `${file.filename_disk} in the archive root`);
+				assert.ok(!existsSync(join(source.uploadsDir, file.filename_disk)), 'not in local');
+			}
+		});
+
+		test('an unknown MIGRATION_STORAGE_LOCATION is refused before the run starts', async () => {
+			await source.restart({ signal: 'SIGTERM', env: { MIGRATION_STORAGE_LOCATION: 's3-backup' } });
+			const folders = (await migrationsFolders(source)).runs.length;
+			for (const route of ['run', 'dry-run']) {
+				const res = await migrationCall(source, route, { ...target, scope: { selectedTables: ['tags'] } }, ndjson);
+				assert.equal(res.status, 400, res.text);
+				assert.equal(res.body.code, 'INVALID_STORAGE_LOCATION');
+				assert.match(res.body.message, /^MIGRATION_STORAGE_LOCATION is "s3-backup", which is not a storage location of this instance \(STORAGE_LOCATIONS: local, archive, broken\)/);
+			}
+			const sync = await migrationCall(source, 'schema-sync', target, { accept: 'application/json' });
+			assert.equal(sync.body.code, 'INVALID_STORAGE_LOCATION');
+			assert.equal((await migrationsFolders(source)).runs.length, folders, 'no folder made');
+			const without = await migrationCall(source, 'dry-run', { ...target, scope: { selectedTables: ['tags'], artifacts: false } }, ndjson);
+			assert.equal(summaryOf(without).status, 'completed', 'nothing to refuse without artifacts');
+		});
+
+		test('a storage that refuses writes leaves the run completed, with the artifacts reported missing and why', async () => {
+			await source.restart({ signal: 'SIGTERM', env: { MIGRATION_STORAGE_LOCATION: 'broken' } });
+			await client(source.url, source.token).post('/items/tags', { name: 'added after the first run' });
+			const res = await migrationCall(source, 'run', { ...target, scope: { selectedTables: ['tags'] } }, ndjson);
+			const report = summaryOf(res);
+			assert.equal(report.status, 'completed', report.message);
+			assert.equal(report.table('tags').created, 1, 'the migration itself went through');
+			const { artifacts } = report;
+			assert.equal(artifacts.status, 'failed');
+			assert.equal(artifacts.storage, 'broken');
+			assert.deepEqual(artifacts.files, []);
+			assert.deepEqual(artifacts.missing.map((name) => name.replace(new RegExp(`_${STAMP}\\.json$`), '')), ['schema', 'items_full_data', 'items_singleton', 'files', 'report']);
+			// The storage's own message (its root is a file): not Directus' "Couldn't save file".
+			assert.match(artifacts.reason, /^storage "broken": E(EXIST|NOTDIR): .*broken/);
+			assert.ok(report.warnings.some((w) => w.startsWith('artifacts missing in the source\'s file library')), report.warnings.join('\n'));
+			assert.ok(res.lines.some((l) => JSON.parse(l).message?.startsWith('Artifacts missing: schema_')));
+			const left = await client(source.url, source.token).get(`/files?limit=-1&filter[folder][_eq]=${artifacts.folderId}`);
+			assert.deepEqual(left, [], 'no file row for bytes the storage did not take');
+		});
+	});
+}
