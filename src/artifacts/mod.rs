@@ -11,6 +11,8 @@
 //!   are left out (a bulk run reads them in the database's representation).
 //! - **Never fatal.** A storage that refuses a write fails that artifact, not the run: the report
 //!   says which are missing and why (the storage's own message).
+//! - **The source's own.** A run that moves Directus' own folders and files (excludedTables mode)
+//!   leaves the [`TOP_FOLDER`] tree and its files behind: they are this instance's record.
 
 mod folder;
 mod run;
@@ -21,6 +23,9 @@ pub use folder::{save_report, Folder};
 pub use run::RunArtifacts;
 pub use tap::Tap;
 
+use serde_json::{json, Value};
+
+use crate::host::{FolderRequest, Host, HostError};
 use crate::runtime::iso_timestamp;
 
 /// The top folder of the library every run's folder goes in.
@@ -37,6 +42,30 @@ pub fn stamp(epoch_ms: f64) -> String {
 /// `<base>_<stamp>.json`.
 pub fn file_name(base: &str, epoch_ms: f64) -> String {
     format!("{base}_{}.json", stamp(epoch_ms))
+}
+
+/// The id of the [`TOP_FOLDER`] folder, where earlier runs left their artifacts.
+pub async fn top_folder<H: Host>(host: &H) -> Result<Option<String>, HostError> {
+    host.find_folder(&FolderRequest { name: TOP_FOLDER.to_string(), parent: None }).await
+}
+
+/// The filter that leaves the artifacts' tree (the top folder `top`, the runs' folders in it, and
+/// their files) out of a read of `directus_folders` or `directus_files`.
+pub fn not_artifacts(collection: &str, top: &str) -> Option<Value> {
+    match collection {
+        "directus_folders" => Some(json!({ "_and": [
+            { "id": { "_neq": top } },
+            { "_or": [{ "parent": { "_null": true } }, { "parent": { "_neq": top } }] }
+        ] })),
+        "directus_files" => Some(json!({ "_or": [
+            { "folder": { "_null": true } },
+            { "_and": [
+                { "folder": { "_neq": top } },
+                { "_or": [{ "folder": { "parent": { "_null": true } } }, { "folder": { "parent": { "_neq": top } } }] }
+            ] }
+        ] })),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

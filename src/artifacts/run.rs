@@ -4,7 +4,8 @@
 //! (`{"site_settings":{…}}`), `files_<ts>.json` (`[{id, filename_download, type, filesize,
 //! folder}]` of the files the rows reference) and, once the run is over, `report_<ts>.json`
 //! ([`super::save_report`]). The three data files are open for the whole run and grow page by
-//! page.
+//! page. A run that moves Directus' users (excludedTables mode) also saves `users_<ts>.json`, the
+//! users as read, without any secret; Directus' other collections are not written to artifacts.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -20,10 +21,14 @@ use crate::plan::TablePlan;
 use crate::report::ArtifactsReport;
 use crate::rows::{key_text, pick, Row};
 use crate::runtime::Clock;
-use crate::schema::Snapshot;
+use crate::schema::{is_system, Snapshot};
+use crate::system;
 
 /// What every run saves, by base name (the report last).
 const PLANNED: [&str; 5] = ["schema", "items_full_data", "items_singleton", "files", "report"];
+
+/// What a run that moves Directus' users saves too.
+const USERS: &str = "users";
 
 /// The file metadata `files_<ts>.json` holds.
 const FILE_FIELDS: [&str; 5] = ["id", "filename_download", "type", "filesize", "folder"];
@@ -45,15 +50,30 @@ struct Writing<'a, H, C> {
     items: Sections<'a, H>,
     singletons: Sections<'a, H>,
     files: Listing<'a, H>,
+    /// Directus' users, when the run moves them.
+    users: Option<Listing<'a, H>>,
     /// Files whose metadata is written (ids only: the run's files, each once).
     seen_files: HashSet<String>,
+}
+
+/// Where a table's rows go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A section of `items_full_data`.
+    Items,
+    /// A section of `items_singleton`.
+    Singleton,
+    /// `users_<ts>.json`.
+    Users,
+    /// Nowhere: Directus' other collections.
+    Skipped,
 }
 
 /// What the artifacts need to know of the table being read.
 #[derive(Clone)]
 struct TableTap {
     collection: String,
-    singleton: bool,
+    kind: Kind,
     /// Hashed and concealed fields: never in an artifact.
     hidden: Vec<String>,
     /// Fields that hold a file's id.
@@ -63,7 +83,14 @@ struct TableTap {
 impl<'a, H: Host, C: Clock> RunArtifacts<'a, H, C> {
     /// Make the run's folder in `storage` and open its files; `None`: none are wanted. `schema`
     /// is the snapshot of the selection, as sent to the destination.
-    pub async fn start(host: &'a H, clock: &'a C, storage: Option<&str>, dry_run: bool, schema: &Snapshot) -> Self {
+    pub async fn start(
+        host: &'a H,
+        clock: &'a C,
+        storage: Option<&str>,
+        dry_run: bool,
+        schema: &Snapshot,
+        with_users: bool,
+    ) -> Self {
         let artifacts = |writing, settled| RunArtifacts {
             host,
             writing: Mutex::new(writing),
@@ -74,7 +101,11 @@ impl<'a, H: Host, C: Clock> RunArtifacts<'a, H, C> {
             return artifacts(None, Some(ArtifactsReport::skipped("scope.artifacts is false")));
         };
         let name = format!("Migration {}{}", stamp(clock.now_ms()), if dry_run { " (dry run)" } else { "" });
-        let mut folder = match Folder::create(host, clock, storage, &name, &PLANNED).await {
+        let mut planned = PLANNED.to_vec();
+        if with_users {
+            planned.insert(4, USERS);
+        }
+        let mut folder = match Folder::create(host, clock, storage, &name, &planned).await {
             Ok(folder) => folder,
             Err(report) => return artifacts(None, Some(report)),
         };
@@ -82,22 +113,35 @@ impl<'a, H: Host, C: Clock> RunArtifacts<'a, H, C> {
         let items = Sections::open(folder.open("items_full_data").await).await;
         let singletons = Sections::open(folder.open("items_singleton").await).await;
         let files = Listing::open(folder.open("files").await).await;
-        let writing = Writing { folder, items, singletons, files, seen_files: HashSet::new() };
+        let users = match with_users {
+            true => Some(Listing::open(folder.open(USERS).await).await),
+            false => None,
+        };
+        let writing = Writing { folder, items, singletons, files, users, seen_files: HashSet::new() };
         artifacts(Some(writing), None)
     }
 
     /// `table` is about to be read: its rows go in a section of their own.
     pub async fn begin_table(&self, table: &TablePlan) {
-        let tap = TableTap {
-            collection: table.collection.clone(),
-            singleton: table.singleton,
-            hidden: table.excluded.iter().map(|(field, _)| field.clone()).collect(),
-            file_fields: table.file_references().iter().map(|r| r.field.clone()).collect(),
+        let kind = match table.collection.as_str() {
+            "directus_users" => Kind::Users,
+            name if is_system(name) => Kind::Skipped,
+            _ if table.singleton => Kind::Singleton,
+            _ => Kind::Items,
         };
+        let mut hidden: Vec<String> = table.excluded.iter().map(|(field, _)| field.clone()).collect();
+        if let Some(system) = system::entry(&table.collection) {
+            hidden.extend(system.never.iter().map(|(field, _)| field.to_string()));
+        }
+        let file_fields = match kind {
+            Kind::Items | Kind::Singleton => table.file_references().iter().map(|r| r.field.clone()).collect(),
+            _ => Vec::new(),
+        };
+        let tap = TableTap { collection: table.collection.clone(), kind, hidden, file_fields };
         let mut writing = self.writing.lock().await;
-        if let Some(writing) = writing.as_mut() {
-            let sections = if tap.singleton { &mut writing.singletons } else { &mut writing.items };
-            sections.begin(&tap.collection, !tap.singleton).await;
+        if let (Some(writing), Kind::Items | Kind::Singleton) = (writing.as_mut(), kind) {
+            let sections = if kind == Kind::Singleton { &mut writing.singletons } else { &mut writing.items };
+            sections.begin(&tap.collection, kind == Kind::Items).await;
         }
         *self.table.borrow_mut() = Some(tap);
     }
@@ -108,8 +152,18 @@ impl<'a, H: Host, C: Clock> RunArtifacts<'a, H, C> {
         let Some(tap) = self.table.borrow().clone().filter(|t| t.collection == collection) else { return };
         let mut writing = self.writing.lock().await;
         let Some(writing) = writing.as_mut() else { return };
-        let sections = if tap.singleton { &mut writing.singletons } else { &mut writing.items };
-        sections.rows(rows, &tap.hidden).await;
+        match tap.kind {
+            Kind::Items => writing.items.rows(rows, &tap.hidden).await,
+            Kind::Singleton => writing.singletons.rows(rows, &tap.hidden).await,
+            Kind::Users => {
+                if let Some(users) = writing.users.as_mut() {
+                    let rows: Vec<Row> = rows.iter().map(|r| without(r, &tap.hidden)).collect();
+                    users.push(&rows).await;
+                }
+                return;
+            }
+            Kind::Skipped => return,
+        }
 
         let mut ids = Vec::new();
         for row in rows {
@@ -142,20 +196,26 @@ impl<'a, H: Host, C: Clock> RunArtifacts<'a, H, C> {
     pub async fn end_table(&self) {
         let Some(tap) = self.table.borrow_mut().take() else { return };
         if let Some(writing) = self.writing.lock().await.as_mut() {
-            let sections = if tap.singleton { &mut writing.singletons } else { &mut writing.items };
-            sections.end().await;
+            match tap.kind {
+                Kind::Items => writing.items.end().await,
+                Kind::Singleton => writing.singletons.end().await,
+                Kind::Users | Kind::Skipped => {}
+            }
         }
     }
 
     /// Close every file: what was saved and what is missing. Later pages are not written.
     pub async fn finish(&self) -> ArtifactsReport {
         let writing = self.writing.lock().await.take();
-        let Some(Writing { mut folder, items, singletons, files, .. }) = writing else {
+        let Some(Writing { mut folder, items, singletons, files, users, .. }) = writing else {
             return self.settled.borrow().clone().unwrap_or_default();
         };
         folder.close(items.close().await).await;
         folder.close(singletons.close().await).await;
         folder.close(files.close().await).await;
+        if let Some(users) = users {
+            folder.close(users.close().await).await;
+        }
         let report = folder.finish();
         *self.settled.borrow_mut() = Some(report.clone());
         report
@@ -264,6 +324,11 @@ impl<'a, H: Host> Listing<'a, H> {
         self.stream.write("]").await;
         self.stream
     }
+}
+
+/// `row` without its `hidden` fields.
+fn without(row: &Row, hidden: &[String]) -> Row {
+    row.iter().filter(|(field, _)| !hidden.contains(field)).map(|(f, v)| (f.clone(), v.clone())).collect()
 }
 
 /// `row` as JSON without its `hidden` fields, appended to `text`.

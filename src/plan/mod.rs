@@ -34,7 +34,6 @@ pub struct Plan {
 }
 
 impl Plan {
-    #[cfg(test)]
     pub fn table(&self, collection: &str) -> Option<&TablePlan> {
         self.tables.iter().find(|t| t.collection == collection)
     }

@@ -47,8 +47,9 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     host.emit(&Event::Started);
     announce(host, destination, options, &prepared);
     let clock = destination.clock();
-    let artifacts =
-        RunArtifacts::start(host, clock, options.artifacts.as_deref(), options.dry_run, &prepared.schema).await;
+    let with_users = prepared.plan.table("directus_users").is_some();
+    let storage = options.artifacts.as_deref();
+    let artifacts = RunArtifacts::start(host, clock, storage, options.dry_run, &prepared.schema, with_users).await;
     // From here on, every page read is written to the artifacts too.
     let tapped = Tap::new(&artifacts);
     let host = &tapped;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::options::{MigrateOptions, TransportChoice};
+use crate::artifacts;
 use crate::compat::{ensure_schema_matches, receiver_fits};
 use crate::data::{changed_since, parse_instant};
 use crate::destination::Destination;
@@ -72,12 +73,22 @@ pub async fn plan_selection<H: Host>(host: &H, options: &MigrateOptions) -> Resu
         }
     }
     let draft = plan::build(&snapshot, &selected, &BTreeMap::new(), instant.is_some(), &system_columns)?;
+    // Earlier runs' artifacts are this instance's record: never moved with its folders and files.
+    let artifacts = match selected.contains("directus_folders") || selected.contains("directus_files") {
+        true => artifacts::top_folder(host).await?,
+        false => None,
+    };
     let mut filters = BTreeMap::new();
     let mut rows = BTreeMap::new();
     for table in &draft.tables {
-        let filter = instant
+        let changed = instant
             .as_deref()
             .and_then(|at| changed_since(table.date_updated.as_deref(), table.date_created.as_deref(), at));
+        let ours = artifacts.as_deref().and_then(|top| artifacts::not_artifacts(&table.collection, top));
+        let filter = match (changed, ours) {
+            (Some(a), Some(b)) => Some(serde_json::json!({ "_and": [a, b] })),
+            (a, b) => a.or(b),
+        };
         let count = host.count(&CountRequest { collection: table.collection.clone(), filter: filter.clone() }).await?;
         rows.insert(table.collection.clone(), count);
         filters.insert(table.collection.clone(), filter);
