@@ -3,7 +3,7 @@
 # real Directus instances of every pinned version.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-bash "$ROOT/scripts/setup.sh" --browser
+bash "$ROOT/scripts/setup.sh" --browser --databases
 # Set-up may have just installed Node 22: pick it up for what follows.
 source "$ROOT/scripts/env.sh"
 bash "$ROOT/scripts/build.sh"

@@ -32,6 +32,46 @@ function databaseError(error) {
 	return Object.assign(new Error(message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message), { code: error?.code });
 }
 
+const isPostgres = (database) => ['pg', 'postgres', 'postgresql', 'cockroachdb'].includes(database.client.config.client);
+const isMysql = (database) => ['mysql', 'mysql2'].includes(database.client.config.client);
+
+/**
+ * Driver options for reading rows in the database's own representation, exactly, whatever the
+ * process's time zone: PostgreSQL's JSON, date and timestamp columns as the text the server sends
+ * (pg would parse JSON, and turn dates into local-time Date objects); MySQL's dates, 64-bit
+ * integers and JSON as text (mysql2 would make Dates, doubles and parsed JSON), and geometries as
+ * the hex of their stored bytes (mysql2 would make lossy objects). The receiver writes that back
+ * as it is (MySQL geometries as bytes: `bytesColumns`).
+ */
+function exactReadOptions(database) {
+	if (isPostgres(database)) {
+		const types = database.client.driver?.types;
+		if (!types) return {};
+		const text = new Set([114, 3802, 1082, 1114, 1184]); // json, jsonb, date, timestamp, timestamptz
+		return { types: { getTypeParser: (oid, format) => (text.has(oid) ? (value) => value : types.getTypeParser(oid, format)) } };
+	}
+	if (isMysql(database)) {
+		return {
+			dateStrings: true,
+			supportBigNumbers: true,
+			bigNumberStrings: true,
+			typeCast: (field, next) => {
+				if (field.type === 'JSON') return field.string('utf8');
+				if (field.type === 'GEOMETRY') return field.buffer()?.toString('hex') ?? null;
+				return next();
+			},
+		};
+	}
+	return {};
+}
+
+/** A column read as its exact decimal text (`AS` its own name). */
+function asText(database, column) {
+	if (isPostgres(database)) return database.raw('??::text as ??', [column, column]);
+	if (isMysql(database)) return database.raw('cast(?? as char) as ??', [column, column]);
+	return database.raw('cast(?? as text) as ??', [column, column]);
+}
+
 /** An error reading the source's own file: not retried, reported against the file. */
 function sourceError(error) {
 	return Object.assign(new Error(error?.message ?? String(error)), { source: true, code: error?.code });
@@ -49,13 +89,21 @@ export function createHost(context, { accountability, onEvent } = {}) {
 	const currentSchema = async () => (schema ??= await getSchema({ database }));
 	const items = async (collection) =>
 		new services.ItemsService(collection, { schema: await currentSchema(), knex: database, accountability });
+	// Which of `columns` take their values as bytes: MySQL geometries (see exactReadOptions).
+	const bytesColumns = async (collection, columns) => {
+		if (!isMysql(database)) return columns.map(() => false);
+		const fields = (await currentSchema()).collections[collection]?.fields ?? {};
+		return columns.map((column) => Boolean(fields[column]?.type?.startsWith('geometry')));
+	};
 
 	return {
 		// Keys come from the table itself (Directus filters have no `_gt` for uuid or string keys);
 		// rows come through ItemsService, so values are in the API's own format.
 		// With `raw`, rows come straight from the table in the database's own representation, for
 		// the destination's bulk receiver (the filter still goes through ItemsService).
-		async readPage({ collection, primaryKey, fields, after, limit, filter, raw }) {
+		// `exact` fields (64-bit integers) are read as text in either representation: the API's
+		// drivers make doubles of them on SQLite and MySQL.
+		async readPage({ collection, primaryKey, fields, after, limit, filter, raw, exact = [] }) {
 			const scan = database.select(primaryKey).from(collection).orderBy(primaryKey).limit(limit);
 			if (after !== null && after !== undefined) scan.where(primaryKey, '>', after);
 			const keys = (await scan).map((row) => row[primaryKey]);
@@ -67,7 +115,8 @@ export function createHost(context, { accountability, onEvent } = {}) {
 					const matching = await service.readByQuery({ fields: [primaryKey], filter: { _and: [filter, { [primaryKey]: { _in: keys } }] }, limit: keys.length });
 					kept = matching.map((row) => row[primaryKey]);
 				}
-				const rows = kept.length > 0 ? await database.select(fields).from(collection).whereIn(primaryKey, kept).orderBy(primaryKey) : [];
+				const columns = fields.map((field) => (exact.includes(field) ? asText(database, field) : field));
+				const rows = kept.length > 0 ? await database.select(columns).from(collection).whereIn(primaryKey, kept).orderBy(primaryKey).options(exactReadOptions(database)) : [];
 				return JSON.stringify({ rows, last: keys.at(-1), scanned: keys.length });
 			}
 			const rows = await service.readByQuery({
@@ -76,6 +125,15 @@ export function createHost(context, { accountability, onEvent } = {}) {
 				sort: [primaryKey],
 				limit: keys.length,
 			});
+			const wanted = exact.filter((field) => fields.length === 0 || fields.includes(field));
+			if (wanted.length > 0 && rows.length > 0) {
+				const texts = await database.select([primaryKey, ...wanted.map((field) => asText(database, field))]).from(collection).whereIn(primaryKey, rows.map((row) => row[primaryKey]));
+				const byKey = new Map(texts.map((row) => [String(row[primaryKey]), row]));
+				for (const row of rows) {
+					const text = byKey.get(String(row[primaryKey]));
+					if (text) for (const field of wanted) if (field in row) row[field] = text[field];
+				}
+			}
 			return JSON.stringify({ rows, last: keys.at(-1), scanned: keys.length });
 		},
 
@@ -125,10 +183,12 @@ export function createHost(context, { accountability, onEvent } = {}) {
 		async describeTable(collection) {
 			const table = (await currentSchema()).collections[collection];
 			if (!table || collection.startsWith('directus_')) return null;
-			const columns = Object.values(table.fields).filter((field) => field.type !== 'alias').map((field) => field.field);
+			const fields = Object.values(table.fields).filter((field) => field.type !== 'alias');
+			const columns = fields.map((field) => field.field);
+			const types = Object.fromEntries(fields.map((field) => [field.field, field.type]));
 			const key = table.fields[table.primary];
 			const autoIncrement = ['integer', 'bigInteger'].includes(key?.type) && key?.defaultValue === 'AUTO_INCREMENT';
-			return JSON.stringify({ collection, primaryKey: table.primary, columns, autoIncrement });
+			return JSON.stringify({ collection, primaryKey: table.primary, columns, autoIncrement, types });
 		},
 
 		async existingKeys({ collection, primaryKey, keys }) {
@@ -137,7 +197,8 @@ export function createHost(context, { accountability, onEvent } = {}) {
 		},
 
 		async insertRows({ collection, columns, rows }) {
-			const objects = rows.map((values) => Object.fromEntries(columns.map((column, i) => [column, values[i]])));
+			const bytes = await bytesColumns(collection, columns);
+			const objects = rows.map((values) => Object.fromEntries(columns.map((column, i) => [column, bytes[i] && typeof values[i] === 'string' ? Buffer.from(values[i], 'hex') : values[i]])));
 			// SQLite binds at most 32,766 variables per statement.
 			const chunk = Math.max(1, Math.floor(30_000 / Math.max(1, columns.length)));
 			await database.transaction(async (trx) => {
@@ -148,9 +209,10 @@ export function createHost(context, { accountability, onEvent } = {}) {
 		},
 
 		async updateRows({ collection, primaryKey, columns, rows }) {
+			const bytes = await bytesColumns(collection, columns);
 			await database.transaction(async (trx) => {
 				for (const values of rows) {
-					const row = Object.fromEntries(columns.map((column, i) => [column, values[i]]));
+					const row = Object.fromEntries(columns.map((column, i) => [column, bytes[i] && typeof values[i] === 'string' ? Buffer.from(values[i], 'hex') : values[i]]));
 					const key = row[primaryKey];
 					delete row[primaryKey];
 					await trx(collection).update(row).where(primaryKey, key);
@@ -163,7 +225,7 @@ export function createHost(context, { accountability, onEvent } = {}) {
 		// PostgreSQL and CockroachDB sequences do not follow explicit keys; SQLite, MySQL and MariaDB
 		// move their counters past inserted keys themselves.
 		async advanceSequence({ collection, primaryKey }) {
-			if (!['pg', 'postgres', 'postgresql', 'cockroachdb'].includes(database.client.config.client)) return;
+			if (!isPostgres(database)) return;
 			await database.raw('SELECT setval(pg_get_serial_sequence(?, ?), (SELECT COALESCE(MAX(??), 1) FROM ??))', [`"${collection}"`, primaryKey, primaryKey, collection]);
 		},
 

@@ -723,6 +723,7 @@ mod tests {
                     primary_key: key.field.clone(),
                     columns: fields.iter().map(|f| f.field.clone()).collect(),
                     auto_increment: key.kind == "integer",
+                    types: fields.iter().map(|f| (f.field.clone(), f.kind.clone())).collect(),
                 },
             );
         }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::destination::{Destination, Transport};
+use crate::destination::{Destination, DestinationError, Transport};
 use crate::host::Host;
 use crate::progress::Event;
 use crate::runtime::Clock;
@@ -72,16 +72,39 @@ pub(crate) async fn plan<T: Transport, C: Clock>(
     mirror: bool,
     scope: Option<&BTreeSet<String>>,
 ) -> Result<Plan, CoreError> {
-    let Some(response) = destination.schema_diff(snapshot, force).await? else {
+    let Some(response) = destination.schema_diff(snapshot, force).await.map_err(refused_snapshot)? else {
         return Ok(Plan {
             hash: String::new(),
             diff: SchemaDiff::default(),
             summary: DiffSummary::new(&SchemaDiff::default(), vec![], mirror),
         });
     };
-    let (diff, withheld) = response.diff.filter(mirror, scope);
+    let mut diff = response.diff;
+    // Between database vendors (only ever forced), column types differ by nature: compare
+    // Directus' types only. (The destination's vendor is asked only when it could matter.)
+    if force && diff.has_column_details() && destination.schema_snapshot().await?.vendor != snapshot.vendor {
+        diff = diff.without_column_details();
+    }
+    let (diff, withheld) = diff.filter(mirror, scope);
     let summary = DiffSummary::new(&diff, withheld, mirror);
     Ok(Plan { hash: response.hash, diff, summary })
+}
+
+/// Directus refuses a snapshot of another version or database vendor unless forced: that is a
+/// conflict for the caller (409, like `/migration/check`), not a failure of the destination.
+fn refused_snapshot(error: DestinationError) -> CoreError {
+    match error {
+        DestinationError::Rejected { status: 400, ref message, .. }
+            if message.contains("Provided snapshot's") && message.contains("does not match the current instance's") =>
+        {
+            let reason = message.trim_start_matches("Invalid payload. ");
+            let reason = reason.split(" You can bypass").next().unwrap_or(reason);
+            CoreError::Conflict(format!(
+                "The destination refused the schema: {reason} Pass scope.force to migrate anyway."
+            ))
+        }
+        other => other.into(),
+    }
 }
 
 fn announce<H: Host>(host: &H, plan: &Plan) {
@@ -253,6 +276,18 @@ mod tests {
         assert_eq!(applied["diff"]["collections"].as_array().unwrap().len(), 2);
         assert!(lines[0].contains("MIRROR: WHAT THE SOURCE DOES NOT HAVE IS DELETED"));
         assert!(report.message.contains("MIRROR: 2 DELETION(S)"));
+    }
+
+    #[test]
+    fn a_snapshot_of_another_vendor_is_a_conflict_unless_forced() {
+        let refused = r#"{"errors":[{"message":"Invalid payload. Provided snapshot's vendor sqlite does not match the current instance's vendor postgres. You can bypass this check by passing the `force` query parameter.","extensions":{"code":"INVALID_PAYLOAD"}}]}"#;
+        let (result, _, _, _) = run(vec![answer(400, refused)], SyncOptions::default());
+        let err = result.unwrap_err();
+        assert_eq!(err.status(), 409);
+        assert_eq!(
+            err.to_string(),
+            "The destination refused the schema: Provided snapshot's vendor sqlite does not match the current instance's vendor postgres. Pass scope.force to migrate anyway."
+        );
     }
 
     #[test]

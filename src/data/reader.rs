@@ -72,6 +72,7 @@ mod tests {
             limit,
             filter: None,
             raw: false,
+            exact: vec![],
         }
     }
 

@@ -124,7 +124,8 @@ impl<H: Host, T: Transport, C: Clock> Mover<'_, H, T, C> {
         let written = match self.settings.delivery {
             Delivery::Rest => {
                 let mode = if table.singleton { Write::Singleton } else { Write::Create };
-                let inserts = fresh.iter().map(|row| held_back(pick(row, table.insert_fields()))).collect();
+                let inserts =
+                    fresh.iter().map(|row| held_back(table.api_values(pick(row, table.insert_fields())))).collect();
                 write(self.destination, mode, &table.collection, key, inserts).await?
             }
             Delivery::Bulk => {
@@ -206,6 +207,7 @@ pub async fn migrate_table<H: Host, T: Transport, C: Clock>(
         limit: if table.singleton { 1 } else { settings.batch_size },
         filter,
         raw: settings.delivery == Delivery::Bulk,
+        exact: table.big_integer_fields.clone(),
     };
     let mut outcome = TableOutcome { report: TableReport::new(&table.collection), ..TableOutcome::default() };
     let mut tasks: FuturesUnordered<LocalBoxFuture<'_, Step<'_, H>>> = FuturesUnordered::new();

@@ -36,6 +36,10 @@ pub struct PageRequest {
     /// Rows in the database's own representation (for the bulk receiver) rather than the API's.
     #[serde(default)]
     pub raw: bool,
+    /// Fields read as their exact decimal text, in either representation: 64-bit integers, which
+    /// Directus' SQLite and MySQL drivers (and so its API) read as doubles, losing digits past 2^53.
+    #[serde(default)]
+    pub exact: Vec<String>,
 }
 
 /// What one step of a scan found. Fewer keys scanned than the limit means the scan is over.
@@ -105,6 +109,10 @@ pub struct TableShape {
     pub columns: Vec<String>,
     /// The primary key is an auto-incrementing integer (its sequence must follow inserts).
     pub auto_increment: bool,
+    /// Each column's Directus type (`json`, `csv`, `bigInteger`, `geometry.Point`, …): the receiver
+    /// encodes values for their column before they are bound (see `receive::values`).
+    #[serde(default)]
+    pub types: std::collections::BTreeMap<String, String>,
 }
 
 /// Rows to write straight into a table, in the database's representation.

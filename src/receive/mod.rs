@@ -3,6 +3,7 @@
 //! (keys kept, existing keys skipped and never overwritten, refused rows reported with the
 //! database's message), a fraction of the cost (no per-row services, activity or revisions).
 
+mod values;
 mod wire;
 
 pub use wire::{Batch, Header, Mode, Receipt, ReceiverInfo, MAX_BYTES, MAX_ROWS, RECEIVER_NAME, WIRE_VERSION};
@@ -52,7 +53,7 @@ async fn table<S: Store>(store: &S, collection: &str, primary_key: &str) -> Resu
 
 /// Check a batch against this instance's schema, then write it.
 pub async fn receive<S: Store>(store: &S, text: &str) -> Result<Receipt, CoreError> {
-    let batch = Batch::decode(text)?;
+    let mut batch = Batch::decode(text)?;
     let header = &batch.header;
     let shape = table(store, &header.collection, &header.primary_key).await?;
     let unknown: Vec<&str> = header.columns.iter().filter(|c| !shape.columns.contains(c)).map(String::as_str).collect();
@@ -65,6 +66,7 @@ pub async fn receive<S: Store>(store: &S, text: &str) -> Result<Receipt, CoreErr
     }
 
     let key = batch.key_index();
+    values::encode_rows(&mut batch.rows, &header.columns, &shape);
     let mut receipt = Receipt::default();
     let rows = match header.mode {
         Mode::Create => {
@@ -149,6 +151,7 @@ mod tests {
                 primary_key: "id".into(),
                 columns: vec!["id".into(), "name".into()],
                 auto_increment: true,
+                types: Default::default(),
             },
         );
         host.unique.push(("tags".into(), "name".into()));

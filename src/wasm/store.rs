@@ -22,7 +22,7 @@ export interface MigrationStore {
   /** Move the table's auto-increment sequence past its highest key where the database does not. */
   advanceSequence(table: TableShape): Promise<void>;
 }
-export interface TableShape { collection: string; primaryKey: string; columns: string[]; autoIncrement: boolean }
+export interface TableShape { collection: string; primaryKey: string; columns: string[]; autoIncrement: boolean; types: Record<string, string> }
 export interface RowsWrite { collection: string; primaryKey: string; columns: string[]; rows: unknown[][] }
 "#;
 
