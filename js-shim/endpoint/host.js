@@ -56,7 +56,8 @@ function exactReadOptions(database) {
 			supportBigNumbers: true,
 			bigNumberStrings: true,
 			typeCast: (field, next) => {
-				if (field.type === 'JSON') return field.string('utf8');
+				// MySQL's JSON type, or MariaDB's (LONGTEXT marked json, which newer mysql2 parses too).
+				if (field.type === 'JSON' || field.extendedFormat === 'json') return field.string('utf8');
 				if (field.type === 'GEOMETRY') return field.buffer()?.toString('hex') ?? null;
 				return next();
 			},
