@@ -1,6 +1,6 @@
 // The benchmark's source data: the sample schema (scripts/lib/sample-schema.mjs) filled straight
-// into the source's SQLite database, in Directus' storage format, so that 100,000 rows take
-// seconds instead of minutes; plus real files uploaded through the API.
+// into the source's database (SQLite, PostgreSQL or MariaDB), in Directus' storage format, so that
+// 100,000 rows take seconds instead of minutes; plus real files uploaded through the API.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { CACHE } from '../scripts/lib/directus.mjs';
@@ -18,6 +18,21 @@ function random(seed) {
 const words = ['alpha', 'beta', 'gamma', 'delta', 'Straße', 'データ', 'café', 'naïve', 'résumé', 'ünïcödé', 'عربى', 'rust', 'wasm'];
 const sentence = (r, n) => Array.from({ length: n }, () => r.pick(words)).join(' ');
 const uuid = (r) => 'xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx'.replace(/x/g, () => r.int(16).toString(16));
+
+/**
+ * SQLite keeps timestamps as epoch milliseconds and dates as numbers too; PostgreSQL and MariaDB
+ * take Date objects for timestamps and 'YYYY-MM-DD' for dates (their drivers bind the rest as is).
+ */
+function toServerFormat(data) {
+	const timestamps = ['date_created', 'date_updated', 'published_at'];
+	const dates = ['born', 'publish_date'];
+	for (const rows of Object.values(data)) {
+		for (const row of rows) {
+			for (const field of timestamps) if (typeof row[field] === 'number') row[field] = new Date(row[field]);
+			for (const field of dates) if (typeof row[field] === 'number') row[field] = new Date(row[field]).toISOString().slice(0, 10);
+		}
+	}
+}
 
 /**
  * Create the schema through the API, upload `files` files, then write about `rows` rows into the
@@ -100,15 +115,20 @@ export async function seedBenchmark(source, { rows = 100_000, files = 200, large
 	}
 	data.site_settings = [{ id: 1, site_name: 'Benchmark', maintenance: 0, theme: JSON.stringify({ dark: true }), default_language: 'en-US' }];
 
-	// Straight into the database, with foreign keys checked at commit.
+	// Straight into the database, with foreign keys checked at commit (SQLite) or not checked
+	// (PostgreSQL and MariaDB: the data is consistent, and parents do not always come first).
+	if (source.db !== 'sqlite') toServerFormat(data);
 	const require = createRequire(join(CACHE, `directus-${version}`, 'node_modules/@directus/api/package.json'));
-	const knex = require('knex')({ client: 'sqlite3', connection: { filename: source.dbFile }, useNullAsDefault: true });
+	const knex = require('knex')(source.knexConfig);
 	try {
 		await knex.transaction(async (trx) => {
-			await trx.raw('PRAGMA defer_foreign_keys = ON');
+			if (source.db === 'sqlite') await trx.raw('PRAGMA defer_foreign_keys = ON');
+			if (source.db === 'postgres') await trx.raw('SET LOCAL session_replication_role = replica');
+			if (source.db === 'mysql') await trx.raw('SET FOREIGN_KEY_CHECKS = 0');
 			for (const [collection, list] of Object.entries(data)) {
 				for (let i = 0; i < list.length; i += 500) await trx(collection).insert(list.slice(i, i + 500));
 			}
+			if (source.db === 'mysql') await trx.raw('SET FOREIGN_KEY_CHECKS = 1');
 		});
 	} finally {
 		await knex.destroy();

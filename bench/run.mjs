@@ -1,14 +1,17 @@
 // npm run bench: throughput and memory of the extension on two fresh local Directus instances,
 // side by side with the destination's own ceiling.
 //
-//   node bench/run.mjs [--rows 100000] [--files 200] [--large 50] [--version 11.17.4]
+//   node bench/run.mjs [--rows 100000] [--files 200] [--large 50] [--version 11.17.4] [--db sqlite]
 //                      [--scope '{"batchSize":250}'] [--node-options=--max-old-space-size=256]
 //
 // --node-options is given to the Directus processes: a heap cap shows which RSS growth is
 // garbage V8 has not collected yet (a leak would fail the run instead).
 //
-// Phases: seed the source (straight into SQLite), the ceiling (plain batched POST /items into a
-// third instance), then, over the REST transport, schema-sync (reported, not compared), dry-run
+// --db is the database every instance runs on: sqlite (default), postgres or mysql (MariaDB),
+// throwaway servers started for the run (scripts/lib/databases.mjs).
+//
+// Phases: seed the source (straight into its database), the ceiling (plain batched POST /items into
+// a third instance), then, over the REST transport, schema-sync (reported, not compared), dry-run
 // without and with artifacts, run and re-run, and over the bulk transport run without artifacts
 // (a fifth instance), then run and re-run with them (a fourth). Runs save their artifacts in the
 // source's file library unless the phase says "no artifacts". Peak RSS of the source and
@@ -19,6 +22,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDirectus, ROOT } from '../scripts/lib/directus.mjs';
+import { stopDatabaseServers } from '../scripts/lib/databases.mjs';
 import { client } from '../scripts/lib/api.mjs';
 import { seedBenchmark } from './dataset.mjs';
 import { measureCeiling } from './ceiling.mjs';
@@ -30,12 +34,16 @@ const { values: args } = parseArgs({
 		files: { type: 'string', default: '200' },
 		large: { type: 'string', default: '50' },
 		version: { type: 'string', default: '11.17.4' },
+		db: { type: 'string', default: 'sqlite' },
 		scope: { type: 'string', default: '{}' },
 		'node-options': { type: 'string', default: '' },
 	},
 });
 const rows = Number(args.rows);
 const version = args.version;
+const db = args.db;
+if (!['sqlite', 'postgres', 'mysql'].includes(db)) throw new Error(`--db must be sqlite, postgres or mysql, not ${db}`);
+const DB_NAMES = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MariaDB' };
 const largeMegabytes = Number(args.large) > 0 ? [Number(args.large)] : [];
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const benchStarted = performance.now();
@@ -77,16 +85,17 @@ async function phase(name, pids, work) {
 	return { name, seconds, peaks, growth, samples, result };
 }
 
-log(`Benchmark: Directus ${version}, SQLite, ${rows} rows, ${args.files} files, ${availableParallelism()} cores`);
+log(`Benchmark: Directus ${version}, ${DB_NAMES[db]}, ${rows} rows, ${args.files} files, ${availableParallelism()} cores`);
 const env = args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {};
 const [source, ceilingDestination, destination, bulkDestination, plainBulkDestination] = await Promise.all([
-	startDirectus({ version, name: 'bench-source', env }),
-	startDirectus({ version, name: 'bench-ceiling', env }),
-	startDirectus({ version, name: 'bench-destination', env }),
-	startDirectus({ version, name: 'bench-bulk-destination', env }),
-	startDirectus({ version, name: 'bench-plain-bulk-destination', env }),
+	startDirectus({ version, db, name: 'bench-source', env }),
+	startDirectus({ version, db, name: 'bench-ceiling', env }),
+	startDirectus({ version, db, name: 'bench-destination', env }),
+	startDirectus({ version, db, name: 'bench-bulk-destination', env }),
+	startDirectus({ version, db, name: 'bench-plain-bulk-destination', env }),
 ]);
-const stopAll = () => Promise.all([source, ceilingDestination, destination, bulkDestination, plainBulkDestination].map((instance) => instance.stop()));
+const stopAll = () =>
+	Promise.all([source, ceilingDestination, destination, bulkDestination, plainBulkDestination].map((instance) => instance.stop())).then(stopDatabaseServers);
 process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
 
 try {
@@ -212,7 +221,7 @@ try {
 		date: new Date().toISOString(),
 		machine: { cores: availableParallelism(), memoryGigabytes: Math.round(totalmem() / 2 ** 30), node: process.version },
 		directus: version,
-		database: 'sqlite',
+		database: db,
 		requested: { rows, files: Number(args.files), largeMegabytes, scope, nodeOptions: args['node-options'] },
 		counts,
 		phases: table,
@@ -229,7 +238,7 @@ try {
 	};
 	const dir = join(ROOT, 'bench', 'results');
 	await mkdir(dir, { recursive: true });
-	const file = join(dir, `${result.date.replace(/[:.]/g, '-')}-directus-${version}-${rows}-rows.json`);
+	const file = join(dir, `${result.date.replace(/[:.]/g, '-')}-directus-${version}-${db}-${rows}-rows.json`);
 	await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
 	log(`written: ${file}`);
 } finally {

@@ -2,10 +2,18 @@
 # Installs whatever is missing, idempotently, caching outside the repository ($TM_CACHE):
 # the wasm32 Rust target, the pinned wasm-bindgen CLI, Node >= 22, the project's npm packages,
 # and the pinned Directus runtimes the tests and the demo start. With --browser, also Debian's
-# Chromium for the browser tests.
+# Chromium for the browser tests; with --databases, Debian's PostgreSQL and MariaDB servers (the
+# tests start throwaway instances of them: scripts/lib/databases.mjs).
 set -euo pipefail
 with_browser=0
-[ "${1:-}" = "--browser" ] && with_browser=1
+with_databases=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) with_browser=1 ;;
+    --databases) with_databases=1 ;;
+    *) echo "[setup] unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 mkdir -p "$TM_CACHE"
@@ -58,13 +66,22 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# 6. Chromium for the browser tests, from Debian's packages.
+# 6. Debian's packages: Chromium for the browser tests, PostgreSQL and MariaDB servers for the
+#    database matrix (installed only; no system service is started or used).
+packages=()
 if [ "$with_browser" = 1 ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
-  say "installing Debian's chromium for the browser tests"
+  packages+=(chromium)
+fi
+if [ "$with_databases" = 1 ]; then
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || packages+=(postgresql)
+  [ -x /usr/sbin/mariadbd ] && command -v mariadb-install-db >/dev/null || packages+=(mariadb-server)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
+  say "installing Debian's ${packages[*]}"
   apt=(apt-get)
   [ "$(id -u)" = 0 ] || apt=(sudo apt-get)
   DEBIAN_FRONTEND=noninteractive "${apt[@]}" update -qq
-  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 
 failed=0

@@ -1,14 +1,17 @@
 // Starts and stops real Directus instances for the tests, the demo and the benchmark: SQLite,
-// 127.0.0.1 on a free port, a static admin token, the built extension installed. Each instance
-// lives in its own temporary folder and is stopped by its own process id.
+// PostgreSQL or MariaDB (scripts/lib/databases.mjs), 127.0.0.1 on a free port, a static admin
+// token, the built extension installed. Each instance lives in its own temporary folder (and, on
+// PostgreSQL and MariaDB, its own database) and is stopped by its own process id.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, rename, rm, open, stat, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { databaseServer, freePort } from './databases.mjs';
+
+export { freePort };
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CACHE =
@@ -29,24 +32,26 @@ function cliPath(version) {
 	return join(runtimeDir(version), 'node_modules/@directus/api/dist/cli/run.js');
 }
 
-export async function freePort() {
-	return new Promise((resolvePort, reject) => {
-		const server = createServer();
-		server.unref();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address();
-			server.close(() => resolvePort(port));
-		});
-	});
+/** Directus' database settings: a SQLite file, or a database on one of our servers. */
+function databaseEnv({ dbFile, server, database }) {
+	if (!server) return { DB_CLIENT: 'sqlite3', DB_FILENAME: dbFile };
+	const { host, port, user, password } = server.connection;
+	return {
+		DB_CLIENT: server.vendor === 'postgres' ? 'pg' : 'mysql',
+		DB_HOST: host,
+		DB_PORT: String(port),
+		DB_DATABASE: database,
+		DB_USER: user,
+		DB_PASSWORD: password,
+	};
 }
 
 /**
- * The environment of an instance: its own folder, port and database, and its storage locations —
- * `local` (its uploads folder) and those of `storage` (name → root folder), all with the local
- * driver. Nothing STORAGE_* (or DB_*, ADMIN_*…) is inherited; `extra` comes last.
+ * The environment of an instance: its own folder, port and database (`db`: DB_* settings), and its
+ * storage locations — `local` (its uploads folder) and those of `storage` (name → root folder), all
+ * with the local driver. Nothing STORAGE_* (or DB_*, ADMIN_*…) is inherited; `extra` comes last.
  */
-function baseEnv({ dir, port, dbFile, storage = {}, extra }) {
+function baseEnv({ dir, port, db, storage = {}, extra }) {
 	const env = { ...process.env };
 	for (const key of Object.keys(env)) if (/^(DB_|ADMIN_|STORAGE_|EXTENSIONS_|CACHE_)/.test(key)) delete env[key];
 	const locations = { local: join(dir, 'uploads'), ...storage };
@@ -62,8 +67,7 @@ function baseEnv({ dir, port, dbFile, storage = {}, extra }) {
 		PUBLIC_URL: `http://127.0.0.1:${port}`,
 		KEY: randomBytes(16).toString('hex'),
 		SECRET: randomBytes(32).toString('hex'),
-		DB_CLIENT: 'sqlite3',
-		DB_FILENAME: dbFile,
+		...db,
 		...storageEnv,
 		EXTENSIONS_PATH: join(dir, 'extensions'),
 		EXTENSIONS_AUTO_RELOAD: 'false',
@@ -71,6 +75,8 @@ function baseEnv({ dir, port, dbFile, storage = {}, extra }) {
 		IMPORT_IP_DENY_LIST: '',
 		CACHE_ENABLED: 'false',
 		RATE_LIMITER_ENABLED: 'false',
+		// A busy 2-core machine running three databases trips the pressure limiter (503).
+		PRESSURE_LIMITER_ENABLED: 'false',
 		WEBSOCKETS_ENABLED: 'false',
 		LOG_LEVEL: process.env.DIRECTUS_LOG_LEVEL ?? 'warn',
 		LOG_STYLE: 'raw',
@@ -117,7 +123,7 @@ async function makeTemplate(version) {
 		if (existsSync(file)) return file; // another process made it while we waited
 		const work = await mkdtemp(join(tmpdir(), 'tm-template-'));
 		const dbFile = join(work, 'data.db');
-		const env = baseEnv({ dir: work, port: 0, dbFile, extra: {
+		const env = baseEnv({ dir: work, port: 0, db: databaseEnv({ dbFile }), extra: {
 			ADMIN_EMAIL: ADMIN.email,
 			ADMIN_PASSWORD: ADMIN.password,
 			ADMIN_TOKEN: ADMIN.token,
@@ -131,6 +137,34 @@ async function makeTemplate(version) {
 	} finally {
 		await release();
 	}
+}
+
+const serverTemplates = new Map();
+
+/**
+ * The same for a database server: a database bootstrapped once per version in this process's
+ * server, that each instance's database is copied from.
+ */
+function serverTemplate(server, version) {
+	const key = `${server.vendor}:${version}`;
+	if (!serverTemplates.has(key)) {
+		const made = (async () => {
+			const name = `template_${version.replace(/\W/g, '_')}`;
+			await server.createDatabase(name);
+			const work = await mkdtemp(join(tmpdir(), 'tm-template-'));
+			const env = baseEnv({ dir: work, port: 0, db: databaseEnv({ server, database: name }), extra: {
+				ADMIN_EMAIL: ADMIN.email,
+				ADMIN_PASSWORD: ADMIN.password,
+				ADMIN_TOKEN: ADMIN.token,
+			} });
+			await runCli(version, ['bootstrap'], env, work);
+			await rm(work, { recursive: true, force: true });
+			return name;
+		})();
+		serverTemplates.set(key, made);
+		made.catch(() => serverTemplates.delete(key));
+	}
+	return serverTemplates.get(key);
 }
 
 /**
@@ -168,6 +202,7 @@ async function installExtension(extensionsDir) {
  * @param {string} options.version   a pinned Directus version (see VERSIONS)
  * @param {string} [options.name]    label for logs
  * @param {boolean} [options.extension=true]  install the built extension
+ * @param {'sqlite'|'postgres'|'mysql'} [options.db='sqlite']  the database Directus runs on
  * @param {string} [options.database] an existing SQLite file to copy instead of a fresh database
  * @param {string} [options.uploads]  an uploads folder to copy with it
  * @param {string} [options.token]    the admin's static token in that database
@@ -179,13 +214,23 @@ async function installExtension(extensionsDir) {
  *                                    when missing; anything else there, a file say, is left as is)
  * @param {object} [options.env]      extra environment
  */
-export async function startDirectus({ version, name = 'directus', extension = true, database, uploads, token = ADMIN.token, fresh = false, admin = ADMIN, storage = {}, env: extra = {} }) {
+export async function startDirectus({ version, name = 'directus', db = 'sqlite', extension = true, database, uploads, token = ADMIN.token, fresh = false, admin = ADMIN, storage = {}, env: extra = {} }) {
 	const dir = await mkdtemp(join(tmpdir(), `tm-${name}-`));
 	// Directus looks for npm-installed extensions in the working folder's package.json.
 	await writeFile(join(dir, 'package.json'), '{ "name": "directus-instance", "private": true }\n');
-	const dbFile = join(dir, 'data.db');
 	if (fresh) token = admin.token;
-	else await cp(database ?? (await templateDatabase(version)), dbFile);
+	let dbFile = null;
+	let server = null;
+	let dbName = null;
+	if (db === 'sqlite') {
+		dbFile = join(dir, 'data.db');
+		if (!fresh) await cp(database ?? (await templateDatabase(version)), dbFile);
+	} else {
+		if (database) throw new Error('options.database is a SQLite file: only with db: sqlite');
+		server = await databaseServer(db);
+		dbName = `${name.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`;
+		await server.createDatabase(dbName, fresh ? {} : { template: await serverTemplate(server, version) });
+	}
 	await mkdir(join(dir, 'uploads'), { recursive: true });
 	if (uploads) await cp(uploads, join(dir, 'uploads'), { recursive: true });
 	await mkdir(join(dir, 'extensions'), { recursive: true });
@@ -194,7 +239,7 @@ export async function startDirectus({ version, name = 'directus', extension = tr
 	for (const root of Object.values(storage)) if (!existsSync(root)) await mkdir(root, { recursive: true });
 
 	const port = await freePort();
-	const env = baseEnv({ dir, port, dbFile, storage, extra });
+	const env = baseEnv({ dir, port, db: databaseEnv({ dbFile, server, database: dbName }), storage, extra });
 	const logFile = join(dir, 'directus.log');
 	// A database brought from elsewhere is bootstrapped first (applies pending migrations only);
 	// a fresh one is made here, with its own administrator.
@@ -246,6 +291,7 @@ export async function startDirectus({ version, name = 'directus', extension = tr
 	const instance = {
 		name,
 		version,
+		db,
 		url,
 		port,
 		token,
@@ -254,6 +300,10 @@ export async function startDirectus({ version, name = 'directus', extension = tr
 		pid: null,
 		dir,
 		dbFile,
+		/** knex connection settings of its database (`client`, `connection`), for seeding and checks. */
+		knexConfig: server
+			? { client: db === 'postgres' ? 'pg' : 'mysql2', connection: { ...server.connection, database: dbName } }
+			: { client: 'sqlite3', connection: { filename: dbFile }, useNullAsDefault: true },
 		uploadsDir: join(dir, 'uploads'),
 		logFile,
 		log: () => readFileSync(logFile, 'utf8'),
@@ -276,7 +326,10 @@ export async function startDirectus({ version, name = 'directus', extension = tr
 		},
 		async stop({ keep = false } = {}) {
 			await halt('SIGTERM');
-			if (!keep) await rm(dir, { recursive: true, force: true });
+			if (!keep) {
+				await rm(dir, { recursive: true, force: true });
+				if (server) await server.dropDatabase(dbName).catch(() => {});
+			}
 		},
 	};
 
@@ -284,11 +337,12 @@ export async function startDirectus({ version, name = 'directus', extension = tr
 	return instance;
 }
 
-/** Start a source and a destination with the extension, both on `version`. */
+/** Start a source and a destination with the extension, both on `version` and on `options.db`. */
 export async function startPair(version, options = {}) {
+	const db = options.db ?? 'sqlite';
 	const [source, destination] = await Promise.all([
-		startDirectus({ version, name: 'source', ...options.source }),
-		startDirectus({ version, name: 'destination', ...options.destination }),
+		startDirectus({ version, name: 'source', db, ...options.source }),
+		startDirectus({ version, name: 'destination', db, ...options.destination }),
 	]);
 	return {
 		source,

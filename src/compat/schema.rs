@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::destination::Destination;
+use crate::destination::{Destination, DestinationError};
 use crate::http::Transport;
 use crate::runtime::Clock;
 use crate::schema::{restrict, DiffSummary, SchemaDiff, Snapshot};
@@ -36,17 +36,42 @@ pub async fn diff_plan<T: Transport, C: Clock>(
     options: DiffOptions,
     scope: Option<&BTreeSet<String>>,
 ) -> Result<SyncPlan, CoreError> {
-    let Some(response) = destination.schema_diff(snapshot, options.force).await? else {
+    let Some(response) = destination.schema_diff(snapshot, options.force).await.map_err(refused_snapshot)? else {
         return Ok(SyncPlan {
             hash: String::new(),
             diff: SchemaDiff::default(),
             summary: DiffSummary::new(&SchemaDiff::default(), vec![], vec![], options.mirror),
         });
     };
-    let (diff, withheld, unaltered) =
-        response.diff.filter(options.mirror, options.alter_columns || options.mirror, scope);
+    let mut diff = response.diff;
+    // Between database vendors (only ever forced), column types differ by nature: compare
+    // Directus' types only. (The destination's vendor is asked only when it could matter.)
+    if options.force
+        && diff.has_column_details()
+        && destination.schema_snapshot().await?.vendor != snapshot.vendor
+    {
+        diff = diff.without_column_details();
+    }
+    let (diff, withheld, unaltered) = diff.filter(options.mirror, options.alter_columns || options.mirror, scope);
     let summary = DiffSummary::new(&diff, withheld, unaltered, options.mirror);
     Ok(SyncPlan { hash: response.hash, diff, summary })
+}
+
+/// Directus refuses a snapshot of another version or database vendor unless forced: that is a
+/// conflict for the caller (409, like `/migration/check`), not a failure of the destination.
+fn refused_snapshot(error: DestinationError) -> CoreError {
+    match error {
+        DestinationError::Rejected { status: 400, ref message, .. }
+            if message.contains("Provided snapshot's") && message.contains("does not match the current instance's") =>
+        {
+            let reason = message.trim_start_matches("Invalid payload. ");
+            let reason = reason.split(" You can bypass").next().unwrap_or(reason);
+            CoreError::Conflict(format!(
+                "The destination refused the schema: {reason} Pass scope.force to migrate anyway."
+            ))
+        }
+        other => other.into(),
+    }
 }
 
 /// `Ok` when the destination has every collection, field and relation of `collections` as the
@@ -84,6 +109,17 @@ mod tests {
         let clock = FakeClock::default();
         let scope: BTreeSet<String> = ["languages".to_string()].into();
         block_on(ensure_schema_matches(&publishing(), &destination(&transport, &clock), &scope, false))
+    }
+
+    #[test]
+    fn a_snapshot_of_another_vendor_is_a_conflict_unless_forced() {
+        let refused = r#"{"errors":[{"message":"Invalid payload. Provided snapshot's vendor sqlite does not match the current instance's vendor postgres. You can bypass this check by passing the `force` query parameter.","extensions":{"code":"INVALID_PAYLOAD"}}]}"#;
+        let err = guard(vec![answer(400, refused)]).unwrap_err();
+        assert_eq!(err.status(), 409);
+        assert_eq!(
+            err.to_string(),
+            "The destination refused the schema: Provided snapshot's vendor sqlite does not match the current instance's vendor postgres. Pass scope.force to migrate anyway."
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use crate::CoreError;
 
 /// Parse an ISO 8601 instant (`2026-01-31T12:00:00Z`, with an offset, without one = UTC, or a
-/// bare date = its midnight UTC) into RFC 3339 UTC with milliseconds.
+/// bare date = its midnight UTC) into RFC 3339 UTC, rounded down to the whole second: MySQL's and
+/// MariaDB's timestamp columns (as Directus creates them) keep whole seconds, so a row changed in
+/// the instant's second may be stored just before it. Taking the whole second moves at most a few
+/// more rows, which is safe (rows the destination has are skipped).
 pub fn parse_instant(input: &str) -> Result<String, CoreError> {
     let text = input.trim();
     let instant = OffsetDateTime::parse(text, &Rfc3339)
@@ -26,7 +29,7 @@ pub fn parse_instant(input: &str) -> Result<String, CoreError> {
                 "scope.updatedAfter is not a valid ISO 8601 date or time: {input:?} (expected e.g. 2026-01-31T12:00:00Z)"
             ))
         })?;
-    let utc = instant.to_offset(UtcOffset::UTC);
+    let utc = instant.to_offset(UtcOffset::UTC).replace_nanosecond(0).expect("zero is a valid nanosecond");
     let millis = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     Ok(utc.format(millis).expect("formatting a valid instant"))
 }
@@ -53,7 +56,7 @@ mod tests {
     #[test]
     fn parses_common_iso_forms_into_utc() {
         assert_eq!(parse_instant("2026-01-31T12:00:00Z").unwrap(), "2026-01-31T12:00:00.000Z");
-        assert_eq!(parse_instant("2026-01-31T12:00:00.5+02:00").unwrap(), "2026-01-31T10:00:00.500Z");
+        assert_eq!(parse_instant("2026-01-31T12:00:00.5+02:00").unwrap(), "2026-01-31T10:00:00.000Z", "whole seconds");
         assert_eq!(parse_instant("2026-01-31T12:00:00").unwrap(), "2026-01-31T12:00:00.000Z");
         assert_eq!(parse_instant(" 2026-01-31 ").unwrap(), "2026-01-31T00:00:00.000Z");
     }

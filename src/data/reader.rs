@@ -74,6 +74,7 @@ mod tests {
             limit,
             filter: None,
             raw: false,
+            exact: vec![],
         }
     }
 

@@ -19,7 +19,7 @@ use crate::http::Transport;
 use crate::matching::natural_matches;
 use crate::plan::TablePlan;
 use crate::progress::Event;
-use crate::report::TableReport;
+use crate::report::{Delivery, TableReport};
 use crate::rows::{key_text, pick, Row};
 use crate::runtime::Clock;
 use crate::sink::{null_missing, RowSink};
@@ -128,7 +128,10 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
                 let mut row = row.clone();
                 row.extend(table.deferred.iter().map(|d| (d.field.clone(), Value::Null)));
                 row.retain(|column, value| !(value.is_null() && omitted.contains(&column.as_str())));
-                row
+                match sink.delivery() {
+                    Delivery::Rest => table.api_values(row),
+                    Delivery::Bulk => row,
+                }
             })
             .collect();
         let written = sink.insert(target(table), &table.write_columns(sink.delivery()), inserts).await?;
@@ -279,7 +282,8 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
         after: None,
         limit: if table.singleton { 1 } else { settings.batch_size },
         filter,
-        raw: sink.delivery() == crate::report::Delivery::Bulk,
+        raw: sink.delivery() == Delivery::Bulk,
+        exact: table.big_integer_fields.clone(),
     };
     let mut outcome = TableOutcome { report: TableReport::new(&table.collection), ..TableOutcome::default() };
     let mut tasks: FuturesUnordered<LocalBoxFuture<'_, Step<'_, H>>> = FuturesUnordered::new();

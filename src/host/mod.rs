@@ -34,6 +34,10 @@ pub struct PageRequest {
     /// Rows in the database's own representation (for the bulk receiver) rather than the API's.
     #[serde(default)]
     pub raw: bool,
+    /// Fields read as their exact decimal text, in either representation: 64-bit integers, which
+    /// Directus' SQLite and MySQL drivers (and so its API) read as doubles, losing digits past 2^53.
+    #[serde(default)]
+    pub exact: Vec<String>,
 }
 
 /// What one step of a scan found. Fewer keys scanned than the limit means the scan is over.

@@ -35,6 +35,7 @@ async fn scan<H: Host>(host: &H, collection: &str, fields: &[&str]) -> Result<Ve
             limit: PAGE,
             filter: None,
             raw: false,
+            exact: vec![],
         };
         let page = host.read_page(&request).await?;
         rows.extend(page.rows);
@@ -166,6 +167,7 @@ async fn users_by_email<H: Host, T: Transport, C: Clock>(
             limit: PAGE,
             filter: None,
             raw: false,
+            exact: vec![],
         };
         let page = host.read_page(&request).await?;
         let ids: Vec<Value> = page.rows.iter().filter_map(|u| u.get("id").cloned()).collect();

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::PlanError;
 use crate::report::Delivery;
+use crate::rows::Row;
 use crate::schema::{is_system, Parts, Snapshot};
 use crate::system::{self, Handling, Keys, SystemCollection};
 
@@ -41,6 +42,10 @@ pub struct TablePlan {
     pub date_created: Option<String>,
     /// Columns that cannot move through the API, with the reason.
     pub excluded: Vec<(String, String)>,
+    /// `json` fields: a string value goes to the API JSON-encoded (see [`TablePlan::api_values`]).
+    pub json_fields: Vec<String>,
+    /// `bigInteger` fields: read as exact text (see [`crate::host::PageRequest::exact`]).
+    pub big_integer_fields: Vec<String>,
     /// Rows in the source.
     pub rows: u64,
     /// Every foreign key, for the key map (references to keys that stand for others).
@@ -88,6 +93,8 @@ impl TablePlan {
             date_updated: None,
             date_created: None,
             excluded: Vec::new(),
+            json_fields: Vec::new(),
+            big_integer_fields: Vec::new(),
             rows,
             references: Vec::new(),
             system: None,
@@ -98,6 +105,12 @@ impl TablePlan {
             if field.has_special("hash") || field.has_special("conceal") {
                 plan.excluded.push((name, "Directus masks hashed and concealed values when they are read".into()));
                 continue;
+            }
+            match field.kind.as_str() {
+                "json" => plan.json_fields.push(name.clone()),
+                // Keys stay as the API has them: the cursor and the key lookups compare them.
+                "bigInteger" if !field.is_primary_key() => plan.big_integer_fields.push(name.clone()),
+                _ => {}
             }
             if field.has_special("date-created") || field.has_special("user-created") {
                 plan.created_fields.push(name.clone());
@@ -178,6 +191,9 @@ impl TablePlan {
             date_updated: entry.date_updated.filter(|c| has(c)).map(String::from),
             date_created: entry.date_created.filter(|c| has(c)).map(String::from),
             excluded: Vec::new(),
+            // Directus' own columns go as the API reads them; custom fields added to them are typed.
+            json_fields: custom.iter().filter(|f| f.kind == "json").map(|f| f.field.clone()).collect(),
+            big_integer_fields: custom.iter().filter(|f| f.kind == "bigInteger").map(|f| f.field.clone()).collect(),
             rows,
             references: Vec::new(),
             system: Some(entry),
@@ -293,6 +309,19 @@ impl TablePlan {
             }
         }
     }
+
+    /// A row as the destination's API must receive it. The API answers a JSON string scalar as a
+    /// bare string, and Directus binds a bare string as it is, which PostgreSQL and MySQL refuse
+    /// as JSON (and SQLite stores as text that is not JSON): it goes back JSON-encoded, which every
+    /// database stores as that string and the API answers as the same bare string.
+    pub fn api_values(&self, mut row: Row) -> Row {
+        for field in &self.json_fields {
+            if let Some(value @ Value::String(_)) = row.get_mut(field) {
+                *value = Value::String(value.to_string());
+            }
+        }
+        row
+    }
 }
 
 /// Primary key of a collection: from the snapshot for user collections, `id` for Directus' own.
@@ -317,6 +346,18 @@ mod tests {
         let in_plan = in_plan.iter().map(|n| n.to_string()).collect();
         let deferred = deferred.iter().copied().collect();
         TablePlan::new(&publishing(), name, &in_plan, &deferred, updated_after, 0).unwrap()
+    }
+
+    #[test]
+    fn json_strings_go_to_the_api_json_encoded() {
+        let mut tags = plan("tags", &["tags"], &[], false);
+        tags.json_fields = vec!["doc".into()];
+        let row = serde_json::json!({ "id": 1, "doc": "hello", "name": "plain" }).as_object().unwrap().clone();
+        let sent = tags.api_values(row);
+        assert_eq!(sent["doc"], serde_json::json!("\"hello\""));
+        assert_eq!(sent["name"], serde_json::json!("plain"), "other fields are left alone");
+        let object = serde_json::json!({ "id": 2, "doc": { "a": [1] } }).as_object().unwrap().clone();
+        assert_eq!(tags.api_values(object.clone()), object, "the API encodes objects itself");
     }
 
     #[test]

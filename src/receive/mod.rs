@@ -4,6 +4,7 @@
 //! database's message), a fraction of the cost (no per-row services, activity or revisions).
 
 mod store;
+mod values;
 
 pub use store::{FieldDescription, RowsRequest, RowsWrite, Store, TableDescription, TableShape};
 
@@ -159,6 +160,7 @@ async fn password_table<S: Store>(store: &S) -> Result<TableShape, CoreError> {
         primary_key: "id".into(),
         columns: vec!["id".into(), "password".into()],
         auto_increment: false,
+        types: Default::default(),
     })
 }
 
@@ -166,7 +168,7 @@ async fn password_table<S: Store>(store: &S) -> Result<TableShape, CoreError> {
 pub async fn receive<S: Store>(store: &S, bytes: &[u8]) -> Result<Receipt, CoreError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| CoreError::InvalidInput(format!("the batch is not UTF-8 text (byte {})", e.valid_up_to())))?;
-    let batch = Batch::decode(text)?;
+    let mut batch = Batch::decode(text)?;
     let header = &batch.header;
     let shape = if is_password_update(header) {
         password_table(store).await?
@@ -183,6 +185,7 @@ pub async fn receive<S: Store>(store: &S, bytes: &[u8]) -> Result<Receipt, CoreE
     }
 
     let key = batch.key_index();
+    values::encode_rows(&mut batch.rows, &header.columns, &shape);
     let mut receipt = Receipt::default();
     let rows = match header.mode {
         Mode::Create => {

@@ -1,6 +1,8 @@
 //! What the bulk receiver asks of the database of the instance it runs in (the destination). The
 //! endpoint implements it with knex; it only executes, the receiver decides.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -37,6 +39,10 @@ pub struct TableShape {
     pub columns: Vec<String>,
     /// The primary key is an auto-incrementing integer (its sequence must follow inserts).
     pub auto_increment: bool,
+    /// Each column's Directus type (`json`, `csv`, `bigInteger`, `geometry.Point`…): the receiver
+    /// encodes values for their column before they are bound (see `receive::values`).
+    #[serde(default)]
+    pub types: BTreeMap<String, String>,
 }
 
 impl TableShape {
@@ -51,12 +57,14 @@ impl TableShape {
             matches!(k.kind.as_str(), "integer" | "bigInteger")
                 && k.default_value.as_ref().and_then(Value::as_str) == Some("AUTO_INCREMENT")
         });
-        let columns = description.fields.into_iter().filter(|f| f.kind != "alias").map(|f| f.field).collect();
+        let real: Vec<FieldDescription> = description.fields.into_iter().filter(|f| f.kind != "alias").collect();
+        let types = real.iter().map(|f| (f.field.clone(), f.kind.clone())).collect();
         Some(TableShape {
             collection: description.collection,
             primary_key: description.primary_key,
-            columns,
+            columns: real.into_iter().map(|f| f.field).collect(),
             auto_increment,
+            types,
         })
     }
 }

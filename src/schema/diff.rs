@@ -134,7 +134,73 @@ pub struct Withheld {
     pub name: String,
 }
 
+/// Column types that store the same values, which Directus' own schema apply cannot make equal:
+/// on MySQL a `uuid` field that is neither a key nor a reference is created as `char(36)` but
+/// snapshotted as a `string`, which the destination's apply creates as `varchar(36)`. Left in,
+/// that one edit would come back after every sync, and block every run.
+const EQUIVALENT_TYPES: [[&str; 2]; 1] = [["char", "varchar"]];
+
+fn is_equivalent_type_change(entry: &DiffEntry) -> bool {
+    let at_data_type = entry.path.as_ref().is_some_and(|p| p.len() == 2 && p[0] == "schema" && p[1] == "data_type");
+    let side = |name: &str| entry.rest.get(name).and_then(Value::as_str).map(str::to_ascii_lowercase);
+    match (entry.kind, at_data_type, side("lhs"), side("rhs")) {
+        (DiffKind::Edited, true, Some(lhs), Some(rhs)) => {
+            EQUIVALENT_TYPES.iter().any(|pair| (pair[0] == lhs && pair[1] == rhs) || (pair[1] == lhs && pair[0] == rhs))
+        }
+        _ => false,
+    }
+}
+
+/// Field edits without the type changes between equivalent column types (and fields left with
+/// no edit at all).
+fn without_equivalent_types(fields: Vec<ItemDiff>) -> Vec<ItemDiff> {
+    fields
+        .into_iter()
+        .filter_map(|mut item| {
+            if item.change() != Change::Update {
+                return Some(item);
+            }
+            item.diff.retain(|entry| !is_equivalent_type_change(entry));
+            (!item.diff.is_empty()).then_some(item)
+        })
+        .collect()
+}
+
+/// How a database stores a field's type: its column type's name, length, precision and scale.
+/// Across database vendors these differ by nature (`character varying` and `varchar`, `real` and
+/// `float`, MySQL's `text` of 65,535 bytes and SQLite's without a length), and Directus cannot
+/// change them; the field's Directus `type` still has to match.
+const COLUMN_DETAILS: [&str; 4] = ["data_type", "max_length", "numeric_precision", "numeric_scale"];
+
+fn is_column_detail(entry: &DiffEntry) -> bool {
+    entry.kind == DiffKind::Edited
+        && entry.path.as_ref().is_some_and(|p| {
+            p.len() == 2 && p[0] == "schema" && p[1].as_str().is_some_and(|name| COLUMN_DETAILS.contains(&name))
+        })
+}
+
 impl SchemaDiff {
+    /// Whether some field edit concerns only how its database stores it.
+    pub fn has_column_details(&self) -> bool {
+        self.fields.iter().any(|item| item.change() == Change::Update && item.diff.iter().any(is_column_detail))
+    }
+
+    /// Without the edits of column details (for a forced sync between database vendors).
+    pub fn without_column_details(mut self) -> SchemaDiff {
+        self.fields = self
+            .fields
+            .into_iter()
+            .filter_map(|mut item| {
+                if item.change() != Change::Update {
+                    return Some(item);
+                }
+                item.diff.retain(|entry| !is_column_detail(entry));
+                (!item.diff.is_empty()).then_some(item)
+            })
+            .collect();
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.collections.is_empty()
             && self.fields.is_empty()
@@ -146,11 +212,12 @@ impl SchemaDiff {
     /// the whole schema). Returns the diff to apply, what was withheld from it (deletions), and
     /// the column changes left alone (unless `alter_columns`).
     pub fn filter(
-        self,
+        mut self,
         mirror: bool,
         alter_columns: bool,
         scope: Option<&BTreeSet<String>>,
     ) -> (SchemaDiff, Vec<Withheld>, Vec<Unaltered>) {
+        self.fields = without_equivalent_types(self.fields);
         let mut withheld = Vec::new();
         let mut unaltered = Vec::new();
         let in_scope = |collection: &str| scope.is_none_or(|s| s.contains(collection));
@@ -230,6 +297,57 @@ mod tests {
     fn item(collection: &str, field: Option<&str>, entries: Value) -> ItemDiff {
         serde_json::from_value(json!({ "collection": collection, "field": field, "diff": entries })).unwrap()
     }
+    #[test]
+    fn char_and_varchar_of_a_field_count_as_the_same_type() {
+        let uuid = item(
+            "x",
+            Some("u"),
+            json!([{ "kind": "E", "path": ["schema", "data_type"], "lhs": "varchar", "rhs": "char" }]),
+        );
+        let also_nullable = item(
+            "x",
+            Some("v"),
+            json!([
+                { "kind": "E", "path": ["schema", "data_type"], "lhs": "CHAR", "rhs": "varchar" },
+                { "kind": "E", "path": ["schema", "is_nullable"], "lhs": true, "rhs": false }
+            ]),
+        );
+        let other = item(
+            "x",
+            Some("w"),
+            json!([{ "kind": "E", "path": ["schema", "data_type"], "lhs": "integer", "rhs": "bigint" }]),
+        );
+        let diff = SchemaDiff { fields: vec![uuid, also_nullable, other], ..SchemaDiff::default() };
+        let (kept, _, _) = diff.filter(false, true, None);
+        let names: Vec<String> = kept.fields.iter().map(ItemDiff::name).collect();
+        assert_eq!(names, vec!["x.v", "x.w"]);
+        assert_eq!(kept.fields[0].diff.len(), 1, "only the nullability edit is left");
+    }
+
+    #[test]
+    fn column_details_can_be_left_out_and_directus_types_stay() {
+        let detail = item(
+            "x",
+            Some("t"),
+            json!([{ "kind": "E", "path": ["schema", "data_type"], "lhs": "timestamp with time zone", "rhs": "datetime" }]),
+        );
+        let retyped = item(
+            "x",
+            Some("n"),
+            json!([
+                { "kind": "E", "path": ["type"], "lhs": "integer", "rhs": "string" },
+                { "kind": "E", "path": ["schema", "numeric_precision"], "lhs": 32, "rhs": null }
+            ]),
+        );
+        let diff = SchemaDiff { fields: vec![detail, retyped, created("x", Some("new"))], ..SchemaDiff::default() };
+        assert!(diff.has_column_details());
+        let kept = diff.without_column_details();
+        let names: Vec<String> = kept.fields.iter().map(ItemDiff::name).collect();
+        assert_eq!(names, vec!["x.n", "x.new"]);
+        assert_eq!(kept.fields[0].diff.len(), 1, "the change of Directus type stays");
+        assert!(!kept.has_column_details());
+    }
+
     fn created(c: &str, f: Option<&str>) -> ItemDiff {
         item(c, f, json!([{ "kind": "N", "rhs": {} }]))
     }

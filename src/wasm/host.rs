@@ -76,6 +76,10 @@ export interface PageRequest {
   after: string | number | null;
   limit: number;
   filter: Record<string, unknown> | null;
+  /** Rows in the database's own representation (for the bulk receiver) rather than the API's. */
+  raw: boolean;
+  /** Fields to read as their exact decimal text (64-bit integers). */
+  exact: string[];
 }
 export interface FolderRequest { name: string; parent: string | null }
 export interface NewFile { storage: string; folder: string; filename: string; type: string }

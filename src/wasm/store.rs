@@ -36,7 +36,7 @@ export interface MigrationStore {
   readRows(request: RowsRequest): Promise<string>;
 }
 export interface RowsRequest { collection: string; primaryKey: string; columns: string[]; keys: unknown[] }
-export interface TableShape { collection: string; primaryKey: string; columns: string[]; autoIncrement: boolean }
+export interface TableShape { collection: string; primaryKey: string; columns: string[]; autoIncrement: boolean; types: Record<string, string> }
 export interface RowsWrite { collection: string; primaryKey: string; columns: string[]; rows: unknown[][] }
 "#;
 

@@ -4,11 +4,10 @@
 // source has arrive, so rows that reference them keep the reference.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { VERSIONS } from '../../scripts/lib/directus.mjs';
 import { client } from '../../scripts/lib/api.mjs';
 import { SAMPLE_COLLECTION_NAMES } from '../../scripts/lib/sample-schema.mjs';
 import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
-import { migrationCall, startSamplePair, summaryOf } from './support.mjs';
+import { MATRIX, migrationCall, startSamplePair, summaryOf } from './support.mjs';
 
 const KEYS = { languages: 'code' };
 /** Over REST, collections whose created fields Directus lets only an update write: it stamps
@@ -22,13 +21,13 @@ async function rowsOf(instance, collection) {
 	return Array.isArray(data) ? data : [data]; // a singleton answers with its one row
 }
 
-for (const version of VERSIONS) for (const transport of TRANSPORTS) {
-	describe(`data endpoints on Directus ${version} over ${transport}`, () => {
+for (const { db, version, label } of MATRIX) for (const transport of TRANSPORTS) {
+	describe(`data endpoints on ${label} over ${transport}`, () => {
 		let pair, source, destination, target, counts, stranger;
 		const ndjson = { accept: 'application/x-ndjson' };
 
 		before(async () => {
-			({ pair, source, destination, target } = await startSamplePair(version));
+			({ pair, source, destination, target } = await startSamplePair(version, db));
 			counts = await seedSampleData(source, { articles: 1500 });
 			// A user only the source has, who "created" some authors: excludedTables mode brings them.
 			const api = client(source.url, source.token);

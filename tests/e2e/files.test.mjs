@@ -3,11 +3,10 @@
 // nothing references stay behind; re-runs and dry runs move nothing.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { VERSIONS } from '../../scripts/lib/directus.mjs';
 import { client } from '../../scripts/lib/api.mjs';
 import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
 import { seedSampleFiles } from '../../scripts/lib/sample-files.mjs';
-import { migrationCall, sha256, startSamplePair, summaryOf } from './support.mjs';
+import { MATRIX, migrationCall, sha256, startSamplePair, summaryOf } from './support.mjs';
 import { SAMPLE_COLLECTION_NAMES } from '../../scripts/lib/sample-schema.mjs';
 
 // Every sample table by name: user rows and the files they reference (excludedTables mode also
@@ -25,13 +24,13 @@ async function fileRow(instance, id) {
 	return row;
 }
 
-for (const version of VERSIONS) for (const transport of ['rest', 'bulk']) {
-	describe(`files on Directus ${version} over ${transport}`, () => {
+for (const { db, version, label } of MATRIX) for (const transport of ['rest', 'bulk']) {
+	describe(`files on ${label} over ${transport}`, () => {
 		let pair, source, destination, target, files, referenced, unreferenced;
 		const ndjson = { accept: 'application/x-ndjson' };
 
 		before(async () => {
-			({ pair, source, destination, target } = await startSamplePair(version));
+			({ pair, source, destination, target } = await startSamplePair(version, db));
 			({ files } = await seedSampleFiles(source, { images: 4, documents: 3, largeMegabytes: [50] }));
 			const images = files.filter((f) => f.type === 'image/png');
 			const documents = files.filter((f) => f.type !== 'image/png' && !f.filename_download.startsWith('archive'));

@@ -2,22 +2,31 @@
 // writes nothing from them, skips keys it has, and reports rows its database refuses.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDirectus, VERSIONS } from '../../scripts/lib/directus.mjs';
+import { startDirectus } from '../../scripts/lib/directus.mjs';
+import { VENDOR_NAMES } from '../../scripts/lib/databases.mjs';
 import { client } from '../../scripts/lib/api.mjs';
 import { createEditor } from '../../scripts/lib/instance-setup.mjs';
 import { createSampleSchema } from '../../scripts/lib/sample-schema.mjs';
+import { MATRIX } from './support.mjs';
+
+/** Each database's own words for a unique violation of tags.name. */
+const UNIQUE_VIOLATION = {
+	sqlite: /UNIQUE constraint failed: tags\.name/,
+	postgres: /duplicate key value violates unique constraint "tags_name_unique"/,
+	mysql: /Duplicate entry 'one' for key 'tags_name_unique'/,
+};
 
 const header = (extra = {}) => JSON.stringify({ wire: 1, mode: 'create', collection: 'tags', primaryKey: 'id', columns: ['id', 'name'], ...extra });
 
-for (const version of VERSIONS) {
-	describe(`bulk receiver on Directus ${version}`, () => {
+for (const { db, version, label } of MATRIX) {
+	describe(`bulk receiver on ${label}`, () => {
 		let instance, editor;
 		const send = (body, { token = instance.token, type = 'application/x-ndjson' } = {}) =>
 			fetch(`${instance.url}/migration/receive/rows`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': type }, body }).then(async (res) => ({ status: res.status, body: await res.json() }));
 		const tags = async () => (await client(instance.url, instance.token).get('/items/tags?limit=-1&sort=id')).map((t) => [t.id, t.name]);
 
 		before(async () => {
-			instance = await startDirectus({ version, name: 'receiver' });
+			instance = await startDirectus({ version, db, name: 'receiver' });
 			await createSampleSchema(instance);
 			editor = await createEditor(instance);
 			await client(instance.url, instance.token).post('/items/tags', [{ id: 1, name: 'one' }]);
@@ -27,7 +36,7 @@ for (const version of VERSIONS) {
 		test('identifies itself to admins only', async () => {
 			const info = await client(instance.url, instance.token).request('GET', '/migration/receive/info');
 			assert.equal(info.status, 200);
-			assert.deepEqual({ ...info.body, version: undefined }, { receiver: 'directus-extension-table-migration', version: undefined, wire: 1, vendor: 'sqlite' });
+			assert.deepEqual({ ...info.body, version: undefined }, { receiver: 'directus-extension-table-migration', version: undefined, wire: 1, vendor: VENDOR_NAMES[db] });
 			for (const token of [editor.token, undefined]) {
 				assert.equal((await client(instance.url, token).request('GET', '/migration/receive/info')).status, 403);
 			}
@@ -62,7 +71,7 @@ for (const version of VERSIONS) {
 			assert.deepEqual(res.body.skipped, [1]);
 			assert.equal(res.body.failed.length, 1);
 			assert.equal(res.body.failed[0][0], 3);
-			assert.match(res.body.failed[0][1], /UNIQUE constraint failed: tags\.name/);
+			assert.match(res.body.failed[0][1], UNIQUE_VIOLATION[db]);
 			assert.deepEqual(await tags(), [[1, 'one'], [2, 'two'], [4, 'four']]);
 			const existing = await client(instance.url, instance.token).request('POST', '/migration/receive/existing', { collection: 'tags', primaryKey: 'id', keys: [1, 2, 3, 4, 5] });
 			assert.deepEqual(existing.body.sort(), [1, 2, 4]);

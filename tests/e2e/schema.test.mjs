@@ -1,24 +1,25 @@
 // Schema endpoints on real instances: /check, /tables, /schema-sync, on every pinned version.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDirectus, VERSIONS, freePort } from '../../scripts/lib/directus.mjs';
+import { startDirectus, freePort } from '../../scripts/lib/directus.mjs';
+import { VENDOR_NAMES } from '../../scripts/lib/databases.mjs';
 import { client } from '../../scripts/lib/api.mjs';
 import { createEditor } from '../../scripts/lib/instance-setup.mjs';
 import { createSampleSchema, SAMPLE_COLLECTION_NAMES } from '../../scripts/lib/sample-schema.mjs';
-import { schemaOf, fullSnapshot, migrationCall } from './support.mjs';
+import { MATRIX, schemaOf, fullSnapshot, migrationCall } from './support.mjs';
 
 const OTHER = { '11.17.4': '12.4.0', '12.4.0': '11.17.4' };
 
-for (const version of VERSIONS) {
-	describe(`schema endpoints on Directus ${version}`, () => {
+for (const { db, version, label } of MATRIX) {
+	describe(`schema endpoints on ${label}`, () => {
 		let source, destination, other, editor, destinationEditor;
 		let target; // { baseURL, token } of the destination
 
 		before(async () => {
 			[source, destination, other] = await Promise.all([
-				startDirectus({ version, name: 'source' }),
-				startDirectus({ version, name: 'destination' }),
-				startDirectus({ version: OTHER[version] ?? version, name: 'other', extension: false }),
+				startDirectus({ version, db, name: 'source' }),
+				startDirectus({ version, db, name: 'destination' }),
+				startDirectus({ version: OTHER[version] ?? version, db, name: 'other', extension: false }),
 			]);
 			target = { baseURL: destination.url, token: destination.token };
 			await createSampleSchema(source);
@@ -45,7 +46,7 @@ for (const version of VERSIONS) {
 				{ status: res.body.status, icon: res.body.icon, message: res.body.message },
 				{ status: 'success', icon: 'check', message: 'This instance is compatible for migration.' },
 			);
-			assert.deepEqual(res.body.destination, { version, vendor: 'sqlite' });
+			assert.deepEqual(res.body.destination, { version, vendor: VENDOR_NAMES[db] });
 		});
 
 		test('check: 409 for another Directus version, 200 warning when forced', async () => {

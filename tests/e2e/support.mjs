@@ -1,12 +1,21 @@
 // Helpers shared by the end-to-end suites.
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { client } from '../../scripts/lib/api.mjs';
-import { startPair } from '../../scripts/lib/directus.mjs';
+import { CACHE, startPair, VERSIONS } from '../../scripts/lib/directus.mjs';
+import { DATABASES } from '../../scripts/lib/databases.mjs';
 import { createSampleSchema } from '../../scripts/lib/sample-schema.mjs';
 
-/** A source with the sample schema (no rows yet) and an empty destination, both with the extension. */
-export async function startSamplePair(version) {
-	const pair = await startPair(version);
+/**
+ * Every database × Directus version the suites run on (`TM_DATABASES`, `DIRECTUS_VERSIONS`), with
+ * a label for test names: `{ db, version, label }`.
+ */
+export const MATRIX = DATABASES.flatMap((db) => VERSIONS.map((version) => ({ db, version, label: `Directus ${version} on ${db}` })));
+
+/** A source with the sample schema (no rows yet) and an empty destination, both with the extension, on `db`. */
+export async function startSamplePair(version, db = 'sqlite') {
+	const pair = await startPair(version, { db });
 	const { source, destination } = pair;
 	await createSampleSchema(source);
 	return { pair, source, destination, target: { baseURL: destination.url, token: destination.token } };
@@ -49,4 +58,15 @@ export function summaryOf(res) {
 export async function migrationCall(source, route, body, { token = source.token, accept } = {}) {
 	const res = await client(source.url, token).request('POST', `/migration/${route}`, body, accept ? { Accept: accept } : {});
 	return { ...res, lines: res.text.split('\n').filter(Boolean) };
+}
+
+/** Run `work(knex)` on an instance's own database (with the knex its Directus runtime ships). */
+export async function queryDatabase(instance, work) {
+	const require = createRequire(join(CACHE, `directus-${instance.version}`, 'node_modules/@directus/api/package.json'));
+	const knex = require('knex')({ ...instance.knexConfig, pool: { min: 0, max: 1 } });
+	try {
+		return await work(knex);
+	} finally {
+		await knex.destroy();
+	}
 }

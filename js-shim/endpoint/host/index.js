@@ -3,7 +3,8 @@
 // - source.js: the source's rows, counts and schema, read in-process (never over HTTP);
 // - files.js:  the source's files, streamed to the destination;
 // - library.js: the source's file library, where a run's artifacts are written as streams;
-// - store.js:  this instance's own tables, for the bulk receiver when it is the destination.
+// - store.js:  this instance's own tables, for the bulk receiver when it is the destination;
+// - vendor.js: what differs between pg, mysql2 and sqlite3 (exact reads, bytes back).
 // It executes what the core asks; every decision is the core's.
 import { sourceReader } from './source.js';
 import { fileStreamer } from './files.js';

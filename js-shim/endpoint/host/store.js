@@ -1,5 +1,6 @@
 // This instance's own tables, written through knex for the bulk receiver. The receiver (in the
 // core) checks every batch against `describeTable` and decides what to write.
+import { bindable, bytesColumns, exactReadOptions } from './vendor.js';
 
 /** knex errors quote the whole statement with its values: keep the database's own message. */
 function databaseError(error) {
@@ -32,7 +33,8 @@ export function receivingStore({ database, schema }) {
 		},
 
 		async insertRows({ collection, columns, rows }) {
-			const objects = rows.map((values) => Object.fromEntries(columns.map((column, i) => [column, values[i]])));
+			const bytes = bytesColumns(database, (await schema()).collections[collection], columns);
+			const objects = rows.map((values) => Object.fromEntries(bindable(values, bytes).map((value, i) => [columns[i], value])));
 			// SQLite binds at most 32,766 variables per statement.
 			const chunk = Math.max(1, Math.floor(30_000 / Math.max(1, columns.length)));
 			await database.transaction(async (trx) => {
@@ -43,9 +45,10 @@ export function receivingStore({ database, schema }) {
 		},
 
 		async updateRows({ collection, primaryKey, columns, rows }) {
+			const bytes = bytesColumns(database, (await schema()).collections[collection], columns);
 			await database.transaction(async (trx) => {
 				for (const values of rows) {
-					const row = Object.fromEntries(columns.map((column, i) => [column, values[i]]));
+					const row = Object.fromEntries(bindable(values, bytes).map((value, i) => [columns[i], value]));
 					const key = row[primaryKey];
 					delete row[primaryKey];
 					await trx(collection).update(row).where(primaryKey, key);
@@ -55,9 +58,10 @@ export function receivingStore({ database, schema }) {
 			});
 		},
 
-		// The verification's reads: rows as stored, by key.
+		// The verification's reads: rows as stored, by key, read as exactly as the source's bulk reads.
 		async readRows({ collection, primaryKey, columns, keys }) {
-			return JSON.stringify(await database.select(columns).from(collection).whereIn(primaryKey, keys));
+			const rows = await database.select(columns).from(collection).whereIn(primaryKey, keys).options(exactReadOptions(database));
+			return JSON.stringify(rows);
 		},
 
 		// Asked only where the database's sequence does not follow explicit keys (PostgreSQL).
