@@ -2,13 +2,11 @@
 //! they reference moved first and held-back references set in a second pass.
 
 mod filter;
-mod reader;
 mod second_pass;
 mod system;
 mod table;
 
 pub use filter::{changed_since, parse_instant};
-pub use reader::PageReader;
 pub use second_pass::complete;
 pub use table::migrate_table;
 

@@ -11,10 +11,9 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
 use serde_json::Value;
 
-use super::reader::PageReader;
 use super::{target, Context};
 use crate::files::FileMover;
-use crate::host::{Host, HostError, PageRequest};
+use crate::host::{Host, HostError, PageReader, PageRequest};
 use crate::http::Transport;
 use crate::matching::natural_matches;
 use crate::plan::TablePlan;

@@ -4,6 +4,8 @@
 //! over HTTP); native tests implement it in memory. Requests and replies are serde types so they
 //! cross the WASM boundary unchanged.
 
+mod reader;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
@@ -12,6 +14,8 @@ use crate::http::{DownloadDigester, FileDigest, FileStreamer};
 use crate::progress::Emit;
 use crate::rows::Row;
 use crate::schema::Snapshot;
+
+pub use reader::PageReader;
 
 /// One step of a scan of one collection in primary-key order: the keys greater than `after`, at
 /// most `limit` of them, and the rows of those keys that `filter` keeps.

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use crate::destination::{encode, Destination};
-use crate::host::{Host, PageRequest};
+use crate::host::{Host, PageReader, PageRequest};
 use crate::http::Transport;
 use crate::rows::{key_text, Row};
 use crate::runtime::Clock;
@@ -22,28 +22,31 @@ use crate::CoreError;
 
 const PAGE: u32 = 500;
 
-/// Every row of a source table (its `fields`), in key order: for the small access tables.
-async fn scan<H: Host>(host: &H, collection: &str, fields: &[&str]) -> Result<Vec<Row>, CoreError> {
-    let mut rows = Vec::new();
-    let mut after = None;
-    loop {
-        let request = PageRequest {
+/// A scan of a source table's `fields` in key order, a page at a time.
+fn pages<'h, H: Host>(host: &'h H, collection: &str, fields: &[&str]) -> PageReader<'h, H> {
+    PageReader::new(
+        host,
+        PageRequest {
             collection: collection.into(),
             primary_key: "id".into(),
             fields: fields.iter().map(|f| f.to_string()).collect(),
-            after: after.clone(),
+            after: None,
             limit: PAGE,
             filter: None,
             raw: false,
             exact: vec![],
-        };
-        let page = host.read_page(&request).await?;
-        rows.extend(page.rows);
-        match page.last.filter(|last| !last.is_null() && page.scanned >= PAGE) {
-            Some(last) if Some(&last) != after.as_ref() => after = Some(last),
-            _ => return Ok(rows),
-        }
+        },
+    )
+}
+
+/// Every row of a source table (its `fields`), in key order: for the small access tables.
+async fn scan<H: Host>(host: &H, collection: &str, fields: &[&str]) -> Result<Vec<Row>, CoreError> {
+    let mut rows = Vec::new();
+    let mut reader = pages(host, collection, fields);
+    while let Some(page) = reader.next_page().await? {
+        rows.extend(page);
     }
+    Ok(rows)
 }
 
 fn truthy(value: Option<&Value>) -> bool {
@@ -157,32 +160,19 @@ async fn users_by_email<H: Host, T: Transport, C: Clock>(
     destination: &Destination<T, C>,
     map: &mut KeyMap,
 ) -> Result<(), CoreError> {
-    let mut after = None;
-    loop {
-        let request = PageRequest {
-            collection: "directus_users".into(),
-            primary_key: "id".into(),
-            fields: vec!["id".into(), "email".into()],
-            after: after.clone(),
-            limit: PAGE,
-            filter: None,
-            raw: false,
-            exact: vec![],
-        };
-        let page = host.read_page(&request).await?;
-        let ids: Vec<Value> = page.rows.iter().filter_map(|u| u.get("id").cloned()).collect();
+    let mut reader = pages(host, "directus_users", &["id", "email"]);
+    while let Some(rows) = reader.next_page().await? {
+        let ids: Vec<Value> = rows.iter().filter_map(|u| u.get("id").cloned()).collect();
         let there: BTreeSet<String> =
             destination.existing_keys("directus_users", "id", &ids).await?.iter().map(key_text).collect();
-        let lacking: BTreeMap<String, Value> = page
-            .rows
+        let lacking: BTreeMap<String, Value> = rows
             .iter()
             .filter(|u| text(u, "id").is_some_and(|id| !there.contains(&id)))
             .filter_map(|u| Some((text(u, "email")?.to_lowercase(), u["id"].clone())))
             .collect();
         if !lacking.is_empty() {
             // Addresses as the source spells them and in lower case: Directus compares them so.
-            let mut spellings: Vec<Value> = page
-                .rows
+            let mut spellings: Vec<Value> = rows
                 .iter()
                 .filter_map(|u| text(u, "email"))
                 .filter(|e| lacking.contains_key(&e.to_lowercase()))
@@ -208,11 +198,8 @@ async fn users_by_email<H: Host, T: Transport, C: Clock>(
                 }
             }
         }
-        match page.last.filter(|last| !last.is_null() && page.scanned >= PAGE) {
-            Some(last) if Some(&last) != after.as_ref() => after = Some(last),
-            _ => return Ok(()),
-        }
     }
+    Ok(())
 }
 
 /// The key map of a run that moves `collections`: the administrator's role and policy when

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::columns::Columns;
 use super::compare::{compare_page, Tally};
 use super::files::FileChecker;
-use crate::data::PageReader;
+use crate::host::PageReader;
 use crate::destination::{Destination, DestinationError};
 use crate::host::{Host, PageRequest};
 use crate::http::Transport;

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::host::{Host, HostError, PageRequest};
+use super::{Host, HostError, PageRequest};
 use crate::rows::Row;
 
 pub struct PageReader<'h, H> {
