@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { startDirectus, ROOT } from '../scripts/lib/directus.mjs';
 import { stopDatabaseServers } from '../scripts/lib/databases.mjs';
 import { client } from '../scripts/lib/api.mjs';
+import { SAMPLE_COLLECTION_NAMES } from '../scripts/lib/sample-schema.mjs';
 import { seedBenchmark } from './dataset.mjs';
 import { measureCeiling } from './ceiling.mjs';
 import { sampleRss } from './rss.mjs';
@@ -112,7 +113,9 @@ try {
 
 	const pids = { source: source.pid, destination: destination.pid };
 	const sync = await phase('schema-sync', pids, () => api.request('POST', '/migration/schema-sync', target));
-	const scope = { excludedTables: [], transport: 'rest', ...JSON.parse(args.scope) };
+	// Every sample table by name: the user rows (and the files they reference) the ceiling moves too.
+	// (`excludedTables: []` would also move Directus' own collections: see README, System data.)
+	const scope = { selectedTables: SAMPLE_COLLECTION_NAMES, transport: 'rest', ...JSON.parse(args.scope) };
 	const plainDryRun = await phase('dry-run, no artifacts', pids, () => stream(source, 'dry-run', { ...target, scope: { ...scope, artifacts: false } }));
 	const dryRun = await phase('dry-run', pids, () => stream(source, 'dry-run', { ...target, scope }));
 	const run = await phase('run', pids, () => stream(source, 'run', { ...target, scope }));
