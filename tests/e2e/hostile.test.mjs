@@ -97,7 +97,8 @@ for (const version of VERSIONS) {
 				[`${header({ columns: ['id', 'name', 'id'] })}\n[1,"a",1]`, 400, /listed twice/],
 				[`${header({ columns: Array.from({ length: 1001 }, (_, i) => `c${i}`).concat('id') })}\n[1]`, 400, /at most 1000/],
 				[`${header({ mode: 'delete' })}\n[1,"a"]`, 400, /header is not valid/],
-				[`${header({ collection: 'directus_users' })}\n[1,"a"]`, 400, /does not exist/],
+				[`${header({ collection: 'directus_users' })}\n[1,"a"]`, 400, /Directus' own collections: the receiver writes none/],
+				[`${header({ collection: 'nope' })}\n[1,"a"]`, 400, /does not exist/],
 				[Buffer.from([0xff, 0xfe, 0x00, 0x41]), 400, /not UTF-8/],
 				['x'.repeat(9 * 1024 * 1024), 413, /at most/],
 			];

@@ -50,7 +50,7 @@ for (const { db, version, label } of MATRIX) {
 				['', /header line is required/],
 				[`${header({ wire: 9 })}\n[2,"two"]`, /wire format 9 is not supported/],
 				[`${header({ collection: 'no_such_table' })}\n[2,"two"]`, /does not exist on this instance/],
-				[`${header({ collection: 'directus_users' })}\n[2,"two"]`, /does not exist on this instance/],
+				[`${header({ collection: 'directus_users' })}\n[2,"two"]`, /Directus' own collections: the receiver writes none/],
 				[`${header({ columns: ['id', 'name', 'secret'] })}\n[2,"two","x"]`, /tags has no column secret here/],
 				[`${header()}\n[2,"two"]\n[3]`, /row 2 has 1 values for 2 columns/],
 				[`${header()}\n[2,"two"]\nnot json`, /row 2 is not a JSON array/],
@@ -86,7 +86,7 @@ for (const { db, version, label } of MATRIX) {
 			const cases = [
 				[{ collection: 'tags', primaryKey: 'id', columns: ['id', 'secret'], keys: [1] }, /tags has no column secret here/],
 				[{ collection: 'tags', primaryKey: 'id', columns: ['name'], keys: [1] }, /must include the primary key id/],
-				[{ collection: 'directus_users', primaryKey: 'id', columns: ['id'], keys: [1] }, /does not exist on this instance/],
+				[{ collection: 'directus_users', primaryKey: 'id', columns: ['id'], keys: [1] }, /Directus' own collections: the receiver writes none/],
 				[{ collection: 'tags', primaryKey: 'name', columns: ['name'], keys: ['one'] }, /primary key of tags is id here/],
 				[{ collection: 'tags', primaryKey: 'id', columns: ['id'], keys: 'all' }, /keys/],
 			];

@@ -70,3 +70,11 @@ export async function queryDatabase(instance, work) {
 		await knex.destroy();
 	}
 }
+
+/** The ids of the run artifacts' folders among `folders` ({id, name, parent}): the top folder
+ * "Migrations" and its run folders. The source's own records of its runs; no run moves them. */
+export function artifactFolders(folders) {
+	const top = folders.find((f) => f.name === 'Migrations' && f.parent == null)?.id;
+	if (!top) return new Set();
+	return new Set([top, ...folders.filter((f) => f.parent === top).map((f) => f.id)]);
+}

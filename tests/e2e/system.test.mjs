@@ -9,7 +9,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDirectus, VERSIONS } from '../../scripts/lib/directus.mjs';
 import { client } from '../../scripts/lib/api.mjs';
-import { migrationCall, sha256, summaryOf } from './support.mjs';
+import { artifactFolders, migrationCall, sha256, summaryOf } from './support.mjs';
 import { PUBLIC_POLICY, SHARED_EMAIL, licensed, seedDestination, seedSource } from './system-seed.mjs';
 
 const SYSTEM = [
@@ -49,9 +49,7 @@ async function holdings(instance) {
 /** `held` without the run artifacts' tree (the top folder "Migrations", its run folders, their
  * files): the source's own records of its runs, which a system-data run leaves where they are. */
 function withoutArtifacts(held) {
-	const top = held.folders.find((f) => f.name === 'Migrations' && f.parent == null)?.id;
-	if (!top) return held;
-	const tree = new Set([top, ...held.folders.filter((f) => f.parent === top).map((f) => f.id)]);
+	const tree = artifactFolders(held.folders);
 	return {
 		...held,
 		folders: held.folders.filter((f) => !tree.has(f.id)),
