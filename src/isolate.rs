@@ -95,9 +95,12 @@ mod tests {
 
     use super::*;
 
+    type Outcome = Result<Isolated<u32, &'static str>, Stopped<&'static str>>;
+
     /// Refuses any group holding an odd number above 4 ("bad row"); 0 stops everything ("down");
-    /// numbers from 100 are refused as "server error", which may be an outage.
-    fn run(items: Vec<u32>) -> (Result<Isolated<u32, &'static str>, Stopped<&'static str>>, Vec<Vec<u32>>) {
+    /// numbers from 100 are refused as "server error", which may be an outage. Returns the outcome
+    /// and the groups tried, in order.
+    fn run(items: Vec<u32>) -> (Outcome, Vec<Vec<u32>>) {
         let tried = RefCell::new(Vec::new());
         let classify = |e: &&str| match *e {
             "bad row" => Verdict::Items,

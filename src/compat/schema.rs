@@ -46,10 +46,7 @@ pub async fn diff_plan<T: Transport, C: Clock>(
     let mut diff = response.diff;
     // Between database vendors (only ever forced), column types differ by nature: compare
     // Directus' types only. (The destination's vendor is asked only when it could matter.)
-    if options.force
-        && diff.has_column_details()
-        && destination.schema_snapshot().await?.vendor != snapshot.vendor
-    {
+    if options.force && diff.has_column_details() && destination.schema_snapshot().await?.vendor != snapshot.vendor {
         diff = diff.without_column_details();
     }
     let (diff, withheld, unaltered) = diff.filter(options.mirror, options.alter_columns || options.mirror, scope);

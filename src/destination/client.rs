@@ -27,6 +27,9 @@ struct Envelope<T> {
     data: T,
 }
 
+/// Called with every notice the client gives (retries, pace changes).
+type Observer = Box<dyn Fn(&Notice)>;
+
 pub struct Destination<T, C> {
     base_url: String,
     token: String,
@@ -37,7 +40,7 @@ pub struct Destination<T, C> {
     throttle: Throttle,
     /// The most rows one read may ask for, once learnt (`QUERY_LIMIT_MAX`).
     query_limit: std::cell::Cell<Option<usize>>,
-    observer: Option<Box<dyn Fn(&Notice)>>,
+    observer: Option<Observer>,
 }
 
 impl<T: Transport, C: Clock> Destination<T, C> {
@@ -214,7 +217,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
                         most_seconds: policy.max_retry_after_ms / 1000,
                     }))
                 }
-                RetryDecision::GiveUp => return Ok(Err(self.into_error(path, outcome))),
+                RetryDecision::GiveUp => return Ok(Err(self.error_of(path, outcome))),
             }
         }
     }
@@ -236,7 +239,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         format!("{}{}", self.base_url, path)
     }
 
-    fn into_error(&self, path: &str, outcome: Result<HttpResponse, TransportError>) -> DestinationError {
+    fn error_of(&self, path: &str, outcome: Result<HttpResponse, TransportError>) -> DestinationError {
         match outcome {
             Ok(response) if (300..400).contains(&response.status) => DestinationError::Redirected {
                 path: path_only(path).to_string(),

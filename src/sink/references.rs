@@ -4,7 +4,7 @@
 //! they are; the destination then refuses the row and it is reported.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
@@ -18,7 +18,8 @@ use crate::runtime::Clock;
 /// whose cache fills up starts over.
 #[derive(Default)]
 pub struct KnownKeys {
-    by_collection: RefCell<BTreeMap<String, (HashSet<String>, HashSet<String>)>>,
+    /// Per collection: key text → whether the row exists on the destination.
+    by_collection: RefCell<BTreeMap<String, HashMap<String, bool>>>,
 }
 
 const CAPACITY: usize = 50_000;
@@ -36,29 +37,16 @@ impl KnownKeys {
 
     /// `Some(true)` exists, `Some(false)` missing, `None` unknown.
     fn lookup(&self, collection: &str, key: &str) -> Option<bool> {
-        let cache = self.by_collection.borrow();
-        let (present, missing) = cache.get(collection)?;
-        if present.contains(key) {
-            Some(true)
-        } else if missing.contains(key) {
-            Some(false)
-        } else {
-            None
-        }
+        self.by_collection.borrow().get(collection)?.get(key).copied()
     }
 
     fn remember(&self, collection: &str, key: String, exists: bool) {
         let mut cache = self.by_collection.borrow_mut();
-        let (present, missing) = cache.entry(collection.to_string()).or_default();
-        if present.len() + missing.len() >= CAPACITY {
-            present.clear();
-            missing.clear();
+        let known = cache.entry(collection.to_string()).or_default();
+        if known.len() >= CAPACITY {
+            known.clear();
         }
-        if exists {
-            present.insert(key);
-        } else {
-            missing.insert(key);
-        }
+        known.insert(key, exists);
     }
 }
 

@@ -18,7 +18,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
             self.send_with(Method::Get, "/migration/receive/info", None, &RetryPolicy::default(), 30_000).await;
         match response {
             Ok(response) => Ok(serde_json::from_str(&response.body).ok()),
-            Err(DestinationError::Rejected { status: 403 | 404 | 405, .. }) => Ok(None),
+            Err(DestinationError::Rejected { status: 403..=405, .. }) => Ok(None),
             Err(other) => Err(other),
         }
     }
