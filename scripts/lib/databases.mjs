@@ -112,12 +112,20 @@ function spawnServer(command, args, { user, logFile, signal }) {
 	return { child, pid: child.pid, exited: () => exited };
 }
 
-async function waitUntil(check, { timeoutMs, what, log }) {
+/** Waits until `query('SELECT 1')` succeeds on the server `proc` started, for at most a minute;
+ * fails at once if the server exits, with the end of its log. */
+async function waitUntilAnswering(proc, query, { what, log }) {
+	const timeoutMs = 60_000;
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const ready = await check();
-		if (ready) return;
-		if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs / 1000} s:\n${log?.() ?? ''}`);
+		if (proc.exited()) throw new Error(`${what} exited during start-up (${JSON.stringify(proc.exited())}):\n${log()}`);
+		try {
+			query('SELECT 1');
+			return;
+		} catch {
+			// not answering yet
+		}
+		if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs / 1000} s:\n${log()}`);
 		await new Promise((r) => setTimeout(r, 100));
 	}
 }
@@ -185,15 +193,7 @@ async function startPostgres() {
 		'-c', `log_destination=stderr`,
 	], { user, logFile, signal: 'SIGINT' });
 	const psql = (sql, database = 'postgres') => run(postgresBin('psql'), ['-h', socketDir, '-p', String(port), '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql]);
-	await waitUntil(() => {
-		if (proc.exited()) throw new Error(`postgres exited during start-up (${JSON.stringify(proc.exited())})`);
-		try {
-			psql('SELECT 1');
-			return true;
-		} catch {
-			return false;
-		}
-	}, { timeoutMs: 60_000, what: 'PostgreSQL' });
+	await waitUntilAnswering(proc, psql, { what: 'PostgreSQL', log: logTail(logFile) });
 
 	const ident = (name) => `"${name.replace(/"/g, '""')}"`;
 	return {
@@ -238,15 +238,7 @@ async function startMariaDB() {
 		'--max-connections=300',
 	], { user: null, logFile, signal: 'SIGTERM' });
 	const cli = (sql, database) => run(mariadbBin('mariadb'), ['--no-defaults', `--socket=${socket}`, '-uroot', '--batch', '--skip-column-names', ...(database ? [database] : []), '-e', sql]);
-	await waitUntil(() => {
-		if (proc.exited()) throw new Error(`mariadbd exited during start-up (${JSON.stringify(proc.exited())}):\n${logTail(logFile)()}`);
-		try {
-			cli('SELECT 1');
-			return true;
-		} catch {
-			return false;
-		}
-	}, { timeoutMs: 60_000, what: 'MariaDB', log: logTail(logFile) });
+	await waitUntilAnswering(proc, cli, { what: 'MariaDB', log: logTail(logFile) });
 	const password = randomBytes(12).toString('hex');
 	cli(`CREATE USER 'directus'@'127.0.0.1' IDENTIFIED BY '${password}'; GRANT ALL PRIVILEGES ON *.* TO 'directus'@'127.0.0.1' WITH GRANT OPTION;`);
 
