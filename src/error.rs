@@ -47,6 +47,9 @@ pub enum CoreError {
     /// `MIGRATION_STORAGE_LOCATION` names no storage location of this instance.
     #[error("{0}")]
     StorageLocation(String),
+    /// `SECRET` is not set, and the artifacts are sealed with a key derived from it.
+    #[error("{0}")]
+    NoSecret(String),
 }
 
 fn columns_sentence(columns: &[String]) -> String {
@@ -92,6 +95,7 @@ impl CoreError {
             CoreError::NotFound(_) => "JOB_NOT_FOUND",
             CoreError::JobRunning { .. } => "JOB_RUNNING",
             CoreError::StorageLocation(_) => "INVALID_STORAGE_LOCATION",
+            CoreError::NoSecret(_) => "SECRET_NOT_SET",
         }
     }
 
@@ -123,7 +127,7 @@ impl CoreError {
             CoreError::Cancelled => 409,
             CoreError::NotFound(_) => 404,
             CoreError::JobRunning { .. } => 409,
-            CoreError::StorageLocation(_) => 400,
+            CoreError::StorageLocation(_) | CoreError::NoSecret(_) => 400,
         }
     }
 }
