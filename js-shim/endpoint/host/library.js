@@ -21,7 +21,7 @@ let storageManager = null;
  * error when it refuses a file (FilesService.uploadOne only says "Couldn't save file"). `null`
  * when it cannot be found: files then go through FilesService.uploadOne.
  */
-export function directusStorage() {
+function directusStorage() {
 	storageManager ??= (async () => {
 		for (const base of [process.argv[1], join(process.cwd(), 'package.json')]) {
 			try {
