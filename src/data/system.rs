@@ -169,9 +169,9 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
                 .and_then(|t| t.get("id").cloned())
         };
         for version in with_changes {
-            let Some(id) = id_of(version) else { continue };
+            let (Some(id), Some(delta)) = (id_of(version), version.get("delta")) else { continue };
             let path = format!("/versions/{}/save", encode(&key_text(&id)));
-            if let Err(error) = destination.post::<Value, Value>(&path, &version["delta"]).await {
+            if let Err(error) = destination.post::<Value, Value>(&path, delta).await {
                 if !error.is_about_rows() {
                     return Err(error.into());
                 }

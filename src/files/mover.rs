@@ -159,7 +159,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             raw: false,
         };
         let files = self.host.read_by_keys(&request).await?;
-        let found: BTreeSet<String> = files.iter().map(|f| key_text(&f["id"])).collect();
+        let found: BTreeSet<String> = files.iter().map(|f| key_text(&id_of(f))).collect();
         for id in ids.iter().filter(|id| !found.contains(&key_text(id))) {
             self.recorder.warn(format!(
                 "file {} is referenced by rows but does not exist on the source; the references are set to null",
@@ -183,7 +183,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             for file in &files {
                 report.migrated += 1;
                 report.bytes += size_of(file);
-                self.known.mark_present(FILES, &file["id"]);
+                self.known.mark_present(FILES, &id_of(file));
             }
             return Ok(());
         }
@@ -194,7 +194,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         }))
         .buffer_unordered(self.settings.concurrency.max(1));
         while let Some((file, outcome)) = uploads.next().await {
-            let id = file["id"].clone();
+            let id = id_of(&file);
             match outcome? {
                 Uploaded::Done(bytes) => {
                     self.known.mark_present(FILES, &id);
@@ -219,7 +219,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
 
     /// Upload one file; `Err` only when the destination stopped working.
     async fn upload(&self, file: &Row) -> Result<Uploaded, CoreError> {
-        let id = key_text(&file["id"]);
+        let id = key_text(&id_of(file));
         if size_of(file) >= LARGE_FILE_BYTES {
             let name = file.get("filename_download").and_then(Value::as_str).unwrap_or_default();
             self.host.emit(&Event::step(format!("file {name} ({id}): uploading {}", human_bytes(size_of(file)))));
@@ -251,12 +251,12 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             Err(SourceUnreadable(message)) => {
                 return Ok(Uploaded::Failed(format!("the source could not read the file: {message}")))
             }
-            Ok(Ok(response)) => serde_json::from_str::<Value>(&response.body)
-                .ok()
-                .and_then(|b| b["data"]["filesize"].as_u64().or_else(|| b["data"]["filesize"].as_str()?.parse().ok())),
+            Ok(Ok(response)) => serde_json::from_str::<Value>(&response.body).ok().and_then(|b| {
+                b.pointer("/data/filesize").and_then(|s| s.as_u64().or_else(|| s.as_str()?.parse().ok()))
+            }),
             Ok(Err(error)) if error.is_about_rows() => {
                 let mut landed = Vec::new();
-                let refused = vec![(file["id"].clone(), error)];
+                let refused = vec![(id_of(file), error)];
                 let refused = RestSink::new(self.destination).landed_anyway(FILES_TARGET, refused, &mut landed).await?;
                 if let Some((_, message)) = refused.into_iter().next() {
                     return Ok(Uploaded::Failed(message));
@@ -304,6 +304,11 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         }
         Ok(())
     }
+}
+
+/// A file row's key (null if the source answered without it).
+fn id_of(file: &Row) -> Value {
+    file.get("id").cloned().unwrap_or(Value::Null)
 }
 
 fn size_of(file: &Row) -> u64 {

@@ -133,7 +133,10 @@ async fn administrator<H: Host, T: Transport, C: Clock>(
     let mut source_role = None;
     if let Some(role) = &role {
         if let Some(chosen) = choose(&admin_roles, role) {
-            map.insert("directus_roles", chosen["id"].clone(), role["id"].clone(), "administrator role");
+            // The destination's answer may lack the key: then there is nothing to map it to.
+            if let (Some(ours), Some(theirs)) = (chosen.get("id"), role.get("id")) {
+                map.insert("directus_roles", ours.clone(), theirs.clone(), "administrator role");
+            }
             source_role = text(chosen, "id");
         }
     }
@@ -147,8 +150,8 @@ async fn administrator<H: Host, T: Transport, C: Clock>(
             })
             .collect();
         let candidates = if of_role.is_empty() { admin_policies.clone() } else { of_role };
-        if let Some(chosen) = choose(&candidates, policy) {
-            map.insert("directus_policies", chosen["id"].clone(), policy["id"].clone(), "administrator policy");
+        if let Some((ours, theirs)) = choose(&candidates, policy).and_then(|c| c.get("id")).zip(policy.get("id")) {
+            map.insert("directus_policies", ours.clone(), theirs.clone(), "administrator policy");
         }
     }
     Ok(())
@@ -168,7 +171,7 @@ async fn users_by_email<H: Host, T: Transport, C: Clock>(
         let lacking: BTreeMap<String, Value> = rows
             .iter()
             .filter(|u| text(u, "id").is_some_and(|id| !there.contains(&id)))
-            .filter_map(|u| Some((text(u, "email")?.to_lowercase(), u["id"].clone())))
+            .filter_map(|u| Some((text(u, "email")?.to_lowercase(), u.get("id")?.clone())))
             .collect();
         if !lacking.is_empty() {
             // Addresses as the source spells them and in lower case: Directus compares them so.
@@ -186,14 +189,9 @@ async fn users_by_email<H: Host, T: Transport, C: Clock>(
                 let path = format!("/users?fields=id,email&limit={}&filter={}", chunk.len() * 2, encode(&filter));
                 let found: Vec<Row> = destination.get(&path).await?;
                 for user in found {
-                    let Some(email) = text(&user, "email") else { continue };
+                    let (Some(email), Some(id)) = (text(&user, "email"), user.get("id")) else { continue };
                     if let Some(source) = lacking.get(&email.to_lowercase()) {
-                        map.insert(
-                            "directus_users",
-                            source.clone(),
-                            user["id"].clone(),
-                            format!("same e-mail ({email})"),
-                        );
+                        map.insert("directus_users", source.clone(), id.clone(), format!("same e-mail ({email})"));
                     }
                 }
             }
