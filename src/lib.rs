@@ -59,6 +59,8 @@ mod wire;
 mod wasm;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod testing;
 
 pub use error::CoreError;

@@ -4,7 +4,7 @@
 //! database's message), a fraction of the cost (no per-row services, activity or revisions).
 
 mod store;
-mod values;
+pub(crate) mod values;
 
 pub use store::{FieldDescription, RowsRequest, RowsWrite, Store, TableDescription, TableShape};
 
