@@ -1,5 +1,6 @@
 //! Checksums of rows for the verification pass: a canonical JSON form of a value (object keys
-//! sorted, whole numbers written as integers), a row digest (sha256 of the canonical form of the
+//! sorted, whole numbers written as integers, -0 kept apart from 0, every other float in its shortest
+//! exact decimal form), a row digest (sha256 of the canonical form of the
 //! compared columns, absent ones as null), and an order-independent table digest (the sum of the
 //! row digests' first 128 bits, modulo 2^128), so two sides read in any order agree.
 
@@ -18,6 +19,8 @@ pub fn canonical(value: &Value) -> String {
 fn write(value: &Value, out: &mut String) {
     match value {
         Value::Number(number) => match number.as_f64() {
+            // -0 is not 0: a database that keeps the sign must keep it on both sides.
+            Some(float) if number.is_f64() && float == 0.0 && float.is_sign_negative() => out.push_str("-0"),
             // 2.0 and 2 are the same number; beyond 2^53 integers keep their own digits.
             Some(float) if number.is_f64() && float.fract() == 0.0 && float.abs() < 9_007_199_254_740_992.0 => {
                 out.push_str(&(float as i64).to_string())
