@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::destination::{encode, Destination};
 use crate::host::{Host, PageReader, PageRequest};
 use crate::http::Transport;
-use crate::rows::{key_text, Row};
+use crate::rows::{key_text, value_of, Row};
 use crate::runtime::Clock;
 use crate::system::KeyMap;
 use crate::CoreError;
@@ -80,7 +80,7 @@ async fn destination_administrator<T: Transport, C: Clock>(
     destination: &Destination<T, C>,
 ) -> Result<(Option<Row>, Option<Row>), CoreError> {
     let me: Row = destination.get("/users/me?fields=id,role").await?;
-    let user = me.get("id").cloned().unwrap_or(Value::Null);
+    let user = value_of(&me, "id");
     let role = me.get("role").cloned().filter(|r| !r.is_null());
     let holders = match &role {
         Some(role) => json!({ "_or": [{ "role": { "_eq": role } }, { "user": { "_eq": user } }] }),

@@ -12,7 +12,7 @@ use crate::destination::{Destination, DestinationError};
 use crate::http::Transport;
 use crate::isolate::{isolate, Stopped, Verdict};
 use crate::report::Delivery;
-use crate::rows::{key_text, pick, Row};
+use crate::rows::{key_text, pick, value_of, Row};
 use crate::runtime::Clock;
 
 /// Request bodies are kept under Directus' default `MAX_PAYLOAD_SIZE` of 1 MB.
@@ -60,7 +60,7 @@ impl<'a, T: Transport, C: Clock> RestSink<'a, T, C> {
         let encoded: Vec<Encoded> = rows
             .iter()
             .map(|row| {
-                let key = row.get(target.key).cloned().unwrap_or(Value::Null);
+                let key = value_of(row, target.key);
                 let text = Value::Object(pick(row, columns.iter().map(String::as_str))).to_string();
                 (key, text)
             })
