@@ -62,22 +62,28 @@ fn text(row: &Row, field: &str) -> Option<String> {
     row.get(field).filter(|v| !v.is_null()).map(key_text)
 }
 
-/// Of `candidates` (`{id, name}` rows), the one matching `wanted` by id, else by name, else the
-/// first by id.
+/// Of `candidates` (`{id, name}` rows), the one matching `wanted` by id, else the first by id
+/// of those with its name, else the first by id.
 fn choose<'r>(candidates: &[&'r Row], wanted: &Row) -> Option<&'r Row> {
     let id = text(wanted, "id");
     let name = text(wanted, "name");
     candidates
         .iter()
         .find(|c| text(c, "id") == id)
-        .or_else(|| candidates.iter().find(|c| name.is_some() && text(c, "name") == name))
+        .or_else(|| {
+            candidates.iter().filter(|c| name.is_some() && text(c, "name") == name).min_by_key(|c| text(c, "id"))
+        })
         .or_else(|| candidates.iter().min_by_key(|c| text(c, "id")))
         .copied()
 }
 
 /// The destination's administrator: `(role {id, name}, policy {id, name})` of the token's user.
+/// Of the admin-access policies it holds, the first by id of those the source does not have by
+/// id (`ours`): a second admin policy an earlier run brought from the source is the source's
+/// own, never what the source's administrator policy maps onto, so every run maps the same.
 async fn destination_administrator<T: Transport, C: Clock>(
     destination: &Destination<T, C>,
+    ours: &BTreeSet<String>,
 ) -> Result<(Option<Row>, Option<Row>), CoreError> {
     let me: Row = destination.get("/users/me?fields=id,role").await?;
     let user = value_of(&me, "id");
@@ -94,7 +100,7 @@ async fn destination_administrator<T: Transport, C: Clock>(
         destination.get(&format!("/policies?fields=id,name&limit=1000&filter={}", encode(&admin))).await?;
     let policy = policies
         .into_iter()
-        .filter(|p| text(p, "id").is_some_and(|id| held.contains(&id)))
+        .filter(|p| text(p, "id").is_some_and(|id| held.contains(&id) && !ours.contains(&id)))
         .min_by_key(|p| text(p, "id"));
     let role = match role {
         Some(role) => {
@@ -113,8 +119,9 @@ async fn administrator<H: Host, T: Transport, C: Clock>(
     destination: &Destination<T, C>,
     map: &mut KeyMap,
 ) -> Result<(), CoreError> {
-    let (role, policy) = destination_administrator(destination).await?;
     let policies = scan(host, "directus_policies", &["id", "name", "admin_access"]).await?;
+    let ours: BTreeSet<String> = policies.iter().filter_map(|p| text(p, "id")).collect();
+    let (role, policy) = destination_administrator(destination, &ours).await?;
     let admin_policies: Vec<&Row> = policies.iter().filter(|p| truthy(p.get("admin_access"))).collect();
     if admin_policies.is_empty() {
         return Ok(());
