@@ -67,8 +67,8 @@ pub fn row_digest(row: &Row, columns: &[String]) -> u128 {
         hasher.update(canonical(row.get(name).unwrap_or(&Value::Null)).as_bytes());
         hasher.update(b"\n");
     }
-    let bytes = hasher.finalize();
-    u128::from_be_bytes(bytes[..16].try_into().expect("sha256 has 32 bytes"))
+    // The first 16 bytes of the SHA-256, big-endian.
+    hasher.finalize().iter().take(16).fold(0, |digest, byte| (digest << 8) | u128::from(*byte))
 }
 
 /// The order-independent digest of a set of rows.
