@@ -6,7 +6,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 
 cargo build --release --locked --target wasm32-unknown-unknown --quiet
-wasm-bindgen --target web --out-dir target/pkg target/wasm32-unknown-unknown/release/table_migration.wasm
+# `__wbg_reset_state`: a fresh instance after a trap (js-shim/endpoint/core.js).
+wasm-bindgen --target web --experimental-reset-state-function --out-dir target/pkg target/wasm32-unknown-unknown/release/table_migration.wasm
 directus-extension build --no-minify >/dev/null
 cp target/pkg/table_migration_bg.wasm dist/
 

@@ -1,29 +1,129 @@
-// Loads the WASM core once (the .wasm file sits beside dist/api.js) and creates cores bound to a
-// host. Nothing else in the shim imports the generated bindings.
+// Owns the WASM core's instance (the .wasm file sits beside dist/api.js) and creates cores bound
+// to a host. Nothing else in the shim imports the generated bindings.
+//
+// Should the core trap (no panic is reachable by design, and the release build aborts on one),
+// the instance is dropped: every call still waiting for it fails with CORE_CRASHED (500), the
+// jobs it ran are kept as failed by a fresh instance, which sends their callbacks, and the next
+// request gets that fresh instance. The process goes on. Of a running job the shim keeps only
+// what that needs: its process id, kind, start time, callback URL and the extension's settings
+// (never the destination or its token).
 import { readFileSync } from 'node:fs';
-import { initSync, Core, listJobs as list, jobDetail as detail, jobLines as lines, cancelJob as cancel } from '../../target/pkg/table_migration.js';
+import {
+	initSync,
+	__wbg_reset_state as resetState,
+	installPanicHook,
+	Core,
+	listJobs as list,
+	jobDetail as detail,
+	jobLines as lines,
+	cancelJob as cancel,
+} from '../../target/pkg/table_migration.js';
+import { isTrap, watchTraps } from './traps.js';
 
+const SILENT = { error() {}, warn() {}, info() {}, debug() {} };
+let logger = SILENT;
 let loaded = false;
+/** Which instance a core belongs to: a core of a dropped instance is never freed into a fresh one. */
+let generation = 0;
+/** Running jobs: processId → { job: { processId, kind, startedAt, callbackUrl }, settings }. */
+const running = new Map();
+/** `fail(error)` of every call waiting for the current instance. */
+const waiting = new Set();
+
+/** Directus' logger, for the panic hook and the recovery (index.js gives it once). */
+export function useLogger(directusLogger) {
+	logger = directusLogger ?? SILENT;
+	if (loaded) installPanicHook(logger);
+}
 
 function load() {
 	if (loaded) return;
 	const bytes = readFileSync(new URL('./table_migration_bg.wasm', import.meta.url));
 	initSync({ module: bytes });
+	installPanicHook(logger);
+	// A trap's first frame is in the core's wasm (named after it); a stale callback's is in this bundle.
+	watchTraps([import.meta.url.split('?')[0], 'wasm://wasm/table_migration.wasm-'], { onTrap: recover, onStale: ignoreStale });
 	loaded = true;
+}
+
+function crashed() {
+	const message = 'The migration core crashed and was restarted; the jobs it ran ended as failed (see the Directus log)';
+	return Object.assign(new Error(message), { name: 'MigrationError', code: 'CORE_CRASHED', status: 500 });
+}
+
+function ignoreStale(error) {
+	logger.debug(`[table-migration] a callback of the dropped core instance was ignored: ${error.message}`);
+}
+
+/** Drop the trapped instance, fail what waits for it, and keep its jobs as failed in a fresh one. */
+function recover(error) {
+	const lost = [...running.values()];
+	logger.error(
+		`[table-migration] the WASM core trapped (${error?.message}); ${lost.length} running job(s) end as failed, a fresh instance takes the next request`,
+	);
+	running.clear();
+	for (const fail of waiting) fail(crashed());
+	waiting.clear();
+	generation += 1;
+	resetState();
+	installPanicHook(logger);
+	for (const { job, settings } of lost) {
+		const own = generation;
+		const core = new Core({ emit() {} }, settings);
+		new Promise((resolve) => resolve(guard(() => core.recoverJob(JSON.stringify(job)))))
+			.then((report) => logger.warn(`[table-migration] job ${job.processId} ended as failed: ${report.message}`))
+			.catch((failure) => logger.error(`[table-migration] job ${job.processId} could not be recovered: ${failure?.message}`))
+			.finally(() => own === generation && guard(() => core.free()));
+	}
+}
+
+/** Call into the core; a trap drops the instance and throws CORE_CRASHED instead. */
+function guard(call) {
+	try {
+		return call();
+	} catch (error) {
+		if (!isTrap(error)) throw error;
+		recover(error);
+		throw crashed();
+	}
 }
 
 /**
  * Run `work` with a core that reaches the source instance through `host` (see host/) and knows
  * the extension's settings (`host.settings`); the core's WASM memory, and whatever the host still
- * holds open for it, are released afterwards, whatever happens.
+ * holds open for it, are released afterwards, whatever happens. A run's `callbackUrl` is kept
+ * while its job runs, for a recovery.
  */
-export async function withCore(host, work) {
+export async function withCore(host, work, { callbackUrl } = {}) {
 	load();
-	const core = new Core(host, host.settings);
+	const own = generation;
+	let processId = null;
+	const emit = host.emit;
+	if (emit) {
+		host.emit = (event) => {
+			if (event?.type === 'job' && own === generation) {
+				processId = event.processId;
+				const job = { processId, kind: event.kind, startedAt: Date.now() };
+				if (typeof callbackUrl === 'string') job.callbackUrl = callbackUrl;
+				running.set(processId, { job, settings: host.settings });
+			}
+			return emit.call(host, event);
+		};
+	}
+	let fail;
+	const lost = new Promise((_, reject) => (fail = reject));
+	lost.catch(() => {});
+	waiting.add(fail);
 	try {
-		return await work(core);
+		const core = guard(() => new Core(host, host.settings));
+		try {
+			return await Promise.race([guard(() => work(core)), lost]);
+		} finally {
+			if (own === generation) guard(() => core.free());
+		}
 	} finally {
-		core.free();
+		waiting.delete(fail);
+		if (processId && own === generation) running.delete(processId);
 		host.dispose?.();
 	}
 }
@@ -31,26 +131,26 @@ export async function withCore(host, work) {
 /** The bulk receiver's limits, as the core defines them: `{ maxBatchBytes, maxRows }`. */
 export function receiverLimits() {
 	load();
-	return Core.receiverLimits();
+	return guard(() => Core.receiverLimits());
 }
 
 /** The jobs of this process (see routes/jobs.js); each throws a `MigrationError` for a bad id. */
 export function listJobs() {
 	load();
-	return list();
+	return guard(() => list());
 }
 
 export function jobDetail(processId) {
 	load();
-	return detail(processId);
+	return guard(() => detail(processId));
 }
 
 export function jobLines(processId, since) {
 	load();
-	return lines(processId, since);
+	return guard(() => lines(processId, since));
 }
 
 export function cancelJob(processId) {
 	load();
-	return cancel(processId);
+	return guard(() => cancel(processId));
 }

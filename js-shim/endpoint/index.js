@@ -2,6 +2,7 @@
 // known or not, requires an admin caller.
 import { defineEndpoint } from '@directus/extensions-sdk';
 import { requireAdmin, notFound } from './guard.js';
+import { useLogger } from './core.js';
 import { testRoute } from './routes/test.js';
 import { checkRoute } from './routes/check.js';
 import { tablesRoute } from './routes/tables.js';
@@ -15,6 +16,7 @@ import { receiveInfoRoute, receiveExistingRoute, receiveLackingRoute, receiveRow
 export default defineEndpoint({
 	id: 'migration',
 	handler(router, context) {
+		useLogger(context.logger);
 		router.get('/test', testRoute(context));
 
 		router.use(requireAdmin);

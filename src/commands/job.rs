@@ -32,10 +32,14 @@ pub struct Callback {
 impl Callback {
     /// The request's `callbackUrl`, checked, with the secret to sign with.
     pub fn from_request(request: &MigrationRequest, settings: &ExtensionSettings) -> Result<Option<Self>, CoreError> {
-        let Some(url) = request.callback_url.as_deref() else { return Ok(None) };
+        request.callback_url.as_deref().map(|url| Callback::to(url, settings)).transpose()
+    }
+
+    /// `url`, checked, with the secret to sign with.
+    pub fn to(url: &str, settings: &ExtensionSettings) -> Result<Self, CoreError> {
         let origin = check_url(url)?;
         let secret = Some(settings.callback_secret.clone()).filter(|s| !s.is_empty());
-        Ok(Some(Callback { url: url.trim().to_string(), origin, secret }))
+        Ok(Callback { url: url.trim().to_string(), origin, secret })
     }
 }
 

@@ -6,6 +6,7 @@ pub mod job;
 pub mod jobs;
 pub mod migrate;
 pub mod ping;
+pub mod recover;
 pub mod request;
 pub mod schema_sync;
 pub mod settings;

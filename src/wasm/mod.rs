@@ -10,6 +10,7 @@ mod error;
 mod fetch;
 mod host;
 mod jobs;
+mod panic;
 mod store;
 
 use std::future::Future;
@@ -22,6 +23,7 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::commands::check::{check, CheckAnswer};
 use crate::commands::job::{run_job, Callback};
 use crate::commands::migrate::MigrateOptions;
+use crate::commands::recover::{recover_job, LostJob};
 use crate::commands::request::{parse_body, MigrationRequest, Route};
 use crate::commands::schema_sync::{schema_sync, SyncOptions};
 use crate::commands::settings::ExtensionSettings;
@@ -182,6 +184,17 @@ impl Core {
     pub fn receive(&self, batch: Vec<u8>) -> js_sys::Promise {
         let host = self.host.clone();
         run(async move { receive::receive(&*host, &batch).await })
+    }
+
+    /// A job of an instance that trapped, as the shim remembers it (`{ processId, kind,
+    /// startedAt, callbackUrl }`): kept as failed, its callback told so. Resolves to its report.
+    #[wasm_bindgen(js_name = recoverJob)]
+    pub fn recover_job(&self, lost: String) -> js_sys::Promise {
+        let settings = self.settings.clone();
+        run(async move {
+            let lost: LostJob = parse_body(&lost)?;
+            recover_job(&jobs::registry(), lost, &settings, FetchTransport, &JsClock).await
+        })
     }
 
     /// `POST /migration/dry-run`: everything `run` does but writing.

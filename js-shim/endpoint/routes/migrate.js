@@ -34,7 +34,8 @@ function heartbeatOf(processId) {
 }
 
 export function migrateRoute(context, { dryRun }) {
-	const start = (host, body) => withCore(host, (core) => (dryRun ? core.dryRun(body) : core.run(body)));
+	const start = (host, body, callbackUrl) =>
+		withCore(host, (core) => (dryRun ? core.dryRun(body) : core.run(body)), { callbackUrl });
 
 	return route(context.logger, async (req, res) => {
 		const body = bodyText(req);
@@ -53,7 +54,7 @@ export function migrateRoute(context, { dryRun }) {
 				if (event.type === 'job') processId = event.processId;
 				if (event.type === 'started') accepted();
 			};
-			const running = start(createHost(context, { accountability: req.accountability, onEvent }), body);
+			const running = start(createHost(context, { accountability: req.accountability, onEvent }), body, req.body.callbackUrl);
 			// Refused before it started: the error answers (through route). Started: 202.
 			await Promise.race([started, running]);
 			running.catch((error) => logServerError(context.logger, req, 500, error));
