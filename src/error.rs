@@ -6,6 +6,7 @@ use thiserror::Error;
 
 use crate::destination::DestinationError;
 use crate::host::HostError;
+use crate::outbound::OutboundError;
 use crate::plan::PlanError;
 use crate::schema::SelectionError;
 use crate::wire::WireError;
@@ -47,6 +48,9 @@ pub enum CoreError {
     /// `MIGRATION_STORAGE_LOCATION` names no storage location of this instance.
     #[error("{0}")]
     StorageLocation(String),
+    /// An outbound request the environment's rules refuse (`IMPORT_IP_DENY_LIST`, the allow-lists).
+    #[error(transparent)]
+    Outbound(#[from] OutboundError),
 }
 
 fn columns_sentence(columns: &[String]) -> String {
@@ -92,6 +96,7 @@ impl CoreError {
             CoreError::NotFound(_) => "JOB_NOT_FOUND",
             CoreError::JobRunning { .. } => "JOB_RUNNING",
             CoreError::StorageLocation(_) => "INVALID_STORAGE_LOCATION",
+            CoreError::Outbound(e) => e.code(),
         }
     }
 
@@ -124,6 +129,7 @@ impl CoreError {
             CoreError::NotFound(_) => 404,
             CoreError::JobRunning { .. } => 409,
             CoreError::StorageLocation(_) => 400,
+            CoreError::Outbound(e) => e.status(),
         }
     }
 }
