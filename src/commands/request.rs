@@ -4,6 +4,7 @@
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::data::parse_instant;
 use crate::destination::{normalize_base_url, DestinationConfig};
 use crate::CoreError;
 
@@ -114,6 +115,10 @@ impl MigrationRequest {
         }
         if let Some(url) = self.base_url.as_deref().filter(|u| !u.trim().is_empty()) {
             normalize_base_url(url)?;
+        }
+        // So is an instant no run could filter by, before anything is read or written.
+        if let Some(instant) = &self.scope.updated_after {
+            parse_instant(instant)?;
         }
         let invalid = |message: &str| Err(CoreError::InvalidInput(message.into()));
         if self.scope.selected_tables.is_some() && self.scope.excluded_tables.is_some() {
@@ -240,6 +245,12 @@ mod tests {
         let err = MigrationRequest::parse(r#"{"scope":{"selectedTables":"articles"}}"#, Route::Run).unwrap_err();
         assert_eq!(err.status(), 400);
         assert!(err.to_string().starts_with("scope.selectedTables: invalid type: string"), "{err}");
+        for route in [Route::Check, Route::Tables, Route::SchemaSync, Route::DryRun, Route::Run, Route::Verify] {
+            let body = r#"{"scope":{"selectedTables":["tags"],"updatedAfter":"9999-12-31T23:59:59-23:59"}}"#;
+            let err = MigrationRequest::parse(body, route).unwrap_err();
+            assert_eq!(err.status(), 400);
+            assert!(err.to_string().starts_with("scope.updatedAfter is out of range"), "{route:?}: {err}");
+        }
         let err = MigrationRequest::parse("[1]", Route::Run).unwrap_err();
         assert_eq!(err.to_string(), "the request body must be a JSON object");
     }

@@ -18,7 +18,7 @@ use crate::http::Transport;
 use crate::plan::Reference;
 use crate::progress::{Event, Recorder};
 use crate::report::{human_bytes, FilesReport};
-use crate::rows::{key_text, Row};
+use crate::rows::{key_text, value_of, Row};
 use crate::runtime::Clock;
 use crate::sink::{null_missing, KnownKeys, RestSink, RowSink, Target};
 use crate::system::KeyMap;
@@ -159,7 +159,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             raw: false,
         };
         let files = self.host.read_by_keys(&request).await?;
-        let found: BTreeSet<String> = files.iter().map(|f| key_text(&f["id"])).collect();
+        let found: BTreeSet<String> = files.iter().map(|f| key_text(&value_of(f, "id"))).collect();
         for id in ids.iter().filter(|id| !found.contains(&key_text(id))) {
             self.recorder.warn(format!(
                 "file {} is referenced by rows but does not exist on the source; the references are set to null",
@@ -183,7 +183,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             for file in &files {
                 report.migrated += 1;
                 report.bytes += size_of(file);
-                self.known.mark_present(FILES, &file["id"]);
+                self.known.mark_present(FILES, &value_of(file, "id"));
             }
             return Ok(());
         }
@@ -194,7 +194,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         }))
         .buffer_unordered(self.settings.concurrency.max(1));
         while let Some((file, outcome)) = uploads.next().await {
-            let id = file["id"].clone();
+            let id = value_of(&file, "id");
             match outcome? {
                 Uploaded::Done(bytes) => {
                     self.known.mark_present(FILES, &id);
@@ -219,7 +219,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
 
     /// Upload one file; `Err` only when the destination stopped working.
     async fn upload(&self, file: &Row) -> Result<Uploaded, CoreError> {
-        let id = key_text(&file["id"]);
+        let id = key_text(&value_of(file, "id"));
         if size_of(file) >= LARGE_FILE_BYTES {
             let name = file.get("filename_download").and_then(Value::as_str).unwrap_or_default();
             self.host.emit(&Event::step(format!("file {name} ({id}): uploading {}", human_bytes(size_of(file)))));
@@ -251,12 +251,12 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             Err(SourceUnreadable(message)) => {
                 return Ok(Uploaded::Failed(format!("the source could not read the file: {message}")))
             }
-            Ok(Ok(response)) => serde_json::from_str::<Value>(&response.body)
-                .ok()
-                .and_then(|b| b["data"]["filesize"].as_u64().or_else(|| b["data"]["filesize"].as_str()?.parse().ok())),
+            Ok(Ok(response)) => serde_json::from_str::<Value>(&response.body).ok().and_then(|b| {
+                b.pointer("/data/filesize").and_then(|s| s.as_u64().or_else(|| s.as_str()?.parse().ok()))
+            }),
             Ok(Err(error)) if error.is_about_rows() => {
                 let mut landed = Vec::new();
-                let refused = vec![(file["id"].clone(), error)];
+                let refused = vec![(value_of(file, "id"), error)];
                 let refused = RestSink::new(self.destination).landed_anyway(FILES_TARGET, refused, &mut landed).await?;
                 if let Some((_, message)) = refused.into_iter().next() {
                     return Ok(Uploaded::Failed(message));

@@ -39,10 +39,10 @@ impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
         let mut start = 0;
         while start < rows.len() {
             let mut end = (start + MAX_ROWS).min(rows.len());
-            let mut text = Batch::encode(&header, &rows[start..end]);
+            let mut text = Batch::encode(&header, rows.get(start..end).unwrap_or_default());
             while text.len() > MAX_BYTES && end - start > 1 {
                 end = start + (end - start) / 2;
-                text = Batch::encode(&header, &rows[start..end]);
+                text = Batch::encode(&header, rows.get(start..end).unwrap_or_default());
             }
             let receipt = self.destination.receive(text).await?;
             written.keys.extend(receipt.written);

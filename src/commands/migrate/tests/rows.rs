@@ -139,7 +139,6 @@ fn bad_requests_are_refused_before_anything_happens() {
         (json!({ "selectedTables": [] }), "scope.selectedTables is empty"),
         (json!({ "selectedTables": ["articles", "nope"] }), "the source does not have"),
         (json!({ "excludedTables": ["nope"] }), "scope.excludedTables names"),
-        (json!({ "selectedTables": ["articles"], "updatedAfter": "last week" }), "scope.updatedAfter is not a valid"),
     ];
     for (scope, message) in cases {
         let host = source();
@@ -149,6 +148,10 @@ fn bad_requests_are_refused_before_anything_happens() {
         assert!(err.to_string().contains(message), "{err}");
         assert!(host.events.borrow().is_empty() && fake.log.borrow().is_empty(), "{scope}");
     }
+    // An instant no run could filter by is refused with the request itself.
+    let body = r#"{"scope":{"selectedTables":["articles"],"updatedAfter":"last week"}}"#;
+    let err = MigrationRequest::parse(body, Route::Run).unwrap_err();
+    assert!(err.to_string().starts_with("scope.updatedAfter is not a valid"), "{err}");
     let request = MigrationRequest::parse(r#"{"scope":{"batchSize":0}}"#, Route::Run).unwrap();
     assert!(MigrateOptions::from_request(&request, false)
         .unwrap_err()
