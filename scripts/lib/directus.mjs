@@ -76,7 +76,7 @@ function baseEnv({ dir, port, db, storage = {}, extra }) {
 		// loopback included, and the extension follows it for destinations and callbacks: the tests'
 		// destinations, fault proxies and callback receivers all listen on 127.0.0.1, so the instances
 		// allow it explicitly, keeping the cloud metadata address denied. (hostile-outbound.test.mjs
-		// starts one with Directus' default, `env: { IMPORT_IP_DENY_LIST: '0.0.0.0,169.254.169.254' }`.)
+		// starts one with Directus' default set explicitly and one with it unset, `{ IMPORT_IP_DENY_LIST: undefined }`.)
 		IMPORT_IP_DENY_LIST: '169.254.169.254',
 		CACHE_ENABLED: 'false',
 		RATE_LIMITER_ENABLED: 'false',

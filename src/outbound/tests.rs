@@ -60,6 +60,12 @@ fn directus_default_denies_this_server_and_the_metadata_address() {
         "http://10.1.2.3",
         "http://lan.example",
         "http://sneaky.example",
+        // As Directus 12 reads 0.0.0.0: the whole 0.0.0.0/8.
+        "http://0.1.2.3",
+        // IPv6 forms that carry a denied IPv4 address: compatible, NAT64, 6to4.
+        "http://[::7f00:1]",
+        "http://[64:ff9b::a9fe:a9fe]",
+        "http://[2002:a9fe:a9fe::1]",
     ] {
         let err = verdict(&default, Target::Destination, url).unwrap_err();
         assert_eq!((err.code(), err.status()), ("DESTINATION_DENIED", 400), "{url}: {err}");

@@ -1,6 +1,7 @@
 // Outbound requests follow Directus' own rule (IMPORT_IP_DENY_LIST) and are never redirected.
 // Two instances with the extension, both on Directus' default deny list (`0.0.0.0,169.254.169.254`:
-// this server's own addresses — 127.0.0.1 included — and the cloud metadata address):
+// this server's own addresses — 127.0.0.1 included — and the cloud metadata address), the source
+// with it set explicitly, the destination with IMPORT_IP_DENY_LIST unset (Directus' default applies):
 // - the "source" names the origins it may talk to (MIGRATION_ALLOWED_DESTINATIONS: a redirecting
 //   proxy in front of the destination; MIGRATION_ALLOWED_CALLBACKS: one receiver), which are
 //   allowed although 127.0.0.1 is denied; any other origin is refused;
@@ -66,7 +67,8 @@ for (const version of VERSIONS) {
 			deniedTarget = await listen(); // a baseURL on 127.0.0.1 that must never be asked
 			pair = await startPair(version, {
 				source: { env: { IMPORT_IP_DENY_LIST: DIRECTUS_DEFAULT, MIGRATION_ALLOWED_DESTINATIONS: proxy.url, MIGRATION_ALLOWED_CALLBACKS: hook.url } },
-				destination: { env: { IMPORT_IP_DENY_LIST: DIRECTUS_DEFAULT } },
+				// Unset (spawn leaves an undefined variable out): Directus gives its default to the extension.
+				destination: { env: { IMPORT_IP_DENY_LIST: undefined } },
 			});
 			({ source, destination } = pair);
 			destinationUrl = destination.url;
