@@ -147,7 +147,10 @@ test("outbound requests follow Directus' deny list with the shim's real network 
 	try {
 		const host = fakeHost(network);
 		const check = (baseURL, settings) => withCore(host, (core) => core.check(JSON.stringify({ baseURL, token: 't' })), settings);
-		for (const baseURL of [local, 'http://169.254.169.254', `http://localhost:${server.address().port}`]) {
+		// Loopback spelled as one number, in hexadecimal, shortened: the resolver (as fetch's URL parser) reads 127.0.0.1.
+		const port = server.address().port;
+		const spellings = [`http://2130706433:${port}`, `http://0x7f000001:${port}`, `http://127.1:${port}`, `http://[::ffff:127.0.0.1]:${port}`];
+		for (const baseURL of [local, 'http://169.254.169.254', `http://localhost:${port}`, ...spellings]) {
 			const answer = await check(baseURL); // Directus' default: 0.0.0.0,169.254.169.254
 			assert.equal(answer.httpStatus, 400, `${baseURL}: ${JSON.stringify(answer.body)}`);
 			assert.equal(answer.body.code, 'DESTINATION_DENIED', baseURL);
