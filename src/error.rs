@@ -51,6 +51,9 @@ pub enum CoreError {
     /// An outbound request the environment's rules refuse (`IMPORT_IP_DENY_LIST`, the allow-lists).
     #[error(transparent)]
     Outbound(#[from] OutboundError),
+    /// `SECRET` is not set, and the artifacts are sealed with a key derived from it.
+    #[error("{0}")]
+    NoSecret(String),
 }
 
 fn columns_sentence(columns: &[String]) -> String {
@@ -97,6 +100,7 @@ impl CoreError {
             CoreError::JobRunning { .. } => "JOB_RUNNING",
             CoreError::StorageLocation(_) => "INVALID_STORAGE_LOCATION",
             CoreError::Outbound(e) => e.code(),
+            CoreError::NoSecret(_) => "SECRET_NOT_SET",
         }
     }
 
@@ -128,7 +132,7 @@ impl CoreError {
             CoreError::Cancelled => 409,
             CoreError::NotFound(_) => 404,
             CoreError::JobRunning { .. } => 409,
-            CoreError::StorageLocation(_) => 400,
+            CoreError::StorageLocation(_) | CoreError::NoSecret(_) => 400,
             CoreError::Outbound(e) => e.status(),
         }
     }

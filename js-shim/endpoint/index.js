@@ -8,6 +8,7 @@ import { tablesRoute } from './routes/tables.js';
 import { schemaSyncRoute } from './routes/schema-sync.js';
 import { migrateRoute } from './routes/migrate.js';
 import { verifyRoute } from './routes/verify.js';
+import { artifactRoute } from './routes/artifacts.js';
 import { listJobsRoute, jobRoute, jobEventsRoute, cancelJobRoute } from './routes/jobs.js';
 import { receiveInfoRoute, receiveExistingRoute, receiveLackingRoute, receiveRowsRoute, receiveRowsByKeyRoute } from './routes/receive.js';
 
@@ -23,6 +24,7 @@ export default defineEndpoint({
 		router.post('/dry-run', migrateRoute(context, { dryRun: true }));
 		router.post('/run', migrateRoute(context, { dryRun: false }));
 		router.post('/verify', verifyRoute(context));
+		router.get('/artifacts/:fileId', artifactRoute(context));
 		router.get('/jobs', listJobsRoute(context));
 		router.get('/jobs/:processId', jobRoute(context));
 		router.get('/jobs/:processId/events', jobEventsRoute(context));

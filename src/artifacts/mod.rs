@@ -9,6 +9,9 @@
 //! - **Never overwritten, never deleted.** Every run makes a new folder; every file is new.
 //! - **No secrets.** No token is ever in them, and fields with the `hash` or `conceal` special
 //!   are left out (a bulk run reads them in the database's representation).
+//! - **Sealed.** The host seals every file on its way to the storage, under a key derived from
+//!   the instance's `SECRET` (without it no run with artifacts starts: `SECRET_NOT_SET`); the core
+//!   writes plain JSON and never sees a key.
 //! - **Never fatal.** A storage that refuses a write fails that artifact, not the run: the report
 //!   says which are missing and why (the storage's own message).
 //! - **The source's own.** A run that moves Directus' own folders and files (excludedTables mode)

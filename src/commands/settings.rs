@@ -25,7 +25,13 @@ pub struct ExtensionSettings {
     pub storage_location: String,
     /// `STORAGE_LOCATIONS`: the instance's storage locations, in order.
     pub storage_locations: Vec<String>,
+    /// `SECRET` is not set: the host seals every artifact with a key derived from it, so there
+    /// can be none. (The secret itself never reaches the core.)
+    pub secret_missing: bool,
 }
+
+/// Why a run with artifacts is refused on an instance without `SECRET`.
+const NO_SECRET: &str = "SECRET is not set on this instance: the migration artifacts are sealed with a key derived from it, so none can be written or read. Set SECRET (and keep it), or send scope.artifacts: false";
 
 impl ExtensionSettings {
     /// Where outbound requests may go (see `crate::outbound`).
@@ -35,6 +41,9 @@ impl ExtensionSettings {
 
     /// The storage location artifacts go to, or why there is none.
     pub fn artifact_storage(&self) -> Result<String, CoreError> {
+        if self.secret_missing {
+            return Err(CoreError::NoSecret(NO_SECRET.into()));
+        }
         let locations: Vec<&str> = self.storage_locations.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
         let wanted = self.storage_location.trim();
         if wanted.is_empty() {
@@ -84,5 +93,14 @@ mod tests {
             "MIGRATION_STORAGE_LOCATION is \"s3-backup\", which is not a storage location of this instance (STORAGE_LOCATIONS: local, archive): set it to one of them, or unset it to use local"
         );
         assert_eq!(settings("", &[]).artifact_storage().unwrap_err().code(), "INVALID_STORAGE_LOCATION");
+    }
+
+    #[test]
+    fn without_secret_no_artifacts_can_be_sealed() {
+        let without = ExtensionSettings { secret_missing: true, ..settings("", &["local"]) };
+        let err = without.artifact_storage().unwrap_err();
+        assert_eq!((err.status(), err.code()), (400, "SECRET_NOT_SET"));
+        assert!(err.to_string().starts_with("SECRET is not set on this instance"), "{err}");
+        assert!(err.to_string().ends_with("or send scope.artifacts: false"), "{err}");
     }
 }

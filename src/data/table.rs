@@ -283,7 +283,7 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
         limit: if table.singleton { 1 } else { settings.batch_size },
         filter,
         raw: sink.delivery() == Delivery::Bulk,
-        exact: table.big_integer_fields.clone(),
+        exact: [table.big_integer_fields.as_slice(), table.float_fields.as_slice()].concat(),
     };
     let mut outcome = TableOutcome { report: TableReport::new(&table.collection), ..TableOutcome::default() };
     let mut tasks: FuturesUnordered<LocalBoxFuture<'_, Step<'_, H>>> = FuturesUnordered::new();

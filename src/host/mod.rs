@@ -38,8 +38,10 @@ pub struct PageRequest {
     /// Rows in the database's own representation (for the bulk receiver) rather than the API's.
     #[serde(default)]
     pub raw: bool,
-    /// Fields read as their exact decimal text, in either representation: 64-bit integers, which
-    /// Directus' SQLite and MySQL drivers (and so its API) read as doubles, losing digits past 2^53.
+    /// Fields read exactly, in either representation: 64-bit integers as their decimal text, which
+    /// Directus' SQLite and MySQL drivers (and so its API) read as doubles, losing digits past 2^53;
+    /// floats as numbers, which MySQL/MariaDB's text protocol (and so the API) rounds to 15 or 16
+    /// digits (the host knows which fields are floats from its schema).
     #[serde(default)]
     pub exact: Vec<String>,
 }

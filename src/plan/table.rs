@@ -46,6 +46,9 @@ pub struct TablePlan {
     pub json_fields: Vec<String>,
     /// `bigInteger` fields: read as exact text (see [`crate::host::PageRequest::exact`]).
     pub big_integer_fields: Vec<String>,
+    /// `float` fields: read exactly where the API's driver does not (MySQL/MariaDB's text protocol
+    /// rounds doubles to 15 or 16 digits; see [`crate::host::PageRequest::exact`]).
+    pub float_fields: Vec<String>,
     /// Rows in the source.
     pub rows: u64,
     /// Every foreign key, for the key map (references to keys that stand for others).
@@ -95,6 +98,7 @@ impl TablePlan {
             excluded: Vec::new(),
             json_fields: Vec::new(),
             big_integer_fields: Vec::new(),
+            float_fields: Vec::new(),
             rows,
             references: Vec::new(),
             system: None,
@@ -110,6 +114,7 @@ impl TablePlan {
                 "json" => plan.json_fields.push(name.clone()),
                 // Keys stay as the API has them: the cursor and the key lookups compare them.
                 "bigInteger" if !field.is_primary_key() => plan.big_integer_fields.push(name.clone()),
+                "float" if !field.is_primary_key() => plan.float_fields.push(name.clone()),
                 _ => {}
             }
             if field.has_special("date-created") || field.has_special("user-created") {
@@ -194,6 +199,7 @@ impl TablePlan {
             // Directus' own columns go as the API reads them; custom fields added to them are typed.
             json_fields: custom.iter().filter(|f| f.kind == "json").map(|f| f.field.clone()).collect(),
             big_integer_fields: custom.iter().filter(|f| f.kind == "bigInteger").map(|f| f.field.clone()).collect(),
+            float_fields: custom.iter().filter(|f| f.kind == "float").map(|f| f.field.clone()).collect(),
             rows,
             references: Vec::new(),
             system: Some(entry),

@@ -11,7 +11,9 @@
 //! - any other column: an object or an array (which no other column type takes) becomes its JSON
 //!   text, so no driver expands it.
 //!
-//! `null` stays `NULL` everywhere.
+//! `null` stays `NULL` everywhere. An integer beyond ±2^53 in a number (a float column's
+//! 1e16, as JavaScript writes it: without a fraction) is bound as the double it is: the text it came
+//! from was a JavaScript number, and JavaScript has no exact integer that large to bind.
 
 use serde_json::Value;
 
@@ -47,9 +49,18 @@ impl Encoding {
                     .join(","),
             ),
             (_, value @ (Value::Array(_) | Value::Object(_))) => Value::String(value.to_string()),
+            (_, Value::Number(n)) if beyond_safe(&n) => {
+                n.as_f64().and_then(serde_json::Number::from_f64).map_or(Value::Number(n), Value::Number)
+            }
             (_, value) => value,
         }
     }
+}
+
+/// An integer JavaScript cannot hold exactly (beyond ±(2^53 - 1)).
+fn beyond_safe(n: &serde_json::Number) -> bool {
+    const SAFE: u64 = (1 << 53) - 1;
+    n.as_u64().map(|u| u > SAFE).or_else(|| n.as_i64().map(|i| i.unsigned_abs() > SAFE)).unwrap_or(false)
 }
 
 /// Encode every value of `rows` (of `columns`) for its column in `shape`.
@@ -58,7 +69,8 @@ pub fn encode_rows(rows: &mut [Vec<Value>], columns: &[String], shape: &TableSha
         columns.iter().map(|c| Encoding::of(shape.types.get(c).map(String::as_str))).collect();
     for row in rows {
         for (value, encoding) in row.iter_mut().zip(&encodings) {
-            if !value.is_null() && (*encoding != Encoding::Plain || value.is_array() || value.is_object()) {
+            let big = value.as_number().is_some_and(beyond_safe);
+            if !value.is_null() && (*encoding != Encoding::Plain || value.is_array() || value.is_object() || big) {
                 *value = encoding.encode(value.take());
             }
         }
@@ -122,5 +134,18 @@ mod tests {
         assert_eq!(encoded[0][3], json!("{\"x\":1}"));
         assert_eq!(encoded[1][2], json!("a,b"));
         assert_eq!(encoded[1][3], json!("plain"));
+    }
+
+    #[test]
+    fn integers_javascript_cannot_hold_are_bound_as_the_doubles_they_are() {
+        let encoded = encode(vec![
+            json!([1, null, null, 9_007_199_254_740_992_u64]),
+            json!([2, null, null, -9_007_199_254_740_994_i64]),
+            json!([3, null, null, 9_007_199_254_740_991_u64]),
+        ]);
+        assert!(encoded[0][3].is_f64() && encoded[1][3].is_f64(), "{encoded:?}");
+        assert_eq!(encoded[0][3].as_f64(), Some(9_007_199_254_740_992.0));
+        assert_eq!(encoded[1][3].as_f64(), Some(-9_007_199_254_740_994.0));
+        assert!(encoded[2][3].is_u64(), "a safe integer stays as it is");
     }
 }

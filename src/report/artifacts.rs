@@ -40,7 +40,12 @@ pub struct ArtifactsReport {
     pub missing: Vec<String>,
     /// Why none were saved, or why some are missing (the storage's own message).
     pub reason: Option<String>,
+    /// Who can read what was written ([`SEALED`]); `None` when nothing was to be written.
+    pub access: Option<String>,
 }
+
+/// What the report says of the files' access: they are sealed (by the host, under `SECRET`).
+pub const SEALED: &str = "sealed under this instance's SECRET: admins open each file with GET /migration/artifacts/<id>; anyone else who may read directus_files (a Public policy, an editor) gets sealed bytes and no row data";
 
 impl ArtifactsReport {
     pub fn skipped(reason: impl Into<String>) -> Self {
@@ -49,7 +54,12 @@ impl ArtifactsReport {
 
     /// Artifacts about to be written to `storage`, in no folder yet.
     pub fn to(storage: &str) -> Self {
-        ArtifactsReport { status: ArtifactsStatus::Saved, storage: Some(storage.to_string()), ..Self::default() }
+        ArtifactsReport {
+            status: ArtifactsStatus::Saved,
+            storage: Some(storage.to_string()),
+            access: Some(SEALED.to_string()),
+            ..Self::default()
+        }
     }
 
     pub fn saved(&mut self, artifact: SavedArtifact) {
@@ -63,7 +73,7 @@ impl ArtifactsReport {
         self.reason.get_or_insert_with(|| reason.to_string());
     }
 
-    /// `Artifacts: 5 file(s) saved in Migrations/Migration … (storage local, folder 3f2a…)`
+    /// `Artifacts: 5 file(s) saved in Migrations/Migration … (storage local, folder 3f2a…), sealed: …`
     pub fn line(&self) -> String {
         let place = || {
             format!(
@@ -75,7 +85,9 @@ impl ArtifactsReport {
         };
         let reason = self.reason.as_deref().unwrap_or("no reason given");
         match self.status {
-            ArtifactsStatus::Saved => format!("Artifacts: {} file(s) saved in {}", self.files.len(), place()),
+            ArtifactsStatus::Saved => {
+                format!("Artifacts: {} file(s) saved in {}, {SEALED}", self.files.len(), place())
+            }
             ArtifactsStatus::Skipped => format!("Artifacts: none saved ({reason})"),
             ArtifactsStatus::Failed => format!(
                 "Artifacts missing: {} ({reason}); {} file(s) saved in {}",
@@ -99,8 +111,13 @@ mod tests {
         report.saved(SavedArtifact { name: "schema_x.json".into(), id: "a".into(), bytes: 2 });
         assert_eq!(
             report.line(),
-            "Artifacts: 1 file(s) saved in Migrations/Migration 1970-01-01T00-00-00-000Z (storage local, folder f1)"
+            format!("Artifacts: 1 file(s) saved in Migrations/Migration 1970-01-01T00-00-00-000Z (storage local, folder f1), {SEALED}")
         );
+        assert!(SEALED.starts_with(
+            "sealed under this instance's SECRET: admins open each file with GET /migration/artifacts/<id>"
+        ));
+        assert_eq!(report.access.as_deref(), Some(SEALED));
+        assert_eq!(ArtifactsReport::skipped("scope.artifacts is false").access, None);
         report.missing("files_x.json", "EACCES: permission denied");
         report.missing("report_x.json", "later");
         assert_eq!(report.status, ArtifactsStatus::Failed);

@@ -78,7 +78,7 @@ export interface PageRequest {
   filter: Record<string, unknown> | null;
   /** Rows in the database's own representation (for the bulk receiver) rather than the API's. */
   raw: boolean;
-  /** Fields to read as their exact decimal text (64-bit integers). */
+  /** Fields to read exactly: 64-bit integers as their decimal text, floats as the number stored. */
   exact: string[];
 }
 export interface FolderRequest { name: string; parent: string | null }

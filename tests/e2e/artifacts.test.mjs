@@ -3,11 +3,14 @@
 // it says, with no secret in any of them; an applying schema sync saves the destination's schema
 // before it; the storage location comes from MIGRATION_STORAGE_LOCATION (an unknown one is
 // refused, one that refuses writes leaves the run complete with the artifacts reported missing).
+// The files are sealed: /assets gives sealed bytes even to an admin, GET /migration/artifacts/:id
+// gives the JSON; a file altered on disk, or sealed under an earlier SECRET, is refused, and an
+// instance without SECRET starts no run with artifacts.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VERSIONS, startPair } from '../../scripts/lib/directus.mjs';
@@ -49,18 +52,46 @@ async function callbackReceiver() {
 	};
 }
 
-/** The files of a folder of the library, by name: `{ name: { id, storage, filesize, text, json } }`. */
+/** GET `path` on `instance` as its admin: `{ status, headers, bytes }`. */
+async function download(instance, path) {
+	const res = await fetch(`${instance.url}${path}`, { headers: { Authorization: `Bearer ${instance.token}` } });
+	return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+/**
+ * The files of a folder of the library, by name: `{ name: { id, storage, filesize, text, json,
+ * sealed } }` — `text` through GET /migration/artifacts/:id, `sealed` the bytes /assets gives.
+ */
 async function folderFiles(instance, folderId) {
 	const api = client(instance.url, instance.token);
 	const rows = await api.get(`/files?limit=-1&fields=id,filename_download,storage,filesize,type,folder,filename_disk&filter[folder][_eq]=${folderId}`);
 	const files = {};
 	for (const row of rows) {
-		const res = await fetch(`${instance.url}/assets/${row.id}`, { headers: { Authorization: `Bearer ${instance.token}` } });
-		assert.equal(res.status, 200, `GET /assets/${row.id}`);
-		const text = await res.text();
-		files[row.filename_download] = { ...row, text, json: JSON.parse(text) };
+		const opened = await download(instance, `/migration/artifacts/${row.id}`);
+		assert.equal(opened.status, 200, `GET /migration/artifacts/${row.id}: ${opened.bytes.toString().slice(0, 300)}`);
+		assert.equal(opened.headers.get('content-type'), 'application/json; charset=utf-8');
+		assert.equal(Number(opened.headers.get('content-length')), opened.bytes.length);
+		assert.match(opened.headers.get('content-disposition'), new RegExp(`^attachment; filename="${row.filename_download}"`));
+		const text = opened.bytes.toString('utf8');
+		const assets = await download(instance, `/assets/${row.id}`);
+		assert.equal(assets.status, 200, `GET /assets/${row.id}`);
+		files[row.filename_download] = { ...row, text, json: JSON.parse(text), sealed: assets.bytes };
 	}
 	return files;
+}
+
+/** `file` is stored sealed: its row says nothing of it, /assets gives opaque bytes. */
+function assertSealed(name, file) {
+	assert.equal(file.type, 'application/octet-stream', name);
+	assert.match(file.filename_disk, /^[0-9a-f-]{36}\.sealed$/, name);
+	assert.equal(Number(file.filesize), file.sealed.length, name);
+	assert.equal(file.sealed.subarray(0, 8).toString('latin1'), 'TMSEALED', name);
+	// 48 bytes of header, the text, 16 bytes of tag per 64 KiB record (the last one shorter).
+	const text = Buffer.byteLength(file.text);
+	assert.equal(file.sealed.length, 48 + text + 16 * (Math.floor(text / 65536) + 1), name);
+	assert.throws(() => JSON.parse(file.sealed.toString('utf8')), `${name}: /assets gives no JSON`);
+	const start = file.text.slice(0, 40);
+	if (start.length >= 16) assert.ok(!file.sealed.includes(start), `${name}: /assets holds its text`);
 }
 
 /** The file of `files` whose name is `<base>_<stamp>.json`. */
@@ -143,6 +174,7 @@ for (const version of VERSIONS) {
 			const { artifacts } = report;
 			assert.equal(artifacts.status, 'saved', JSON.stringify(artifacts));
 			assert.equal(callback.details.folderId, artifacts.folderId);
+			assert.match(artifacts.access, /^sealed under this instance's SECRET: admins open each file with GET \/migration\/artifacts\/<id>; anyone else who may read directus_files .* gets sealed bytes and no row data$/);
 
 			const { top, runs } = await migrationsFolders(source);
 			const folder = runs.find((f) => f.id === artifacts.folderId);
@@ -158,8 +190,10 @@ for (const version of VERSIONS) {
 			for (const { name, id } of artifacts.files) {
 				assert.equal(files[name].id, id, name);
 				assert.equal(files[name].storage, 'local');
-				assert.equal(files[name].type, 'application/json');
-				assert.equal(Number(files[name].filesize), Buffer.byteLength(files[name].text), name);
+				assertSealed(name, files[name]);
+			}
+			for (const { name, bytes } of artifacts.files) {
+				assert.equal(bytes, Buffer.byteLength(files[name].text), `${name}: the report counts the JSON's bytes`);
 			}
 
 			const user = report.tables.filter((t) => !t.collection.startsWith('directus_'));
@@ -188,6 +222,7 @@ for (const version of VERSIONS) {
 			for (const [name, file] of Object.entries(files)) {
 				for (const secret of [SECRET, SECRET.slice(10), CONCEALED, 'hunter2', '$argon2']) {
 					assert.ok(!file.text.includes(secret), `${name} holds ${secret}`);
+					assert.ok(!file.sealed.includes(secret), `${name} holds ${secret} sealed`);
 				}
 			}
 			assert.ok(items.authors.every((a) => !('password_hash' in a) && !('api_key' in a) && 'name' in a));
@@ -214,6 +249,7 @@ for (const version of VERSIONS) {
 			for (const [name, file] of Object.entries(first)) {
 				assert.equal(file.id, firstRun.files[name].id);
 				assert.equal(file.text, firstRun.files[name].text, name);
+				assert.ok(file.sealed.equals(firstRun.files[name].sealed), name);
 				assert.equal(await sha256(source, file.id), await sha256(source, firstRun.files[name].id));
 			}
 		});
@@ -222,7 +258,7 @@ for (const version of VERSIONS) {
 			const folders = (await migrationsFolders(source)).runs.length;
 			const res = await migrationCall(source, 'dry-run', { ...target, scope: { selectedTables: ['tags'], artifacts: false } }, ndjson);
 			const report = summaryOf(res);
-			assert.deepEqual(report.artifacts, { status: 'skipped', storage: null, folderId: null, folder: null, files: [], missing: [], reason: 'scope.artifacts is false' });
+			assert.deepEqual(report.artifacts, { status: 'skipped', storage: null, folderId: null, folder: null, files: [], missing: [], reason: 'scope.artifacts is false', access: null });
 			assert.ok(res.lines.some((l) => JSON.parse(l).message === 'Artifacts: none saved (scope.artifacts is false)'));
 			assert.equal((await migrationsFolders(source)).runs.length, folders);
 		});
@@ -276,6 +312,73 @@ for (const version of VERSIONS) {
 			assert.ok(res.lines.some((l) => JSON.parse(l).message?.startsWith('Artifacts missing: schema_')));
 			const left = await client(source.url, source.token).get(`/files?limit=-1&filter[folder][_eq]=${artifacts.folderId}`);
 			assert.deepEqual(left, [], 'no file row for bytes the storage did not take');
+		});
+
+		test('GET /migration/artifacts/:id opens artifacts only: others are 404, a bad id 400, an altered or cut file 422', async () => {
+			const api = client(source.url, source.token);
+			const refusal = async (id, status, code) => {
+				const res = await api.request('GET', `/migration/artifacts/${id}`);
+				assert.equal(res.status, status, res.text);
+				assert.equal(res.body.code, code, res.text);
+				return res.body.message;
+			};
+			assert.match(await refusal('not-a-uuid', 400, 'INVALID_PAYLOAD'), /^fileId must be the id \(a UUID\)/);
+			assert.match(await refusal('00000000-0000-4000-8000-000000000000', 404, 'ARTIFACT_NOT_FOUND'), /^no file 00000000-/);
+			const [image] = await api.get('/files?limit=1&filter[type][_eq]=image/png&fields=id');
+			assert.match(await refusal(image.id, 404, 'ARTIFACT_NOT_FOUND'), /is not a migration artifact: it is not in a run's folder in Migrations$/);
+			// A plain JSON file put in a run's folder is not one of its sealed artifacts.
+			const form = new FormData();
+			form.append('folder', firstRun.artifacts.folderId);
+			form.append('file', new Blob(['{"articles":[]}'], { type: 'application/json' }), 'items_full_data_2026-01-01T00-00-00-000Z.json');
+			const upload = await fetch(`${source.url}/files`, { method: 'POST', headers: { Authorization: `Bearer ${source.token}` }, body: form });
+			assert.equal(upload.status, 200, await upload.clone().text());
+			const planted = (await upload.json()).data.id;
+			assert.match(await refusal(planted, 404, 'ARTIFACT_NOT_FOUND'), /is not a migration artifact: the file is not a sealed artifact/);
+
+			const file = one(firstRun.files, 'items_full_data');
+			const path = join(source.uploadsDir, file.filename_disk);
+			const original = await readFile(path);
+			try {
+				for (const [what, bytes] of [
+					['a byte changed', Buffer.concat([original.subarray(0, 100), Buffer.from([original[100] ^ 1]), original.subarray(101)])],
+					['cut short', original.subarray(0, original.length - 1)],
+					['cut at a record boundary', original.subarray(0, original.length > 48 + 65552 ? 48 + 65552 : 48)],
+				]) {
+					await writeFile(path, bytes);
+					assert.match(await refusal(file.id, 422, 'ARTIFACT_TAMPERED'), /^the artifact fails authentication at record \d+ \(.*\): it was altered or truncated/, what);
+				}
+			} finally {
+				await writeFile(path, original);
+			}
+			const again = await download(source, `/migration/artifacts/${file.id}`);
+			assert.equal(again.bytes.toString('utf8'), file.text, 'restored, it opens again');
+		});
+
+		test('after SECRET changes, earlier artifacts are refused as sealed under another; without SECRET no run with artifacts starts', async () => {
+			await source.restart({ signal: 'SIGTERM', env: { SECRET: 'a-new-secret-after-a-rotation-5c2a', MIGRATION_STORAGE_LOCATION: undefined } });
+			const api = client(source.url, source.token);
+			const old = one(firstRun.files, 'schema');
+			const res = await api.request('GET', `/migration/artifacts/${old.id}`);
+			assert.equal(res.status, 409, res.text);
+			assert.equal(res.body.code, 'ARTIFACT_WRONG_KEY');
+			assert.match(res.body.message, /sealed under another SECRET/);
+			const fresh = summaryOf(await migrationCall(source, 'dry-run', { ...target, scope: { selectedTables: ['tags'] } }, ndjson));
+			assert.equal(fresh.artifacts.status, 'saved', JSON.stringify(fresh.artifacts));
+			assert.equal(Object.keys(await folderFiles(source, fresh.artifacts.folderId)).length, 5, 'new ones open under the new SECRET');
+
+			await source.restart({ signal: 'SIGTERM', env: { SECRET: undefined } });
+			const folders = (await migrationsFolders(source)).runs.length;
+			for (const [route, accept] of [['run', ndjson.accept], ['dry-run', ndjson.accept], ['schema-sync', 'application/json']]) {
+				const refused = await migrationCall(source, route, { ...target, scope: { selectedTables: ['tags'] } }, { accept });
+				assert.equal(refused.status, 400, refused.text);
+				assert.equal(refused.body.code, 'SECRET_NOT_SET', route);
+				assert.match(refused.body.message, /^SECRET is not set on this instance: the migration artifacts are sealed with a key derived from it.*or send scope\.artifacts: false$/);
+			}
+			assert.equal((await migrationsFolders(source)).runs.length, folders, 'no folder made');
+			const opened = await api.request('GET', `/migration/artifacts/${old.id}`);
+			assert.deepEqual([opened.status, opened.body.code], [400, 'SECRET_NOT_SET']);
+			const without = await migrationCall(source, 'dry-run', { ...target, scope: { selectedTables: ['tags'], artifacts: false } }, ndjson);
+			assert.equal(summaryOf(without).status, 'completed', 'nothing to refuse without artifacts');
 		});
 	});
 }

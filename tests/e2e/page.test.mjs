@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VERSIONS, ADMIN } from '../../scripts/lib/directus.mjs';
@@ -254,6 +254,12 @@ for (const version of VERSIONS) {
 			assert.match(table, new RegExp(`tags\\s+30\\s+30\\s+30\\s+0\\s+0`));
 			assert.match(await run.locator('[data-stat="rows"]').innerText(), new RegExp(`^${counts.categories + counts.tags} of ${counts.categories + counts.tags}`));
 			assert.match(await run.getByRole('log').innerText(), /Done tags/);
+			// The summary's downloads open the artifacts' seal (the file library gives sealed bytes).
+			const link = run.locator('[data-artifacts] a', { hasText: /^items_full_data_/ });
+			const [saved] = await Promise.all([page.waitForEvent('download', WAIT), link.click()]);
+			assert.match(saved.suggestedFilename(), /^items_full_data_.*\.json$/);
+			const items = JSON.parse(await readFile(await saved.path(), 'utf8'));
+			assert.equal(items.tags.length, counts.tags, 'the rows the run read, opened');
 			await show(run);
 			await shot('summary');
 

@@ -11,6 +11,7 @@ import { startDirectus, VERSIONS } from '../../scripts/lib/directus.mjs';
 import { DATABASES } from '../../scripts/lib/databases.mjs';
 import { client } from '../../scripts/lib/api.mjs';
 import { MATRIX, migrationCall, queryDatabase, summaryOf } from './support.mjs';
+import { FLOATS, FLOAT_COUNT, createFloatCollection, floatDifferences, floatRows, insertFloatRows, storedFloats, widenDouble } from './floats.mjs';
 
 const VALUES = 'all_values';
 const LEDGER = 'Ledger_Entries';
@@ -109,9 +110,12 @@ for (const { db, version, label } of MATRIX) {
 				startDirectus({ version, db, name: 'values-bulk' }),
 			]);
 			await createValueCollections(source, db);
+			await createFloatCollection(source);
+			await insertFloatRows(source);
 			for (const destination of Object.values(destinations)) {
 				const sync = await migrationCall(source, 'schema-sync', { baseURL: destination.url, token: destination.token });
 				assert.match(sync.lines.at(-1), /^Applied: /, sync.text);
+				await widenDouble(destination);
 			}
 		});
 		after(() => Promise.all([source?.stop(), ...Object.values(destinations).map((d) => d?.stop())]));
@@ -138,6 +142,22 @@ for (const { db, version, label } of MATRIX) {
 				// MySQL: the source reads them as text.
 				assert.deepEqual(theirStored.map((r) => r.big), ourStored.map((r) => r.big));
 				assert.equal(theirStored[0].big, BIG);
+			});
+
+			test(`over ${transport}: every float arrives bit for bit, i / 7 and the edges`, async () => {
+				const destination = destinations[transport];
+				const ours = await storedFloats(source);
+				// The source holds what was put there: the reading itself is exact.
+				const expected = floatRows(db);
+				assert.equal(ours.length, expected.length);
+				const doubles = ours.slice(0, FLOAT_COUNT).filter(([id, , d]) => !Object.is(d, id / 7));
+				assert.deepEqual(doubles, [], 'the source keeps i / 7 exactly');
+				const res = await migrationCall(source, 'run', { baseURL: destination.url, token: destination.token, scope: { transport, selectedTables: [FLOATS] } }, ndjson);
+				const report = summaryOf(res);
+				assert.equal(report.status, 'completed', JSON.stringify({ failures: report.failures, error: report.error }));
+				assert.equal(report.table(FLOATS).created, expected.length);
+				const differences = floatDifferences(ours, await storedFloats(destination));
+				assert.deepEqual(differences.slice(0, 10), [], `${differences.length} value(s) differ`);
 			});
 
 			test(`over ${transport}: the next item gets the next key`, async () => {

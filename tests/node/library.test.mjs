@@ -1,11 +1,24 @@
 // The shim's file library in plain Node, with fake Directus services and storage: artifacts are
 // streamed with backpressure (an append waits while the storage is behind), a storage that refuses
-// a file fails its appends and its close with the storage's own message, and the file's row is made
-// only once the storage holds every byte.
+// a file fails its appends and its close with the storage's own message, the file's row is made
+// only once the storage holds every byte, and what the storage holds is sealed under SECRET (the
+// row says application/octet-stream); without SECRET no file is opened.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileLibrary } from '../../js-shim/endpoint/host/library.js';
+import { looksSealed, opener } from '../../js-shim/endpoint/host/seal.js';
+
+const SECRET = 'library-test-secret-7c1d';
+
+/** The plaintext of sealed `bytes`. */
+async function unsealed(bytes, secret = SECRET) {
+	const out = [];
+	await pipeline(Readable.from([bytes]), opener(secret), new Writable({ write: (c, _e, done) => (out.push(c), done()) }));
+	return Buffer.concat(out).toString('utf8');
+}
 
 /** A storage location that reads slowly, keeping what it was given, or refuses after `failAfter` bytes. */
 function slowStorage({ failAfter = Infinity } = {}) {
@@ -20,10 +33,10 @@ function slowStorage({ failAfter = Infinity } = {}) {
 				chunks.push(chunk);
 				await sleep(2);
 			}
-			written.set(path, Buffer.concat(chunks).toString('utf8'));
+			written.set(path, Buffer.concat(chunks));
 		},
 		async stat(path) {
-			return { size: Buffer.byteLength(written.get(path)) };
+			return { size: written.get(path).length };
 		},
 	};
 	return { written, progress, manager: { location: (name) => (name === 'archive' ? disk : assert.fail(`location ${name}`)) } };
@@ -38,9 +51,9 @@ function fakeDirectus() {
 			return row.id;
 		}
 		async uploadOne(stream, row) {
-			let text = '';
-			for await (const chunk of stream) text += chunk;
-			rows.push({ ...row, text });
+			const chunks = [];
+			for await (const chunk of stream) chunks.push(chunk);
+			rows.push({ ...row, bytes: Buffer.concat(chunks) });
 			return row.id;
 		}
 	}
@@ -55,7 +68,7 @@ function fakeDirectus() {
 			return id;
 		}
 	}
-	return { rows, folders, directus: { database: null, accountability: null, schema: async () => ({}), services: { FilesService, FoldersService } } };
+	return { rows, folders, directus: { database: null, accountability: null, schema: async () => ({}), secret: SECRET, services: { FilesService, FoldersService } } };
 }
 
 const file = { storage: 'archive', folder: 'folder-1', filename: 'items_full_data_2026-11-22T10-30-45-123Z.json', type: 'application/json' };
@@ -76,8 +89,10 @@ test('appends wait while the storage is behind, and the row is made once it hold
 	assert.ok(ahead <= 2 * chunk.length, `at most a chunk or two buffered, not ${ahead} bytes`);
 	assert.equal(rows.length, 0, 'no row before the file is stored');
 	const id = await library.closeFile(handle);
-	assert.equal(storage.written.get(`${id}.json`).length, appended);
-	assert.deepEqual(rows, [{ id, storage: 'archive', filename_download: file.filename, title: file.filename, type: 'application/json', folder: 'folder-1', filename_disk: `${id}.json`, filesize: appended, uploaded_on: rows[0].uploaded_on }]);
+	const stored = storage.written.get(`${id}.sealed`);
+	assert.ok(looksSealed(stored) && !stored.includes('xxxxxxxx'), 'sealed bytes, no plaintext');
+	assert.equal(await unsealed(stored), chunk.repeat(40));
+	assert.deepEqual(rows, [{ id, storage: 'archive', filename_download: file.filename, title: file.filename, type: 'application/octet-stream', folder: 'folder-1', filename_disk: `${id}.sealed`, filesize: stored.length, uploaded_on: rows[0].uploaded_on }]);
 	assert.match(rows[0].uploaded_on, /^\d{4}-\d{2}-\d{2}T/);
 });
 
@@ -101,7 +116,22 @@ test('without Directus storage manager, files go through FilesService.uploadOne'
 	await library.appendFile(handle, '{"tags":[');
 	await library.appendFile(handle, '{"id":1}]}');
 	const id = await library.closeFile(handle);
-	assert.deepEqual(rows, [{ id, storage: 'archive', filename_download: file.filename, title: file.filename, type: 'application/json', folder: 'folder-1', text: '{"tags":[{"id":1}]}' }]);
+	const { bytes, ...row } = rows[0];
+	assert.deepEqual(row, { id, storage: 'archive', filename_download: file.filename, title: file.filename, type: 'application/octet-stream', folder: 'folder-1' });
+	assert.ok(looksSealed(bytes) && !bytes.includes('"tags"'));
+	assert.equal(await unsealed(bytes), '{"tags":[{"id":1}]}');
+	await assert.rejects(unsealed(bytes, 'another-secret'), { code: 'ARTIFACT_WRONG_KEY' });
+});
+
+test('without SECRET no file is opened, and nothing reaches the storage', async () => {
+	const { rows, directus } = fakeDirectus();
+	const storage = slowStorage();
+	for (const secret of [undefined, '']) {
+		const library = fileLibrary({ ...directus, secret }, { storage: async () => storage.manager });
+		await assert.rejects(library.openFile(file), { code: 'SECRET_NOT_SET', message: /^SECRET is not set on this instance/ });
+	}
+	await sleep(20);
+	assert.deepEqual([rows.length, storage.written.size, storage.progress.read], [0, 0, 0]);
 });
 
 test('folders are found by name in their parent, and made', async () => {

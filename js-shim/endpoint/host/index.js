@@ -2,7 +2,8 @@
 // generated table_migration.d.ts), built per request from Directus' services:
 // - source.js: the source's rows, counts and schema, read in-process (never over HTTP);
 // - files.js:  the source's files, streamed to the destination;
-// - library.js: the source's file library, where a run's artifacts are written as streams;
+// - library.js: the source's file library, where a run's artifacts are written as streams,
+//   sealed under the instance's SECRET (seal.js);
 // - store.js:  this instance's own tables, for the bulk receiver when it is the destination;
 // - vendor.js: what differs between pg, mysql2 and sqlite3 (exact reads, bytes back);
 // - network.js: name resolution and this server's addresses, for the outbound rules.
@@ -53,10 +54,13 @@ export function createHost(context, { accountability, onEvent } = {}) {
 			callbackSecret: String(env?.MIGRATION_CALLBACK_SECRET ?? ''),
 			storageLocation: String(env?.MIGRATION_STORAGE_LOCATION ?? ''),
 			storageLocations: listOf(env?.STORAGE_LOCATIONS),
+			// Artifacts are sealed under SECRET: without it the core writes none (the secret itself
+			// never reaches the core).
+			secretMissing: !(typeof env?.SECRET === 'string' && env.SECRET !== ''),
 		},
 		...sourceReader(directus),
 		...fileStreamer(directus),
-		...fileLibrary(directus),
+		...fileLibrary({ ...directus, secret: env?.SECRET }),
 		...receivingStore(directus),
 		...network,
 		emit(event) {

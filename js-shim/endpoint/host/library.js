@@ -2,11 +2,16 @@
 // names and contents): folders, and new files written as streams. Each chunk the core appends goes
 // into a stream the storage is already reading, with backpressure (an append waits while the
 // storage is behind), so no file is ever whole in memory. Nothing is overwritten or deleted.
+// Every file is sealed on its way (seal.js): the storage and the file's row hold only sealed bytes
+// (`<id>.sealed`, type application/octet-stream); admins read them through /migration/artifacts.
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { assertCanSeal, sealer } from './seal.js';
+
+/** What the file library and its rows say of a sealed artifact's bytes. */
+export const SEALED_TYPE = 'application/octet-stream';
 
 let storageManager = null;
 
@@ -39,10 +44,12 @@ function storageError(file) {
 }
 
 /**
- * `{ database, services, accountability, schema() }` → the core's `Library`, and `dispose()`.
- * `storage` finds the storage manager (tests give their own; `null`: FilesService.uploadOne).
+ * `{ database, services, accountability, schema(), secret }` → the core's `Library`, and
+ * `dispose()`; `secret` is the instance's SECRET, which the files are sealed under (no file is
+ * opened without it). `storage` finds the storage manager (tests give their own; `null`:
+ * FilesService.uploadOne).
  */
-export function fileLibrary({ database, services, accountability, schema }, { storage = directusStorage } = {}) {
+export function fileLibrary({ database, services, accountability, schema, secret }, { storage = directusStorage } = {}) {
 	const open = new Map();
 	let handles = 0;
 	const service = async (Service) => new Service({ schema: await schema(), knex: database, accountability });
@@ -50,12 +57,13 @@ export function fileLibrary({ database, services, accountability, schema }, { st
 	/** Start writing `file.body` to the storage: resolves to the file's id once its row exists. */
 	async function store(file) {
 		const files = await service(services.FilesService);
-		const row = { id: file.id, storage: file.storage, filename_download: file.filename, title: file.filename, type: file.type, folder: file.folder };
+		// The name says which artifact it is, nothing of what it holds; the type says it is opaque.
+		const row = { id: file.id, storage: file.storage, filename_download: file.filename, title: file.filename, type: SEALED_TYPE, folder: file.folder };
 		const manager = await storage();
 		if (!manager) return await files.uploadOne(file.body, row);
 		const disk = manager.location(file.storage);
-		const filenameDisk = `${file.id}.json`;
-		await disk.write(filenameDisk, file.body, file.type);
+		const filenameDisk = `${file.id}.sealed`;
+		await disk.write(filenameDisk, file.body, SEALED_TYPE);
 		const { size } = await disk.stat(filenameDisk);
 		return await files.createOne({ ...row, filename_disk: filenameDisk, filesize: size, uploaded_on: new Date().toISOString() });
 	}
@@ -76,10 +84,11 @@ export function fileLibrary({ database, services, accountability, schema }, { st
 			return await (await service(services.FoldersService)).createOne({ name, parent });
 		},
 
-		async openFile({ storage, folder, filename, type }) {
-			const body = new PassThrough();
+		async openFile({ storage, folder, filename }) {
+			assertCanSeal(secret);
+			const body = sealer(secret);
 			body.on('error', () => {}); // a refused write is reported through `failure`
-			const file = { id: randomUUID(), storage, folder, filename, type, body, failure: null };
+			const file = { id: randomUUID(), storage, folder, filename, body, failure: null };
 			file.stored = store(file);
 			file.stored.catch((error) => {
 				file.failure ??= error ?? new Error('the storage refused the file');

@@ -1,19 +1,25 @@
 // The source instance's data, read in-process through Directus' own services and its knex.
-import { asText, exactReadOptions } from './vendor.js';
+import { exactNumbers, exactReadOptions, exactSelection, inexactFloats } from './vendor.js';
 
 /** `{ database, services, accountability, schema() }` → the core's reads of the source. */
 export function sourceReader({ database, services, accountability, schema }) {
 	const items = async (collection) =>
 		new services.ItemsService(collection, { schema: await schema(), knex: database, accountability });
 
-	// The API's rows with their `exact` fields replaced by the stored value's text.
+	const tableOf = async (collection) => (await schema()).collections[collection];
+
+	// The API's rows with their `exact` fields replaced by the stored value: 64-bit integers as
+	// their text, floats the API reads inexactly (MySQL/MariaDB) as the exact number.
 	const overlayExact = async (rows, { collection, primaryKey, fields, exact }) => {
-		const wanted = exact.filter((field) => fields.length === 0 || fields.includes(field));
+		const table = await tableOf(collection);
+		const floats = inexactFloats(database, table);
+		const isFloat = (field) => table?.fields?.[field]?.type === 'float';
+		const wanted = exact.filter((field) => (fields.length === 0 || fields.includes(field)) && (!isFloat(field) || floats.has(field)));
 		if (wanted.length === 0 || rows.length === 0) return;
-		const texts = await database
-			.select([primaryKey, ...wanted.map((field) => asText(database, field))])
+		const texts = exactNumbers(database, await database
+			.select([primaryKey, ...exactSelection(database, table, wanted, wanted)])
 			.from(collection)
-			.whereIn(primaryKey, rows.map((row) => row[primaryKey]));
+			.whereIn(primaryKey, rows.map((row) => row[primaryKey])), table);
 		const byKey = new Map(texts.map((row) => [String(row[primaryKey]), row]));
 		for (const row of rows) {
 			const text = byKey.get(String(row[primaryKey]));
@@ -26,7 +32,8 @@ export function sourceReader({ database, services, accountability, schema }) {
 		// rows come through ItemsService, so values are in the API's own format. With `raw`, rows
 		// come straight from the table in the database's own representation, for the destination's
 		// bulk receiver (the filter still goes through ItemsService). `exact` fields (64-bit
-		// integers) are read as their decimal text in either representation.
+		// integers) are read as their decimal text in either representation, and floats exactly
+		// (raw: always; the API's: `exact` floats).
 		async readPage({ collection, primaryKey, fields, after, limit, filter, raw, exact = [] }) {
 			const scan = database.select(primaryKey).from(collection).orderBy(primaryKey).limit(limit);
 			if (after !== null && after !== undefined) scan.where(primaryKey, '>', after);
@@ -39,11 +46,11 @@ export function sourceReader({ database, services, accountability, schema }) {
 					const matching = await service.readByQuery({ fields: [primaryKey], filter: { _and: [filter, { [primaryKey]: { _in: keys } }] }, limit: keys.length });
 					kept = matching.map((row) => row[primaryKey]);
 				}
-				const columns = fields.map((field) => (exact.includes(field) ? asText(database, field) : field));
+				const table = await tableOf(collection);
 				const rows = kept.length > 0
-					? await database.select(columns).from(collection).whereIn(primaryKey, kept).orderBy(primaryKey).options(exactReadOptions(database))
+					? await database.select(exactSelection(database, table, fields, exact)).from(collection).whereIn(primaryKey, kept).orderBy(primaryKey).options(exactReadOptions(database))
 					: [];
-				return JSON.stringify({ rows, last: keys.at(-1), scanned: keys.length });
+				return JSON.stringify({ rows: exactNumbers(database, rows, table), last: keys.at(-1), scanned: keys.length });
 			}
 			const rows = await service.readByQuery({
 				fields: fields.length > 0 ? fields : ['*'],
@@ -64,8 +71,9 @@ export function sourceReader({ database, services, accountability, schema }) {
 		// With `raw`, rows as stored (a user's password hash, for the destination's bulk receiver).
 		async readByKeys({ collection, primaryKey, keys, fields, raw }) {
 			if (raw) {
-				const rows = await database.select(fields.length > 0 ? fields : '*').from(collection).whereIn(primaryKey, keys).options(exactReadOptions(database));
-				return JSON.stringify(rows);
+				const table = await tableOf(collection);
+				const rows = await database.select(exactSelection(database, table, fields)).from(collection).whereIn(primaryKey, keys).options(exactReadOptions(database));
+				return JSON.stringify(exactNumbers(database, rows, table));
 			}
 			const service = await items(collection);
 			const rows = await service.readByQuery({

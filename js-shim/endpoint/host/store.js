@@ -1,6 +1,6 @@
 // This instance's own tables, written through knex for the bulk receiver. The receiver (in the
 // core) checks every batch against `describeTable` and decides what to write.
-import { bindable, bytesColumns, exactReadOptions } from './vendor.js';
+import { bindable, columnBindings, exactNumbers, exactReadOptions, exactSelection } from './vendor.js';
 
 /** knex errors quote the whole statement with its values: keep the database's own message. */
 function databaseError(error) {
@@ -33,8 +33,8 @@ export function receivingStore({ database, schema }) {
 		},
 
 		async insertRows({ collection, columns, rows }) {
-			const bytes = bytesColumns(database, (await schema()).collections[collection], columns);
-			const objects = rows.map((values) => Object.fromEntries(bindable(values, bytes).map((value, i) => [columns[i], value])));
+			const bindings = columnBindings(database, (await schema()).collections[collection], columns);
+			const objects = rows.map((values) => Object.fromEntries(bindable(values, bindings).map((value, i) => [columns[i], value])));
 			// SQLite binds at most 32,766 variables per statement.
 			const chunk = Math.max(1, Math.floor(30_000 / Math.max(1, columns.length)));
 			await database.transaction(async (trx) => {
@@ -45,10 +45,10 @@ export function receivingStore({ database, schema }) {
 		},
 
 		async updateRows({ collection, primaryKey, columns, rows }) {
-			const bytes = bytesColumns(database, (await schema()).collections[collection], columns);
+			const bindings = columnBindings(database, (await schema()).collections[collection], columns);
 			await database.transaction(async (trx) => {
 				for (const values of rows) {
-					const row = Object.fromEntries(bindable(values, bytes).map((value, i) => [columns[i], value]));
+					const row = Object.fromEntries(bindable(values, bindings).map((value, i) => [columns[i], value]));
 					const key = row[primaryKey];
 					delete row[primaryKey];
 					await trx(collection).update(row).where(primaryKey, key);
@@ -60,8 +60,9 @@ export function receivingStore({ database, schema }) {
 
 		// The verification's reads: rows as stored, by key, read as exactly as the source's bulk reads.
 		async readRows({ collection, primaryKey, columns, keys }) {
-			const rows = await database.select(columns).from(collection).whereIn(primaryKey, keys).options(exactReadOptions(database));
-			return JSON.stringify(rows);
+			const table = (await schema()).collections[collection];
+			const rows = await database.select(exactSelection(database, table, columns)).from(collection).whereIn(primaryKey, keys).options(exactReadOptions(database));
+			return JSON.stringify(exactNumbers(database, rows, table));
 		},
 
 		// Asked only where the database's sequence does not follow explicit keys (PostgreSQL).
