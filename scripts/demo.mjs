@@ -23,7 +23,10 @@ const { values: options } = parseArgs({
 const log = (line = '') => process.stdout.write(`${line}\n`);
 
 log(`Starting a source and a destination Directus ${options.version} (SQLite, 127.0.0.1)…`);
-const pair = await startPair(options.version);
+// Both instances listen on 127.0.0.1, which Directus' default IMPORT_IP_DENY_LIST (0.0.0.0 = this
+// server's own addresses) refuses as a destination: allow it, keeping the metadata address denied.
+const local = { env: { IMPORT_IP_DENY_LIST: '169.254.169.254' } };
+const pair = await startPair(options.version, { source: local, destination: local });
 const { source, destination } = pair;
 let stopping = false;
 const stop = async (code) => {

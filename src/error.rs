@@ -6,6 +6,7 @@ use thiserror::Error;
 
 use crate::destination::DestinationError;
 use crate::host::HostError;
+use crate::outbound::OutboundError;
 use crate::plan::PlanError;
 use crate::schema::SelectionError;
 use crate::wire::WireError;
@@ -47,6 +48,9 @@ pub enum CoreError {
     /// `MIGRATION_STORAGE_LOCATION` names no storage location of this instance.
     #[error("{0}")]
     StorageLocation(String),
+    /// An outbound request the environment's rules refuse (`IMPORT_IP_DENY_LIST`, the allow-lists).
+    #[error(transparent)]
+    Outbound(#[from] OutboundError),
     /// `SECRET` is not set, and the artifacts are sealed with a key derived from it.
     #[error("{0}")]
     NoSecret(String),
@@ -95,6 +99,7 @@ impl CoreError {
             CoreError::NotFound(_) => "JOB_NOT_FOUND",
             CoreError::JobRunning { .. } => "JOB_RUNNING",
             CoreError::StorageLocation(_) => "INVALID_STORAGE_LOCATION",
+            CoreError::Outbound(e) => e.code(),
             CoreError::NoSecret(_) => "SECRET_NOT_SET",
         }
     }
@@ -128,6 +133,7 @@ impl CoreError {
             CoreError::NotFound(_) => 404,
             CoreError::JobRunning { .. } => 409,
             CoreError::StorageLocation(_) | CoreError::NoSecret(_) => 400,
+            CoreError::Outbound(e) => e.status(),
         }
     }
 }

@@ -14,7 +14,8 @@
 //! 2. `schema` (snapshots, diffs, selections), `report` (what a run and a verification report);
 //! 3. `destination` (the HTTP client for the destination), `progress` (events and the failure
 //!    recorder), `plan` (what moves, in which order);
-//! 4. `host` (what the core needs from the source), `error` (the core's error);
+//! 4. `host` (what the core needs from the source), `outbound` (where requests may go: Directus'
+//!    `IMPORT_IP_DENY_LIST` and the allow-lists), `error` (the core's error);
 //! 5. `receive` (the bulk receiver, on the destination), `sink` (where rows go: REST or bulk),
 //!    `compat` (schema guard, receiver fit), `matching` (the destination's counterparts of
 //!    Directus' own rows: the key map, natural keys), `jobs` (the runs of this process: their
@@ -32,6 +33,7 @@ pub mod destination;
 pub mod error;
 pub mod host;
 pub mod http;
+pub mod outbound;
 pub mod receive;
 pub mod runtime;
 

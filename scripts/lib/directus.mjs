@@ -72,7 +72,12 @@ function baseEnv({ dir, port, db, storage = {}, extra }) {
 		EXTENSIONS_PATH: join(dir, 'extensions'),
 		EXTENSIONS_AUTO_RELOAD: 'false',
 		TELEMETRY: 'false',
-		IMPORT_IP_DENY_LIST: '',
+		// Directus' default deny list (`0.0.0.0,169.254.169.254`) refuses this server's own addresses,
+		// loopback included, and the extension follows it for destinations and callbacks: the tests'
+		// destinations, fault proxies and callback receivers all listen on 127.0.0.1, so the instances
+		// allow it explicitly, keeping the cloud metadata address denied. (hostile-outbound.test.mjs
+		// starts one with Directus' default set explicitly and one with it unset, `{ IMPORT_IP_DENY_LIST: undefined }`.)
+		IMPORT_IP_DENY_LIST: '169.254.169.254',
 		CACHE_ENABLED: 'false',
 		RATE_LIMITER_ENABLED: 'false',
 		// A busy 2-core machine running three databases trips the pressure limiter (503).

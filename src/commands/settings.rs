@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use crate::outbound::OutboundRules;
 use crate::CoreError;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -11,6 +12,12 @@ pub struct ExtensionSettings {
     /// `MIGRATION_ALLOWED_DESTINATIONS`: comma-separated origins tokens may be sent to; empty
     /// allows any.
     pub allowed_destinations: String,
+    /// `MIGRATION_ALLOWED_CALLBACKS`: comma-separated origins a `callbackUrl` may point at; empty
+    /// allows any whose addresses `IMPORT_IP_DENY_LIST` does not deny.
+    pub allowed_callbacks: String,
+    /// Directus' `IMPORT_IP_DENY_LIST`, as the instance has it; `None` (not given): Directus'
+    /// default, `0.0.0.0,169.254.169.254`.
+    pub ip_deny_list: Option<Vec<String>>,
     /// `MIGRATION_CALLBACK_SECRET`: when set, callbacks carry `X-Migration-Signature: sha256=…`.
     pub callback_secret: String,
     /// `MIGRATION_STORAGE_LOCATION`: the storage location artifacts are written to; empty: `local`
@@ -27,6 +34,11 @@ pub struct ExtensionSettings {
 const NO_SECRET: &str = "SECRET is not set on this instance: the migration artifacts are sealed with a key derived from it, so none can be written or read. Set SECRET (and keep it), or send scope.artifacts: false";
 
 impl ExtensionSettings {
+    /// Where outbound requests may go (see `crate::outbound`).
+    pub fn outbound_rules(&self) -> OutboundRules {
+        OutboundRules::new(self.ip_deny_list.as_deref(), &self.allowed_destinations, &self.allowed_callbacks)
+    }
+
     /// The storage location artifacts go to, or why there is none.
     pub fn artifact_storage(&self) -> Result<String, CoreError> {
         if self.secret_missing {

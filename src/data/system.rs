@@ -42,6 +42,28 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         (kept, withheld)
     }
 
+    /// Of `directus_access` rows, those that give a policy to a user the destination already had
+    /// (by id or by e-mail) are never applied: that user keeps its own role, policies and access.
+    /// Each one is reported as a warning; they count as skipped.
+    pub(super) fn access_of_existing_users(&self, rows: Vec<Row>) -> (Vec<Row>, u64) {
+        if self.table.collection != "directus_access" {
+            return (rows, 0);
+        }
+        let keys = self.context.keys;
+        let (applied, kept): (Vec<Row>, Vec<Row>) =
+            rows.into_iter().partition(|row| !row.get("user").is_some_and(|user| keys.is_existing_user(user)));
+        let text = |row: &Row, field: &str| row.get(field).map(key_text).unwrap_or_default();
+        for row in &kept {
+            self.context.recorder.warn(format!(
+                "directus_access {}: not applied: the destination's user keeps its access (the source gives user {} the policy {})",
+                text(row, "id"),
+                text(row, "user"),
+                text(row, "policy")
+            ));
+        }
+        (applied, kept.len() as u64)
+    }
+
     /// Of rows about an item (a comment, a share, a version), those whose item is not on the
     /// destination are not written: Directus would refuse them as if the token lacked access.
     /// Each one is reported.

@@ -71,6 +71,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let read = rows.len() as u64;
         // Keys that stand for others: the references are rewritten, and the rows that are the
         // destination's own (its administrator role, a user it has by e-mail) are never written.
+        let (rows, not_applied) = self.access_of_existing_users(rows);
         let (mut rows, mapped) = key_map.split_mapped(&table.collection, key, rows);
         key_map.apply(&table.reference_pairs(), &mut rows);
         let (rows, withheld) = self.withhold(rows);
@@ -99,7 +100,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let (mut fresh, missing) = self.missing_items(fresh).await?;
         let mut outcome = PageOutcome {
             read,
-            skipped: skipped.len() as u64,
+            skipped: skipped.len() as u64 + not_applied,
             mapped: mapped.len() as u64,
             refused: withheld.into_iter().chain(missing).collect(),
             ..PageOutcome::default()

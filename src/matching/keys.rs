@@ -7,6 +7,8 @@
 //!   destination's are never written.
 //! - **Users by e-mail.** A source user whose id the destination lacks, but whose e-mail address
 //!   the destination has (compared without regard to case, as Directus does), is that user there.
+//! - **Users the destination has.** Those (by id or by e-mail) keep their own role, policies and
+//!   access: the source's access rows for them are not applied.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -164,23 +166,28 @@ async fn administrator<H: Host, T: Transport, C: Clock>(
     Ok(())
 }
 
-/// Map source users the destination lacks by id but has by e-mail.
+/// Note the source users the destination has by id, and (`by_email`: when users move) map those
+/// it lacks by id but has by e-mail.
 async fn users_by_email<H: Host, T: Transport, C: Clock>(
     host: &H,
     destination: &Destination<T, C>,
     map: &mut KeyMap,
+    by_email: bool,
 ) -> Result<(), CoreError> {
     let mut reader = pages(host, "directus_users", &["id", "email"]);
     while let Some(rows) = reader.next_page().await? {
         let ids: Vec<Value> = rows.iter().filter_map(|u| u.get("id").cloned()).collect();
         let there: BTreeSet<String> =
             destination.existing_keys("directus_users", "id", &ids).await?.iter().map(key_text).collect();
+        for user in rows.iter().filter_map(|u| u.get("id")).filter(|id| there.contains(&key_text(id))) {
+            map.keep_user(user);
+        }
         let lacking: BTreeMap<String, Value> = rows
             .iter()
             .filter(|u| text(u, "id").is_some_and(|id| !there.contains(&id)))
             .filter_map(|u| Some((text(u, "email")?.to_lowercase(), u.get("id")?.clone())))
             .collect();
-        if !lacking.is_empty() {
+        if by_email && !lacking.is_empty() {
             // Addresses as the source spells them and in lower case: Directus compares them so.
             let mut spellings: Vec<Value> = rows
                 .iter()
@@ -198,6 +205,7 @@ async fn users_by_email<H: Host, T: Transport, C: Clock>(
                 for user in found {
                     let (Some(email), Some(id)) = (text(&user, "email"), user.get("id")) else { continue };
                     if let Some(source) = lacking.get(&email.to_lowercase()) {
+                        map.keep_user(source);
                         map.insert("directus_users", source.clone(), id.clone(), format!("same e-mail ({email})"));
                     }
                 }
@@ -208,7 +216,8 @@ async fn users_by_email<H: Host, T: Transport, C: Clock>(
 }
 
 /// The key map of a run that moves `collections`: the administrator's role and policy when
-/// roles or policies move, users by e-mail when users do.
+/// roles or policies move, users by e-mail (and the users the destination has) when users or
+/// access rows do.
 pub async fn key_map<H: Host, T: Transport, C: Clock>(
     host: &H,
     destination: &Destination<T, C>,
@@ -218,8 +227,9 @@ pub async fn key_map<H: Host, T: Transport, C: Clock>(
     if collections.contains("directus_roles") || collections.contains("directus_policies") {
         administrator(host, destination, &mut map).await?;
     }
-    if collections.contains("directus_users") {
-        users_by_email(host, destination, &mut map).await?;
+    let users = collections.contains("directus_users");
+    if users || collections.contains("directus_access") {
+        users_by_email(host, destination, &mut map, users).await?;
     }
     Ok(map)
 }

@@ -1,9 +1,11 @@
 //! The key map: source keys that stand for other keys on the destination — the source's
 //! administrator role and policy (the destination's own take their place), users whose e-mail
 //! the destination already has under another id. It is applied to every reference before rows
-//! are written, in system rows and user rows alike, and listed in the report.
+//! are written, in system rows and user rows alike, and listed in the report. It also knows the
+//! source users that are a user the destination already had (same id, or same e-mail): their
+//! access on the destination stays the destination's own.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -24,6 +26,8 @@ pub struct Mapping {
 pub struct KeyMap {
     keys: BTreeMap<String, BTreeMap<String, Value>>,
     mappings: Vec<Mapping>,
+    /// Source user ids (as text) that stand for a user the destination had before the run.
+    existing_users: BTreeSet<String>,
 }
 
 impl KeyMap {
@@ -49,6 +53,17 @@ impl KeyMap {
 
     pub fn mappings(&self) -> &[Mapping] {
         &self.mappings
+    }
+
+    /// The source user `user` is a user the destination already has (by id or by e-mail): the
+    /// run never gives it access.
+    pub fn keep_user(&mut self, user: &Value) {
+        self.existing_users.insert(key_text(user));
+    }
+
+    /// Whether the source user `user` (a source key) is a user the destination already had.
+    pub fn is_existing_user(&self, user: &Value) -> bool {
+        !user.is_null() && self.existing_users.contains(&key_text(user))
     }
 
     /// Rewrite the values of `references` (field, target collection) in `rows` to the keys they

@@ -10,6 +10,7 @@ mod error;
 mod fetch;
 mod host;
 mod jobs;
+mod network;
 mod panic;
 mod store;
 
@@ -31,6 +32,7 @@ use crate::commands::verify::verify;
 use crate::commands::{ping, tables};
 use crate::destination::Destination;
 use crate::host::KeysRequest;
+use crate::outbound::{self, Target};
 use crate::progress::{Emit, Event};
 use crate::receive::{self, RowsRequest};
 use crate::CoreError;
@@ -87,8 +89,7 @@ impl Core {
         let host = self.host.clone();
         let settings = self.settings.clone();
         future_to_promise(async move {
-            let parsed = MigrationRequest::parse(&body, Route::Check);
-            let answer = match parsed.and_then(|request| Ok((connect(&host, &settings, &request)?, request))) {
+            let answer = match checked(&host, &settings, &body).await {
                 Ok((destination, request)) => check(&*host, &destination, request.scope.force).await,
                 Err(error) => CheckAnswer::refused(&error),
             };
@@ -114,7 +115,7 @@ impl Core {
         let settings = self.settings.clone();
         run(async move {
             let request = MigrationRequest::parse(&body, Route::SchemaSync)?;
-            let destination = connect(&host, &settings, &request)?;
+            let destination = connect(&host, &settings, &request).await?;
             let options = SyncOptions::from_request(&request).with_artifacts(&request, &settings)?;
             schema_sync(&*host, &destination, &options).await
         })
@@ -174,7 +175,7 @@ impl Core {
         run(async move {
             let request = MigrationRequest::parse(&body, Route::Verify)?;
             let options = MigrateOptions::from_request(&request, false)?;
-            let destination = connect(&host, &settings, &request)?;
+            let destination = connect(&host, &settings, &request).await?;
             verify(&*host, &destination, &options).await
         })
     }
@@ -213,16 +214,31 @@ impl Core {
             let route = if dry_run { Route::DryRun } else { Route::Run };
             let request = MigrationRequest::parse(&body, route)?;
             let options = MigrateOptions::from_request(&request, dry_run)?;
-            let callback = Callback::from_request(&request, &settings)?.map(|c| (c, FetchTransport));
-            let destination = connect(&host, &settings, &request)?;
+            let callback = Callback::from_request(&request, &settings)?;
+            if let Some(callback) = &callback {
+                outbound::check(&*host, &settings.outbound_rules(), Target::Callback, &callback.url).await?;
+            }
+            let callback = callback.map(|c| (c, FetchTransport));
+            let destination = connect(&host, &settings, &request).await?;
             let options = options.with_artifacts(&request, &settings)?;
             run_job(&*host, &jobs::registry(), &destination, &options, callback).await
         })
     }
 }
 
-/// A destination client for the request, whose retries are reported through the host.
-fn connect(
+/// `/migration/check`'s body parsed and its destination connected.
+async fn checked(
+    host: &Rc<HostAdapter>,
+    settings: &ExtensionSettings,
+    body: &str,
+) -> Result<(JsDestination, MigrationRequest), CoreError> {
+    let request = MigrationRequest::parse(body, Route::Check)?;
+    Ok((connect(host, settings, &request).await?, request))
+}
+
+/// A destination client for the request, whose retries are reported through the host. The
+/// destination's addresses are checked against the outbound rules before anything is sent.
+async fn connect(
     host: &Rc<HostAdapter>,
     settings: &ExtensionSettings,
     request: &MigrationRequest,
@@ -230,6 +246,8 @@ fn connect(
     let sink = host.clone();
     let config = request.destination()?.allowing(&settings.allowed_destinations);
     let destination = Destination::new(config, FetchTransport, JsClock)?;
+    let rules = settings.outbound_rules();
+    outbound::check(&**host, &rules, Target::Destination, destination.base_url()).await?;
     Ok(destination.with_observer(move |notice| sink.emit(&Event::from(notice))))
 }
 

@@ -111,8 +111,9 @@ for (const version of VERSIONS) {
 
 		before(async () => {
 			destination = await startDirectus({ version, name: 'destination' });
-			// What the recipe asks of the source's environment: Flows may call the instance itself,
-			// and read PUBLIC_URL and ADMIN_TOKEN.
+			// What the recipe asks of the source's environment: Flows may call the instance itself
+			// (and the extension may send the callback to its own webhook: IMPORT_IP_DENY_LIST without
+			// 0.0.0.0, the metadata address still denied), and read PUBLIC_URL and ADMIN_TOKEN.
 			source = await startDirectus({
 				version,
 				name: 'source',

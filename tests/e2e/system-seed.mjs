@@ -126,6 +126,11 @@ export async function seedSource(source) {
 		{ role: editorsRole.id, policy: policies.editors },
 		{ user: users.bot.id, policy: policies.bots },
 	]);
+	// The shared user also holds the Administrator policy itself: the destination's user with its
+	// address must not become an administrator.
+	const admin = JSON.stringify({ admin_access: { _eq: true } });
+	const [adminPolicy] = await api.get(`/policies?fields=id&sort=id&filter=${encodeURIComponent(admin)}`);
+	const sharedAdmin = await api.post('/access', { user: users.shared.id, policy: adminPolicy.id });
 	await api.patch(`/items/projects/${projects[1].id}`, { user_created: users.shared.id });
 
 	// A flow: a condition resolving to "create a project", rejecting to a log line.
@@ -178,13 +183,16 @@ export async function seedSource(source) {
 		flow: flow.id,
 		operations: { check: check.id, create: create.id, log: log.id },
 		dashboard: dashboard.id,
+		sharedAdminAccess: { id: sharedAdmin.id, policy: adminPolicy.id },
 		customPermissions: rows.filter(custom).length,
 		hiddenPermissions: hidden.length,
 		tokens: { editor: 'editor-source-token', contributor: 'contributor-source-token', bot: 'bot-static-token' },
 	};
 }
 
-/** The destination's own user with the source's shared address, under another id. */
+/** The destination's own user with the source's shared address, under another id: a plain user
+ * (no role, no policy), with a static token (`DESTINATION_SHARED_TOKEN`). */
+export const DESTINATION_SHARED_TOKEN = 'destination-shared-token';
 export async function seedDestination(destination) {
-	return client(destination.url, destination.token).post('/users', { email: SHARED_EMAIL, password: 'destination-shared-password', first_name: 'Destination side' });
+	return client(destination.url, destination.token).post('/users', { email: SHARED_EMAIL, password: 'destination-shared-password', first_name: 'Destination side', token: DESTINATION_SHARED_TOKEN });
 }

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { startDirectus, VERSIONS } from '../../scripts/lib/directus.mjs';
 import { client } from '../../scripts/lib/api.mjs';
 import { artifactFolders, migrationCall, sha256, summaryOf } from './support.mjs';
-import { PUBLIC_POLICY, SHARED_EMAIL, licensed, seedDestination, seedSource } from './system-seed.mjs';
+import { DESTINATION_SHARED_TOKEN, PUBLIC_POLICY, SHARED_EMAIL, licensed, seedDestination, seedSource } from './system-seed.mjs';
 
 const SYSTEM = [
 	'directus_roles', 'directus_policies', 'directus_access', 'directus_permissions', 'directus_users',
@@ -157,7 +157,17 @@ for (const version of VERSIONS) {
 				user: a.user === mapping.directus_users.source ? mapping.directus_users.destination : a.user,
 				policy: a.policy === mapping.directus_policies.source ? mapping.directus_policies.destination : a.policy,
 			});
-			for (const access of sourceHeld.access) assert.ok(held.access.some((a) => link(a) === link(mapped(access))), link(access));
+			const notApplied = (a) => a.user === seeded.users.shared.id;
+			for (const access of sourceHeld.access.filter((a) => !notApplied(a))) assert.ok(held.access.some((a) => link(a) === link(mapped(access))), link(access));
+			// Access never follows an e-mail: the shared user's own link to the Administrator policy is
+			// reported, not applied; the destination's user keeps its (lack of) role and policies.
+			assert.deepEqual(held.access.filter((a) => a.user === destinationShared.id), [], 'no access row for the destination\'s shared user');
+			const { id: accessId, policy: adminPolicy } = seeded.sharedAdminAccess;
+			const notice = `directus_access ${accessId}: not applied: the destination's user keeps its access (the source gives user ${seeded.users.shared.id} the policy ${adminPolicy})`;
+			assert.ok(report.warnings.includes(notice), `${notice} in ${JSON.stringify(report.warnings)}`);
+			const globals = await client(destination.url, DESTINATION_SHARED_TOKEN).get('/policies/me/globals');
+			assert.equal(globals.admin_access, false, JSON.stringify(globals));
+			assert.equal(held.users.find((u) => u.id === destinationShared.id).role, null);
 
 			// Permissions, matched by policy, collection and action (the destination assigns ids). The
 			// ones Directus 12 hides without a licence are not in the source's answer either.
@@ -286,7 +296,10 @@ for (const version of VERSIONS) {
 
 		test('a user beyond the destination\'s seats is refused and reported with its message (Directus 12); on 11 it arrives', async () => {
 			// Seats on the destination now: its administrator, the source's (in the administrator
-			// role) and the editor. One more editor is within the source's own three.
+			// role) and the editor. One more editor is within the source's own three once the shared
+			// user's own link to the Administrator policy (a seat on the source, never applied on the
+			// destination) is gone.
+			await client(source.url, source.token).delete(`/access/${seeded.sharedAdminAccess.id}`);
 			const extra = await client(source.url, source.token).post('/users', { email: 'second-editor@example.com', role: seeded.roles.editors });
 			const res = await migrationCall(source, 'run', { ...target, scope: { excludedTables: [] } }, ndjson);
 			const report = summaryOf(res);

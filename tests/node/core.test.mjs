@@ -38,8 +38,9 @@ function fakeHost(overrides = {}) {
 	};
 }
 
-async function withCore(host, work) {
-	const core = new Core(host);
+/** `settings`: the extension's settings (`ExtensionSettings`); none means Directus' defaults. */
+async function withCore(host, work, settings) {
+	const core = new Core(host, settings);
 	try {
 		return await work(core);
 	} finally {
@@ -97,7 +98,9 @@ test('the destination is reached with fetch and network failures are named', asy
 		});
 	});
 	const host = fakeHost();
-	const answer = await withCore(host, (core) => core.check(JSON.stringify({ baseURL: `http://127.0.0.1:${port}`, token: 'super-secret-token-xyz' })));
+	// 127.0.0.1 is this machine: allowed by a deny list without `0.0.0.0`, as the tests' instances have.
+	const allowLoopback = { ipDenyList: ['169.254.169.254'] };
+	const answer = await withCore(host, (core) => core.check(JSON.stringify({ baseURL: `http://127.0.0.1:${port}`, token: 'super-secret-token-xyz' })), allowLoopback);
 	assert.equal(answer.httpStatus, 502);
 	assert.match(answer.body.message, new RegExp(`unreachable: connect ECONNREFUSED 127.0.0.1:${port}`));
 	const retries = host.events.filter((e) => e.type === 'retry');
@@ -132,4 +135,37 @@ test('verify refuses an unusable request before reading anything', async () => {
 	assert.equal(error.code, 'INVALID_PAYLOAD');
 	assert.match(error.message, /^token is required/);
 	assert.deepEqual(host.counted, []);
+});
+
+test("outbound requests follow Directus' deny list with the shim's real network lookups", async () => {
+	const { network } = await import('../../js-shim/endpoint/host/network.js');
+	const { createServer } = await import('node:http');
+	const seen = [];
+	const server = createServer((req, res) => seen.push(req.url) && res.end('{}'));
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const local = `http://127.0.0.1:${server.address().port}`;
+	try {
+		const host = fakeHost(network);
+		const check = (baseURL, settings) => withCore(host, (core) => core.check(JSON.stringify({ baseURL, token: 't' })), settings);
+		// Loopback spelled as one number, in hexadecimal, shortened: the resolver (as fetch's URL parser) reads 127.0.0.1.
+		const port = server.address().port;
+		const spellings = [`http://2130706433:${port}`, `http://0x7f000001:${port}`, `http://127.1:${port}`, `http://[::ffff:127.0.0.1]:${port}`];
+		for (const baseURL of [local, 'http://169.254.169.254', `http://localhost:${port}`, ...spellings]) {
+			const answer = await check(baseURL); // Directus' default: 0.0.0.0,169.254.169.254
+			assert.equal(answer.httpStatus, 400, `${baseURL}: ${JSON.stringify(answer.body)}`);
+			assert.equal(answer.body.code, 'DESTINATION_DENIED', baseURL);
+		}
+		const metadata = await check('http://169.254.169.254', { ipDenyList: ['169.254.169.254'] });
+		assert.equal(metadata.body.code, 'DESTINATION_DENIED');
+		assert.deepEqual(seen, [], 'nothing was sent');
+		// Named in MIGRATION_ALLOWED_DESTINATIONS: allowed although its address is denied.
+		const named = await check(local, { allowedDestinations: local });
+		assert.notEqual(named.body.code, 'DESTINATION_DENIED', JSON.stringify(named.body));
+		assert.ok(seen.length > 0, 'the named destination was asked');
+		// A callback to a denied address is refused before the run starts.
+		const error = await withCore(host, (core) => core.run(JSON.stringify({ baseURL: 'https://dest.example', token: 't', scope: { selectedTables: ['posts'] }, callbackUrl: `${local}/hook` }))).catch((e) => e);
+		assert.equal(error.code, 'CALLBACK_DENIED', error.message);
+	} finally {
+		server.close();
+	}
 });

@@ -44,12 +44,17 @@ async function digest(stream) {
 	return { sha256: hash.digest('hex'), bytes };
 }
 
-/** GET a URL and hash its body as it streams: `{ status, retryAfter, body }`, `body` the digest's JSON on success. */
+/**
+ * GET a URL and hash its body as it streams: `{ status, retryAfter, location, body }`, `body` the
+ * digest's JSON on success. A redirect is answered as it came, never followed (the token would go
+ * along, and the address it points at was never checked): the core refuses it.
+ */
 async function digestDownload({ url, headers, timeoutMs }) {
-	const response = await fetch(url, { headers: Object.fromEntries(headers), signal: AbortSignal.timeout(timeoutMs) });
+	const response = await fetch(url, { headers: Object.fromEntries(headers), redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
 	const retryAfter = response.headers.get('retry-after');
-	if (!response.ok) return { status: response.status, retryAfter, body: await response.text() };
-	return { status: response.status, retryAfter, body: JSON.stringify(await digest(response.body)) };
+	const location = response.headers.get('location');
+	if (!response.ok) return { status: response.status, retryAfter, location, body: await response.text() };
+	return { status: response.status, retryAfter, location, body: JSON.stringify(await digest(response.body)) };
 }
 
 /** An error reading the source's own file: not retried, reported against the file. */

@@ -5,18 +5,29 @@
 // - library.js: the source's file library, where a run's artifacts are written as streams,
 //   sealed under the instance's SECRET (seal.js);
 // - store.js:  this instance's own tables, for the bulk receiver when it is the destination;
-// - vendor.js: what differs between pg, mysql2 and sqlite3 (exact reads, bytes back).
+// - vendor.js: what differs between pg, mysql2 and sqlite3 (exact reads, bytes back);
+// - network.js: name resolution and this server's addresses, for the outbound rules.
 // It executes what the core asks; every decision is the core's.
 import { sourceReader } from './source.js';
 import { fileStreamer } from './files.js';
 import { fileLibrary } from './library.js';
 import { receivingStore } from './store.js';
+import { network } from './network.js';
 
 /** A comma-separated setting (Directus may have parsed it into an array already). */
 function listOf(value) {
 	return (Array.isArray(value) ? value : String(value ?? '').split(','))
 		.map((item) => String(item).trim())
 		.filter(Boolean);
+}
+
+/**
+ * `IMPORT_IP_DENY_LIST` as the instance has it (Directus gives its default, `0.0.0.0,169.254.169.254`,
+ * when it is not set; `null` lets the core apply that same default where there is no Directus env).
+ */
+function denyList(env) {
+	const value = env?.IMPORT_IP_DENY_LIST;
+	return value === undefined || value === null ? null : listOf(value);
 }
 
 /**
@@ -38,6 +49,8 @@ export function createHost(context, { accountability, onEvent } = {}) {
 		/** The extension's settings from the environment (`ExtensionSettings` in the core). */
 		settings: {
 			allowedDestinations: String(env?.MIGRATION_ALLOWED_DESTINATIONS ?? ''),
+			allowedCallbacks: String(env?.MIGRATION_ALLOWED_CALLBACKS ?? ''),
+			ipDenyList: denyList(env),
 			callbackSecret: String(env?.MIGRATION_CALLBACK_SECRET ?? ''),
 			storageLocation: String(env?.MIGRATION_STORAGE_LOCATION ?? ''),
 			storageLocations: listOf(env?.STORAGE_LOCATIONS),
@@ -49,6 +62,7 @@ export function createHost(context, { accountability, onEvent } = {}) {
 		...fileStreamer(directus),
 		...fileLibrary({ ...directus, secret: env?.SECRET }),
 		...receivingStore(directus),
+		...network,
 		emit(event) {
 			const level = event.type === 'log' ? event.level : event.type === 'retry' ? 'warn' : 'debug';
 			logger[level]?.(`[table-migration] ${event.message}`);

@@ -524,6 +524,69 @@ fn a_user_the_destination_already_has_is_never_written_not_even_repaired() {
     assert!(!fake.writes().iter().any(|w| w == "PATCH /users"), "{:?}", fake.writes());
 }
 
+/// The project, whose source gives its user with the shared address a direct link to the
+/// administrator policy, and the editor (whom the destination has under the same id) one to the
+/// editors'.
+fn project_with_user_access() -> (MemoryHost, std::rc::Rc<FakeDirectus>) {
+    let mut source = project();
+    if let Some(access) = source.tables.get_mut("directus_access") {
+        for (id, user, policy) in USER_ACCESS {
+            let row = json!({ "id": id, "role": null, "user": user, "policy": policy, "sort": 1 });
+            access.extend(row.as_object().cloned());
+        }
+    }
+    let destination = fresh_destination();
+    destination.insert("directus_users", json!([{ "id": "u-editor", "email": "editor@example.com", "role": null }]));
+    pair_with_host(source, destination)
+}
+
+const USER_ACCESS: [(&str, &str, &str); 2] =
+    [("a-mail-admin", "u-mail", "p-admin-src"), ("a-editor", "u-editor", "p-editors")];
+
+#[test]
+fn access_never_follows_an_email_or_an_id_onto_a_user_the_destination_has() {
+    let (host, fake) = project_with_user_access();
+    let report = run(&host, &fake, &everything()).unwrap();
+
+    let access = by_id(fake.rows("directus_access"));
+    let users_with_access: Vec<String> =
+        access.values().filter_map(|a| a.get("user").filter(|u| !u.is_null()).map(crate::rows::key_text)).collect();
+    assert_eq!(users_with_access, vec!["u-bot"], "only the user this run created got its access: {access:?}");
+    let users = by_id(fake.rows("directus_users"));
+    assert_eq!(users["u-shared-dest"]["role"], Value::Null, "the matched user keeps its own role");
+    for (id, user, policy) in USER_ACCESS {
+        let expected = format!(
+            "directus_access {id}: not applied: the destination's user keeps its access (the source gives user {user} the policy {policy})"
+        );
+        assert!(report.warnings.contains(&expected), "{expected} in {:?}", report.warnings);
+    }
+    let table = report.tables.iter().find(|t| t.collection == "directus_access").unwrap();
+    assert_eq!((table.created, table.failed), (2, 0), "a-bot and a-editors; the two not applied are skipped");
+    assert_eq!(report.failures.len(), 1, "only the locked share: {:?}", report.failures);
+
+    // A second run applies them no more, and says so again.
+    let again = run(&host, &fake, &everything()).unwrap();
+    assert_eq!(by_id(fake.rows("directus_access")).len(), access.len());
+    assert!(
+        again.warnings.iter().any(|w| w.starts_with("directus_access a-editor: not applied")),
+        "{:?}",
+        again.warnings
+    );
+}
+
+#[test]
+fn a_dry_run_says_which_access_it_would_not_apply() {
+    let (host, fake) = project_with_user_access();
+    let mut options = everything();
+    options.dry_run = true;
+    let report = run(&host, &fake, &options).unwrap();
+    assert!(fake.writes().is_empty(), "{:?}", fake.writes());
+    for (id, _, _) in USER_ACCESS {
+        let prefix = format!("directus_access {id}: not applied");
+        assert!(report.warnings.iter().any(|w| w.starts_with(&prefix)), "{prefix} in {:?}", report.warnings);
+    }
+}
+
 /// The starter templates ship two admin-access policies named "Administrator" for the one
 /// administrator role. The first run maps one onto the destination's and brings the other, so the
 /// destination's administrator then holds two: the second run must still map the same one (not
