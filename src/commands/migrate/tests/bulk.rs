@@ -68,7 +68,9 @@ fn bulk_is_refused_when_the_destination_has_no_receiver() {
     assert!(err.to_string().contains("no bulk receiver"), "{err}");
     let auto = run(&host, &fake, &options(json!({ "selectedTables": ["tags"] }))).unwrap();
     assert_eq!(auto.transport, Delivery::Rest);
-    let request = MigrationRequest::parse(r#"{"scope":{"transport":"carrier pigeon"}}"#, Route::Run).unwrap();
+    let pigeon = r#"{"scope":{"transport":"carrier pigeon"}}"#;
+    assert!(MigrationRequest::parse(pigeon, Route::Run).is_err(), "refused as the body is parsed");
+    let request: MigrationRequest = serde_json::from_str(pigeon).unwrap();
     assert!(MigrateOptions::from_request(&request, false)
         .unwrap_err()
         .to_string()
