@@ -9,8 +9,9 @@ source "$ROOT/scripts/env.sh"
 bash "$ROOT/scripts/build.sh"
 cd "$ROOT"
 
-echo "[test] Rust core (cargo test)"
+echo "[test] Rust core (cargo test), then clippy: no unwrap, expect, indexing or panic outside tests"
 cargo test --locked --quiet
+cargo clippy --locked --quiet --all-targets -- -D warnings
 
 echo "[test] the built bundle in Node, then end to end on Directus ${DIRECTUS_VERSIONS}"
 # The timeout bounds each test file: data.test.mjs runs 12 suites (3 databases x 2 versions x 2

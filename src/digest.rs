@@ -1,5 +1,6 @@
 //! Checksums of rows for the verification pass: a canonical JSON form of a value (object keys
-//! sorted, whole numbers written as integers), a row digest (sha256 of the canonical form of the
+//! sorted, whole numbers written as integers, -0 kept apart from 0, every other float in its shortest
+//! exact decimal form), a row digest (sha256 of the canonical form of the
 //! compared columns, absent ones as null), and an order-independent table digest (the sum of the
 //! row digests' first 128 bits, modulo 2^128), so two sides read in any order agree.
 
@@ -18,6 +19,8 @@ pub fn canonical(value: &Value) -> String {
 fn write(value: &Value, out: &mut String) {
     match value {
         Value::Number(number) => match number.as_f64() {
+            // -0 is not 0: a database that keeps the sign must keep it on both sides.
+            Some(float) if number.is_f64() && float == 0.0 && float.is_sign_negative() => out.push_str("-0"),
             // 2.0 and 2 are the same number; beyond 2^53 integers keep their own digits.
             Some(float) if number.is_f64() && float.fract() == 0.0 && float.abs() < 9_007_199_254_740_992.0 => {
                 out.push_str(&(float as i64).to_string())
@@ -64,8 +67,8 @@ pub fn row_digest(row: &Row, columns: &[String]) -> u128 {
         hasher.update(canonical(row.get(name).unwrap_or(&Value::Null)).as_bytes());
         hasher.update(b"\n");
     }
-    let bytes = hasher.finalize();
-    u128::from_be_bytes(bytes[..16].try_into().expect("sha256 has 32 bytes"))
+    // The first 16 bytes of the SHA-256, big-endian.
+    hasher.finalize().iter().take(16).fold(0, |digest, byte| (digest << 8) | u128::from(*byte))
 }
 
 /// The order-independent digest of a set of rows.

@@ -82,7 +82,7 @@ where
         if suspect_in_a_row >= breaker.max(1) {
             return Err(Stopped { error, refused_in_a_row: Some(suspect_in_a_row) });
         }
-        outcome.refused.push((group.pop().expect("one item"), error));
+        outcome.refused.extend(group.pop().map(|item| (item, error)));
     }
     Ok(outcome)
 }

@@ -23,6 +23,10 @@
 //!    reference), then `data` (moving rows), then `verify` (comparing both sides);
 //! 7. `commands` (one per endpoint operation), on which `wasm/` (the boundary) sits.
 
+// No input may stop the host: with `panic = "abort"`, a panic in WASM traps the Directus process.
+// Outside tests every fallible step is a typed error (see `error`).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
 pub mod commands;
 pub mod destination;
 pub mod error;
@@ -54,6 +58,8 @@ mod wire;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod testing;
 

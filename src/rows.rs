@@ -14,6 +14,12 @@ pub fn key_text(key: &Value) -> String {
     }
 }
 
+/// The value of `field` in `row`, null where the row has none (a key the source or the
+/// destination answered without).
+pub fn value_of(row: &Row, field: &str) -> Value {
+    row.get(field).cloned().unwrap_or(Value::Null)
+}
+
 /// The named fields of `row` (those it has), as a new row.
 pub fn pick<'f>(row: &Row, fields: impl IntoIterator<Item = &'f str>) -> Row {
     fields.into_iter().filter_map(|f| row.get(f).map(|v| (f.to_string(), v.clone()))).collect()

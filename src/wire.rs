@@ -55,6 +55,7 @@ pub struct Batch {
 
 impl Batch {
     /// Encode `rows` (objects) as a batch of `columns`.
+    #[allow(clippy::expect_used)] // A header (strings, numbers) and JSON values serialise into a String without error.
     pub fn encode(header: &Header, rows: &[Row]) -> String {
         let mut text = serde_json::to_string(header).expect("headers are JSON");
         for row in rows {
@@ -113,15 +114,22 @@ impl Batch {
             }
             rows.push(row);
         }
-        let key = header.columns.iter().position(|c| *c == header.primary_key).expect("checked above");
-        if let Some(index) = rows.iter().position(|r| r[key].is_null()) {
+        let batch = Batch { header, rows };
+        let key = batch.key_index()?;
+        if let Some(index) = batch.rows.iter().position(|r| r.get(key).is_none_or(Value::is_null)) {
             return Err(invalid(format!("row {} has no primary key", index + 1)));
         }
-        Ok(Batch { header, rows })
+        Ok(batch)
     }
 
-    pub fn key_index(&self) -> usize {
-        self.header.columns.iter().position(|c| *c == self.header.primary_key).expect("checked when decoded")
+    /// Where the primary key is in each row.
+    pub fn key_index(&self) -> Result<usize, WireError> {
+        let header = &self.header;
+        header
+            .columns
+            .iter()
+            .position(|c| *c == header.primary_key)
+            .ok_or_else(|| WireError(format!("the columns must include the primary key {}", header.primary_key)))
     }
 }
 

@@ -33,12 +33,14 @@ pub fn payload(process_id: &str, report: &RunReport, selected_tables: &[String],
             (None, RunStatus::Cancelled) => "cancelled".to_string(),
             (None, _) => format!("{} row(s) or file(s) could not be migrated", report.failure_count),
         };
-        details["error"] = error.into();
-        details["failures"] = json!(report.failures.iter().take(FAILURES_SHOWN).collect::<Vec<_>>());
-        details["failureCount"] = report.failure_count.into();
+        if let Some(fields) = details.as_object_mut() {
+            fields.insert("error".into(), error.into());
+            fields.insert("failures".into(), json!(report.failures.iter().take(FAILURES_SHOWN).collect::<Vec<_>>()));
+            fields.insert("failureCount".into(), report.failure_count.into());
+        }
     }
-    if report.status == RunStatus::Cancelled {
-        details["cancelled"] = true.into();
+    if let Some(fields) = details.as_object_mut().filter(|_| report.status == RunStatus::Cancelled) {
+        fields.insert("cancelled".into(), true.into());
     }
     json!({
         "processId": process_id,

@@ -298,6 +298,12 @@ mod tests {
         let err = MigrationRequest::parse(r#"{"scope":{"selectedTables":"articles"}}"#, Route::Run).unwrap_err();
         assert_eq!(err.status(), 400);
         assert!(err.to_string().starts_with("scope.selectedTables: invalid type: string"), "{err}");
+        for route in [Route::Check, Route::Tables, Route::SchemaSync, Route::DryRun, Route::Run, Route::Verify] {
+            let body = r#"{"scope":{"selectedTables":["tags"],"updatedAfter":"9999-12-31T23:59:59-23:59"}}"#;
+            let err = MigrationRequest::parse(body, route).unwrap_err();
+            assert_eq!(err.status(), 400);
+            assert!(err.to_string().starts_with("scope.updatedAfter is out of range"), "{route:?}: {err}");
+        }
         let err = MigrationRequest::parse("[1]", Route::Run).unwrap_err();
         assert_eq!(err.to_string(), "the request body must be a JSON object");
     }

@@ -35,12 +35,11 @@ pub async fn tables<H: Host>(host: &H) -> Result<Vec<TableInfo>, CoreError> {
     let infos = names
         .into_iter()
         .zip(counts)
-        .map(|(name, count)| {
-            let collection =
-                snapshot.collections.iter().find(|c| c.collection == name).expect("listed from the snapshot");
+        .filter_map(|(name, count)| {
+            let collection = snapshot.collections.iter().find(|c| c.collection == name)?;
             let singleton = collection.meta_value("singleton").and_then(Value::as_bool).unwrap_or(false);
             let icon = collection.meta_value("icon").and_then(Value::as_str).unwrap_or("database");
-            TableInfo {
+            Some(TableInfo {
                 name: title(name),
                 collection: name.to_string(),
                 icon: icon.to_string(),
@@ -50,7 +49,7 @@ pub async fn tables<H: Host>(host: &H) -> Result<Vec<TableInfo>, CoreError> {
                 item_count: count,
                 selected: false,
                 schema: collection.schema().cloned().map(Value::Object).unwrap_or(Value::Null),
-            }
+            })
         })
         .collect();
     Ok(infos)

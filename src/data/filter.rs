@@ -18,20 +18,28 @@ use crate::CoreError;
 /// more rows, which is safe (rows the destination has are skipped).
 pub fn parse_instant(input: &str) -> Result<String, CoreError> {
     let text = input.trim();
+    let refused = |why: &str| CoreError::InvalidInput(format!("scope.updatedAfter {why}: {input:?}"));
+    // RFC 3339 allows a leap second; no database Directus runs on stores one.
+    if text.get(16..17) == Some(":") && text.get(17..19) == Some("60") {
+        return Err(refused("is a leap second (:60), which no database stores: send :59 instead"));
+    }
     let instant = OffsetDateTime::parse(text, &Rfc3339)
         .or_else(|_| {
             let local = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]");
             PrimitiveDateTime::parse(text, local).map(|t| t.assume_utc())
         })
         .or_else(|_| Date::parse(text, format_description!("[year]-[month]-[day]")).map(|d| d.midnight().assume_utc()))
-        .map_err(|_| {
-            CoreError::InvalidInput(format!(
-                "scope.updatedAfter is not a valid ISO 8601 date or time: {input:?} (expected e.g. 2026-01-31T12:00:00Z)"
-            ))
-        })?;
-    let utc = instant.to_offset(UtcOffset::UTC).replace_nanosecond(0).expect("zero is a valid nanosecond");
+        .map_err(|_| refused("is not a valid ISO 8601 date or time (expected e.g. 2026-01-31T12:00:00Z)"))?;
+    // An offset may carry the instant off the calendar (9999-12-31T23:59:59-23:59): refused, as
+    // is any instant whose UTC year has not four digits.
+    let out_of_range = || refused("is out of range: in UTC it must fall between 0001-01-01 and 9999-12-31");
+    let utc = instant
+        .checked_to_offset(UtcOffset::UTC)
+        .filter(|utc| (1..=9999).contains(&utc.year()))
+        .ok_or_else(out_of_range)?;
+    let utc = utc.replace_nanosecond(0).map_err(|_| out_of_range())?;
     let millis = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    Ok(utc.format(millis).expect("formatting a valid instant"))
+    utc.format(millis).map_err(|_| out_of_range())
 }
 
 /// The Directus filter for rows changed at or after `instant` (already normalised).
@@ -66,8 +74,26 @@ mod tests {
         for bad in ["", "yesterday", "2026-13-01", "2026-01-31T25:00:00Z", "1700000000"] {
             let err = parse_instant(bad).unwrap_err();
             assert_eq!(err.status(), 400, "{bad}");
-            assert!(err.to_string().starts_with("scope.updatedAfter is not a valid ISO 8601"));
+            assert!(err.to_string().starts_with("scope.updatedAfter is not a valid ISO 8601"), "{err}");
         }
+    }
+
+    #[test]
+    fn refuses_instants_off_the_calendar_without_panicking() {
+        for (bad, why) in [
+            ("9999-12-31T23:59:59-23:59", "is out of range"),
+            ("0000-01-01T00:00:00+23:59", "is out of range"),
+            ("0000-06-01T00:00:00Z", "is out of range"),
+            ("10000-01-01T00:00:00Z", "is not a valid ISO 8601"),
+            ("2016-12-31T23:59:60Z", "is a leap second"),
+            ("2026-01-31T12:00:60+02:00", "is a leap second"),
+        ] {
+            let err = parse_instant(bad).unwrap_err();
+            assert_eq!(err.status(), 400, "{bad}");
+            assert!(err.to_string().starts_with(&format!("scope.updatedAfter {why}")), "{bad}: {err}");
+        }
+        assert_eq!(parse_instant("9999-12-31T23:59:59+23:59").unwrap(), "9999-12-31T00:00:59.000Z");
+        assert_eq!(parse_instant("0001-01-01T23:59:00+23:59").unwrap(), "0001-01-01T00:00:00.000Z");
     }
 
     #[test]

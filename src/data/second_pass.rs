@@ -35,7 +35,7 @@ pub async fn complete<H, S: RowSink, T: Transport, C: Clock>(
         completed += written.keys.len() as u64;
         for (key, message) in written.refused {
             failed += 1;
-            let fields = columns[1..].join(", ");
+            let fields = columns.get(1..).unwrap_or_default().join(", ");
             let message = format!("the row was created but its {fields} could not be set: {message}");
             context.recorder.fail(&table.collection, key, message);
         }

@@ -14,7 +14,7 @@ use crate::http::Transport;
 use crate::matching::rows_matching;
 use crate::progress::Event;
 use crate::report::Delivery;
-use crate::rows::{key_text, Row};
+use crate::rows::{key_text, value_of, Row};
 use crate::runtime::Clock;
 use crate::schema::is_system;
 use crate::sink::{null_missing, RowSink, Target};
@@ -35,7 +35,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let mut withheld = Vec::new();
         for row in rows {
             match rules.iter().find(|(column, _)| row.get(*column).is_some_and(|v| !v.is_null())) {
-                Some((_, why)) => withheld.push((row.get(key).cloned().unwrap_or(Value::Null), why.to_string())),
+                Some((_, why)) => withheld.push((value_of(&row, key), why.to_string())),
                 None => kept.push(row),
             }
         }
@@ -81,7 +81,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
                     text(&row, collection_field).unwrap_or_default(),
                     text(&row, item_field).unwrap_or_default()
                 );
-                (row.get(key).cloned().unwrap_or(Value::Null), format!("its item ({item}) is not on the destination"))
+                (value_of(&row, key), format!("its item ({item}) is not on the destination"))
             })
             .collect();
         Ok((kept, refused))
@@ -169,9 +169,9 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
                 .and_then(|t| t.get("id").cloned())
         };
         for version in with_changes {
-            let Some(id) = id_of(version) else { continue };
+            let (Some(id), Some(delta)) = (id_of(version), version.get("delta")) else { continue };
             let path = format!("/versions/{}/save", encode(&key_text(&id)));
-            if let Err(error) = destination.post::<Value, Value>(&path, &version["delta"]).await {
+            if let Err(error) = destination.post::<Value, Value>(&path, delta).await {
                 if !error.is_about_rows() {
                     return Err(error.into());
                 }

@@ -49,20 +49,22 @@ pub async fn ensure_folders<H: Host, T: Transport, C: Clock>(
         let rows = host.read_by_keys(&request).await?;
         frontier = Vec::new();
         for row in rows {
+            // A row the source answers without its key cannot be created: left out.
+            let Some(id) = row.get("id").map(key_text) else { continue };
             if let Some(parent) = row.get("parent").filter(|p| !p.is_null()) {
                 let parent_text = key_text(parent);
                 if !known.knows_present(FOLDERS, parent) && !missing.contains_key(&parent_text) {
                     frontier.push(parent.clone());
                 }
             }
-            missing.insert(key_text(&row["id"]), row);
+            missing.insert(id, row);
         }
     }
 
     let ordered = parents_first(missing);
     if dry_run || ordered.is_empty() {
         // A dry run counts each folder once, as if it had been created.
-        ordered.iter().for_each(|row| known.mark_present(FOLDERS, &row["id"]));
+        ordered.iter().filter_map(|row| row.get("id")).for_each(|id| known.mark_present(FOLDERS, id));
         return Ok((ordered, Vec::new()));
     }
     // One request: Directus inserts in order, so each parent exists before its children.
@@ -72,7 +74,7 @@ pub async fn ensure_folders<H: Host, T: Transport, C: Clock>(
     for key in &written.keys {
         known.mark_present(FOLDERS, key);
     }
-    let created = ordered.into_iter().filter(|row| written.keys.contains(&row["id"])).collect();
+    let created = ordered.into_iter().filter(|row| row.get("id").is_some_and(|id| written.keys.contains(id))).collect();
     Ok((created, written.refused))
 }
 
@@ -91,9 +93,7 @@ fn parents_first(mut pending: BTreeMap<String, Row>) -> Vec<Row> {
             // A cycle of parents cannot be created in any order: leave the rest out.
             break;
         }
-        for id in ready {
-            ordered.push(pending.remove(&id).expect("listed above"));
-        }
+        ordered.extend(ready.iter().filter_map(|id| pending.remove(id)));
     }
     ordered
 }

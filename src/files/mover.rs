@@ -19,7 +19,7 @@ use crate::http::Transport;
 use crate::plan::Reference;
 use crate::progress::{Event, Recorder};
 use crate::report::{human_bytes, FilesReport};
-use crate::rows::{key_text, Row};
+use crate::rows::{key_text, value_of, Row};
 use crate::runtime::Clock;
 use crate::sink::{null_missing, KnownKeys, RestSink, RowSink, Target};
 use crate::system::KeyMap;
@@ -171,7 +171,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             raw: false,
         };
         let files = self.host.read_by_keys(&request).await?;
-        let found: BTreeSet<String> = files.iter().map(|f| key_text(&f["id"])).collect();
+        let found: BTreeSet<String> = files.iter().map(|f| key_text(&value_of(f, "id"))).collect();
         for id in ids.iter().filter(|id| !found.contains(&key_text(id))) {
             self.recorder.warn(format!(
                 "file {} is referenced by rows but does not exist on the source; the references are set to null",
@@ -195,7 +195,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             for file in &files {
                 report.migrated += 1;
                 report.bytes += size_of(file);
-                self.known.mark_present(FILES, &file["id"]);
+                self.known.mark_present(FILES, &value_of(file, "id"));
             }
             return Ok(());
         }
@@ -211,7 +211,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         }))
         .buffer_unordered(self.settings.concurrency.max(1));
         while let Some((file, outcome)) = uploads.next().await {
-            let id = file["id"].clone();
+            let id = value_of(&file, "id");
             match outcome? {
                 Uploaded::There => {
                     self.known.mark_present(FILES, &id);
@@ -270,7 +270,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             // bytes are there; a row an interrupted attempt left empty gets them again.
             None => {
                 let fields: Vec<String> = STORED_FIELDS.iter().map(|f| f.to_string()).collect();
-                let id = file.get("id").cloned().unwrap_or(Value::Null);
+                let id = value_of(file, "id");
                 let theirs = self.destination.items_by_keys(FILES, "id", &fields, &[id]).await?;
                 if !theirs.first().is_some_and(|row| holds(row, expected)) {
                     match self.send(file, true).await? {
@@ -293,7 +293,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
     /// Stream the file to the destination: the size it stored (`None`: the create was refused
     /// because the file is there already), or why the file cannot be moved.
     async fn send(&self, file: &Row, replace: bool) -> Result<Result<Option<u64>, String>, CoreError> {
-        let id = file.get("id").map(key_text).unwrap_or_default();
+        let id = key_text(&value_of(file, "id"));
         let expected = size_of(file);
         if expected >= LARGE_FILE_BYTES {
             let name = file.get("filename_download").and_then(Value::as_str).unwrap_or_default();
@@ -328,11 +328,11 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         match self.destination.upload_file(self.host, &upload).await {
             Err(SourceUnreadable(message)) => Ok(Err(format!("the source could not read the file: {message}"))),
             Ok(Ok(response)) => Ok(Ok(serde_json::from_str::<Value>(&response.body).ok().and_then(|b| {
-                b["data"]["filesize"].as_u64().or_else(|| b["data"]["filesize"].as_str()?.parse().ok())
+                b.pointer("/data/filesize").and_then(|s| s.as_u64().or_else(|| s.as_str()?.parse().ok()))
             }))),
             Ok(Err(error)) if error.is_about_rows() && !replace => {
                 let mut landed = Vec::new();
-                let refused = vec![(file.get("id").cloned().unwrap_or(Value::Null), error)];
+                let refused = vec![(value_of(file, "id"), error)];
                 let refused = RestSink::new(self.destination).landed_anyway(FILES_TARGET, refused, &mut landed).await?;
                 match refused.into_iter().next() {
                     Some((_, message)) => Ok(Err(message)),

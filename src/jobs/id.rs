@@ -8,7 +8,7 @@ pub fn process_id(now_ms: f64, mut random: impl FnMut() -> f64) -> String {
     let suffix: String = (0..12)
         .map(|_| {
             let index = ((random().clamp(0.0, 0.999_999) * ALPHABET.len() as f64) as usize).min(ALPHABET.len() - 1);
-            ALPHABET[index] as char
+            ALPHABET.get(index).map_or('0', |byte| char::from(*byte))
         })
         .collect();
     format!("migration_{}_{suffix}", now_ms.max(0.0) as u64)

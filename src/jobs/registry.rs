@@ -150,14 +150,16 @@ impl Job {
         }
     }
 
+    #[allow(clippy::indexing_slicing)] // `i` is a position found in `tables`, or the one just pushed.
     fn table(&mut self, collection: &str) -> &mut TableProgress {
-        match self.tables.iter().position(|t| t.collection == collection) {
-            Some(i) => &mut self.tables[i],
+        let i = match self.tables.iter().position(|t| t.collection == collection) {
+            Some(i) => i,
             None => {
                 self.tables.push(TableProgress { collection: collection.into(), ..TableProgress::default() });
-                self.tables.last_mut().expect("just pushed")
+                self.tables.len() - 1
             }
-        }
+        };
+        &mut self.tables[i]
     }
 }
 

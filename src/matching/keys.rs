@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::destination::{encode, Destination};
 use crate::host::{Host, PageReader, PageRequest};
 use crate::http::Transport;
-use crate::rows::{key_text, Row};
+use crate::rows::{key_text, value_of, Row};
 use crate::runtime::Clock;
 use crate::system::KeyMap;
 use crate::CoreError;
@@ -62,25 +62,31 @@ fn text(row: &Row, field: &str) -> Option<String> {
     row.get(field).filter(|v| !v.is_null()).map(key_text)
 }
 
-/// Of `candidates` (`{id, name}` rows), the one matching `wanted` by id, else by name, else the
-/// first by id.
+/// Of `candidates` (`{id, name}` rows), the one matching `wanted` by id, else the first by id
+/// of those with its name, else the first by id.
 fn choose<'r>(candidates: &[&'r Row], wanted: &Row) -> Option<&'r Row> {
     let id = text(wanted, "id");
     let name = text(wanted, "name");
     candidates
         .iter()
         .find(|c| text(c, "id") == id)
-        .or_else(|| candidates.iter().find(|c| name.is_some() && text(c, "name") == name))
+        .or_else(|| {
+            candidates.iter().filter(|c| name.is_some() && text(c, "name") == name).min_by_key(|c| text(c, "id"))
+        })
         .or_else(|| candidates.iter().min_by_key(|c| text(c, "id")))
         .copied()
 }
 
 /// The destination's administrator: `(role {id, name}, policy {id, name})` of the token's user.
+/// Of the admin-access policies it holds, the first by id of those the source does not have by
+/// id (`ours`): a second admin policy an earlier run brought from the source is the source's
+/// own, never what the source's administrator policy maps onto, so every run maps the same.
 async fn destination_administrator<T: Transport, C: Clock>(
     destination: &Destination<T, C>,
+    ours: &BTreeSet<String>,
 ) -> Result<(Option<Row>, Option<Row>), CoreError> {
     let me: Row = destination.get("/users/me?fields=id,role").await?;
-    let user = me.get("id").cloned().unwrap_or(Value::Null);
+    let user = value_of(&me, "id");
     let role = me.get("role").cloned().filter(|r| !r.is_null());
     let holders = match &role {
         Some(role) => json!({ "_or": [{ "role": { "_eq": role } }, { "user": { "_eq": user } }] }),
@@ -94,7 +100,7 @@ async fn destination_administrator<T: Transport, C: Clock>(
         destination.get(&format!("/policies?fields=id,name&limit=1000&filter={}", encode(&admin))).await?;
     let policy = policies
         .into_iter()
-        .filter(|p| text(p, "id").is_some_and(|id| held.contains(&id)))
+        .filter(|p| text(p, "id").is_some_and(|id| held.contains(&id) && !ours.contains(&id)))
         .min_by_key(|p| text(p, "id"));
     let role = match role {
         Some(role) => {
@@ -113,8 +119,9 @@ async fn administrator<H: Host, T: Transport, C: Clock>(
     destination: &Destination<T, C>,
     map: &mut KeyMap,
 ) -> Result<(), CoreError> {
-    let (role, policy) = destination_administrator(destination).await?;
     let policies = scan(host, "directus_policies", &["id", "name", "admin_access"]).await?;
+    let ours: BTreeSet<String> = policies.iter().filter_map(|p| text(p, "id")).collect();
+    let (role, policy) = destination_administrator(destination, &ours).await?;
     let admin_policies: Vec<&Row> = policies.iter().filter(|p| truthy(p.get("admin_access"))).collect();
     if admin_policies.is_empty() {
         return Ok(());
@@ -133,7 +140,10 @@ async fn administrator<H: Host, T: Transport, C: Clock>(
     let mut source_role = None;
     if let Some(role) = &role {
         if let Some(chosen) = choose(&admin_roles, role) {
-            map.insert("directus_roles", chosen["id"].clone(), role["id"].clone(), "administrator role");
+            // The destination's answer may lack the key: then there is nothing to map it to.
+            if let (Some(ours), Some(theirs)) = (chosen.get("id"), role.get("id")) {
+                map.insert("directus_roles", ours.clone(), theirs.clone(), "administrator role");
+            }
             source_role = text(chosen, "id");
         }
     }
@@ -147,8 +157,8 @@ async fn administrator<H: Host, T: Transport, C: Clock>(
             })
             .collect();
         let candidates = if of_role.is_empty() { admin_policies.clone() } else { of_role };
-        if let Some(chosen) = choose(&candidates, policy) {
-            map.insert("directus_policies", chosen["id"].clone(), policy["id"].clone(), "administrator policy");
+        if let Some((ours, theirs)) = choose(&candidates, policy).and_then(|c| c.get("id")).zip(policy.get("id")) {
+            map.insert("directus_policies", ours.clone(), theirs.clone(), "administrator policy");
         }
     }
     Ok(())
@@ -168,7 +178,7 @@ async fn users_by_email<H: Host, T: Transport, C: Clock>(
         let lacking: BTreeMap<String, Value> = rows
             .iter()
             .filter(|u| text(u, "id").is_some_and(|id| !there.contains(&id)))
-            .filter_map(|u| Some((text(u, "email")?.to_lowercase(), u["id"].clone())))
+            .filter_map(|u| Some((text(u, "email")?.to_lowercase(), u.get("id")?.clone())))
             .collect();
         if !lacking.is_empty() {
             // Addresses as the source spells them and in lower case: Directus compares them so.
@@ -186,14 +196,9 @@ async fn users_by_email<H: Host, T: Transport, C: Clock>(
                 let path = format!("/users?fields=id,email&limit={}&filter={}", chunk.len() * 2, encode(&filter));
                 let found: Vec<Row> = destination.get(&path).await?;
                 for user in found {
-                    let Some(email) = text(&user, "email") else { continue };
+                    let (Some(email), Some(id)) = (text(&user, "email"), user.get("id")) else { continue };
                     if let Some(source) = lacking.get(&email.to_lowercase()) {
-                        map.insert(
-                            "directus_users",
-                            source.clone(),
-                            user["id"].clone(),
-                            format!("same e-mail ({email})"),
-                        );
+                        map.insert("directus_users", source.clone(), id.clone(), format!("same e-mail ({email})"));
                     }
                 }
             }

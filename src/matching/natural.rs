@@ -45,17 +45,14 @@ pub async fn rows_matching<T: Transport, C: Clock>(
     while start < rows.len() {
         let mut end = start;
         let mut conditions = Vec::new();
-        loop {
-            conditions.push(condition(rows[end], columns));
+        while let Some(row) = rows.get(end) {
+            conditions.push(condition(row, columns));
             let size = encode(&json!({ "_or": conditions }).to_string()).len();
             if size > URL_BUDGET && end > start {
                 conditions.pop();
                 break;
             }
             end += 1;
-            if end == rows.len() {
-                break;
-            }
         }
         let fields: Vec<&str> = std::iter::once(key).chain(columns.iter().copied()).collect();
         let path = format!(

@@ -47,7 +47,7 @@ pub fn order(nodes: &BTreeSet<String>, edges: &[Edge], rows: &BTreeMap<String, u
     loop {
         let components = strongly_connected(nodes, &kept);
         let cyclic: Vec<&Edge> =
-            kept.iter().copied().filter(|e| components[e.from.as_str()] == components[e.to.as_str()]).collect();
+            kept.iter().copied().filter(|e| at(&components, &e.from) == at(&components, &e.to)).collect();
         if cyclic.is_empty() {
             break;
         }
@@ -67,13 +67,17 @@ pub fn order(nodes: &BTreeSet<String>, edges: &[Edge], rows: &BTreeMap<String, u
 
     // Kahn's algorithm, smallest name first among the ready ones, for a stable order.
     let mut waiting_on: BTreeMap<&str, BTreeSet<&str>> = nodes.iter().map(|n| (n.as_str(), BTreeSet::new())).collect();
-    for edge in &kept {
-        waiting_on.get_mut(edge.from.as_str()).expect("edge inside nodes").insert(edge.to.as_str());
+    for edge in kept.iter().filter(|e| nodes.contains(&e.to)) {
+        if let Some(deps) = waiting_on.get_mut(edge.from.as_str()) {
+            deps.insert(edge.to.as_str());
+        }
     }
     let mut collections = Vec::with_capacity(nodes.len());
     while !waiting_on.is_empty() {
-        let ready =
-            *waiting_on.iter().find(|(_, deps)| deps.is_empty()).map(|(n, _)| n).expect("acyclic after deferral");
+        // None ready would be a cycle left, which the deferral above rules out.
+        let Some(ready) = waiting_on.iter().find(|(_, deps)| deps.is_empty()).map(|(n, _)| *n) else {
+            return Err(Unbreakable(kept.into_iter().cloned().collect()));
+        };
         waiting_on.remove(ready);
         for deps in waiting_on.values_mut() {
             deps.remove(ready);
@@ -87,8 +91,11 @@ pub fn order(nodes: &BTreeSet<String>, edges: &[Edge], rows: &BTreeMap<String, u
 /// Component index of every node (Tarjan's algorithm, iterative).
 fn strongly_connected<'a>(nodes: &'a BTreeSet<String>, edges: &[&'a Edge]) -> BTreeMap<&'a str, usize> {
     let mut successors: BTreeMap<&str, Vec<&str>> = nodes.iter().map(|n| (n.as_str(), Vec::new())).collect();
-    for edge in edges {
-        successors.get_mut(edge.from.as_str()).expect("edge inside nodes").push(edge.to.as_str());
+    // An edge to a collection outside `nodes` cannot be on a cycle among them.
+    for edge in edges.iter().filter(|e| nodes.contains(&e.to)) {
+        if let Some(next) = successors.get_mut(edge.from.as_str()) {
+            next.push(edge.to.as_str());
+        }
     }
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
     let mut low: BTreeMap<&str, usize> = BTreeMap::new();
@@ -110,7 +117,7 @@ fn strongly_connected<'a>(nodes: &'a BTreeSet<String>, edges: &[&'a Edge]) -> BT
         on_stack.insert(root);
         while let Some((node, visited)) = frames.last_mut() {
             let node = *node;
-            if let Some(&succ) = successors[node].get(*visited) {
+            if let Some(&succ) = successors.get(node).and_then(|next| next.get(*visited)) {
                 *visited += 1;
                 if !index.contains_key(succ) {
                     index.insert(succ, next);
@@ -120,17 +127,17 @@ fn strongly_connected<'a>(nodes: &'a BTreeSet<String>, edges: &[&'a Edge]) -> BT
                     on_stack.insert(succ);
                     frames.push((succ, 0));
                 } else if on_stack.contains(succ) {
-                    let candidate = index[succ].min(low[node]);
+                    let candidate = at(&index, succ).min(at(&low, node));
                     low.insert(node, candidate);
                 }
                 continue;
             }
             frames.pop();
             if let Some((parent, _)) = frames.last() {
-                let candidate = low[node].min(low[*parent]);
+                let candidate = at(&low, node).min(at(&low, parent));
                 low.insert(*parent, candidate);
             }
-            if low[node] == index[node] {
+            if at(&low, node) == at(&index, node) {
                 let id = component.len();
                 while let Some(member) = stack.pop() {
                     on_stack.remove(member);
@@ -143,6 +150,11 @@ fn strongly_connected<'a>(nodes: &'a BTreeSet<String>, edges: &[&'a Edge]) -> BT
         }
     }
     component
+}
+
+/// A node's number in `map` (every visited node has one; `usize::MAX` stands for none).
+fn at(map: &BTreeMap<&str, usize>, node: &str) -> usize {
+    map.get(node).copied().unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]

@@ -75,7 +75,8 @@ pub fn build(
     // ones are always held back, so they do not order their target first.
     let mut late: Vec<Edge> = Vec::new();
     for entry in system::CATALOGUE.iter().filter(|e| collections.contains(e.collection)) {
-        let columns = &system_columns[entry.collection];
+        // Kept above only when the source has its columns.
+        let Some(columns) = system_columns.get(entry.collection) else { continue };
         for reference in entry.references {
             let exists = columns.iter().any(|c| c == reference.field);
             if !exists || !collections.contains(reference.target) {
@@ -139,7 +140,8 @@ pub fn build(
         let count = rows.get(name).copied().unwrap_or(0);
         let table = match system::entry(name) {
             Some(entry) => {
-                TablePlan::system(snapshot, entry, &system_columns[name], &collections, &deferred, updated_after, count)
+                let columns = system_columns.get(name).map(Vec::as_slice).unwrap_or_default();
+                TablePlan::system(snapshot, entry, columns, &collections, &deferred, updated_after, count)
             }
             None => TablePlan::new(snapshot, name, &collections, &deferred, updated_after, count)?,
         };

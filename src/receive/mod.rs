@@ -4,7 +4,7 @@
 //! database's message), a fraction of the cost (no per-row services, activity or revisions).
 
 mod store;
-mod values;
+pub(crate) mod values;
 
 pub use store::{FieldDescription, RowsRequest, RowsWrite, Store, TableDescription, TableShape};
 
@@ -184,12 +184,12 @@ pub async fn receive<S: Store>(store: &S, bytes: &[u8]) -> Result<Receipt, CoreE
         )));
     }
 
-    let key = batch.key_index();
+    let key = batch.key_index()?;
     values::encode_rows(&mut batch.rows, &header.columns, &shape);
     let mut receipt = Receipt::default();
     let rows = match header.mode {
         Mode::Create => {
-            let keys: Vec<Value> = batch.rows.iter().map(|r| r[key].clone()).collect();
+            let keys: Vec<Value> = batch.rows.iter().map(|r| cell(r, key)).collect();
             let request = KeysRequest {
                 collection: header.collection.clone(),
                 primary_key: header.primary_key.clone(),
@@ -200,8 +200,8 @@ pub async fn receive<S: Store>(store: &S, bytes: &[u8]) -> Result<Receipt, CoreE
             let existing: BTreeSet<String> =
                 store.existing_keys(&request).await.map_err(CoreError::Database)?.iter().map(key_text).collect();
             let (skipped, fresh): (Vec<Vec<Value>>, Vec<Vec<Value>>) =
-                batch.rows.into_iter().partition(|r| existing.contains(&key_text(&r[key])));
-            receipt.skipped = skipped.into_iter().map(|r| r[key].clone()).collect();
+                batch.rows.into_iter().partition(|r| existing.contains(&key_text(&cell(r, key))));
+            receipt.skipped = skipped.iter().map(|r| cell(r, key)).collect();
             fresh
         }
         Mode::Update => batch.rows,
@@ -249,9 +249,14 @@ async fn write<S: Store>(
         }
         CoreError::Database(error)
     })?;
-    receipt.written.extend(isolated.accepted.iter().map(|r| r[key].clone()));
-    receipt.failed.extend(isolated.refused.into_iter().map(|(r, error)| (r[key].clone(), error.message)));
+    receipt.written.extend(isolated.accepted.iter().map(|r| cell(r, key)));
+    receipt.failed.extend(isolated.refused.into_iter().map(|(r, error)| (cell(&r, key), error.message)));
     Ok(())
+}
+
+/// The row's value at `index` (a decoded row has one per column; null where it has none).
+fn cell(row: &[Value], index: usize) -> Value {
+    row.get(index).cloned().unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

@@ -141,7 +141,10 @@ pub struct Withheld {
 const EQUIVALENT_TYPES: [[&str; 2]; 1] = [["char", "varchar"]];
 
 fn is_equivalent_type_change(entry: &DiffEntry) -> bool {
-    let at_data_type = entry.path.as_ref().is_some_and(|p| p.len() == 2 && p[0] == "schema" && p[1] == "data_type");
+    let at_data_type = entry
+        .path
+        .as_deref()
+        .is_some_and(|p| matches!(p, [schema, field] if schema == "schema" && field == "data_type"));
     let side = |name: &str| entry.rest.get(name).and_then(Value::as_str).map(str::to_ascii_lowercase);
     match (entry.kind, at_data_type, side("lhs"), side("rhs")) {
         (DiffKind::Edited, true, Some(lhs), Some(rhs)) => {
@@ -174,8 +177,9 @@ const COLUMN_DETAILS: [&str; 4] = ["data_type", "max_length", "numeric_precision
 
 fn is_column_detail(entry: &DiffEntry) -> bool {
     entry.kind == DiffKind::Edited
-        && entry.path.as_ref().is_some_and(|p| {
-            p.len() == 2 && p[0] == "schema" && p[1].as_str().is_some_and(|name| COLUMN_DETAILS.contains(&name))
+        && entry.path.as_deref().is_some_and(|p| {
+            matches!(p, [schema, field] if schema == "schema"
+                && field.as_str().is_some_and(|name| COLUMN_DETAILS.contains(&name)))
         })
 }
 

@@ -42,10 +42,10 @@ impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
         let mut start = 0;
         while start < rows.len() {
             let mut end = (start + MAX_ROWS).min(rows.len());
-            let mut text = Batch::encode(&header, &rows[start..end]);
+            let mut text = Batch::encode(&header, rows.get(start..end).unwrap_or_default());
             while text.len() > MAX_BYTES && end - start > 1 {
                 end = start + (end - start) / 2;
-                text = Batch::encode(&header, &rows[start..end]);
+                text = Batch::encode(&header, rows.get(start..end).unwrap_or_default());
             }
             let mut receipt = self.destination.receive(text).await?;
             if mode == Mode::Create {
@@ -98,8 +98,7 @@ impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
         };
         let Receipt { mut written, skipped, failed } = receipt;
         let (landed, skipped): (Vec<Value>, Vec<Value>) = skipped.into_iter().partition(|k| same(k));
-        let (landed_too, failed): (Vec<(Value, String)>, Vec<(Value, String)>) =
-            failed.into_iter().partition(|(k, _)| same(k));
+        let (landed_too, failed): (Vec<_>, Vec<_>) = failed.into_iter().partition(|(k, _)| same(k));
         written.extend(landed);
         written.extend(landed_too.into_iter().map(|(k, _)| k));
         Ok(Receipt { written, skipped, failed })

@@ -12,7 +12,7 @@ use crate::destination::{Destination, DestinationError};
 use crate::http::Transport;
 use crate::isolate::{isolate, Stopped, Verdict};
 use crate::report::Delivery;
-use crate::rows::{key_text, pick, Row};
+use crate::rows::{key_text, pick, value_of, Row};
 use crate::runtime::Clock;
 
 /// Request bodies are kept under Directus' default `MAX_PAYLOAD_SIZE` of 1 MB.
@@ -60,9 +60,8 @@ impl<'a, T: Transport, C: Clock> RestSink<'a, T, C> {
         let encoded: Vec<Encoded> = rows
             .iter()
             .map(|row| {
-                let key = row.get(target.key).cloned().unwrap_or(Value::Null);
-                let text =
-                    serde_json::to_string(&pick(row, columns.iter().map(String::as_str))).expect("rows are JSON");
+                let key = value_of(row, target.key);
+                let text = Value::Object(pick(row, columns.iter().map(String::as_str))).to_string();
                 (key, text)
             })
             .collect();
@@ -94,7 +93,8 @@ impl<'a, T: Transport, C: Clock> RestSink<'a, T, C> {
 
     async fn send(&self, verb: Verb, target: Target<'_>, rows: &[Encoded]) -> Result<(), DestinationError> {
         let body = if target.singleton {
-            rows[0].1.clone()
+            let Some((_, text)) = rows.first() else { return Ok(()) };
+            text.clone()
         } else {
             let mut body = String::with_capacity(rows.iter().map(|(_, text)| text.len() + 1).sum::<usize>() + 2);
             body.push('[');

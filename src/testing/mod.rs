@@ -2,6 +2,7 @@
 //! Directus, and helpers.
 
 pub mod fake_directus;
+mod floats;
 mod memory_store;
 
 pub use memory_store::MemoryStore;

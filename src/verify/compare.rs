@@ -12,7 +12,7 @@ use crate::destination::{Destination, DestinationError};
 use crate::digest::{canonical, row_digest, TableDigest};
 use crate::http::Transport;
 use crate::report::TableVerification;
-use crate::rows::{key_text, Row};
+use crate::rows::{key_text, value_of, Row};
 use crate::runtime::Clock;
 
 /// The columns of `compared` (other than the key) whose values differ.
@@ -43,13 +43,14 @@ pub async fn compare_page<T: Transport, C: Clock>(
     report: &mut TableVerification,
     tally: &mut Tally,
 ) -> Result<(), DestinationError> {
-    let key = &columns.compared[0];
+    // The key is the first compared column; without one there is nothing to pair rows by.
+    let Some(key) = columns.compared.first() else { return Ok(()) };
     let mut theirs: HashMap<String, Row> =
         destination_rows.into_iter().filter_map(|r| Some((key_text(r.get(key)?), r))).collect();
     let mut pending: Vec<(Row, Row, Vec<String>)> = Vec::new();
     for row in source_rows {
         report.checked += 1;
-        let source_key = row.get(key).cloned().unwrap_or(Value::Null);
+        let source_key = value_of(&row, key);
         match theirs.remove(&key_text(&source_key)) {
             None => {
                 tally.source.add(row_digest(&row, &columns.compared));

@@ -44,7 +44,7 @@ pub async fn verify_table<H: Host, T: Transport, C: Clock>(
 ) -> Result<TableVerification, CoreError> {
     let started = destination.clock().now_ms();
     let mut report = TableVerification::new(&table.collection);
-    report.compared = columns.compared[1..].to_vec();
+    report.compared = columns.compared.get(1..).unwrap_or_default().to_vec();
     let file_references: Vec<_> =
         table.file_references().into_iter().filter(|r| columns.compared.contains(&r.field)).collect();
     let mut reader = PageReader::new(

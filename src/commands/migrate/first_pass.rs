@@ -50,7 +50,9 @@ pub async fn first_pass<'p, H: Host, S: RowSink, T: Transport, C: Clock, A: Host
         if !outcome.pending.is_empty() || !outcome.repairs.is_empty() {
             let index = report.tables.len() - 1;
             if context.settings.dry_run {
-                report.tables[index].repaired = outcome.repairs.values().map(|rows| rows.len() as u64).sum();
+                if let Some(last) = report.tables.last_mut() {
+                    last.repaired = outcome.repairs.values().map(|rows| rows.len() as u64).sum();
+                }
             } else {
                 pending.push(Pending { index, table, created: outcome.pending, repairs: outcome.repairs });
             }

@@ -28,8 +28,10 @@ pub async fn second_pass<H: Host, S: RowSink, T: Transport, C: Clock>(
             // Directus' own references are always checked: their targets may have been refused.
             let check = check_references || table.system.is_some();
             let (completed, failed) = complete(context, table, &table.deferred, created, check).await?;
-            report.tables[index].second_pass = completed;
-            report.tables[index].failed += failed;
+            if let Some(row) = report.tables.get_mut(index) {
+                row.second_pass = completed;
+                row.failed += failed;
+            }
         }
         for (field, rows) in repairs {
             context.host.emit(&Event::step(format!(
@@ -40,8 +42,10 @@ pub async fn second_pass<H: Host, S: RowSink, T: Transport, C: Clock>(
             let reference: Vec<_> = table.deferred.iter().filter(|d| d.field == field).cloned().collect();
             let check = check_references || table.system.is_some();
             let (completed, failed) = complete(context, table, &reference, rows, check).await?;
-            report.tables[index].repaired += completed;
-            report.tables[index].failed += failed;
+            if let Some(row) = report.tables.get_mut(index) {
+                row.repaired += completed;
+                row.failed += failed;
+            }
         }
     }
     Ok(())

@@ -190,3 +190,46 @@ fn scope_verify_puts_the_verification_in_the_run_report() {
     assert!(report.verification.is_none());
     assert_eq!(report.warnings, vec!["scope.verify is ignored on a dry run: nothing was written to verify"]);
 }
+
+#[test]
+fn a_float_one_ulp_off_on_the_destination_differs() {
+    use crate::commands::migrate::tests::{pair_with_host, source};
+    let mut schema = publishing();
+    let weight = json!({ "collection": "tags", "field": "weight", "type": "float", "meta": {},
+                         "schema": { "name": "weight", "table": "tags", "data_type": "real" } });
+    schema.fields.push(serde_json::from_value(weight).unwrap());
+    for bulk in [false, true] {
+        let mut fake = fake_destination().with_snapshot(&schema);
+        if bulk {
+            fake = fake.with_receiver(MemoryStore::with_tables_of(&schema));
+        }
+        let mut host = source();
+        host.snapshot = Some(schema.clone());
+        for (i, tag) in host.tables.get_mut("tags").unwrap().iter_mut().enumerate() {
+            tag.insert("weight".into(), json!(f64::from(i as u32 + 90) + 2.0 / 7.0));
+        }
+        let (host, fake) = pair_with_host(host, fake);
+        run(&host, &fake, &options(json!({ "selectedTables": ["tags"] }))).unwrap();
+        let answer = check(&host, &fake, json!({ "selectedTables": ["tags"] }));
+        assert_eq!(answer.status, Verdict::Identical, "bulk {bulk}: {}", answer.message);
+
+        let mut rows = rows_of(&fake, bulk, "tags");
+        let second = rows.iter_mut().find(|r| r["id"] == json!(2)).unwrap();
+        let stored = second["weight"].as_f64().unwrap();
+        assert_eq!(stored, 91.0 + 2.0 / 7.0, "bulk {bulk}: the run moved it exactly");
+        second.insert("weight".into(), json!(f64::from_bits(stored.to_bits() - 1)));
+        if bulk {
+            fake.store().tables.borrow_mut().insert("tags".into(), rows);
+        } else {
+            let mut tables = fake.tables.borrow_mut();
+            tables.insert("tags".into(), rows.into_iter().map(|r| (crate::rows::key_text(&r["id"]), r)).collect());
+        }
+        let answer = check(&host, &fake, json!({ "selectedTables": ["tags"] }));
+        assert_eq!(answer.status, Verdict::Differs, "bulk {bulk}: {}", answer.message);
+        let tags = table(&answer, "tags");
+        let reasons: Vec<(Value, &str)> =
+            tags.first_differences.iter().map(|d| (d.key.clone(), d.reason.as_str())).collect();
+        assert_eq!(reasons, vec![(json!(2), "differs in weight")], "bulk {bulk}");
+        assert_ne!(tags.digest.source, tags.digest.destination, "bulk {bulk}");
+    }
+}

@@ -26,14 +26,14 @@ pub fn key_chunks(keys: &[Value]) -> Vec<&[Value]> {
     for (i, key) in keys.iter().enumerate() {
         let cost = encode(&key.to_string()).len() + 3;
         if i > start && length + cost > URL_BUDGET {
-            chunks.push(&keys[start..i]);
+            chunks.extend(keys.get(start..i));
             start = i;
             length = 0;
         }
         length += cost;
     }
     if start < keys.len() {
-        chunks.push(&keys[start..]);
+        chunks.extend(keys.get(start..));
     }
     chunks
 }
@@ -120,7 +120,7 @@ impl<T: Transport, C: Clock> Destination<T, C> {
     /// `QUERY_LIMIT_MAX` from `GET /server/info` (admins see it); unlimited when it does not say.
     async fn learn_query_limit(&self) -> Result<(), DestinationError> {
         let info: Value = self.get("/server/info").await?;
-        let max = info["queryLimit"]["max"].as_i64().filter(|m| *m > 0).map(|m| m as usize);
+        let max = info.pointer("/queryLimit/max").and_then(Value::as_i64).filter(|m| *m > 0).map(|m| m as usize);
         self.set_query_limit(max.unwrap_or(usize::MAX));
         Ok(())
     }

@@ -523,3 +523,32 @@ fn a_user_the_destination_already_has_is_never_written_not_even_repaired() {
     assert_eq!((users.skipped, users.repaired), (1, 0));
     assert!(!fake.writes().iter().any(|w| w == "PATCH /users"), "{:?}", fake.writes());
 }
+
+/// The starter templates ship two admin-access policies named "Administrator" for the one
+/// administrator role. The first run maps one onto the destination's and brings the other, so the
+/// destination's administrator then holds two: the second run must still map the same one (not
+/// the one it brought, whatever the ids' order), and so create nothing.
+#[test]
+fn a_second_administrator_policy_brought_by_a_run_never_changes_what_the_next_run_maps() {
+    let mut host = project();
+    // Sorts before the destination's "p-dest-admin", as a random id does one time in several.
+    host.tables.get_mut("directus_policies").unwrap().push(
+        table(json!([{ "id": "p-admin-b", "name": "Administrator", "app_access": true, "admin_access": true }]))
+            .remove(0),
+    );
+    host.tables.get_mut("directus_access").unwrap().push(
+        table(json!([{ "id": "a-admin-b", "role": "r-admin-src", "user": null, "policy": "p-admin-b", "sort": null }]))
+            .remove(0),
+    );
+    let (host, fake) = pair_with_host(host, fresh_destination());
+    let first = run(&host, &fake, &everything()).unwrap();
+    let again = run(&host, &fake, &everything()).unwrap();
+    assert_eq!(first.mappings, again.mappings);
+    for collection in ["directus_policies", "directus_access"] {
+        let table = again.tables.iter().find(|t| t.collection == collection).unwrap();
+        assert_eq!(table.created, 0, "{collection}: {table:?}");
+    }
+    let policies: Vec<String> =
+        fake.rows("directus_policies").iter().map(|p| crate::rows::key_text(&p["id"])).collect();
+    assert_eq!(policies.iter().filter(|id| id.starts_with("p-admin")).count(), 1, "{policies:?}");
+}
