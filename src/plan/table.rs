@@ -273,6 +273,12 @@ impl TablePlan {
         self.system.is_some_and(|s| s.keys == Keys::Assigned)
     }
 
+    /// Whether rows already on the destination get their held-back references repaired (not
+    /// Directus' users: see [`crate::system::SystemCollection::repaired`]).
+    pub fn repaired(&self) -> bool {
+        self.system.is_none_or(|s| s.repaired)
+    }
+
     /// The columns written on insert: the columns read, less those written by a step of their
     /// own and, where the destination assigns keys, the key.
     pub fn write_columns(&self, delivery: Delivery) -> Vec<String> {

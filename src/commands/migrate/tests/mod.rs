@@ -2,6 +2,7 @@
 //! This file holds the fixture; the tests are by theme beside it.
 
 mod bulk;
+mod held_back;
 mod files;
 mod rows;
 mod system;
