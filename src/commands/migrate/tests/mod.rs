@@ -2,8 +2,8 @@
 //! This file holds the fixture; the tests are by theme beside it.
 
 mod bulk;
-mod held_back;
 mod files;
+mod held_back;
 mod rows;
 mod system;
 
