@@ -3,6 +3,7 @@
 
 mod bulk;
 mod files;
+mod held_back;
 mod rows;
 mod system;
 
