@@ -90,8 +90,7 @@ impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
             let mine = sent.iter().find(|row| row.get(key).is_some_and(|k| key_text(k) == wanted));
             match (mine, theirs.get(&wanted)) {
                 (Some(mine), Some(their)) => header.columns.iter().all(|column| {
-                    canonical(mine.get(column).unwrap_or(&Value::Null))
-                        == canonical(their.get(column).unwrap_or(&Value::Null))
+                    same_value(mine.get(column).unwrap_or(&Value::Null), their.get(column).unwrap_or(&Value::Null))
                 }),
                 _ => false,
             }
@@ -102,6 +101,18 @@ impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
         written.extend(landed);
         written.extend(landed_too.into_iter().map(|(k, _)| k));
         Ok(Receipt { written, skipped, failed })
+    }
+}
+
+/// A value as sent and as the receiver reads it back: the same canonical form, or the same number
+/// once as a number and once as its decimal text (a `bigInteger` goes as exact text, and SQLite's
+/// integer columns store it, and read it back, as a number).
+fn same_value(sent: &Value, stored: &Value) -> bool {
+    match (sent, stored) {
+        (Value::String(text), Value::Number(number)) | (Value::Number(number), Value::String(text)) => {
+            number.to_string() == *text
+        }
+        _ => canonical(sent) == canonical(stored),
     }
 }
 
