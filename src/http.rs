@@ -79,6 +79,8 @@ pub trait Transport {
 pub struct StreamedUpload {
     /// The source file's id (`directus_files.id`).
     pub file: String,
+    /// `POST` a new file, or `PATCH` an existing one's content.
+    pub method: Method,
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub prefix: String,

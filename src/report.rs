@@ -141,6 +141,9 @@ pub struct FilesReport {
     pub migrated: u64,
     /// Already on the destination.
     pub skipped: u64,
+    /// Of `migrated`: files whose row on the destination an interrupted upload had left empty
+    /// (no bytes), uploaded again into that row.
+    pub repaired: u64,
     pub failed: u64,
     /// Bytes uploaded (a dry run: would be).
     pub bytes: u64,

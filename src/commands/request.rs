@@ -44,6 +44,42 @@ pub struct Scope {
     pub artifacts: Option<bool>,
 }
 
+/// Rows per page and per insert request, pages and uploads in flight: the ranges accepted.
+pub const BATCH_SIZES: std::ops::RangeInclusive<u32> = 1..=5_000;
+pub const CONCURRENCIES: std::ops::RangeInclusive<u32> = 1..=16;
+pub const FILE_CONCURRENCIES: std::ops::RangeInclusive<u32> = 1..=8;
+pub const TRANSPORTS: [&str; 3] = ["rest", "bulk", "auto"];
+
+impl Scope {
+    /// Every value within what it may be, whichever route reads it: a body that one route would
+    /// refuse is refused by all.
+    pub fn validate(&self) -> Result<(), CoreError> {
+        let range = |field: &str, value: Option<u32>, range: std::ops::RangeInclusive<u32>| match value {
+            Some(value) if !range.contains(&value) => Err(CoreError::InvalidInput(format!(
+                "scope.{field} must be between {} and {}, not {value}",
+                range.start(),
+                range.end()
+            ))),
+            _ => Ok(()),
+        };
+        range("batchSize", self.batch_size, BATCH_SIZES)?;
+        range("concurrency", self.concurrency, CONCURRENCIES)?;
+        range("fileConcurrency", self.file_concurrency, FILE_CONCURRENCIES)?;
+        if let Some(other) = self.transport.as_deref().filter(|t| !TRANSPORTS.contains(t)) {
+            return Err(CoreError::InvalidInput(format!("scope.transport must be rest, bulk or auto, not {other:?}")));
+        }
+        if let Some(rate) = self.max_requests_per_second.filter(|r| !(*r > 0.0 && *r <= 10_000.0)) {
+            return Err(CoreError::InvalidInput(format!(
+                "scope.maxRequestsPerSecond must be more than 0 and at most 10000, not {rate}"
+            )));
+        }
+        if let Some(instant) = self.updated_after.as_deref() {
+            parse_instant(instant)?;
+        }
+        Ok(())
+    }
+}
+
 /// `{ baseURL, token, dryRun, scope, callbackUrl }`: every endpoint but `/test` takes this shape.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -116,10 +152,8 @@ impl MigrationRequest {
         if let Some(url) = self.base_url.as_deref().filter(|u| !u.trim().is_empty()) {
             normalize_base_url(url)?;
         }
-        // So is an instant no run could filter by, before anything is read or written.
-        if let Some(instant) = &self.scope.updated_after {
-            parse_instant(instant)?;
-        }
+        // Every field the body holds is checked whatever the route, before any route acts on it.
+        self.scope.validate()?;
         let invalid = |message: &str| Err(CoreError::InvalidInput(message.into()));
         if self.scope.selected_tables.is_some() && self.scope.excluded_tables.is_some() {
             return invalid("scope.selectedTables and scope.excludedTables exclude each other: send one of them");
@@ -155,14 +189,8 @@ impl MigrationRequest {
             CoreError::InvalidInput("token is required: a static token of an admin on the destination".into())
         })?;
         let mut config = DestinationConfig::new(base_url, token);
-        if let Some(rate) = self.scope.max_requests_per_second {
-            if !(rate > 0.0 && rate <= 10_000.0) {
-                return Err(CoreError::InvalidInput(format!(
-                    "scope.maxRequestsPerSecond must be more than 0 and at most 10000, not {rate}"
-                )));
-            }
-            config.max_requests_per_second = Some(rate);
-        }
+        self.scope.validate()?;
+        config.max_requests_per_second = self.scope.max_requests_per_second;
         // Room for the pages and uploads a run keeps in flight, and their lookups.
         let pages = self.scope.concurrency.unwrap_or(4) as usize;
         let uploads = self.scope.file_concurrency.unwrap_or(2) as usize;
@@ -238,6 +266,31 @@ mod tests {
         assert!(MigrationRequest::parse(r#"{"dryRun":false}"#, Route::DryRun).is_err());
         assert!(MigrationRequest::parse(r#"{"dryRun":true}"#, Route::DryRun).is_ok());
         assert!(MigrationRequest::parse(r#"{"callbackUrl":"https://x"}"#, Route::SchemaSync).is_err());
+    }
+
+    #[test]
+    fn every_value_is_checked_on_every_route() {
+        let routes = [Route::Check, Route::Tables, Route::SchemaSync, Route::DryRun, Route::Run, Route::Verify];
+        for (scope, named) in [
+            (r#"{"batchSize":1000000000}"#, "scope.batchSize must be between 1 and 5000, not 1000000000"),
+            (r#"{"batchSize":0}"#, "scope.batchSize must be between 1 and 5000, not 0"),
+            (r#"{"batchSize":1e9}"#, "scope.batchSize: invalid type: floating point"),
+            (r#"{"concurrency":17}"#, "scope.concurrency must be between 1 and 16, not 17"),
+            (r#"{"fileConcurrency":0}"#, "scope.fileConcurrency must be between 1 and 8, not 0"),
+            (r#"{"transport":"carrier pigeon"}"#, "scope.transport must be rest, bulk or auto"),
+            (r#"{"maxRequestsPerSecond":0}"#, "scope.maxRequestsPerSecond must be more than 0"),
+            (r#"{"updatedAfter":"yesterday"}"#, "scope.updatedAfter"),
+        ] {
+            for route in routes {
+                let err = MigrationRequest::parse(&format!(r#"{{"scope":{scope}}}"#), route).unwrap_err();
+                assert_eq!(err.status(), 400, "{scope} {route:?}");
+                assert!(err.to_string().starts_with(named), "{scope} {route:?}: {err}");
+            }
+        }
+        let good = r#"{"scope":{"batchSize":5000,"concurrency":16,"fileConcurrency":8,"transport":"bulk","maxRequestsPerSecond":10000,"updatedAfter":"2026-01-31"}}"#;
+        for route in routes {
+            assert!(MigrationRequest::parse(good, route).is_ok(), "{route:?}");
+        }
     }
 
     #[test]

@@ -7,7 +7,9 @@ mod system;
 mod table;
 
 pub use filter::{changed_since, parse_instant};
-pub use second_pass::complete;
+#[cfg(test)]
+pub use second_pass::gauge;
+pub use second_pass::{complete, complete_from_source, Held};
 pub use table::migrate_table;
 
 use crate::destination::Destination;

@@ -25,14 +25,18 @@ use crate::sink::{null_missing, RowSink};
 use crate::system::Handling;
 use crate::CoreError;
 
-/// A table's result: its counts, the created rows whose held-back references the second pass
-/// must set (`{key, deferred fields…}`), and the rows already there whose held-back reference an
-/// earlier run left unset, by field (`{key, field}`).
+/// A table's result: its counts, and what the second pass must do — how many created rows have a
+/// held-back reference to set, how many rows already there an earlier run left incomplete (by
+/// field), and how many pages were started. Counts, not rows: the second pass reads the rows
+/// again. Only where rows already there are never written (Directus' users) are the created
+/// rows kept (`{key, deferred fields…}`), the second pass having no other way to tell them.
 #[derive(Debug, Default)]
 pub struct TableOutcome {
     pub report: TableReport,
+    pub held: u64,
     pub pending: Vec<Row>,
-    pub repairs: BTreeMap<String, Vec<Row>>,
+    pub repairs: BTreeMap<String, u64>,
+    pub pages: u64,
 }
 
 #[derive(Debug, Default)]
@@ -42,8 +46,11 @@ pub(super) struct PageOutcome {
     pub skipped: u64,
     pub nulled: u64,
     pub refused: Vec<(Value, String)>,
+    /// Created rows with a held-back reference to set.
+    pub held: u64,
+    /// Kept only where rows already there are never written.
     pub pending: Vec<Row>,
-    pub repairs: BTreeMap<String, Vec<Row>>,
+    pub repairs: BTreeMap<String, u64>,
     /// Rows that stand for a row the destination has (never written).
     pub mapped: u64,
     /// Rows merged into the destination's row.
@@ -147,7 +154,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let landed_before: Vec<&Row> =
             fresh.iter().filter(|row| row.get(key).is_some_and(|k| found.contains(&key_text(k)))).collect();
         for (field, rows) in self.unset_references(&landed_before).await? {
-            outcome.repairs.entry(field).or_default().extend(rows);
+            *outcome.repairs.entry(field).or_default() += rows;
         }
 
         // Where the destination stamps date-created / user-created on create, the originals go
@@ -163,11 +170,11 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let deferred = table.deferred_fields();
         if !deferred.is_empty() {
             let wanted: Vec<&str> = std::iter::once(key).chain(deferred.iter().copied()).collect();
-            outcome.pending = created
-                .iter()
-                .filter(|row| deferred.iter().any(|f| row.get(*f).is_some_and(|v| !v.is_null())))
-                .map(|row| pick(row, wanted.iter().copied()))
-                .collect();
+            let held = created.iter().filter(|row| deferred.iter().any(|f| row.get(*f).is_some_and(|v| !v.is_null())));
+            outcome.held = held.clone().count() as u64;
+            if !table.repaired() {
+                outcome.pending = held.map(|row| pick(row, wanted.iter().copied())).collect();
+            }
         }
         Ok(outcome)
     }
@@ -219,12 +226,12 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         Ok(())
     }
 
-    /// Of `rows` already on the destination, those whose held-back reference is set on the source
-    /// but still unset there (a run stopped before its second pass, or a lost answer): by field,
-    /// `{key, field}` with the source's value, for the second pass to set.
-    async fn unset_references(&self, rows: &[&Row]) -> Result<BTreeMap<String, Vec<Row>>, CoreError> {
+    /// Of `rows` already on the destination, how many have a held-back reference set on the
+    /// source but still unset there (a run stopped before its second pass, or a lost answer), by
+    /// field: the second pass finds them again and sets it.
+    async fn unset_references(&self, rows: &[&Row]) -> Result<BTreeMap<String, u64>, CoreError> {
         let table = self.table;
-        if table.system.is_some_and(|s| !s.repaired) {
+        if !table.repaired() {
             return Ok(BTreeMap::new());
         }
         let key = table.primary_key.as_str();
@@ -238,12 +245,9 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             }
             let unset: HashSet<String> =
                 self.context.sink_for(table).lacking(target(table), field, &keys).await?.iter().map(key_text).collect();
-            let found: Vec<Row> = candidates
-                .iter()
-                .filter(|r| r.get(key).is_some_and(|k| unset.contains(&key_text(k))))
-                .map(|r| pick(r, [key, field]))
-                .collect();
-            if !found.is_empty() {
+            let found =
+                candidates.iter().filter(|r| r.get(key).is_some_and(|k| unset.contains(&key_text(k)))).count() as u64;
+            if found > 0 {
                 repairs.insert(field.to_string(), found);
             }
         }
@@ -302,6 +306,7 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
             Step::Read(reader, Ok(Some(rows))) => {
                 if moving < settings.concurrency.max(1) {
                     moving += 1;
+                    outcome.pages += 1;
                     tasks.push(mover.move_page(rows).map(Step::Moved).boxed_local());
                     tasks.push(read_next(reader));
                 } else {
@@ -326,6 +331,7 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
                     parked = None;
                 } else if let Some((reader, rows)) = parked.take() {
                     moving += 1;
+                    outcome.pages += 1;
                     tasks.push(mover.move_page(rows).map(Step::Moved).boxed_local());
                     tasks.push(read_next(reader));
                 }
@@ -356,9 +362,10 @@ fn merge<H: Host, S, T, C>(
     for (key, message) in page.refused {
         context.recorder.fail(collection, key, message);
     }
+    outcome.held += page.held;
     outcome.pending.extend(page.pending);
     for (field, rows) in page.repairs {
-        outcome.repairs.entry(field).or_default().extend(rows);
+        *outcome.repairs.entry(field).or_default() += rows;
     }
     context.host.emit(&Event::Rows {
         collection: collection.to_string(),

@@ -57,6 +57,57 @@ fn origin(url: &str) -> String {
     format!("{scheme}://{authority}").to_ascii_lowercase()
 }
 
+/// The destination a base URL names, as one string whatever its spelling: the scheme, the host
+/// lower-cased without a trailing dot, the port always given (80 or 443 when the URL has none),
+/// and every loopback name (`localhost`, `127.0.0.0/8`, `::1`) as `loopback`. Two URLs that
+/// reach the same instance give the same key (what the one-run-per-destination lock compares).
+pub fn destination_key(url: &str) -> String {
+    let trimmed = url.trim();
+    let (scheme, rest) = trimmed.split_once("://").unwrap_or(("", trimmed));
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let (host, port) = match authority.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
+        Some((address, after)) => (address, after.strip_prefix(':')),
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    let port = port.filter(|p| !p.is_empty()).unwrap_or(default_port(&scheme));
+    let host = host.trim_end_matches('.').to_lowercase();
+    let host = match (is_loopback(&host), host.contains(':')) {
+        (true, _) => "loopback".to_string(),
+        (false, true) => match host.parse::<std::net::Ipv6Addr>() {
+            Ok(address) => format!("[{address}]"),
+            Err(_) => format!("[{host}]"),
+        },
+        (false, false) => host,
+    };
+    format!("{scheme}://{host}:{port}")
+}
+
+fn default_port(scheme: &str) -> &'static str {
+    match scheme {
+        "https" => "443",
+        _ => "80",
+    }
+}
+
+/// `localhost` (and names under it), `127.0.0.0/8`, `::1` (also as an IPv4-mapped address).
+fn is_loopback(host: &str) -> bool {
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    if let Ok(v4) = host.parse::<std::net::Ipv4Addr>() {
+        return v4.is_loopback();
+    }
+    match host.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        Err(_) => false,
+    }
+}
+
 /// Refuse a base URL whose origin is not on the allow-list (when there is one).
 pub(super) fn check_allowed(url: &str, allowed: Option<&[String]>) -> Result<(), DestinationError> {
     match allowed {
@@ -215,6 +266,35 @@ mod tests {
             DestinationConfig::new("x", "t").allowing(" ").allowed_origins.as_deref()
         )
         .is_ok());
+    }
+
+    #[test]
+    fn one_destination_key_for_every_spelling_of_an_origin() {
+        let key = |url: &str| destination_key(url);
+        assert_eq!(key("https://d.example"), "https://d.example:443");
+        for same in ["https://d.example:443", "HTTPS://D.Example/api", "https://d.example./", "https://d.example:443/x"]
+        {
+            assert_eq!(key(same), key("https://d.example"), "{same}");
+        }
+        assert_eq!(key("http://d.example"), key("http://d.example:80"));
+        assert_ne!(key("http://d.example"), key("https://d.example"), "another scheme is another origin");
+        assert_ne!(key("https://d.example"), key("https://d.example:8443"));
+        assert_ne!(key("https://d.example"), key("https://e.example"));
+        let loopback = key("http://localhost:8055");
+        assert_eq!(loopback, "http://loopback:8055");
+        for same in [
+            "http://127.0.0.1:8055",
+            "http://127.1.2.3:8055/",
+            "http://LOCALHOST.:8055",
+            "http://[::1]:8055",
+            "http://[::ffff:127.0.0.1]:8055",
+        ] {
+            assert_eq!(key(same), loopback, "{same}");
+        }
+        assert_ne!(key("http://localhost:8056"), loopback, "another port is another instance");
+        assert_ne!(key("http://128.0.0.1:8055"), loopback);
+        assert_eq!(key("http://[2001:DB8::1]"), "http://[2001:db8::1]:80");
+        assert_eq!(key("http://[2001:db8:0:0::1]:80/"), "http://[2001:db8::1]:80");
     }
 
     #[test]

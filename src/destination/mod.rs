@@ -10,7 +10,7 @@ mod throttle;
 
 pub use api::{encode, items_path, SourceUnreadable, Upload};
 pub use client::{Destination, Notice};
-pub use config::{check_authority, normalize_base_url, DestinationConfig};
+pub use config::{check_authority, destination_key, normalize_base_url, DestinationConfig};
 pub use error::DestinationError;
 pub use retry::RetryPolicy;
 pub use throttle::PaceChange;

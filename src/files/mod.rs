@@ -5,5 +5,6 @@
 mod folders;
 mod mover;
 mod multipart;
+mod stored;
 
 pub use mover::{FileMover, FileSettings};

@@ -4,7 +4,7 @@
 //! sets itself on upload (dates, uploader, dimensions…).
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::lock::Mutex;
 use futures::stream::{self, StreamExt};
@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::folders::ensure_folders;
 use super::multipart::{boundary, envelope};
+use super::stored::{doubtful, holds, size_of, STORED_FIELDS};
 use crate::destination::{Destination, SourceUnreadable, Upload};
 use crate::host::{Host, KeysRequest};
 use crate::http::Transport;
@@ -68,6 +69,11 @@ pub struct Ensured {
 
 enum Uploaded {
     Done(u64),
+    /// The destination's row was one an interrupted upload left empty: its content was
+    /// uploaded again.
+    Repaired(u64),
+    /// The destination's row turned out to hold the file after all.
+    There,
     Failed(String),
 }
 
@@ -129,10 +135,15 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         }
         let before = self.report.borrow().clone();
         let started = self.destination.clock().now_ms();
-        let existing: BTreeSet<String> =
-            self.destination.existing_keys(FILES, "id", &ids).await?.iter().map(key_text).collect();
-        let missing: Vec<Value> = ids.iter().filter(|id| !existing.contains(&key_text(id))).cloned().collect();
-        for id in ids.iter().filter(|id| existing.contains(&key_text(id))) {
+        let fields: Vec<String> = STORED_FIELDS.iter().map(|f| f.to_string()).collect();
+        let rows = self.destination.items_by_keys(FILES, "id", &fields, &ids).await?;
+        let existing: BTreeMap<String, Row> =
+            rows.into_iter().filter_map(|row| Some((key_text(row.get("id")?), row))).collect();
+        // Rows without bytes are decided once the source's sizes are known.
+        let (doubted, stored): (BTreeMap<String, Row>, BTreeMap<String, Row>) =
+            existing.into_iter().partition(|(_, row)| doubtful(row));
+        let missing: Vec<Value> = ids.iter().filter(|id| !stored.contains_key(&key_text(id))).cloned().collect();
+        for id in ids.iter().filter(|id| stored.contains_key(&key_text(id))) {
             self.known.mark_present(FILES, id);
         }
         {
@@ -141,7 +152,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             report.skipped += (ids.len() - missing.len()) as u64;
         }
         if !missing.is_empty() {
-            self.move_files(missing).await?;
+            self.move_files(missing, &doubted).await?;
         }
         let mut report = self.report.borrow_mut();
         report.seconds += (self.destination.clock().now_ms() - started) / 1000.0;
@@ -150,7 +161,8 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         Ok(Ensured { uploaded, failed, there: given.saturating_sub(uploaded + failed) })
     }
 
-    async fn move_files(&self, ids: Vec<Value>) -> Result<(), CoreError> {
+    /// Upload the files `ids`; those in `doubted` have a row on the destination that may be empty.
+    async fn move_files(&self, ids: Vec<Value>, doubted: &BTreeMap<String, Row>) -> Result<(), CoreError> {
         let request = KeysRequest {
             collection: FILES.into(),
             primary_key: "id".into(),
@@ -189,13 +201,34 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         }
 
         let mut uploads = stream::iter(files.into_iter().map(|file| async move {
-            let outcome = self.upload(&file).await;
+            let theirs = file.get("id").and_then(|id| doubted.get(&key_text(id)));
+            let outcome = match theirs {
+                Some(row) if holds(row, size_of(&file)) => Ok(Uploaded::There),
+                Some(_) => self.upload(&file, true).await,
+                None => self.upload(&file, false).await,
+            };
             (file, outcome)
         }))
         .buffer_unordered(self.settings.concurrency.max(1));
         while let Some((file, outcome)) = uploads.next().await {
             let id = value_of(&file, "id");
             match outcome? {
+                Uploaded::There => {
+                    self.known.mark_present(FILES, &id);
+                    self.report.borrow_mut().skipped += 1;
+                }
+                Uploaded::Repaired(bytes) => {
+                    self.known.mark_present(FILES, &id);
+                    let mut report = self.report.borrow_mut();
+                    report.migrated += 1;
+                    report.repaired += 1;
+                    report.bytes += bytes;
+                    self.recorder.warn(format!(
+                        "file {}: the destination had an empty row for it (an upload cut off earlier: no bytes stored); its content was uploaded again ({})",
+                        key_text(&id),
+                        human_bytes(bytes)
+                    ));
+                }
                 Uploaded::Done(bytes) => {
                     self.known.mark_present(FILES, &id);
                     let mut report = self.report.borrow_mut();
@@ -217,17 +250,62 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         Ok(())
     }
 
-    /// Upload one file; `Err` only when the destination stopped working.
-    async fn upload(&self, file: &Row) -> Result<Uploaded, CoreError> {
+    /// Upload one file (`replace`: over the destination's empty row of that id); `Err` only when
+    /// the destination stopped working.
+    async fn upload(&self, file: &Row, replace: bool) -> Result<Uploaded, CoreError> {
+        let expected = size_of(file);
+        let stored = match self.send(file, replace).await? {
+            Ok(stored) => stored,
+            Err(message) => return Ok(Uploaded::Failed(message)),
+        };
+        let mut repaired = replace;
+        match stored {
+            Some(stored) if stored != expected => {
+                return Ok(Uploaded::Failed(format!(
+                    "size mismatch: the source has {expected} bytes, the destination stored {stored}"
+                )))
+            }
+            Some(_) => {}
+            // Refused as there already: an earlier attempt created the row. It counts only if its
+            // bytes are there; a row an interrupted attempt left empty gets them again.
+            None => {
+                let fields: Vec<String> = STORED_FIELDS.iter().map(|f| f.to_string()).collect();
+                let id = value_of(file, "id");
+                let theirs = self.destination.items_by_keys(FILES, "id", &fields, &[id]).await?;
+                if !theirs.first().is_some_and(|row| holds(row, expected)) {
+                    match self.send(file, true).await? {
+                        Ok(Some(stored)) if stored == expected => repaired = true,
+                        Ok(stored) => {
+                            return Ok(Uploaded::Failed(format!(
+                                "an earlier upload was cut off and left an empty row; uploading again, the destination stored {} of the source's {expected} bytes",
+                                stored.map_or("an unknown number".to_string(), |s| s.to_string())
+                            )))
+                        }
+                        Err(message) => return Ok(Uploaded::Failed(message)),
+                    }
+                }
+            }
+        }
+        self.restore_metadata(file).await?;
+        Ok(if repaired { Uploaded::Repaired(expected) } else { Uploaded::Done(expected) })
+    }
+
+    /// Stream the file to the destination: the size it stored (`None`: the create was refused
+    /// because the file is there already), or why the file cannot be moved.
+    async fn send(&self, file: &Row, replace: bool) -> Result<Result<Option<u64>, String>, CoreError> {
         let id = key_text(&value_of(file, "id"));
-        if size_of(file) >= LARGE_FILE_BYTES {
+        let expected = size_of(file);
+        if expected >= LARGE_FILE_BYTES {
             let name = file.get("filename_download").and_then(Value::as_str).unwrap_or_default();
-            self.host.emit(&Event::step(format!("file {name} ({id}): uploading {}", human_bytes(size_of(file)))));
+            self.host.emit(&Event::step(format!("file {name} ({id}): uploading {}", human_bytes(expected))));
         }
         let text = |field: &str| file.get(field).and_then(Value::as_str).unwrap_or_default().to_string();
         let filename = Some(text("filename_download")).filter(|n| !n.is_empty()).unwrap_or_else(|| id.clone());
         let mime = Some(text("type")).filter(|t| !t.is_empty()).unwrap_or_else(|| "application/octet-stream".into());
-        let mut fields = vec![("id", id.clone()), ("filename_download", filename.clone())];
+        let mut fields = match replace {
+            true => vec![("filename_download", filename.clone())],
+            false => vec![("id", id.clone()), ("filename_download", filename.clone())],
+        };
         if let Some(title) = file.get("title").and_then(Value::as_str) {
             fields.push(("title", title.to_string()));
         }
@@ -238,7 +316,6 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         }
         let boundary = boundary(self.destination.clock().random(), &fields);
         let (content_type, prefix, suffix) = envelope(&boundary, &fields, &filename, &mime);
-        let expected = size_of(file);
         let upload = Upload {
             file: id.clone(),
             content_type,
@@ -246,34 +323,25 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             suffix,
             // At least half a megabyte per second, and two minutes for the rest of the exchange.
             timeout_ms: (120_000 + expected / 512).min(u32::MAX as u64) as u32,
+            replace,
         };
-        let stored = match self.destination.upload_file(self.host, &upload).await {
-            Err(SourceUnreadable(message)) => {
-                return Ok(Uploaded::Failed(format!("the source could not read the file: {message}")))
-            }
-            Ok(Ok(response)) => serde_json::from_str::<Value>(&response.body).ok().and_then(|b| {
+        match self.destination.upload_file(self.host, &upload).await {
+            Err(SourceUnreadable(message)) => Ok(Err(format!("the source could not read the file: {message}"))),
+            Ok(Ok(response)) => Ok(Ok(serde_json::from_str::<Value>(&response.body).ok().and_then(|b| {
                 b.pointer("/data/filesize").and_then(|s| s.as_u64().or_else(|| s.as_str()?.parse().ok()))
-            }),
-            Ok(Err(error)) if error.is_about_rows() => {
+            }))),
+            Ok(Err(error)) if error.is_about_rows() && !replace => {
                 let mut landed = Vec::new();
                 let refused = vec![(value_of(file, "id"), error)];
                 let refused = RestSink::new(self.destination).landed_anyway(FILES_TARGET, refused, &mut landed).await?;
-                if let Some((_, message)) = refused.into_iter().next() {
-                    return Ok(Uploaded::Failed(message));
+                match refused.into_iter().next() {
+                    Some((_, message)) => Ok(Err(message)),
+                    None => Ok(Ok(None)),
                 }
-                None
             }
-            Ok(Err(error)) => return Err(error.into()),
-        };
-        if let Some(stored) = stored {
-            if stored != expected {
-                return Ok(Uploaded::Failed(format!(
-                    "size mismatch: the source has {expected} bytes, the destination stored {stored}"
-                )));
-            }
+            Ok(Err(error)) if error.is_about_rows() => Ok(Err(error.row_message())),
+            Ok(Err(error)) => Err(error.into()),
         }
-        self.restore_metadata(file).await?;
-        Ok(Uploaded::Done(expected))
     }
 
     /// Write back what Directus sets itself on upload (dates, uploader, extracted metadata…).
@@ -303,13 +371,5 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             self.recorder.warn(format!("file {}: metadata not preserved: {message}", key_text(&key)));
         }
         Ok(())
-    }
-}
-
-fn size_of(file: &Row) -> u64 {
-    match file.get("filesize") {
-        Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
-        Some(Value::String(s)) => s.parse().unwrap_or(0),
-        _ => 0,
     }
 }

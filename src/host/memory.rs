@@ -16,7 +16,7 @@ use crate::progress::{Emit, Event};
 use crate::rows::Row;
 use crate::schema::Snapshot;
 
-type Uploader = Box<dyn Fn(&StreamedUpload) -> Result<HttpResponse, StreamError>>;
+pub type Uploader = Box<dyn Fn(&StreamedUpload) -> Result<HttpResponse, StreamError>>;
 type Downloader = Box<dyn Fn(&StreamedDownload) -> Result<HttpResponse, TransportError>>;
 
 #[derive(Default)]

@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::destination::destination_key;
 use crate::progress::Event;
 use crate::report::RunStatus;
 use crate::runtime::{iso_timestamp, Cancel};
@@ -171,11 +172,13 @@ impl Jobs {
         self.jobs.iter_mut().find(|j| j.process_id == id)
     }
 
-    /// The running job sending to `destination` (an origin), if any.
+    /// The running job sending to `destination` (an origin), if any: the same destination
+    /// however its origin is spelt (see [`destination_key`]).
     pub fn running_to(&self, destination: &str) -> Option<&str> {
+        let wanted = destination_key(destination);
         self.jobs
             .iter()
-            .find(|j| j.status == JobStatus::Running && j.destination == destination)
+            .find(|j| j.status == JobStatus::Running && destination_key(&j.destination) == wanted)
             .map(|j| j.process_id.as_str())
     }
 
@@ -345,6 +348,23 @@ mod tests {
 
     fn rows(collection: &str, total: u64, read: u64) -> Event {
         Event::Rows { collection: collection.into(), total, read, created: read, skipped: 0, failed: 0, dry_run: false }
+    }
+
+    #[test]
+    fn one_running_job_per_destination_however_its_origin_is_spelt() {
+        let mut jobs = Jobs::default();
+        jobs.start("migration_1_aaaaaaaaaaaa", "run", "https://d.example", vec![], Cancel::default(), 0.0);
+        jobs.start("migration_2_aaaaaaaaaaaa", "run", "http://localhost:8055", vec![], Cancel::default(), 0.0);
+        for same in ["https://d.example:443", "https://D.EXAMPLE", "https://d.example."] {
+            assert_eq!(jobs.running_to(same), Some("migration_1_aaaaaaaaaaaa"), "{same}");
+        }
+        for same in ["http://127.0.0.1:8055", "http://[::1]:8055", "http://127.0.0.2:8055"] {
+            assert_eq!(jobs.running_to(same), Some("migration_2_aaaaaaaaaaaa"), "{same}");
+        }
+        for other in ["http://d.example", "https://d.example:8443", "http://localhost:8056"] {
+            assert_eq!(jobs.running_to(other), None, "{other}");
+        }
+        assert_eq!(jobs.list()[0].destination, "http://localhost:8055", "the job shows the origin as it was given");
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub struct TablePlan {
     pub date_created: Option<String>,
     /// Columns that cannot move through the API, with the reason.
     pub excluded: Vec<(String, String)>,
+    /// Of Directus' own collections: fields added to them that never move (concealed, hashed,
+    /// encrypted), with the reason — also in `excluded`; the report warns about each.
+    pub concealed: Vec<(String, String)>,
     /// `json` fields: a string value goes to the API JSON-encoded (see [`TablePlan::api_values`]).
     pub json_fields: Vec<String>,
     /// `bigInteger` fields: read as exact text (see [`crate::host::PageRequest::exact`]).
@@ -96,6 +99,7 @@ impl TablePlan {
             date_updated: None,
             date_created: None,
             excluded: Vec::new(),
+            concealed: Vec::new(),
             json_fields: Vec::new(),
             big_integer_fields: Vec::new(),
             float_fields: Vec::new(),
@@ -180,10 +184,20 @@ impl TablePlan {
         rows: u64,
     ) -> Self {
         let has = |c: &str| columns.iter().any(|column| column == c);
+        // Concealed, hashed and encrypted fields never move: the API gives a mask or ciphertext.
+        let concealed: Vec<(String, String)> = snapshot
+            .fields
+            .iter()
+            .filter(|f| f.collection == entry.collection && !f.is_alias() && has(&f.field))
+            .filter(|f| !entry.never.iter().any(|(c, _)| *c == f.field) && system::settings::kept(&f.field).is_none())
+            .filter_map(|f| system::concealed::why(f).map(|why| (f.field.clone(), why.to_string())))
+            .collect();
+        let secret = |c: &str| concealed.iter().any(|(field, _)| field == c);
         let custom: Vec<_> = snapshot
             .fields
             .iter()
             .filter(|f| f.collection == entry.collection && !f.is_alias() && has(&f.field) && !entry.knows(&f.field))
+            .filter(|f| !secret(&f.field))
             .collect();
         let mut plan = TablePlan {
             collection: entry.collection.to_string(),
@@ -196,6 +210,7 @@ impl TablePlan {
             date_updated: entry.date_updated.filter(|c| has(c)).map(String::from),
             date_created: entry.date_created.filter(|c| has(c)).map(String::from),
             excluded: Vec::new(),
+            concealed: Vec::new(),
             // Directus' own columns go as the API reads them; custom fields added to them are typed.
             json_fields: custom.iter().filter(|f| f.kind == "json").map(|f| f.field.clone()).collect(),
             big_integer_fields: custom.iter().filter(|f| f.kind == "bigInteger").map(|f| f.field.clone()).collect(),
@@ -216,14 +231,14 @@ impl TablePlan {
         plan.read_fields = match entry.handling {
             Handling::Files => vec![entry.key.to_string()],
             Handling::Settings => std::iter::once(entry.key.to_string())
-                .chain(system::settings::moving(columns).into_iter().filter(|c| c != entry.key))
+                .chain(system::settings::moving(columns).into_iter().filter(|c| c != entry.key && !secret(c)))
                 .collect(),
             Handling::Rows => {
                 let key = (entry.keys == Keys::Assigned).then_some(entry.key);
                 key.into_iter()
                     .chain(entry.moves.iter().copied())
                     .chain(entry.read_also.iter().copied())
-                    .filter(|c| has(c))
+                    .filter(|c| has(c) && !secret(c))
                     .map(String::from)
                     .chain(custom.iter().map(|f| f.field.clone()))
                     .collect()
@@ -240,10 +255,13 @@ impl TablePlan {
             }
         }
         if entry.handling == Handling::Rows {
-            for column in columns.iter().filter(|c| !entry.knows(c) && !custom.iter().any(|f| &f.field == *c)) {
+            let unknown = |c: &&String| !entry.knows(c) && !custom.iter().any(|f| &f.field == *c) && !secret(c);
+            for column in columns.iter().filter(unknown) {
                 plan.excluded.push((column.clone(), "not a column this version of the extension knows".into()));
             }
         }
+        plan.excluded.extend(concealed.iter().cloned());
+        plan.concealed = concealed;
         for reference in entry.references.iter().filter(|r| has(r.field) || entry.handling != Handling::Rows) {
             let reference = Reference {
                 field: reference.field.to_string(),
@@ -277,6 +295,12 @@ impl TablePlan {
     /// Whether the destination assigns this table's keys (rows matched by a natural key).
     pub fn assigns_keys(&self) -> bool {
         self.system.is_some_and(|s| s.keys == Keys::Assigned)
+    }
+
+    /// Whether rows already on the destination get their held-back references repaired (not
+    /// Directus' users: see [`crate::system::SystemCollection::repaired`]).
+    pub fn repaired(&self) -> bool {
+        self.system.is_none_or(|s| s.repaired)
     }
 
     /// The columns written on insert: the columns read, less those written by a step of their

@@ -2,15 +2,18 @@
 //! database's own representation, in NDJSON batches, written straight into its tables. The
 //! receiver skips keys it has and isolates the rows its database refuses itself.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::{RowSink, Target, Written};
 use crate::destination::{Destination, DestinationError};
+use crate::digest::canonical;
 use crate::http::Transport;
 use crate::report::Delivery;
-use crate::rows::Row;
+use crate::rows::{key_text, Row};
 use crate::runtime::Clock;
-use crate::wire::{Batch, Header, Mode, MAX_BYTES, MAX_ROWS, WIRE_VERSION};
+use crate::wire::{Batch, Header, Mode, Receipt, MAX_BYTES, MAX_ROWS, WIRE_VERSION};
 
 pub struct BulkSink<'a, T, C> {
     destination: &'a Destination<T, C>,
@@ -44,13 +47,72 @@ impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
                 end = start + (end - start) / 2;
                 text = Batch::encode(&header, rows.get(start..end).unwrap_or_default());
             }
-            let receipt = self.destination.receive(text).await?;
+            let mut receipt = self.destination.receive(text).await?;
+            if mode == Mode::Create {
+                receipt = self.landed_before(&header, rows.get(start..end).unwrap_or_default(), receipt).await?;
+            }
             written.keys.extend(receipt.written);
             written.skipped.extend(receipt.skipped);
             written.refused.extend(receipt.failed);
             start = end;
         }
         Ok(written)
+    }
+
+    /// A batch retried after a lost answer or a timeout meets its own first attempt: the keys
+    /// the receiver found already there (skipped) or refused as taken were written by this run a
+    /// moment ago (the rows were not there when the page was checked). Those the destination
+    /// holds exactly as sent landed: they count as written. The others (another writer's row
+    /// under the same key) stay as the receiver said.
+    async fn landed_before(
+        &self,
+        header: &Header,
+        sent: &[Row],
+        receipt: Receipt,
+    ) -> Result<Receipt, DestinationError> {
+        let doubtful: Vec<Value> =
+            receipt.skipped.iter().chain(receipt.failed.iter().map(|(key, _)| key)).cloned().collect();
+        if doubtful.is_empty() {
+            return Ok(receipt);
+        }
+        let key = header.primary_key.as_str();
+        let found =
+            match self.destination.receiver_rows_by_key(&header.collection, key, &header.columns, &doubtful).await {
+                Ok(rows) => rows,
+                // A receiver that predates the question: its answer stands.
+                Err(DestinationError::Rejected { status: 404, .. }) => return Ok(receipt),
+                Err(other) => return Err(other),
+            };
+        let theirs: HashMap<String, Row> =
+            found.into_iter().filter_map(|row| Some((key_text(row.get(key)?), row))).collect();
+        let same = |wanted: &Value| {
+            let wanted = key_text(wanted);
+            let mine = sent.iter().find(|row| row.get(key).is_some_and(|k| key_text(k) == wanted));
+            match (mine, theirs.get(&wanted)) {
+                (Some(mine), Some(their)) => header.columns.iter().all(|column| {
+                    same_value(mine.get(column).unwrap_or(&Value::Null), their.get(column).unwrap_or(&Value::Null))
+                }),
+                _ => false,
+            }
+        };
+        let Receipt { mut written, skipped, failed } = receipt;
+        let (landed, skipped): (Vec<Value>, Vec<Value>) = skipped.into_iter().partition(|k| same(k));
+        let (landed_too, failed): (Vec<_>, Vec<_>) = failed.into_iter().partition(|(k, _)| same(k));
+        written.extend(landed);
+        written.extend(landed_too.into_iter().map(|(k, _)| k));
+        Ok(Receipt { written, skipped, failed })
+    }
+}
+
+/// A value as sent and as the receiver reads it back: the same canonical form, or the same number
+/// once as a number and once as its decimal text (a `bigInteger` goes as exact text, and SQLite's
+/// integer columns store it, and read it back, as a number).
+fn same_value(sent: &Value, stored: &Value) -> bool {
+    match (sent, stored) {
+        (Value::String(text), Value::Number(number)) | (Value::Number(number), Value::String(text)) => {
+            number.to_string() == *text
+        }
+        _ => canonical(sent) == canonical(stored),
     }
 }
 

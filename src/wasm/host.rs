@@ -86,7 +86,7 @@ export interface NewFile { storage: string; folder: string; filename: string; ty
 export interface CountRequest { collection: string; filter: Record<string, unknown> | null }
 /** `raw`: rows as stored in the database (a password hash), not through the API. */
 export interface KeysRequest { collection: string; primaryKey: string; keys: (string | number)[]; fields: string[]; raw?: boolean }
-export interface FileUpload { file: string; url: string; headers: [string, string][]; prefix: string; suffix: string; timeoutMs: number }
+export interface FileUpload { file: string; method: 'POST' | 'PATCH'; url: string; headers: [string, string][]; prefix: string; suffix: string; timeoutMs: number }
 export interface FileDownload { url: string; headers: [string, string][]; timeoutMs: number }
 /** Every event has a human `message`; `progress` is false for lines meant for the server log only. */
 export type MigrationEvent = { type: string; message: string; progress: boolean } & (

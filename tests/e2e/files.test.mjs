@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { client } from '../../scripts/lib/api.mjs';
 import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
 import { seedSampleFiles } from '../../scripts/lib/sample-files.mjs';
-import { MATRIX, migrationCall, sha256, startSamplePair, summaryOf } from './support.mjs';
+import { MATRIX, migrationCall, queryDatabase, sha256, startSamplePair, summaryOf } from './support.mjs';
 import { SAMPLE_COLLECTION_NAMES } from '../../scripts/lib/sample-schema.mjs';
 
 // Every sample table by name: user rows and the files they reference (excludedTables mode also
@@ -26,7 +26,7 @@ async function fileRow(instance, id) {
 
 for (const { db, version, label } of MATRIX) for (const transport of ['rest', 'bulk']) {
 	describe(`files on ${label} over ${transport}`, () => {
-		let pair, source, destination, target, files, referenced, unreferenced;
+		let pair, source, destination, target, files, referenced, unreferenced, attachments;
 		const ndjson = { accept: 'application/x-ndjson' };
 
 		before(async () => {
@@ -36,7 +36,7 @@ for (const { db, version, label } of MATRIX) for (const transport of ['rest', 'b
 			const documents = files.filter((f) => f.type !== 'image/png' && !f.filename_download.startsWith('archive'));
 			const archive = files.find((f) => f.filename_download.startsWith('archive'));
 			const covers = [images[0].id, images[1].id, archive.id];
-			const attachments = [documents[0].id, documents[1].id];
+			attachments = [documents[0].id, documents[1].id];
 			await seedSampleData(source, { articles: 30, covers, attachments });
 			await client(source.url, source.token).patch(`/files/${images[0].id}`, {
 				description: 'Focal point and tags set by hand',
@@ -93,6 +93,31 @@ for (const { db, version, label } of MATRIX) for (const transport of ['rest', 'b
 			assert.equal(summary.migrated, 0);
 			assert.equal(summary.bytes, 0);
 			assert.equal((await client(destination.url, destination.token).get('/files?limit=-1')).length, referenced.length);
+		});
+
+		test('a file row an interrupted upload left empty (size 0, no filename_disk) gets its bytes on the next run', async () => {
+			// As a destination crash mid-upload leaves it: Directus created the row, the bytes never
+			// arrived, and the rows that reference the file were never written.
+			const id = attachments[0];
+			const dest = client(destination.url, destination.token);
+			const links = `/items/articles_files?limit=-1&fields=id,articles_id&sort=id&filter[directus_files_id][_eq]=${id}`;
+			const theirLinks = await dest.get(links);
+			assert.ok(theirLinks.length > 0, 'the file is an attachment');
+			await dest.delete('/items/articles_files', theirLinks.map((l) => l.id));
+			await queryDatabase(destination, (knex) => knex('directus_files').where({ id }).update({ filesize: 0, filename_disk: null }));
+			assert.equal((await fileRow(destination, id)).filesize, 0);
+
+			const res = await migrationCall(source, 'run', { ...target, scope: { transport, selectedTables: EVERY_SAMPLE_TABLE } }, ndjson);
+			const summary = summaryOf(res);
+			assert.equal(summary.status, 'completed', JSON.stringify(summary.failures));
+			assert.equal(summary.files.repaired, 1, JSON.stringify(summary.files));
+			assert.equal(summary.files.migrated, 1);
+			assert.ok(summary.warnings.some((w) => w.startsWith(`file ${id}: the destination had an empty row for it`)), JSON.stringify(summary.warnings));
+			assert.deepEqual(await fileRow(destination, id), await fileRow(source, id));
+			assert.equal(await sha256(destination, id), await sha256(source, id), 'the bytes arrived');
+			assert.equal((await dest.get('/files?limit=-1')).length, referenced.length, 'into the same row, no second file');
+			const sourceLinks = await client(source.url, source.token).get(links);
+			assert.deepEqual((await dest.get(links)).map((l) => l.articles_id), sourceLinks.map((l) => l.articles_id), 'the rows that reference it arrived');
 		});
 	});
 }

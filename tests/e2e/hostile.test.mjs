@@ -35,6 +35,12 @@ function hostileBodies(target) {
 		[ALL, json({ ...target, scope: { selectedTables: 'tags' } }), /scope\.selectedTables: invalid type/],
 		[ALL, json({ ...target, scope: { batchSize: -1, selectedTables: ['tags'] } }), /scope\.batchSize/],
 		[ALL, json({ ...target, scope: { batchSize: 1e30, selectedTables: ['tags'] } }), /scope\.batchSize/],
+		// Values only the data routes use are checked on every route (before: check, tables and
+		// schema-sync answered 200, and the schema-sync applied).
+		[ALL, json({ ...target, scope: { batchSize: 1e9, selectedTables: ['tags'] } }), /scope\.batchSize must be between 1 and 5000, not 1000000000/],
+		[ALL, json({ ...target, scope: { concurrency: 99, selectedTables: ['tags'] } }), /scope\.concurrency must be between 1 and 16/],
+		[ALL, json({ ...target, scope: { maxRequestsPerSecond: -1, selectedTables: ['tags'] } }), /scope\.maxRequestsPerSecond must be more than 0/],
+		[ALL, json({ ...target, scope: { selectedTables: ['tags'], updatedAfter: 'yesterday' } }), /scope\.updatedAfter is not a valid/],
 		[ALL, json({ ...target, scope: { selectedTables: ['tags', null] } }), /scope\.selectedTables/],
 		[ALL, json({ ...target, baseURL: 42 }), /baseURL: invalid type/],
 		[ALL, json({ ...target, token: ['x'] }), /token: invalid type/],
@@ -44,10 +50,10 @@ function hostileBodies(target) {
 		[ALL, '"just a string"', /must be a JSON object|invalid/i],
 		[ALL, `${'['.repeat(5000)}${']'.repeat(5000)}`, /must be a JSON object/],
 		[ALL, '{"baseURL":', /./],
-		// Names and values only the data routes read.
+		// Names the routes that read tables check against the source.
 		[[...DATA, 'schema-sync'], json({ ...target, scope: { selectedTables: ['../../etc/passwd', "tags'; DROP TABLE tags; --"] } }), /does not have/],
-		[DATA, json({ ...target, scope: { selectedTables: ['tags'], updatedAfter: '2026-02-30T99:00:00Z' } }), /scope\.updatedAfter is not a valid/],
-		[DATA, json({ ...target, scope: { selectedTables: ['tags'], transport: 'pigeon' } }), /scope\.transport must be/],
+		[ALL, json({ ...target, scope: { selectedTables: ['tags'], updatedAfter: '2026-02-30T99:00:00Z' } }), /scope\.updatedAfter is not a valid/],
+		[ALL, json({ ...target, scope: { selectedTables: ['tags'], transport: 'pigeon' } }), /scope\.transport must be/],
 		[WITH_DESTINATION, json({ scope: { selectedTables: ['tags'] } }), /baseURL is required/],
 	];
 }

@@ -2,6 +2,7 @@
 // writes nothing from them, skips keys it has, and reports rows its database refuses.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { startDirectus } from '../../scripts/lib/directus.mjs';
 import { VENDOR_NAMES } from '../../scripts/lib/databases.mjs';
 import { client } from '../../scripts/lib/api.mjs';
@@ -15,6 +16,25 @@ const UNIQUE_VIOLATION = {
 	postgres: /duplicate key value violates unique constraint "tags_name_unique"/,
 	mysql: /Duplicate entry 'one' for key 'tags_name_unique'/,
 };
+
+/**
+ * Start a batch whose body never finishes: the headers and a first line sent, then a byte every
+ * 200 ms. Returns a function that cuts the connection.
+ */
+function trickle(instance) {
+	const body = `${header()}\n[9000,"slow"]\n`;
+	const req = request(`${instance.url}/migration/receive/rows`, {
+		method: 'POST',
+		headers: { Authorization: `Bearer ${instance.token}`, 'Content-Type': 'application/x-ndjson', 'Content-Length': body.length + 10_000 },
+	});
+	req.on('error', () => {});
+	req.write(body);
+	const timer = setInterval(() => req.write(' '), 200);
+	return () => {
+		clearInterval(timer);
+		req.destroy();
+	};
+}
 
 const header = (extra = {}) => JSON.stringify({ wire: 1, mode: 'create', collection: 'tags', primaryKey: 'id', columns: ['id', 'name'], ...extra });
 
@@ -95,6 +115,21 @@ for (const { db, version, label } of MATRIX) {
 				assert.equal(res.status, 400, JSON.stringify(body));
 				assert.match(res.body.message, message);
 			}
+		});
+
+		test('bodies still arriving hold no write slot: five slow uploads (the receiver has 4 slots) leave a real batch its answer', async () => {
+			const cuts = [1, 2, 3, 4, 5].map(() => trickle(instance));
+			try {
+				// Give the receiver time to take each of them in (and, were it to, a slot for each).
+				await new Promise((resolve) => setTimeout(resolve, 1500));
+				const res = await send(`${header()}\n[600,"six hundred"]\n`);
+				assert.equal(res.status, 200, JSON.stringify(res.body));
+				assert.deepEqual(res.body.written, [600]);
+			} finally {
+				for (const cut of cuts) cut();
+			}
+			assert.ok(!(await tags()).some(([id]) => id === 9000), 'a body cut off writes nothing');
+			assert.equal((await send(`${header()}\n[601,"after"]\n`)).status, 200, 'and the cut ones gave nothing back late');
 		});
 
 		test('the API and a new item see the rows at once, and new keys continue after them', async () => {

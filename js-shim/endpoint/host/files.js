@@ -8,14 +8,14 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /**
- * POST a stream with node:http(s). (`fetch` with a streamed body keeps the whole body in memory
+ * POST (or PATCH) a stream with node:http(s). (`fetch` with a streamed body keeps the whole body in memory
  * until the request ends: measured +226 MB for a 200 MB file, against +43 MB here.)
  */
-function postStream(url, headers, body, timeoutMs) {
+function postStream(url, method, headers, body, timeoutMs) {
 	const target = new URL(url);
 	const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
 	return new Promise((resolve, reject) => {
-		const request = send(target, { method: 'POST', headers: Object.fromEntries(headers), signal: AbortSignal.timeout(timeoutMs) }, (response) => {
+		const request = send(target, { method, headers: Object.fromEntries(headers), signal: AbortSignal.timeout(timeoutMs) }, (response) => {
 			const chunks = [];
 			response.on('data', (chunk) => chunks.push(chunk));
 			response.on('error', reject);
@@ -80,7 +80,7 @@ export function fileStreamer({ database, services, accountability, schema }) {
 
 		// The file's bytes go from the source's storage into the request body, chunk by chunk, with
 		// backpressure: neither this process nor the WASM core ever holds a whole file.
-		async sendFile({ file, url, headers, prefix, suffix, timeoutMs }) {
+		async sendFile({ file, method, url, headers, prefix, suffix, timeoutMs }) {
 			let stream;
 			try {
 				({ stream } = await asset(file));
@@ -97,7 +97,7 @@ export function fileStreamer({ database, services, accountability, schema }) {
 				yield Buffer.from(suffix, 'utf8');
 			}
 			try {
-				return await postStream(url, headers, Readable.from(body()), timeoutMs);
+				return await postStream(url, method ?? 'POST', headers, Readable.from(body()), timeoutMs);
 			} finally {
 				stream.destroy?.();
 			}

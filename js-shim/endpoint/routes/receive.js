@@ -33,7 +33,7 @@ export function receiveLackingRoute(context) {
 	});
 }
 
-/** Batches being written by this instance right now (the receiver bounds them). */
+/** Batches being written by this instance right now, bodies read (the receiver bounds them). */
 let inFlight = 0;
 
 /**
@@ -62,15 +62,23 @@ export function receiveRowsRoute(context) {
 			req.resume();
 			return tooLarge();
 		}
+		// The body first, then a write slot: a body still arriving (a slow sender) holds none, so
+		// slow uploads cannot keep every other batch at 429. Each body is bounded on its own.
+		let batch;
+		try {
+			batch = await readBounded(req, maxBatchBytes);
+		} catch (error) {
+			// The sender went away before its body ended: nothing to write, no one to answer.
+			if (req.destroyed && !res.headersSent) return context.logger.debug(`migration receiver: a batch was cut off before its end (${error.message})`);
+			throw error;
+		}
+		if (batch === null) return tooLarge();
 		if (inFlight >= maxConcurrentBatches) {
-			req.resume();
 			res.set('Retry-After', '1');
 			return res.status(429).json(errorBody('TOO_MANY_BATCHES', `this receiver writes at most ${maxConcurrentBatches} batches at once; try again in a second`));
 		}
 		inFlight += 1;
 		try {
-			const batch = await readBounded(req, maxBatchBytes);
-			if (batch === null) return tooLarge();
 			const host = createHost(context, { accountability: req.accountability });
 			res.json(await withCore(host, (core) => core.receive(batch)));
 		} finally {

@@ -1,11 +1,9 @@
 //! The first pass: every table in plan order, each read page by page and written with the files
-//! it references first. Held-back references are collected for the second pass.
-
-use std::collections::BTreeMap;
+//! it references first. What the second pass must do is counted (not kept) for it.
 
 use super::prepare::Prepared;
 use crate::artifacts::RunArtifacts;
-use crate::data::{migrate_table, Context};
+use crate::data::{migrate_table, Context, Held};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::plan::TablePlan;
@@ -16,14 +14,16 @@ use crate::runtime::Clock;
 use crate::sink::RowSink;
 use crate::CoreError;
 
-/// Rows of one table whose held-back references the second pass sets: created in this run, and
-/// already there but left incomplete by an earlier run (by field).
+/// One table whose held-back references the second pass sets: on rows created in this run, and
+/// on rows already there but left incomplete by an earlier run. What it knows is counts (and,
+/// for Directus' users only, the created rows themselves).
 pub struct Pending<'p> {
     /// The table's place in the report.
     pub index: usize,
     pub table: &'p TablePlan,
+    pub held: Held,
+    /// Directus' users only: the created rows (`{key, deferred fields…}`).
     pub created: Vec<Row>,
-    pub repairs: BTreeMap<String, Vec<Row>>,
 }
 
 /// Move every table; stops at the first table that cannot go on (the source or the destination
@@ -44,17 +44,19 @@ pub async fn first_pass<'p, H: Host, S: RowSink, T: Transport, C: Clock, A: Host
         context.host.emit(&Event::step(format!("{}: {} row(s) to read", table.collection, table.rows)));
         let filter = prepared.filters.remove(&table.collection).flatten();
         artifacts.begin_table(table).await;
-        let (outcome, stopped) = migrate_table(context, table, filter).await;
+        let (outcome, stopped) = migrate_table(context, table, filter.clone()).await;
         artifacts.end_table().await;
+        let index = report.tables.len();
         report.tables.push(outcome.report);
-        if !outcome.pending.is_empty() || !outcome.repairs.is_empty() {
-            let index = report.tables.len() - 1;
+        if outcome.held > 0 || !outcome.repairs.is_empty() {
             if context.settings.dry_run {
-                if let Some(last) = report.tables.last_mut() {
-                    last.repaired = outcome.repairs.values().map(|rows| rows.len() as u64).sum();
+                if let Some(table) = report.tables.get_mut(index) {
+                    table.repaired = outcome.repairs.values().sum();
                 }
             } else {
-                pending.push(Pending { index, table, created: outcome.pending, repairs: outcome.repairs });
+                let pages = stopped.as_ref().map(|_| outcome.pages);
+                let held = Held { created: outcome.held, repairs: outcome.repairs, filter, pages };
+                pending.push(Pending { index, table, held, created: outcome.pending });
             }
         }
         if let Some(error) = stopped {

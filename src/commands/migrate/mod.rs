@@ -58,6 +58,11 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     report.transport = prepared.delivery;
     let keys = std::mem::take(&mut prepared.keys);
     report.mappings = keys.mappings().to_vec();
+    for table in &prepared.plan.tables {
+        for (field, why) in &table.concealed {
+            report.warnings.push(crate::system::concealed::warning(&table.collection, field, why));
+        }
+    }
     let moves_users = prepared.plan.tables.iter().any(|t| t.collection == "directus_users");
     if options.user_passwords && moves_users && prepared.delivery == Delivery::Rest {
         report.warnings.push(

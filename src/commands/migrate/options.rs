@@ -58,33 +58,16 @@ impl MigrateOptions {
     /// The options `request` sets, without artifacts.
     pub fn from_request(request: &MigrationRequest, dry_run: bool) -> Result<Self, CoreError> {
         let scope = &request.scope;
+        // Also checked as the body is parsed, for every route; again here for a request built
+        // otherwise.
+        scope.validate()?;
         let batch_size = scope.batch_size.unwrap_or(DEFAULT_BATCH_SIZE);
-        if !(1..=5_000).contains(&batch_size) {
-            return Err(CoreError::InvalidInput(format!(
-                "scope.batchSize must be between 1 and 5000, not {batch_size}"
-            )));
-        }
         let concurrency = scope.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
-        if !(1..=16).contains(&concurrency) {
-            return Err(CoreError::InvalidInput(format!(
-                "scope.concurrency must be between 1 and 16, not {concurrency}"
-            )));
-        }
         let file_concurrency = scope.file_concurrency.unwrap_or(DEFAULT_FILE_CONCURRENCY);
-        if !(1..=8).contains(&file_concurrency) {
-            return Err(CoreError::InvalidInput(format!(
-                "scope.fileConcurrency must be between 1 and 8, not {file_concurrency}"
-            )));
-        }
-        let transport = match scope.transport.as_deref().unwrap_or("auto") {
-            "rest" => TransportChoice::Rest,
-            "bulk" => TransportChoice::Bulk,
-            "auto" => TransportChoice::Auto,
-            other => {
-                return Err(CoreError::InvalidInput(format!(
-                    "scope.transport must be rest, bulk or auto, not {other:?}"
-                )))
-            }
+        let transport = match scope.transport.as_deref() {
+            Some("rest") => TransportChoice::Rest,
+            Some("bulk") => TransportChoice::Bulk,
+            _ => TransportChoice::Auto,
         };
         Ok(MigrateOptions {
             dry_run,

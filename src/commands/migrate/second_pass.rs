@@ -1,8 +1,9 @@
 //! The second pass: once every table's rows exist, set the references held back to break cycles —
-//! on the rows this run created, and on rows an earlier run created but could not complete.
+//! on the rows this run created, and on rows an earlier run created but could not complete. The
+//! rows are read from the source again, a page at a time (see [`complete_from_source`]).
 
 use super::first_pass::Pending;
-use crate::data::{complete, Context};
+use crate::data::{complete, complete_from_source, Context};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::progress::Event;
@@ -17,35 +18,33 @@ pub async fn second_pass<H: Host, S: RowSink, T: Transport, C: Clock>(
     check_references: bool,
     report: &mut RunReport,
 ) -> Result<(), CoreError> {
-    for Pending { index, table, created, repairs } in pending {
-        if !created.is_empty() {
+    for Pending { index, table, held, created } in pending {
+        if held.created > 0 {
             context.host.emit(&Event::step(format!(
                 "{}: setting {} on {} row(s) created in this run",
                 table.collection,
                 table.deferred_fields().join(", "),
-                created.len()
+                held.created
             )));
-            // Directus' own references are always checked: their targets may have been refused.
-            let check = check_references || table.system.is_some();
-            let (completed, failed) = complete(context, table, &table.deferred, created, check).await?;
-            if let Some(row) = report.tables.get_mut(index) {
-                row.second_pass = completed;
-                row.failed += failed;
-            }
         }
-        for (field, rows) in repairs {
+        for (field, rows) in &held.repairs {
             context.host.emit(&Event::step(format!(
-                "{}: repairing {field} on {} row(s) an earlier run left unset",
-                table.collection,
-                rows.len()
+                "{}: repairing {field} on {rows} row(s) an earlier run left unset",
+                table.collection
             )));
-            let reference: Vec<_> = table.deferred.iter().filter(|d| d.field == field).cloned().collect();
-            let check = check_references || table.system.is_some();
-            let (completed, failed) = complete(context, table, &reference, rows, check).await?;
-            if let Some(row) = report.tables.get_mut(index) {
-                row.repaired += completed;
-                row.failed += failed;
-            }
+        }
+        // Directus' own references are always checked: their targets may have been refused.
+        let check = check_references || table.system.is_some();
+        let Some(line) = report.tables.get_mut(index) else { continue };
+        if table.repaired() {
+            let done = complete_from_source(context, table, &held, check).await?;
+            line.second_pass = done.created;
+            line.repaired += done.repaired;
+            line.failed += done.failed;
+        } else {
+            let (completed, failed) = complete(context, table, &table.deferred, created, check).await?;
+            line.second_pass = completed;
+            line.failed += failed;
         }
     }
     Ok(())

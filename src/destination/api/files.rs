@@ -1,10 +1,11 @@
-//! File uploads: `POST /files` with a multipart body whose file part the host streams from the
+//! File uploads: `POST /files` (or `PATCH /files/:id`, to replace the content) with a multipart body whose file part the host streams from the
 //! source's storage. The token goes to the streamer as it goes to the transport: as a header the
 //! streamer attaches, never in the upload description.
 
 use super::super::client::Destination;
 use super::super::error::DestinationError;
-use crate::http::{FileStreamer, HttpResponse, StreamError, StreamedUpload, Transport};
+use super::items::encode;
+use crate::http::{FileStreamer, HttpResponse, Method, StreamError, StreamedUpload, Transport};
 use crate::runtime::Clock;
 
 /// What to send: the multipart envelope around the file's bytes.
@@ -17,6 +18,9 @@ pub struct Upload {
     pub prefix: String,
     pub suffix: String,
     pub timeout_ms: u32,
+    /// Replace the content of the destination's file of that id (`PATCH /files/:id`) rather
+    /// than create it.
+    pub replace: bool,
 }
 
 /// The source could not read the file: not retried, reported against the file.
@@ -31,10 +35,14 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         streamer: &S,
         upload: &Upload,
     ) -> Result<Result<HttpResponse, DestinationError>, SourceUnreadable> {
-        let path = "/files?fields=id,filesize";
+        let (method, path) = match upload.replace {
+            true => (Method::Patch, format!("/files/{}?fields=id,filesize", encode(&upload.file))),
+            false => (Method::Post, "/files?fields=id,filesize".to_string()),
+        };
         let request = StreamedUpload {
             file: upload.file.clone(),
-            url: self.url(path),
+            method,
+            url: self.url(&path),
             headers: vec![
                 ("Content-Type".into(), upload.content_type.clone()),
                 ("Accept".into(), "application/json".into()),
@@ -50,6 +58,6 @@ impl<T: Transport, C: Clock> Destination<T, C> {
                 Err(StreamError::Source { message, .. }) => Err(SourceUnreadable(message)),
             }
         };
-        self.retrying(path, self.retry_policy(), attempt).await
+        self.retrying(&path, self.retry_policy(), attempt).await
     }
 }

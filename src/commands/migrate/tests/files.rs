@@ -1,8 +1,11 @@
 //! Files the rows reference: moved first, with folders and metadata; failures reported.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Value};
 
 use super::*;
+use crate::http::TransportError;
 use crate::report::RunStatus;
 
 #[test]
@@ -56,7 +59,7 @@ fn referenced_files_move_before_their_rows_with_their_folders_and_metadata() {
         assert_eq!(stored[field], original[field], "{field} is written back");
     }
     assert!(
-        !stored.contains_key("storage") && !stored.contains_key("filename_disk"),
+        !stored.contains_key("storage") && stored["filename_disk"] == json!("dest-f-photo.bin"),
         "the destination keeps its own storage"
     );
     assert_eq!(
@@ -127,4 +130,80 @@ fn a_dry_run_counts_the_files_and_bytes_it_would_move() {
         (3, 6_948 + 17 + 52_428_800, 2)
     );
     assert_eq!(report.tables.iter().map(|t| t.references_nulled).sum::<u64>(), 1, "only the user only the source has");
+}
+
+/// A destination whose upload of `f-photo` is cut off `cuts` times by a crash, leaving the row
+/// Directus creates before the bytes (size 0, no file on disk); a create of an id it has is
+/// refused as Directus refuses it, and `PATCH /files/:id` replaces the content.
+fn crashing_uploads(host: &MemoryHost, fake: &Rc<FakeDirectus>, cuts: usize) -> crate::host::memory::Uploader {
+    let sizes: BTreeMap<String, u64> = host.tables["directus_files"]
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap().to_string(), f["filesize"].as_u64().unwrap()))
+        .collect();
+    let sink = Rc::clone(fake);
+    let left = std::cell::Cell::new(cuts);
+    Box::new(move |upload: &StreamedUpload| {
+        let size = sizes[&upload.file];
+        let has = sink.rows("directus_files").iter().any(|f| f["id"] == json!(upload.file));
+        if upload.method == crate::http::Method::Post && has {
+            let body = json!({ "errors": [{ "message": "Value for field \"id\" in collection \"directus_files\" has to be unique.", "extensions": { "code": "RECORD_NOT_UNIQUE" } }] });
+            return Ok(HttpResponse { status: 400, body: body.to_string(), ..HttpResponse::default() });
+        }
+        if upload.file == "f-photo" && left.get() > 0 {
+            left.set(left.get() - 1);
+            sink.insert("directus_files", json!([{ "id": upload.file, "filesize": 0, "filename_disk": null }]));
+            return Err(StreamError::Transfer(TransportError::Network("socket hang up".into())));
+        }
+        sink.insert(
+            "directus_files",
+            json!([{ "id": upload.file, "filesize": size, "filename_disk": format!("dest-{}.bin", upload.file) }]),
+        );
+        let body = json!({ "data": { "id": upload.file, "filesize": size } });
+        Ok(HttpResponse { status: 200, body: body.to_string(), ..HttpResponse::default() })
+    })
+}
+
+fn photo_on_the_destination(fake: &FakeDirectus) -> Row {
+    fake.rows("directus_files").into_iter().find(|f| f["id"] == "f-photo").unwrap()
+}
+
+#[test]
+fn an_upload_cut_off_by_a_crash_is_uploaded_again_into_the_row_it_left_empty() {
+    let (mut host, fake) = pair();
+    host.uploader = Some(crashing_uploads(&host, &fake, 1));
+    let report =
+        run(&host, &fake, &options(json!({ "selectedTables": ["articles", "authors", "categories"] }))).unwrap();
+    assert_eq!(report.status, RunStatus::Completed, "{:?}", report.failures);
+    let photo = photo_on_the_destination(&fake);
+    assert_eq!((photo["filesize"].clone(), photo["filename_disk"].clone()), (json!(6_948), json!("dest-f-photo.bin")));
+    assert_eq!((report.files.migrated, report.files.repaired, report.files.failed), (3, 1, 0), "{:?}", report.files);
+    assert!(report.warnings.iter().any(|w| w.contains("f-photo") && w.contains("empty row")), "{:?}", report.warnings);
+    let uploads = host.uploads.borrow();
+    let patch = uploads.iter().find(|(u, _)| u.method == crate::http::Method::Patch).expect("a PATCH");
+    assert_eq!(patch.0.url, "https://dest.example/files/f-photo?fields=id,filesize");
+    assert!(!patch.0.prefix.contains("name=\"id\""), "the row keeps its id");
+    assert_eq!(fake.rows("directus_files").len(), 3, "no second row");
+}
+
+#[test]
+fn a_re_run_repairs_an_empty_row_and_leaves_a_stored_file_alone() {
+    let (mut host, fake) = pair();
+    host.uploader = Some(crashing_uploads(&host, &fake, 0));
+    fake.insert(
+        "directus_files",
+        json!([
+            { "id": "f-photo", "filesize": 0, "filename_disk": null },
+            { "id": "f-doc", "filesize": 12, "filename_disk": "someone-elses.pdf" }
+        ]),
+    );
+    let report =
+        run(&host, &fake, &options(json!({ "selectedTables": ["articles", "authors", "categories"] }))).unwrap();
+    assert_eq!(report.status, RunStatus::Completed, "{:?}", report.failures);
+    assert_eq!(photo_on_the_destination(&fake)["filesize"], json!(6_948));
+    assert_eq!((report.files.repaired, report.files.skipped), (1, 1), "{:?}", report.files);
+    let uploaded: Vec<String> = host.uploads.borrow().iter().map(|(u, _)| u.file.clone()).collect();
+    assert!(!uploaded.contains(&"f-doc".to_string()), "a file with its bytes is never replaced");
+    let again =
+        run(&host, &fake, &options(json!({ "selectedTables": ["articles", "authors", "categories"] }))).unwrap();
+    assert_eq!((again.files.migrated, again.files.repaired), (0, 0), "{:?}", again.files);
 }

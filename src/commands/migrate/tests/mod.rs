@@ -3,6 +3,7 @@
 
 mod bulk;
 mod files;
+mod held_back;
 mod rows;
 mod system;
 
@@ -157,7 +158,7 @@ pub(crate) fn pair_with_host(mut host: MemoryHost, fake: FakeDirectus) -> (Memor
         let stored = sizes.get(&upload.file).copied().unwrap_or(0) - u64::from(upload.file == "f-bad-size");
         sink.insert(
             "directus_files",
-            json!([{ "id": upload.file, "filesize": stored, "title": "Directus's own title" }]),
+            json!([{ "id": upload.file, "filesize": stored, "filename_disk": format!("dest-{}.bin", upload.file), "title": "Directus's own title" }]),
         );
         Ok(HttpResponse {
             status: 200,

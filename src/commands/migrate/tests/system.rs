@@ -615,3 +615,61 @@ fn a_second_administrator_policy_brought_by_a_run_never_changes_what_the_next_ru
         fake.rows("directus_policies").iter().map(|p| crate::rows::key_text(&p["id"])).collect();
     assert_eq!(policies.iter().filter(|id| id.starts_with("p-admin")).count(), 1, "{policies:?}");
 }
+
+#[test]
+fn concealed_hashed_and_encrypted_fields_added_to_directus_own_collections_never_move() {
+    let mut host = project();
+    let snapshot = host.snapshot.as_mut().unwrap();
+    for (collection, field, special) in [
+        ("directus_users", "pin", "conceal"),
+        ("directus_users", "recovery_code", "hash"),
+        ("directus_users", "nickname", "cast-json"),
+        ("directus_settings", "webhook_secret", "conceal"),
+        ("directus_settings", "vault", "encrypt"),
+    ] {
+        let value = json!({ "collection": collection, "field": field, "type": "string",
+                            "meta": { "special": [special] }, "schema": { "name": field } });
+        snapshot.fields.push(serde_json::from_value(value).unwrap());
+    }
+    // As Directus' API reads them: masks, and the encrypted value as stored.
+    for user in host.tables.get_mut("directus_users").unwrap() {
+        user.insert("pin".into(), json!("**********"));
+        user.insert("recovery_code".into(), json!("**********"));
+        user.insert("nickname".into(), json!("nick"));
+    }
+    let settings = host.tables.get_mut("directus_settings").unwrap();
+    settings[0].insert("webhook_secret".into(), json!("**********"));
+    settings[0].insert("vault".into(), json!("$enc$source-secret-ciphertext"));
+    let (host, fake) = pair_with_host(host, fresh_destination());
+    let report = run(&host, &fake, &everything()).unwrap();
+    assert!(report.tables.iter().any(|t| t.collection == "directus_users" && t.created > 0), "{:?}", report.tables);
+
+    let mut written = fake.rows("directus_users");
+    written.extend(fake.rows("directus_settings"));
+    for row in &written {
+        for field in ["pin", "recovery_code", "webhook_secret", "vault"] {
+            assert!(row.get(field).is_none_or(Value::is_null), "{field} written: {row:?}");
+        }
+    }
+    let users = fake.rows("directus_users");
+    assert!(users.iter().any(|u| u.get("nickname") == Some(&json!("nick"))), "other custom fields move: {users:?}");
+    for (field, word) in [
+        ("directus_users.pin", "mask"),
+        ("directus_users.recovery_code", "hash again"),
+        ("directus_settings.webhook_secret", "mask"),
+        ("directus_settings.vault", "SECRET"),
+    ] {
+        let named: Vec<&String> = report
+            .warnings
+            .iter()
+            .filter(|w| w.starts_with(&format!("not moved: concealed field {field} (")))
+            .collect();
+        assert_eq!(named.len(), 1, "once per field: {:?}", report.warnings);
+        assert!(named[0].contains(word), "{}", named[0]);
+    }
+    assert!(!report.warnings.iter().any(|w| w.contains("nickname")));
+    assert!(report
+        .notes
+        .iter()
+        .any(|n| n.starts_with("directus_users.pin is not migrated: Directus reads a concealed")));
+}
