@@ -15,5 +15,8 @@ cargo clippy --locked --quiet --all-targets -- -D warnings
 
 echo "[test] the built bundle in Node, then end to end on Directus ${DIRECTUS_VERSIONS}"
 # The timeout bounds each test file: data.test.mjs runs 12 suites (3 databases x 2 versions x 2
-# transports), about 10 minutes on a busy 2-core machine.
-node --test --test-reporter=spec --test-timeout=1800000 'tests/node/*.test.mjs' 'tests/e2e/*.test.mjs'
+# transports), about 10 minutes on a busy 2-core machine. Two files at a time: much of a suite's
+# time is waiting (fault proxies' delays, retries' backoff, heartbeats), which the other file fills
+# (Node's default on 2 cores is one file at a time). Each file has its own instances, database
+# servers and ports; the template databases are shared under a lock.
+node --test --test-reporter=spec --test-concurrency=2 --test-timeout=1800000 'tests/node/*.test.mjs' 'tests/e2e/*.test.mjs'
