@@ -138,6 +138,12 @@ impl CoreError {
     }
 }
 
+/// The line a panic is logged as (the panic hook in `wasm/panic.rs` sends it to Directus' logger):
+/// `[table-migration] the core panicked at src/x.rs:1:2: message`, on one line.
+pub fn panic_line(info: &std::panic::PanicHookInfo<'_>) -> String {
+    format!("[table-migration] the core {}", info.to_string().replace('\n', " "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +161,25 @@ mod tests {
         let err: CoreError = HostError::new("boom").into();
         assert_eq!(err.status(), 500);
         assert_eq!(err.to_string(), "source instance: boom");
+    }
+
+    #[test]
+    fn a_panic_is_told_on_one_line_with_its_message_and_where() {
+        use std::sync::{Arc, Mutex};
+        let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = Arc::clone(&seen);
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if let Ok(mut lines) = sink.lock() {
+                lines.push(panic_line(info));
+            }
+        }));
+        let outcome = std::panic::catch_unwind(|| panic!("a broken\ninvariant"));
+        std::panic::set_hook(previous);
+        assert!(outcome.is_err());
+        let lines = seen.lock().unwrap();
+        let line = lines.iter().find(|l| l.contains("a broken")).expect("the hook saw the panic");
+        assert!(line.starts_with("[table-migration] the core panicked at src/error.rs:"), "{line}");
+        assert!(line.ends_with(": a broken invariant"), "{line}");
     }
 }

@@ -3,11 +3,12 @@
 //! recovery (see `js-shim/endpoint/core.js`) has a cause to point to.
 
 use std::cell::RefCell;
-use std::panic::PanicHookInfo;
 use std::sync::Once;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+use crate::error::panic_line;
 
 thread_local! {
     /// The logger the shim gave (Directus' `context.logger`).
@@ -15,11 +16,6 @@ thread_local! {
 }
 
 static INSTALLED: Once = Once::new();
-
-/// `[table-migration] the core panicked at src/x.rs:1:2: message`, on one line.
-pub fn panic_line(info: &PanicHookInfo<'_>) -> String {
-    format!("[table-migration] the core {}", info.to_string().replace('\n', " "))
-}
 
 /// Log panics through `logger.error` (Directus' logger); installed once per instance, the logger
 /// replaced by the last one given.
