@@ -88,13 +88,10 @@ impl TableDigest {
 
 #[cfg(test)]
 mod tests {
+    use crate::testing::row;
     use serde_json::json;
 
     use super::*;
-
-    fn row(value: Value) -> Row {
-        value.as_object().unwrap().clone()
-    }
 
     #[test]
     fn canonical_text_ignores_key_order_and_number_spelling() {

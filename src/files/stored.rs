@@ -35,13 +35,10 @@ pub fn holds(row: &Row, expected: u64) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use crate::testing::row;
     use serde_json::json;
 
     use super::*;
-
-    fn row(value: Value) -> Row {
-        value.as_object().cloned().unwrap_or_default()
-    }
 
     #[test]
     fn an_empty_row_is_not_a_stored_file() {

@@ -237,10 +237,7 @@ pub async fn key_map<H: Host, T: Transport, C: Clock>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(value: Value) -> Row {
-        value.as_object().unwrap().clone()
-    }
+    use crate::testing::row;
 
     #[test]
     fn the_source_administrator_is_the_same_id_else_the_same_name_else_the_first() {

@@ -48,13 +48,10 @@ pub fn merge(source: &Row, destination: &Row) -> Row {
 
 #[cfg(test)]
 mod tests {
+    use crate::testing::row;
     use serde_json::json;
 
     use super::*;
-
-    fn row(value: Value) -> Row {
-        value.as_object().unwrap().clone()
-    }
 
     #[test]
     fn moves_what_differs_and_leaves_the_instance_its_own() {

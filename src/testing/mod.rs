@@ -17,6 +17,11 @@ use crate::runtime::fake::FakeClock;
 use crate::runtime::Clock;
 use crate::schema::Snapshot;
 
+/// A row from a JSON object literal (tests write rows as `json!({...})`).
+pub fn row(value: serde_json::Value) -> crate::rows::Row {
+    value.as_object().cloned().expect("a row is a JSON object")
+}
+
 /// Answers requests from a script, in order, and records what it was asked.
 #[derive(Default)]
 pub struct Scripted {
