@@ -43,6 +43,10 @@ pub struct MemoryHost {
     pub storage_refuses: Option<String>,
     /// When set, the library refuses to make folders with this message.
     pub folders_refused: Option<String>,
+    /// Called with every event emitted (after it is kept in `events`).
+    pub on_emit: Option<Box<dyn Fn(&Event)>>,
+    /// Every `read_page` answered: the collection, the cursor asked after, the rows returned.
+    pub reads: RefCell<Vec<(String, Option<Value>, usize)>>,
     calls: Cell<usize>,
 }
 
@@ -152,7 +156,8 @@ impl Host for MemoryHost {
         scanned.sort_by(|a, b| compare_keys(&key(a), &key(b)));
         scanned.truncate(request.limit as usize);
         let last = scanned.last().map(|row| key(row));
-        let rows = scanned.iter().copied().filter(wanted).map(pick).collect();
+        let rows: Vec<Row> = scanned.iter().copied().filter(wanted).map(pick).collect();
+        self.reads.borrow_mut().push((request.collection.clone(), request.after.clone(), rows.len()));
         Ok(Page { rows, last, scanned: scanned.len() as u32 })
     }
 
@@ -281,5 +286,8 @@ impl Library for MemoryHost {
 impl Emit for MemoryHost {
     fn emit(&self, event: &Event) {
         self.events.borrow_mut().push(event.clone());
+        if let Some(hook) = &self.on_emit {
+            hook(event);
+        }
     }
 }
