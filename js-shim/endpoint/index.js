@@ -3,6 +3,7 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
 import { requireAdmin, notFound } from './guard.js';
 import { useLogger } from './core.js';
+import { ensureJobsTable } from './host/jobs.js';
 import { testRoute } from './routes/test.js';
 import { checkRoute } from './routes/check.js';
 import { tablesRoute } from './routes/tables.js';
@@ -17,6 +18,11 @@ export default defineEndpoint({
 	id: 'migration',
 	handler(router, context) {
 		useLogger(context.logger);
+		// The jobs' table, made (or brought up to date) once per process; a failure is logged, and
+		// the job routes answer with the database's error until it is fixed.
+		ensureJobsTable(context.database).catch((error) =>
+			context.logger.error(`[table-migration] the table of the jobs (table_migration_jobs) could not be made: ${error?.message ?? error}`),
+		);
 		router.get('/test', testRoute(context));
 
 		router.use(requireAdmin);
