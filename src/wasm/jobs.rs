@@ -155,3 +155,10 @@ impl Core {
         })
     }
 }
+
+/// A job this process runs, as it is now (a stream's heartbeat), or `null`.
+#[wasm_bindgen(js_name = localJobDetail)]
+pub fn local_job_detail(id: &str) -> Result<JsValue, JsValue> {
+    let detail = registry().try_borrow().ok().and_then(|jobs| jobs.get(id).map(|job| job.detail(JsClock.now_ms())));
+    super::convert::to_js(&detail)
+}
