@@ -72,6 +72,8 @@ pub enum Event {
     /// Everything that could refuse the run has accepted it: rows are about to move. Not written
     /// to progress streams; it tells a background start that it may answer.
     Started,
+    /// Where a table's run got to (kept by the job, for a resume; never streamed).
+    Checkpoint { collection: String, checkpoint: Value },
     /// The final report (the last event of a job).
     Summary { report: Value },
 }
@@ -108,7 +110,7 @@ impl Event {
 
     /// Whether the event belongs in the caller's progress stream (log lines stay in the log).
     pub fn is_progress(&self) -> bool {
-        !matches!(self, Event::Log { .. } | Event::Started)
+        !matches!(self, Event::Log { .. } | Event::Started | Event::Checkpoint { .. })
     }
 
     /// The event as it crosses to the shim and is kept by a job: its fields, its `message`, and
@@ -156,6 +158,7 @@ impl Event {
             Event::Job { process_id, kind } => format!("Job {process_id} ({kind})"),
             Event::Planned { line, .. } => line.clone(),
             Event::Started => "Started".to_string(),
+            Event::Checkpoint { collection, .. } => format!("{collection}: checkpoint"),
             Event::Summary { report } => report["message"].as_str().unwrap_or_default().to_string(),
             Event::Kept { items } => {
                 const SHOWN: usize = 12;

@@ -29,6 +29,8 @@ pub struct MigrateOptions {
     pub user_passwords: bool,
     /// The storage location the run's artifacts are saved to; `None`: none are saved.
     pub artifacts: Option<String>,
+    /// Where an earlier run of the same job got to, per table: it goes on from there.
+    pub resume: Option<serde_json::Value>,
 }
 
 /// `scope.transport`.
@@ -84,6 +86,7 @@ impl MigrateOptions {
             verify: scope.verify,
             user_passwords: scope.user_passwords,
             artifacts: None,
+            resume: None,
         })
     }
 }
