@@ -7,7 +7,7 @@ mod verification;
 pub use artifacts::{ArtifactsReport, ArtifactsStatus, SavedArtifact};
 pub use verification::{Digests, FilesVerification, TableVerification, Verdict, Verification, MAX_DIFFERENCES};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::system::Mapping;
@@ -63,8 +63,10 @@ pub struct RowFailure {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One collection's line of a run's report. Also read back from a checkpoint (see
+/// `crate::data::TableCheckpoint`), with the same JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct TableReport {
     pub collection: String,
     /// Rows read from the source (after `updatedAfter`).

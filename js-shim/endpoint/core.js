@@ -13,10 +13,7 @@ import {
 	__wbg_reset_state as resetState,
 	installPanicHook,
 	Core,
-	listJobs as list,
-	jobDetail as detail,
-	jobLines as lines,
-	cancelJob as cancel,
+	localJobDetail as localDetail,
 } from '../../target/pkg/table_migration.js';
 import { isTrap, watchTraps } from './traps.js';
 
@@ -134,23 +131,11 @@ export function receiverLimits() {
 	return guard(() => Core.receiverLimits());
 }
 
-/** The jobs of this process (see routes/jobs.js); each throws a `MigrationError` for a bad id. */
-export function listJobs() {
+/**
+ * A job this process runs, as it is now (for a stream's heartbeat: synchronous, never the job
+ * table), or null.
+ */
+export function localJobDetail(processId) {
 	load();
-	return guard(() => list());
-}
-
-export function jobDetail(processId) {
-	load();
-	return guard(() => detail(processId));
-}
-
-export function jobLines(processId, since) {
-	load();
-	return guard(() => lines(processId, since));
-}
-
-export function cancelJob(processId) {
-	load();
-	return guard(() => cancel(processId));
+	return guard(() => localDetail(processId));
 }

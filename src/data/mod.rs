@@ -1,16 +1,19 @@
 //! The data step: moving rows, page by page, through a [`crate::sink::RowSink`], with the files
 //! they reference moved first and held-back references set in a second pass.
 
+mod checkpoint;
 mod filter;
+mod pages;
 mod second_pass;
 mod system;
 mod table;
 
+pub use checkpoint::TableCheckpoint;
 pub use filter::{changed_since, parse_instant};
+pub use pages::migrate_table;
 #[cfg(test)]
 pub use second_pass::gauge;
 pub use second_pass::{complete, complete_from_source, Held};
-pub use table::migrate_table;
 
 use crate::destination::Destination;
 use crate::files::FileMover;

@@ -1,43 +1,23 @@
-//! Moving one collection: read a page (primary-key cursor), drop the rows the destination already
-//! has, move the files they reference, null references to missing rows, insert the rest, write
-//! back the fields the destination stamps on create. Up to `concurrency` pages are in flight
-//! while the next one is read, so memory holds a bounded number of pages whatever the table's
-//! size.
+//! Moving one page of a collection: drop the rows the destination already has, move the files
+//! they reference, null references to missing rows, insert the rest, write back the fields the
+//! destination stamps on create. The pages are read, in flight, by [`super::pages`].
 
 use std::collections::{BTreeMap, HashSet};
 
-use futures::future::LocalBoxFuture;
-use futures::stream::{FuturesUnordered, StreamExt};
-use futures::FutureExt;
 use serde_json::Value;
 
 use super::{target, Context};
 use crate::files::FileMover;
-use crate::host::{Host, HostError, PageReader, PageRequest};
+use crate::host::Host;
 use crate::http::Transport;
 use crate::matching::natural_matches;
 use crate::plan::TablePlan;
-use crate::progress::Event;
-use crate::report::{Delivery, TableReport};
+use crate::report::Delivery;
 use crate::rows::{key_text, pick, Row};
 use crate::runtime::Clock;
 use crate::sink::{null_missing, RowSink};
 use crate::system::Handling;
 use crate::CoreError;
-
-/// A table's result: its counts, and what the second pass must do — how many created rows have a
-/// held-back reference to set, how many rows already there an earlier run left incomplete (by
-/// field), and how many pages were started. Counts, not rows: the second pass reads the rows
-/// again. Only where rows already there are never written (Directus' users) are the created
-/// rows kept (`{key, deferred fields…}`), the second pass having no other way to tell them.
-#[derive(Debug, Default)]
-pub struct TableOutcome {
-    pub report: TableReport,
-    pub held: u64,
-    pub pending: Vec<Row>,
-    pub repairs: BTreeMap<String, u64>,
-    pub pages: u64,
-}
 
 #[derive(Debug, Default)]
 pub(super) struct PageOutcome {
@@ -65,7 +45,7 @@ pub(super) struct Mover<'a, 'c, H, S, T, C> {
 }
 
 impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
-    async fn move_page(&self, rows: Vec<Row>) -> Result<PageOutcome, CoreError> {
+    pub(super) async fn move_page(&self, rows: Vec<Row>) -> Result<PageOutcome, CoreError> {
         match self.table.system.map(|s| s.handling) {
             Some(Handling::Files) => return self.move_every_file(rows).await,
             Some(Handling::Settings) => return self.merge_settings(rows).await,
@@ -253,127 +233,4 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         }
         Ok(repairs)
     }
-}
-
-enum Step<'a, H> {
-    Read(PageReader<'a, H>, Result<Option<Vec<Row>>, HostError>),
-    Moved(Result<PageOutcome, CoreError>),
-}
-
-fn read_next<H: Host>(mut reader: PageReader<'_, H>) -> LocalBoxFuture<'_, Step<'_, H>> {
-    async move {
-        let page = reader.next_page().await;
-        Step::Read(reader, page)
-    }
-    .boxed_local()
-}
-
-/// Move every row of `table` that `filter` selects. A failure that stops the table (the source or
-/// the destination became unusable) comes with what was done until then.
-pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
-    context: &Context<'_, H, S, T, C>,
-    table: &TablePlan,
-    filter: Option<Value>,
-) -> (TableOutcome, Option<CoreError>) {
-    let Context { host, destination, settings, .. } = context;
-    let sink = context.sink_for(table);
-    let started = destination.clock().now_ms();
-    let mover = Mover { context, table };
-    let request = PageRequest {
-        collection: table.collection.clone(),
-        primary_key: table.primary_key.clone(),
-        fields: table.columns(sink.delivery()),
-        after: None,
-        limit: if table.singleton { 1 } else { settings.batch_size },
-        filter,
-        raw: sink.delivery() == Delivery::Bulk,
-        exact: [table.big_integer_fields.as_slice(), table.float_fields.as_slice()].concat(),
-    };
-    let mut outcome = TableOutcome { report: TableReport::new(&table.collection), ..TableOutcome::default() };
-    let mut tasks: FuturesUnordered<LocalBoxFuture<'_, Step<'_, H>>> = FuturesUnordered::new();
-    tasks.push(read_next(PageReader::new(*host, request)));
-    let mut moving = 0;
-    let mut stopped: Option<CoreError> = None;
-    let mut parked: Option<(PageReader<'_, H>, Vec<Row>)> = None;
-
-    // After a failure no new page starts, but the pages in flight finish and are counted.
-    while let Some(step) = tasks.next().await {
-        match step {
-            Step::Read(_, Ok(Some(_))) if stopped.is_some() => {}
-            Step::Read(_, Ok(Some(_))) if settings.cancel.is_cancelled() => {
-                stopped = Some(CoreError::Cancelled);
-            }
-            Step::Read(reader, Ok(Some(rows))) => {
-                if moving < settings.concurrency.max(1) {
-                    moving += 1;
-                    outcome.pages += 1;
-                    tasks.push(mover.move_page(rows).map(Step::Moved).boxed_local());
-                    tasks.push(read_next(reader));
-                } else {
-                    // One page read ahead waits for a free slot.
-                    parked = Some((reader, rows));
-                }
-            }
-            Step::Read(_, Ok(None)) => {}
-            Step::Read(_, Err(error)) => {
-                stopped.get_or_insert(error.into());
-            }
-            Step::Moved(result) => {
-                moving -= 1;
-                match result {
-                    Ok(page) => merge(context, &mut outcome, page, table),
-                    Err(error) => {
-                        stopped.get_or_insert(error);
-                    }
-                }
-                if stopped.is_some() || settings.cancel.is_cancelled() {
-                    stopped.get_or_insert(CoreError::Cancelled);
-                    parked = None;
-                } else if let Some((reader, rows)) = parked.take() {
-                    moving += 1;
-                    outcome.pages += 1;
-                    tasks.push(mover.move_page(rows).map(Step::Moved).boxed_local());
-                    tasks.push(read_next(reader));
-                }
-            }
-        }
-    }
-    outcome.report.finish((destination.clock().now_ms() - started) / 1000.0);
-    let report = outcome.report.clone();
-    host.emit(&Event::TableDone { report, dry_run: settings.dry_run, stopped: stopped.is_some() });
-    (outcome, stopped)
-}
-
-fn merge<H: Host, S, T, C>(
-    context: &Context<'_, H, S, T, C>,
-    outcome: &mut TableOutcome,
-    page: PageOutcome,
-    table: &TablePlan,
-) {
-    let collection = table.collection.as_str();
-    let report = &mut outcome.report;
-    report.read += page.read;
-    report.created += page.created;
-    report.skipped += page.skipped;
-    report.references_nulled += page.nulled;
-    report.mapped += page.mapped;
-    report.updated += page.updated;
-    report.failed += page.refused.len() as u64 + page.failed_elsewhere;
-    for (key, message) in page.refused {
-        context.recorder.fail(collection, key, message);
-    }
-    outcome.held += page.held;
-    outcome.pending.extend(page.pending);
-    for (field, rows) in page.repairs {
-        *outcome.repairs.entry(field).or_default() += rows;
-    }
-    context.host.emit(&Event::Rows {
-        collection: collection.to_string(),
-        total: table.rows.max(report.read),
-        read: report.read,
-        created: report.created,
-        skipped: report.skipped,
-        failed: report.failed,
-        dry_run: context.settings.dry_run,
-    });
 }

@@ -20,7 +20,6 @@ impl<'h, H: Host> PageReader<'h, H> {
     }
 
     /// The cursor the next page starts after.
-    #[cfg(test)]
     pub fn cursor(&self) -> Option<&Value> {
         self.request.after.as_ref()
     }

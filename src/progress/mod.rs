@@ -9,6 +9,7 @@ pub use recorder::Recorder;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::data::TableCheckpoint;
 use crate::destination::{Notice, PaceChange};
 use crate::report::{TableReport, TableVerification};
 use crate::schema::{CollectionChanges, Withheld};
@@ -72,6 +73,10 @@ pub enum Event {
     /// Everything that could refuse the run has accepted it: rows are about to move. Not written
     /// to progress streams; it tells a background start that it may answer.
     Started,
+    /// Where a collection's run got to, for a resume (see `crate::data::TableCheckpoint`): each
+    /// time the prefix of its pages fully written grows, once its first pass ends, and once its
+    /// second pass does. Not written to progress streams.
+    Checkpoint { collection: String, checkpoint: TableCheckpoint },
     /// The final report (the last event of a job).
     Summary { report: Value },
 }
@@ -108,7 +113,7 @@ impl Event {
 
     /// Whether the event belongs in the caller's progress stream (log lines stay in the log).
     pub fn is_progress(&self) -> bool {
-        !matches!(self, Event::Log { .. } | Event::Started)
+        !matches!(self, Event::Log { .. } | Event::Started | Event::Checkpoint { .. })
     }
 
     /// The event as it crosses to the shim and is kept by a job: its fields, its `message`, and
@@ -156,6 +161,7 @@ impl Event {
             Event::Job { process_id, kind } => format!("Job {process_id} ({kind})"),
             Event::Planned { line, .. } => line.clone(),
             Event::Started => "Started".to_string(),
+            Event::Checkpoint { collection, checkpoint } => checkpoint_line(collection, checkpoint),
             Event::Summary { report } => report["message"].as_str().unwrap_or_default().to_string(),
             Event::Kept { items } => {
                 const SHOWN: usize = 12;
@@ -167,6 +173,15 @@ impl Event {
                 format!("Kept on the destination (the source does not have them): {}", names.join(", "))
             }
         }
+    }
+}
+
+fn checkpoint_line(collection: &str, checkpoint: &TableCheckpoint) -> String {
+    let after = checkpoint.after.as_ref().map(crate::rows::key_text).unwrap_or_else(|| "the start".into());
+    match (checkpoint.first_pass_done, checkpoint.second_pass_done) {
+        (true, true) => format!("{collection}: checkpoint: done"),
+        (true, false) => format!("{collection}: checkpoint: first pass done (after {after})"),
+        _ => format!("{collection}: checkpoint after {after}"),
     }
 }
 

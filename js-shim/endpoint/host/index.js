@@ -71,6 +71,8 @@ export function createHost(context, { accountability, onEvent } = {}) {
 			secretMissing: !(typeof env?.SECRET === 'string' && env.SECRET !== ''),
 			instance: INSTANCE,
 			jobsRetention: String(env?.MIGRATION_JOBS_RETENTION ?? ''),
+			// Who starts a job (the page's Past runs shows it).
+			user: accountability?.user ?? null,
 		},
 		...sourceReader(directus),
 		...fileStreamer(directus),

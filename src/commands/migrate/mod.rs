@@ -16,7 +16,9 @@ mod second_pass;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use options::{MigrateOptions, TransportChoice, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_FILE_CONCURRENCY};
+pub use options::{
+    MigrateOptions, Resume, TransportChoice, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_FILE_CONCURRENCY,
+};
 pub(crate) use prepare::{choose_delivery, plan_selection, Planned};
 
 use finish::finish;
@@ -98,7 +100,8 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
 
     // The second pass runs even when the first stopped early, for the tables that were done: a
     // re-run repairs whatever it could not reach.
-    let (pending, first) = first_pass(&context, &mut prepared, &artifacts, &mut report).await;
+    let resume = options.resume.as_ref().filter(|_| !options.dry_run);
+    let (pending, first) = first_pass(&context, &mut prepared, &artifacts, resume, &mut report).await;
     let outcome = match first {
         Err(CoreError::Cancelled) => Err(CoreError::Cancelled),
         first => first.and(second_pass(&context, pending, options.updated_after.is_some(), &mut report).await),

@@ -1,7 +1,12 @@
 //! The options of a data run, validated from the request's `scope`.
 
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
 use crate::commands::request::MigrationRequest;
 use crate::commands::settings::ExtensionSettings;
+use crate::data::TableCheckpoint;
 use crate::runtime::Cancel;
 use crate::CoreError;
 
@@ -29,6 +34,18 @@ pub struct MigrateOptions {
     pub user_passwords: bool,
     /// The storage location the run's artifacts are saved to; `None`: none are saved.
     pub artifacts: Option<String>,
+    /// Resume an interrupted run from its checkpoints (ignored on a dry run).
+    pub resume: Option<Resume>,
+}
+
+/// What an interrupted run had done: each collection's last checkpoint (the last
+/// `Event::Checkpoint` it emitted for it). A collection with both passes done is not read again;
+/// one with its first pass done only gets its second pass; one partly done is read from after
+/// its checkpoint's key; the others run as usual.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Resume {
+    pub tables: BTreeMap<String, TableCheckpoint>,
 }
 
 /// `scope.transport`.
@@ -84,6 +101,7 @@ impl MigrateOptions {
             verify: scope.verify,
             user_passwords: scope.user_passwords,
             artifacts: None,
+            resume: None,
         })
     }
 }

@@ -3,7 +3,7 @@
 //! rows are read from the source again, a page at a time (see [`complete_from_source`]).
 
 use super::first_pass::Pending;
-use crate::data::{complete, complete_from_source, Context};
+use crate::data::{complete, complete_from_source, Context, TableCheckpoint};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::progress::Event;
@@ -18,7 +18,7 @@ pub async fn second_pass<H: Host, S: RowSink, T: Transport, C: Clock>(
     check_references: bool,
     report: &mut RunReport,
 ) -> Result<(), CoreError> {
-    for Pending { index, table, held, created } in pending {
+    for Pending { index, table, held, created, checkpoint } in pending {
         if held.created > 0 {
             context.host.emit(&Event::step(format!(
                 "{}: setting {} on {} row(s) created in this run",
@@ -45,6 +45,11 @@ pub async fn second_pass<H: Host, S: RowSink, T: Transport, C: Clock>(
             let (completed, failed) = complete(context, table, &table.deferred, created, check).await?;
             line.second_pass = completed;
             line.failed += failed;
+        }
+        // The table is done: a resume will not read it again.
+        if let Some(checkpoint) = checkpoint {
+            let checkpoint = TableCheckpoint { second_pass_done: true, report: line.clone(), ..checkpoint };
+            context.host.emit(&Event::Checkpoint { collection: table.collection.clone(), checkpoint });
         }
     }
     Ok(())
