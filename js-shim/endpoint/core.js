@@ -22,7 +22,7 @@ let logger = SILENT;
 let loaded = false;
 /** Which instance a core belongs to: a core of a dropped instance is never freed into a fresh one. */
 let generation = 0;
-/** Running jobs: processId → { job: { processId, kind, startedAt, callbackUrl }, settings }. */
+/** Running jobs: processId → { job: { processId, kind, startedAt, callbackUrl }, settings, host }. */
 const running = new Map();
 /** `fail(error)` of every call waiting for the current instance. */
 const waiting = new Set();
@@ -64,9 +64,10 @@ function recover(error) {
 	generation += 1;
 	resetState();
 	installPanicHook(logger);
-	for (const { job, settings } of lost) {
+	for (const { job, settings, host } of lost) {
 		const own = generation;
-		const core = new Core({ emit() {} }, settings);
+		// The job's own host: the fresh instance writes the job's end to the job table through it.
+		const core = new Core(host, settings);
 		new Promise((resolve) => resolve(guard(() => core.recoverJob(JSON.stringify(job)))))
 			.then((report) => logger.warn(`[table-migration] job ${job.processId} ended as failed: ${report.message}`))
 			.catch((failure) => logger.error(`[table-migration] job ${job.processId} could not be recovered: ${failure?.message}`))
@@ -102,7 +103,7 @@ export async function withCore(host, work, { callbackUrl } = {}) {
 				processId = event.processId;
 				const job = { processId, kind: event.kind, startedAt: Date.now() };
 				if (typeof callbackUrl === 'string') job.callbackUrl = callbackUrl;
-				running.set(processId, { job, settings: host.settings });
+				running.set(processId, { job, settings: host.settings, host });
 			}
 			return emit.call(host, event);
 		};

@@ -84,7 +84,7 @@ for (const db of DATABASES.filter((vendor) => vendor !== 'mysql')) {
 					return detail.rows?.created > 0 && detail;
 				});
 				assert.equal(seen.status, 'running');
-				const listed = await client(b.url, b.token).get('/migration/jobs');
+				const listed = (await client(b.url, b.token).request('GET', '/migration/jobs')).body;
 				assert.ok(listed.some((j) => j.processId === processId && j.status === 'running'), 'B lists it');
 				const second = await migrationCall(b, 'run', { ...slow, scope: SCOPE });
 				assert.equal(second.status, 409, second.text);
@@ -127,7 +127,7 @@ for (const db of DATABASES.filter((vendor) => vendor !== 'mysql')) {
 				assert.ok(calls[0].body.resumed >= 1);
 
 				await restart(a);
-				const listed = await client(a.url, a.token).get('/migration/jobs');
+				const listed = (await client(a.url, a.token).request('GET', '/migration/jobs')).body;
 				assert.ok(listed.some((j) => j.processId === processId && j.status === 'completed'), 'the restarted process lists it');
 			});
 
