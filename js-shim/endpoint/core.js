@@ -13,10 +13,7 @@ import {
 	__wbg_reset_state as resetState,
 	installPanicHook,
 	Core,
-	listJobs as list,
-	jobDetail as detail,
-	jobLines as lines,
-	cancelJob as cancel,
+	localJobDetail as localDetail,
 } from '../../target/pkg/table_migration.js';
 import { isTrap, watchTraps } from './traps.js';
 
@@ -25,7 +22,7 @@ let logger = SILENT;
 let loaded = false;
 /** Which instance a core belongs to: a core of a dropped instance is never freed into a fresh one. */
 let generation = 0;
-/** Running jobs: processId → { job: { processId, kind, startedAt, callbackUrl }, settings }. */
+/** Running jobs: processId → { job: { processId, kind, startedAt, callbackUrl }, settings, host }. */
 const running = new Map();
 /** `fail(error)` of every call waiting for the current instance. */
 const waiting = new Set();
@@ -67,9 +64,10 @@ function recover(error) {
 	generation += 1;
 	resetState();
 	installPanicHook(logger);
-	for (const { job, settings } of lost) {
+	for (const { job, settings, host } of lost) {
 		const own = generation;
-		const core = new Core({ emit() {} }, settings);
+		// The job's own host: the fresh instance writes the job's end to the job table through it.
+		const core = new Core(host, settings);
 		new Promise((resolve) => resolve(guard(() => core.recoverJob(JSON.stringify(job)))))
 			.then((report) => logger.warn(`[table-migration] job ${job.processId} ended as failed: ${report.message}`))
 			.catch((failure) => logger.error(`[table-migration] job ${job.processId} could not be recovered: ${failure?.message}`))
@@ -105,7 +103,7 @@ export async function withCore(host, work, { callbackUrl } = {}) {
 				processId = event.processId;
 				const job = { processId, kind: event.kind, startedAt: Date.now() };
 				if (typeof callbackUrl === 'string') job.callbackUrl = callbackUrl;
-				running.set(processId, { job, settings: host.settings });
+				running.set(processId, { job, settings: host.settings, host });
 			}
 			return emit.call(host, event);
 		};
@@ -134,23 +132,11 @@ export function receiverLimits() {
 	return guard(() => Core.receiverLimits());
 }
 
-/** The jobs of this process (see routes/jobs.js); each throws a `MigrationError` for a bad id. */
-export function listJobs() {
+/**
+ * A job this process runs, as it is now (for a stream's heartbeat: synchronous, never the job
+ * table), or null.
+ */
+export function localJobDetail(processId) {
 	load();
-	return guard(() => list());
-}
-
-export function jobDetail(processId) {
-	load();
-	return guard(() => detail(processId));
-}
-
-export function jobLines(processId, since) {
-	load();
-	return guard(() => lines(processId, since));
-}
-
-export function cancelJob(processId) {
-	load();
-	return guard(() => cancel(processId));
+	return guard(() => localDetail(processId));
 }

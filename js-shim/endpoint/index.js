@@ -3,6 +3,7 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
 import { requireAdmin, notFound } from './guard.js';
 import { useLogger } from './core.js';
+import { ensureJobsTable } from './host/jobs.js';
 import { testRoute } from './routes/test.js';
 import { checkRoute } from './routes/check.js';
 import { tablesRoute } from './routes/tables.js';
@@ -10,13 +11,22 @@ import { schemaSyncRoute } from './routes/schema-sync.js';
 import { migrateRoute } from './routes/migrate.js';
 import { verifyRoute } from './routes/verify.js';
 import { artifactRoute } from './routes/artifacts.js';
-import { listJobsRoute, jobRoute, jobEventsRoute, cancelJobRoute } from './routes/jobs.js';
+import { listJobsRoute, jobRoute, jobEventsRoute, cancelJobRoute, resumeJobRoute } from './routes/jobs.js';
+import { startSweeping } from './sweeper.js';
 import { receiveInfoRoute, receiveExistingRoute, receiveLackingRoute, receiveRowsRoute, receiveRowsByKeyRoute } from './routes/receive.js';
 
 export default defineEndpoint({
 	id: 'migration',
 	handler(router, context) {
 		useLogger(context.logger);
+		// The jobs' table, made (or brought up to date) once per process; a failure is logged, and
+		// the job routes answer with the database's error until it is fixed.
+		// Once it is there, this process sweeps it: jobs of processes that died go on here.
+		ensureJobsTable(context.database)
+			.then(() => startSweeping(context))
+			.catch((error) =>
+				context.logger.error(`[table-migration] the table of the jobs (table_migration_jobs) could not be made: ${error?.message ?? error}`),
+			);
 		router.get('/test', testRoute(context));
 
 		router.use(requireAdmin);
@@ -31,6 +41,7 @@ export default defineEndpoint({
 		router.get('/jobs/:processId', jobRoute(context));
 		router.get('/jobs/:processId/events', jobEventsRoute(context));
 		router.post('/jobs/:processId/cancel', cancelJobRoute(context));
+		router.post('/jobs/:processId/resume', resumeJobRoute(context));
 		router.get('/receive/info', receiveInfoRoute(context));
 		router.post('/receive/existing', receiveExistingRoute(context));
 		router.post('/receive/lacking', receiveLackingRoute(context));

@@ -245,11 +245,36 @@ export async function startDirectus({ version, name = 'directus', db = 'sqlite',
 
 	const port = await freePort();
 	const env = baseEnv({ dir, port, db: databaseEnv({ dbFile, server, database: dbName }), storage, extra });
-	const logFile = join(dir, 'directus.log');
 	// A database brought from elsewhere is bootstrapped first (applies pending migrations only);
 	// a fresh one is made here, with its own administrator.
 	if (fresh) await runCli(version, ['bootstrap'], { ...env, ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, ADMIN_TOKEN: admin.token }, dir);
 	else if (database) await runCli(version, ['bootstrap'], env, dir);
+	return runningInstance({
+		name,
+		version,
+		db,
+		port,
+		env,
+		dir,
+		dbFile,
+		token,
+		/** The administrator's e-mail and password (a fresh instance's own, or the template's). */
+		admin: fresh ? { email: admin.email, password: admin.password } : database ? null : { email: ADMIN.email, password: ADMIN.password },
+		knexConfig: server
+			? { client: db === 'postgres' ? 'pg' : 'mysql2', connection: { ...server.connection, database: dbName } }
+			: { client: 'sqlite3', connection: { filename: dbFile }, useNullAsDefault: true },
+		drop: async () => {
+			if (server) await server.dropDatabase(dbName).catch(() => {});
+		},
+	});
+}
+
+/**
+ * A Directus process (`directus start` in `dir` with `env`, its output appended to `logFile`) as
+ * an instance object; `drop()` removes what `stop()` removes besides `dir`.
+ */
+async function runningInstance({ name, version, db, port, env, dir, dbFile, knexConfig, token, admin, drop = async () => {} }) {
+	const logFile = join(dir, 'directus.log');
 	const url = `http://127.0.0.1:${port}`;
 	let child = null;
 	let exited = null;
@@ -295,21 +320,21 @@ export async function startDirectus({ version, name = 'directus', db = 'sqlite',
 
 	const instance = {
 		name,
+		/** The environment it runs with (SECRET, KEY, DB_*…), for a replica of it. */
+		env,
 		version,
 		db,
 		url,
 		port,
 		token,
 		/** The administrator's e-mail and password (a fresh instance's own, or the template's). */
-		admin: fresh ? { email: admin.email, password: admin.password } : database ? null : { email: ADMIN.email, password: ADMIN.password },
+		admin,
 		pid: null,
 		dir,
 		dbFile,
 		/** knex connection settings of its database (`client`, `connection`), for seeding and checks. */
-		knexConfig: server
-			? { client: db === 'postgres' ? 'pg' : 'mysql2', connection: { ...server.connection, database: dbName } }
-			: { client: 'sqlite3', connection: { filename: dbFile }, useNullAsDefault: true },
-		uploadsDir: join(dir, 'uploads'),
+		knexConfig,
+		uploadsDir: env.STORAGE_LOCAL_ROOT ?? join(dir, 'uploads'),
 		logFile,
 		log: () => readFileSync(logFile, 'utf8'),
 		/** Whether the process is running. */
@@ -333,7 +358,7 @@ export async function startDirectus({ version, name = 'directus', db = 'sqlite',
 			await halt('SIGTERM');
 			if (!keep) {
 				await rm(dir, { recursive: true, force: true });
-				if (server) await server.dropDatabase(dbName).catch(() => {});
+				await drop();
 			}
 		},
 	};
@@ -355,3 +380,25 @@ export async function startPair(version, options = {}) {
 		stop: () => Promise.all([source.stop(), destination.stop()]),
 	};
 }
+
+/**
+ * A second Directus process of `instance`'s version on the SAME database (its SQLite file, or its
+ * database on the server), with the same SECRET, KEY and storage (uploads shared), on a port and
+ * in a folder of its own, the extension installed. `env` changes its environment. Its `stop()`
+ * removes its folder only: the database stays `instance`'s.
+ */
+export async function startReplica(instance, { name = `${instance.name}-replica`, env: extra = {}, extension = true } = {}) {
+	const dir = await mkdtemp(join(tmpdir(), `tm-${name}-`));
+	await writeFile(join(dir, 'package.json'), '{ "name": "directus-instance", "private": true }\n');
+	await mkdir(join(dir, 'extensions'), { recursive: true });
+	if (extension) await installExtension(join(dir, 'extensions'));
+	const port = await freePort();
+	const env = { ...instance.env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, EXTENSIONS_PATH: join(dir, 'extensions'), ...extra };
+	return runningInstance({ name, version: instance.version, db: instance.db, port, env, dir, dbFile: instance.dbFile, token: instance.token, admin: instance.admin, knexConfig: instance.knexConfig });
+}
+
+/** Kill `instance`'s process with SIGKILL (by its own pid) and wait until it has exited. */
+export const kill9 = (instance) => instance.kill({ signal: 'SIGKILL' });
+
+/** Start `instance` again (after `kill9`, or kill it first) on the same database, port and environment. */
+export const restart = (instance, options) => (instance.running ? instance.restart(options) : instance.start());

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use futures::executor::block_on;
 use serde_json::{json, Value};
 
-use crate::commands::job::{run_job, Callback};
+use crate::commands::job::{run_job, Callback, Start};
 use crate::commands::migrate::tests::{destination, options, pair, pair_with, run, user_tables_only};
 use crate::commands::migrate::{migrate, MigrateOptions};
 use crate::commands::request::{MigrationRequest, Route};
@@ -16,7 +16,8 @@ use crate::commands::schema_sync::{schema_sync, SyncOptions};
 use crate::commands::settings::ExtensionSettings;
 use crate::destination::{Destination, DestinationConfig};
 use crate::host::memory::MemoryHost;
-use crate::jobs::Jobs;
+use crate::jobs::memory::MemoryJobs;
+use crate::jobs::{Job, Jobs, Keeper};
 use crate::progress::Event;
 use crate::report::{ArtifactsStatus, RunReport, RunStatus};
 use crate::runtime::fake::FakeClock;
@@ -35,12 +36,15 @@ fn with_artifacts(scope: Value) -> MigrateOptions {
 fn job(host: &MemoryHost, fake: &Rc<FakeDirectus>, opts: &MigrateOptions) -> (RunReport, Value, Vec<Value>) {
     let clock = FakeClock { now: RefCell::new(1_795_343_445_123.0), ..FakeClock::default() };
     let destination = Destination::new(DestinationConfig::new("https://dest.example", TOKEN), &**fake, &clock).unwrap();
-    let jobs = RefCell::new(Jobs::default());
+    let (store, jobs) = (MemoryJobs::default(), RefCell::new(Jobs::default()));
+    let keeper = Keeper { store: &store, clock: &clock, jobs: &jobs, owner: "a" };
     let hooks = Scripted::new(vec![answer(200, "{}")]);
     let target = Callback { url: "http://hooks/flows/trigger/1".into(), origin: "http://hooks".into(), secret: None };
-    let report = block_on(run_job(host, &jobs, &destination, opts, Some((target, &hooks)))).unwrap();
+    let report =
+        block_on(run_job(host, &keeper, &destination, opts, Some((target, &hooks)), Start::default())).unwrap();
     let callback = serde_json::from_str(hooks.seen.borrow()[0].0.body.as_deref().unwrap()).unwrap();
-    let lines = jobs.borrow().lines(report.process_id.as_deref().unwrap(), None).unwrap().lines;
+    let row = store.row(report.process_id.as_deref().unwrap()).unwrap();
+    let lines = Job::from_row(&row).lines_after(None).lines;
     (report, callback, lines)
 }
 

@@ -1,74 +1,99 @@
-//! A run or a dry run as a job: one running job per destination, a process id, progress kept for
-//! whoever follows it, a cancel flag, the final report kept, and the callback delivered when the
-//! caller asked for one.
-
-use std::cell::RefCell;
+//! A run or a dry run as a job: one running job per destination across every process of the
+//! instance (the job table's unique destination column decides), a process id, progress kept
+//! in the job table for whoever follows it from any process, a cancel asked from any of them,
+//! the final report kept, and exactly one final callback when the caller asked for one.
 
 use super::migrate::MigrateOptions;
 use super::request::MigrationRequest;
 use super::settings::ExtensionSettings;
 use super::verify::run_and_verify;
 use crate::artifacts::save_report;
-use crate::callback::{check_url, deliver, payload};
-use crate::destination::Destination;
+use crate::callback::payload;
+use crate::destination::{destination_key, Destination};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::jobs::{process_id, JobHost, JobStatus, Jobs};
-use crate::progress::{Emit, Event, Level};
+use crate::jobs::{process_id, Changes, Guard, Job, JobHost, JobRow, JobStatus, JobStore, Keeper};
+use crate::progress::{Emit, Event};
 use crate::report::{RunReport, Stop};
 use crate::runtime::Clock;
 use crate::CoreError;
 
-/// Where a background run reports its end.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Callback {
-    pub url: String,
-    /// `scheme://host[:port]`, what the job shows of it.
-    pub origin: String,
-    /// `MIGRATION_CALLBACK_SECRET`, to sign the body.
-    pub secret: Option<String>,
+pub use super::callback::{deliver_callback, Callback};
+
+/// Who started a job, and the request as it came (kept sealed, so another process can take the
+/// job up again).
+#[derive(Debug, Clone, Default)]
+pub struct Start {
+    pub request: String,
+    pub started_by: Option<String>,
 }
 
-impl Callback {
-    /// The request's `callbackUrl`, checked, with the secret to sign with.
-    pub fn from_request(request: &MigrationRequest, settings: &ExtensionSettings) -> Result<Option<Self>, CoreError> {
-        request.callback_url.as_deref().map(|url| Callback::to(url, settings)).transpose()
-    }
-
-    /// `url`, checked, with the secret to sign with.
-    pub fn to(url: &str, settings: &ExtensionSettings) -> Result<Self, CoreError> {
-        let origin = check_url(url)?;
-        let secret = Some(settings.callback_secret.clone()).filter(|s| !s.is_empty());
-        Ok(Callback { url: url.trim().to_string(), origin, secret })
-    }
-}
-
-/// Run `options` as a job in `jobs`. Refusals (bad selection, schema mismatch, another job
-/// running to the same destination) come back as errors before the job starts, and leave no job
-/// behind; after it starts (the `job` event), the report says how it ended.
-pub async fn run_job<H: Host, T: Transport, C: Clock, CT: Transport>(
+/// Run `options` as a new job. Refusals (bad selection, schema mismatch, another job running to
+/// the same destination) come back as errors before the job starts, and leave no job behind;
+/// after it starts (the `job` event), the report says how it ended.
+pub async fn run_job<H: Host, T: Transport, C: Clock, CT: Transport, S: JobStore, KC: Clock>(
     host: &H,
-    jobs: &RefCell<Jobs>,
+    keeper: &Keeper<'_, S, KC>,
     destination: &Destination<T, C>,
     options: &MigrateOptions,
     callback: Option<(Callback, CT)>,
+    start: Start,
 ) -> Result<RunReport, CoreError> {
     let clock = destination.clock();
     let origin = destination.origin();
-    if let Some(running) = jobs.borrow().running_to(&origin) {
-        return Err(CoreError::JobRunning { destination: origin.clone(), process_id: running.to_string() });
-    }
-    let id = process_id(clock.now_ms(), || clock.random());
+    let now = clock.now_ms();
+    let id = process_id(now, || clock.random());
     let kind = if options.dry_run { "dry-run" } else { "run" };
-    let selected = options.selected.clone().unwrap_or_default();
-    jobs.borrow_mut().start(&id, kind, &origin, selected.clone(), options.cancel.clone(), clock.now_ms());
-    let job_host = JobHost::new(host, jobs, id.clone(), kind);
+    let mut job = Job::new(&id, kind, &origin, options.selected.clone().unwrap_or_default(), now);
+    job.started_by = start.started_by.clone();
+    job.cancel = options.cancel.clone();
+    job.state.callback_url = callback.as_ref().map(|(c, _)| c.url.clone());
+    let key = destination_key(&origin);
+    let row = JobRow {
+        id: id.clone(),
+        kind: kind.into(),
+        status: JobStatus::Running.as_str().into(),
+        destination: origin.clone(),
+        lock_key: Some(key.clone()),
+        owner: Some(keeper.owner.to_string()),
+        lease_until: keeper.lease_until(),
+        started_by: start.started_by,
+        started_at: now,
+        updated_at: now,
+        request: keeper.store.seal_text(&start.request).await?,
+        state: job.state_text(),
+        lines: Some(job.lines_text()),
+        ..JobRow::default()
+    };
+    if !keeper.store.job_insert(&row).await? {
+        let holder = keeper.store.job_holding(&key).await?;
+        return Err(CoreError::JobRunning { destination: origin, process_id: holder.unwrap_or_default() });
+    }
+    keeper.jobs.borrow_mut().add(job);
+    drive(host, keeper, &id, destination, options, callback, true).await
+}
 
-    let result = run_and_verify(&job_host, destination, options).await;
+/// Run a job this process holds, new or taken up again (with `options.resume`), to its end: its
+/// row written a beat at a time, then its end, then its callback.
+pub async fn drive<H: Host, T: Transport, C: Clock, CT: Transport, S: JobStore, KC: Clock>(
+    host: &H,
+    keeper: &Keeper<'_, S, KC>,
+    id: &str,
+    destination: &Destination<T, C>,
+    options: &MigrateOptions,
+    callback: Option<(Callback, CT)>,
+    fresh: bool,
+) -> Result<RunReport, CoreError> {
+    let clock = destination.clock();
+    let kind = if options.dry_run { "dry-run" } else { "run" };
+    let held = keeper.hold(id);
+    let job_host = JobHost::new(host, keeper.jobs, id.to_string(), kind);
+    let result = held.during(run_and_verify(&job_host, destination, options)).await;
     let mut report = match result {
         Ok(report) => report,
-        Err(error) if !job_host.started() => {
-            jobs.borrow_mut().forget(&id);
+        Err(error) if fresh && !job_host.started() => {
+            keeper.jobs.borrow_mut().remove(id);
+            keeper.store.job_delete(id, keeper.owner).await?;
             return Err(error);
         }
         // Under way, then an error no report holds: the job still ends with one, saying why.
@@ -79,138 +104,100 @@ pub async fn run_job<H: Host, T: Transport, C: Clock, CT: Transport>(
             report
         }
     };
-    report.process_id = Some(id.clone());
+    report.process_id = Some(id.to_string());
     // The report is the run's last artifact: the summary as the caller gets it, but for its own
     // entry in the list.
     if let Ok(text) = serde_json::to_string_pretty(&report) {
         save_report(host, clock, &mut report.artifacts, &text).await;
     }
     job_host.emit(&Event::step(report.artifacts.line()));
-    let status = JobStatus::Ended(report.status);
     let wire = serde_json::to_value(&report).unwrap_or_default();
     job_host.emit(&Event::Summary { report: wire.clone() });
-    jobs.borrow_mut().finish(&id, status, Some(wire), clock.now_ms());
-
-    if let Some((callback, transport)) = callback {
-        let tables: Vec<String> = match selected.is_empty() {
-            true => report.tables.iter().map(|t| t.collection.clone()).collect(),
-            false => selected,
-        };
-        let body = payload(&id, &report, &tables, clock.now_ms()).to_string();
-        let state = deliver(&transport, clock, &callback.url, &callback.origin, body, callback.secret.as_deref()).await;
-        let line = match (state.delivered, state.last_status, &state.last_error) {
-            (true, _, _) => format!("Callback delivered to {} (attempt {})", state.origin, state.attempts),
-            (false, Some(status), _) => {
-                format!("Callback to {} not taken: HTTP {status} after {} attempt(s)", state.origin, state.attempts)
-            }
-            (false, None, error) => format!(
-                "Callback to {} not delivered after {} attempt(s): {}",
-                state.origin,
-                state.attempts,
-                error.as_deref().unwrap_or("no answer")
-            ),
-        };
-        host.emit(&Event::log(Level::Info, line));
-        jobs.borrow_mut().set_callback(&id, state);
-    }
+    end(host, keeper, &held, &report, wire, callback).await;
     Ok(report)
 }
 
-#[cfg(test)]
-mod tests {
-    use futures::executor::block_on;
-    use serde_json::{json, Value};
-
-    use super::*;
-    use crate::commands::migrate::tests::{options, pair};
-    use crate::destination::DestinationConfig;
-    use crate::report::RunStatus;
-    use crate::runtime::fake::FakeClock;
-    use crate::runtime::Cancel;
-    use crate::testing::{answer, Scripted};
-
-    fn callback(transport: &Scripted) -> Option<(Callback, &Scripted)> {
-        let target =
-            Callback { url: "http://hooks/flows/trigger/1".into(), origin: "http://hooks".into(), secret: None };
-        Some((target, transport))
+/// Write the job's end (it lets go of its destination), then deliver its callback.
+async fn end<S: JobStore, KC: Clock, CT: Transport>(
+    log: &impl Emit,
+    keeper: &Keeper<'_, S, KC>,
+    held: &crate::jobs::Held<'_, '_, S, KC>,
+    report: &RunReport,
+    wire: serde_json::Value,
+    callback: Option<(Callback, CT)>,
+) {
+    let id = held.id.as_str();
+    let now = keeper.clock.now_ms();
+    let status = JobStatus::Ended(report.status);
+    let written = keeper.with_job(id, |job| {
+        let tables: Vec<String> = match job.state.selected_tables.is_empty() {
+            true => report.tables.iter().map(|t| t.collection.clone()).collect(),
+            false => job.state.selected_tables.clone(),
+        };
+        job.finish(status, Some(wire), now);
+        if callback.is_some() {
+            let mut body = payload(id, report, &tables, now);
+            if let Some(fields) = body.as_object_mut() {
+                fields.insert("resumed".into(), job.resumed.into());
+            }
+            job.state.callback_body = Some(body.to_string());
+        }
+        Changes {
+            status: Some(status.as_str().into()),
+            lock_key: Some(None),
+            ended_at: Some(Some(now)),
+            updated_at: Some(now),
+            lease_until: Some(now + crate::jobs::LEASE_MS),
+            callback_due: Some(callback.is_some()),
+            state: Some(job.state_text()),
+            lines: Some(job.lines_text()),
+            ..Changes::default()
+        }
+    });
+    let ended = match written {
+        Some(changes) if !held.lost() => {
+            keeper.store.job_update(id, &Guard::owned_by(keeper.owner), &changes).await.unwrap_or(false)
+        }
+        _ => false,
+    };
+    if let (true, Some((callback, transport))) = (ended, callback) {
+        deliver_callback(log, keeper, held, &callback, &transport).await;
     }
+    keeper.jobs.borrow_mut().remove(id);
+}
 
-    #[test]
-    fn a_run_is_a_job_that_reports_to_its_callback() {
-        let (host, fake) = pair();
-        let clock = FakeClock { random: 0.5, ..FakeClock::default() };
-        let destination =
-            Destination::new(DestinationConfig::new("https://dest.example", "t"), &*fake, &clock).unwrap();
-        let jobs = RefCell::new(Jobs::default());
-        let hooks = Scripted::new(vec![answer(200, "{}")]);
-        let opts = options(json!({ "selectedTables": ["tags", "languages"] }));
-        let report = block_on(run_job(&host, &jobs, &destination, &opts, callback(&hooks))).unwrap();
-        let id = report.process_id.clone().unwrap();
-        assert!(crate::jobs::is_process_id(&id), "{id}");
+/// The request's `callbackUrl`, checked, with the secret to sign with.
+pub fn callback_of(request: &MigrationRequest, settings: &ExtensionSettings) -> Result<Option<Callback>, CoreError> {
+    request.callback_url.as_deref().map(|url| Callback::to(url, settings)).transpose()
+}
 
-        let detail = jobs.borrow().detail(&id, clock.now_ms()).unwrap();
-        assert_eq!(detail.summary.status, JobStatus::Ended(RunStatus::Completed));
-        assert_eq!(detail.summary.rows.created, 4);
-        assert!(detail.callback.as_ref().unwrap().delivered);
-        let lines = jobs.borrow().lines(&id, None).unwrap().lines;
-        assert_eq!(lines[0]["type"], "job", "the job is announced first");
-        assert_eq!(lines.last().unwrap()["type"], "summary");
-        assert_eq!(lines.last().unwrap()["processId"], json!(id));
-
-        let sent = hooks.seen.borrow();
-        let body: Value = serde_json::from_str(sent[0].0.body.as_deref().unwrap()).unwrap();
-        assert_eq!(sent[0].0.url, "http://hooks/flows/trigger/1");
-        assert_eq!(body["processId"], json!(id));
-        assert_eq!(body["status"], "completed");
-        assert_eq!(body["details"]["selectedTables"], json!(["tags", "languages"]));
-        assert_eq!(body["details"]["rows"]["created"], 4);
+/// End a job this process holds without running it (it could not be taken up again, it was
+/// cancelled while no process ran it, or the core that ran it crashed), with `report`, and send
+/// its callback.
+pub async fn close<S: JobStore, KC: Clock, CT: Transport>(
+    log: &impl Emit,
+    keeper: &Keeper<'_, S, KC>,
+    id: &str,
+    mut report: RunReport,
+    callback: Option<(Callback, CT)>,
+) -> Result<RunReport, CoreError> {
+    if keeper.jobs.borrow().get(id).is_none() {
+        let row = keeper.store.job_get(id, true).await?;
+        let Some(row) = row.filter(|r| r.owner.as_deref() == Some(keeper.owner)) else { return Ok(report) };
+        keeper.jobs.borrow_mut().add(Job::from_row(&row));
     }
+    report.process_id = Some(id.to_string());
+    let wire = serde_json::to_value(&report).unwrap_or_default();
+    keeper.with_job(id, |job| job.record(&Event::Summary { report: wire.clone() }));
+    let held = keeper.hold(id);
+    end(log, keeper, &held, &report, wire, callback).await;
+    Ok(report)
+}
 
-    #[test]
-    fn one_running_job_per_destination_and_refusals_leave_no_job() {
-        let (host, fake) = pair();
-        let clock = FakeClock::default();
-        let destination =
-            Destination::new(DestinationConfig::new("https://dest.example", "t"), &*fake, &clock).unwrap();
-        let jobs = RefCell::new(Jobs::default());
-        let none: Option<(Callback, &Scripted)> = None;
-        let refused =
-            block_on(run_job(&host, &jobs, &destination, &options(json!({ "selectedTables": ["nope"] })), none));
-        assert_eq!(refused.unwrap_err().status(), 400);
-        assert!(jobs.borrow().list().is_empty(), "a refused run is no job");
-
-        jobs.borrow_mut().start(
-            "migration_1_aaaaaaaaaaaa",
-            "run",
-            "https://dest.example",
-            vec![],
-            Cancel::default(),
-            0.0,
-        );
-        let none: Option<(Callback, &Scripted)> = None;
-        let busy = block_on(run_job(&host, &jobs, &destination, &options(json!({ "selectedTables": ["tags"] })), none));
-        let err = busy.unwrap_err();
-        assert_eq!(err.status(), 409);
-        assert!(err.to_string().contains("migration_1_aaaaaaaaaaaa"), "{err}");
-        assert_eq!((err.code(), err.process_id()), ("JOB_RUNNING", Some("migration_1_aaaaaaaaaaaa")));
-    }
-
-    #[test]
-    fn a_cancelled_run_ends_cancelled_and_its_callback_says_failed() {
-        let (host, fake) = pair();
-        let clock = FakeClock::default();
-        let destination =
-            Destination::new(DestinationConfig::new("https://dest.example", "t"), &*fake, &clock).unwrap();
-        let jobs = RefCell::new(Jobs::default());
-        let hooks = Scripted::new(vec![answer(204, "")]);
-        let opts = options(json!({ "selectedTables": ["tags", "languages"] }));
-        opts.cancel.cancel();
-        let report = block_on(run_job(&host, &jobs, &destination, &opts, callback(&hooks))).unwrap();
-        assert_eq!(report.status, RunStatus::Cancelled);
-        assert!(report.message.contains("What was written stays"), "{}", report.message);
-        assert!(fake.writes().is_empty());
-        let body: Value = serde_json::from_str(hooks.seen.borrow()[0].0.body.as_deref().unwrap()).unwrap();
-        assert_eq!((body["status"].as_str(), body["details"]["cancelled"].as_bool()), (Some("failed"), Some(true)));
-        assert_eq!(jobs.borrow().list()[0].status, JobStatus::Ended(RunStatus::Cancelled));
-    }
+/// A report for a job that ended without running to its end: why, and an HTTP status.
+pub fn stopped_report(dry_run: bool, stop: Stop, status: u16) -> RunReport {
+    let mut report = RunReport::new(dry_run, vec![]);
+    report.finish(0.0, Some(stop));
+    report.http_status = status;
+    report
 }

@@ -1,16 +1,23 @@
-//! `GET /migration/jobs`, `GET /migration/jobs/:processId`, `GET /migration/jobs/:processId/events`
-//! and `POST /migration/jobs/:processId/cancel`: the jobs of this instance.
+//! `GET /migration/jobs`, `GET /migration/jobs/:processId`, `GET /migration/jobs/:processId/events`,
+//! `POST /migration/jobs/:processId/cancel` and `POST /migration/jobs/:processId/resume`: the jobs
+//! of the instance, as the job table keeps them — every process answers for every job.
 
 use std::cell::RefCell;
 
 use serde::Serialize;
 
-use crate::jobs::{is_process_id, JobDetail, JobStatus, JobSummary, Jobs, Lines};
+use crate::destination::destination_key;
+use crate::jobs::{
+    is_process_id, Changes, Guard, Job, JobDetail, JobStatus, JobStore, JobSummary, Jobs, Keeper, Lines,
+};
+use crate::runtime::Clock;
 use crate::CoreError;
 
-/// Every job kept, newest first.
-pub fn list(jobs: &RefCell<Jobs>) -> Vec<JobSummary> {
-    jobs.borrow().list()
+/// Jobs a list shows, newest first.
+pub const LISTED: u32 = 100;
+
+pub async fn list<S: JobStore>(store: &S) -> Result<Vec<JobSummary>, CoreError> {
+    Ok(store.job_list(LISTED).await?.iter().map(|row| Job::from_row(row).summary()).collect())
 }
 
 fn known(id: &str) -> Result<(), CoreError> {
@@ -25,67 +32,113 @@ fn known(id: &str) -> Result<(), CoreError> {
 }
 
 fn missing(id: &str) -> CoreError {
-    CoreError::NotFound(format!("no job {id} on this instance (jobs are kept in memory, the last 50)"))
+    CoreError::NotFound(format!("no job {id} on this instance (ended jobs are kept as MIGRATION_JOBS_RETENTION says)"))
 }
 
-pub fn detail(jobs: &RefCell<Jobs>, id: &str, now_ms: f64) -> Result<JobDetail, CoreError> {
+/// The job as this process runs it (fresher than its row), or as its row has it.
+async fn read<S: JobStore, T>(
+    store: &S,
+    jobs: &RefCell<Jobs>,
+    id: &str,
+    work: impl Fn(&Job) -> T,
+) -> Result<T, CoreError> {
     known(id)?;
-    jobs.borrow().detail(id, now_ms).ok_or_else(|| missing(id))
+    if let Some(answer) = jobs.try_borrow().ok().and_then(|jobs| jobs.get(id).map(&work)) {
+        return Ok(answer);
+    }
+    let row = store.job_get(id, true).await?.ok_or_else(|| missing(id))?;
+    Ok(work(&Job::from_row(&row)))
+}
+
+pub async fn detail<S: JobStore>(
+    store: &S,
+    jobs: &RefCell<Jobs>,
+    id: &str,
+    now_ms: f64,
+) -> Result<JobDetail, CoreError> {
+    read(store, jobs, id, |job| job.detail(now_ms)).await
 }
 
 /// The job's progress lines after `since` (their `seq`), and whether it is over.
-pub fn lines(jobs: &RefCell<Jobs>, id: &str, since: Option<u64>) -> Result<Lines, CoreError> {
-    known(id)?;
-    jobs.borrow().lines(id, since).ok_or_else(|| missing(id))
+pub async fn lines<S: JobStore>(
+    store: &S,
+    jobs: &RefCell<Jobs>,
+    id: &str,
+    since: Option<u64>,
+) -> Result<Lines, CoreError> {
+    read(store, jobs, id, |job| job.lines_after(since)).await
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CancelAnswer {
+pub struct JobAnswer {
     pub process_id: String,
-    /// `cancelling` while it stops; the job's own status when it had already ended.
+    /// `cancelling` / `resuming`, or the job's own status when there was nothing to do.
     pub status: String,
     pub message: String,
 }
 
-pub fn cancel(jobs: &RefCell<Jobs>, id: &str) -> Result<CancelAnswer, CoreError> {
+/// Ask a job to stop, wherever it runs: the process running it stops at its next batch.
+pub async fn cancel<S: JobStore>(store: &S, jobs: &RefCell<Jobs>, id: &str) -> Result<JobAnswer, CoreError> {
     known(id)?;
-    let status = jobs.borrow_mut().cancel(id).ok_or_else(|| missing(id))?;
-    Ok(match status {
-        JobStatus::Running => CancelAnswer {
+    let row = store.job_get(id, false).await?.ok_or_else(|| missing(id))?;
+    let running = JobStatus::Running.as_str();
+    let asked = row.status == running
+        && store
+            .job_update(
+                id,
+                &Guard { status: Some(running.into()), ..Guard::default() },
+                &Changes { cancel_requested: Some(true), ..Changes::default() },
+            )
+            .await?;
+    if asked {
+        jobs.borrow_mut().cancel(id);
+        return Ok(JobAnswer {
             process_id: id.into(),
             status: "cancelling".into(),
-            message: "The job stops after the batches in flight; what was written stays, and a re-run continues safely"
-                .into(),
-        },
-        ended => CancelAnswer {
-            process_id: id.into(),
-            message: format!("The job has already ended: {}", ended.as_str()),
-            status: ended.as_str().into(),
-        },
-    })
+            message: "The job stops after the batches in flight; what was written stays, and POST /migration/jobs/:processId/resume continues it".into(),
+        });
+    }
+    let status = store.job_get(id, false).await?.map_or(row.status, |r| r.status);
+    Ok(JobAnswer { process_id: id.into(), message: format!("The job has already ended: {status}"), status })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::runtime::Cancel;
-
-    #[test]
-    fn ids_are_checked_then_looked_up() {
-        let jobs = RefCell::new(Jobs::default());
-        assert_eq!(detail(&jobs, "../etc", 0.0).unwrap_err().status(), 400);
-        let err = detail(&jobs, "migration_1_abcdefghijkl", 0.0).unwrap_err();
-        assert_eq!((err.status(), err.code()), (404, "JOB_NOT_FOUND"));
-        jobs.borrow_mut().start("migration_1_abcdefghijkl", "run", "http://d", vec![], Cancel::default(), 0.0);
-        assert_eq!(cancel(&jobs, "migration_1_abcdefghijkl").unwrap().status, "cancelling");
-        jobs.borrow_mut().finish(
-            "migration_1_abcdefghijkl",
-            JobStatus::Ended(crate::report::RunStatus::Cancelled),
-            None,
-            1.0,
-        );
-        assert_eq!(cancel(&jobs, "migration_1_abcdefghijkl").unwrap().status, "cancelled");
-        assert_eq!(list(&jobs).len(), 1);
+/// Take up an ended job again, from its checkpoint: it holds its destination again (unless
+/// another job does), and this process holds it. The caller then runs it.
+pub async fn reopen<S: JobStore, C: Clock>(keeper: &Keeper<'_, S, C>, id: &str) -> Result<JobAnswer, CoreError> {
+    known(id)?;
+    let row = keeper.store.job_get(id, false).await?.ok_or_else(|| missing(id))?;
+    let refuse = |why: String| Err(CoreError::Conflict(format!("job {id} cannot be resumed: {why}")));
+    match JobStatus::parse(&row.status) {
+        JobStatus::Running => return refuse("it is running".into()),
+        JobStatus::Ended(crate::report::RunStatus::Completed) => return refuse("it completed".into()),
+        _ if row.request.is_none() => {
+            return refuse("its request was not kept (SECRET is not set on this instance): start a new run".into())
+        }
+        _ => {}
     }
+    let key = destination_key(&row.destination);
+    let changes = Changes {
+        status: Some(JobStatus::Running.as_str().into()),
+        lock_key: Some(Some(key.clone())),
+        owner: Some(Some(keeper.owner.to_string())),
+        lease_until: Some(keeper.lease_until()),
+        ended_at: Some(None),
+        updated_at: Some(keeper.clock.now_ms()),
+        resumed: Some(row.resumed + 1),
+        cancel_requested: Some(false),
+        callback_due: Some(false),
+        ..Changes::default()
+    };
+    if !keeper.store.job_update(id, &Guard::as_seen(&row), &changes).await? {
+        if let Some(holder) = keeper.store.job_holding(&key).await?.filter(|h| h != id) {
+            return Err(CoreError::JobRunning { destination: row.destination, process_id: holder });
+        }
+        return refuse("another process took it up at the same moment".into());
+    }
+    Ok(JobAnswer {
+        process_id: id.into(),
+        status: "resuming".into(),
+        message: "The job continues from its checkpoint; follow it with GET /migration/jobs/:processId/events".into(),
+    })
 }

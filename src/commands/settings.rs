@@ -28,6 +28,13 @@ pub struct ExtensionSettings {
     /// `SECRET` is not set: the host seals every artifact with a key derived from it, so there
     /// can be none. (The secret itself never reaches the core.)
     pub secret_missing: bool,
+    /// This process, as the job table names lease holders (`host:pid:random`, made once per
+    /// process by the shim).
+    pub instance: String,
+    /// `MIGRATION_JOBS_RETENTION` (see [`crate::jobs::Retention`]).
+    pub jobs_retention: String,
+    /// The Directus user the request came from (who started a job).
+    pub user: Option<String>,
 }
 
 /// Why a run with artifacts is refused on an instance without `SECRET`.

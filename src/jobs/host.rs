@@ -18,13 +18,13 @@ pub struct JobHost<'a, H> {
     host: &'a H,
     jobs: &'a RefCell<Jobs>,
     process_id: String,
-    kind: &'static str,
+    kind: String,
     started: Cell<bool>,
 }
 
 impl<'a, H> JobHost<'a, H> {
-    pub fn new(host: &'a H, jobs: &'a RefCell<Jobs>, process_id: String, kind: &'static str) -> Self {
-        JobHost { host, jobs, process_id, kind, started: Cell::new(false) }
+    pub fn new(host: &'a H, jobs: &'a RefCell<Jobs>, process_id: String, kind: &str) -> Self {
+        JobHost { host, jobs, process_id, kind: kind.to_string(), started: Cell::new(false) }
     }
 
     /// Whether the run got under way (its `job` event went out).
@@ -46,7 +46,7 @@ impl<H: Emit> JobHost<'_, H> {
 impl<H: Emit> Emit for JobHost<'_, H> {
     fn emit(&self, event: &Event) {
         if matches!(event, Event::Started) && !self.started.replace(true) {
-            self.pass(&Event::Job { process_id: self.process_id.clone(), kind: self.kind.into() });
+            self.pass(&Event::Job { process_id: self.process_id.clone(), kind: self.kind.clone() });
         }
         self.pass(event);
     }

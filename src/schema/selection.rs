@@ -29,12 +29,18 @@ pub fn is_system(collection: &str) -> bool {
     collection.starts_with("directus_")
 }
 
-/// User collections that hold rows: not Directus' own, not folders (which have no table).
+/// The tables this extension keeps in the source's database (its jobs): never listed, planned,
+/// synced or migrated, even where a snapshot shows them.
+pub const EXTENSION_TABLES: [&str; 1] = ["table_migration_jobs"];
+
+/// User collections that hold rows: not Directus' own, not folders (which have no table), not
+/// the extension's own tables.
 pub fn user_tables(snapshot: &Snapshot) -> impl Iterator<Item = &str> {
     snapshot
         .collections
         .iter()
         .filter(|c| !is_system(&c.collection) && c.schema().is_some())
+        .filter(|c| !EXTENSION_TABLES.contains(&c.collection.as_str()))
         .map(|c| c.collection.as_str())
 }
 

@@ -84,3 +84,10 @@ pub fn source_host(version: &str, vendor: &str) -> MemoryHost {
     let snapshot = serde_json::json!({ "version": 1, "directus": version, "vendor": vendor });
     MemoryHost::with_snapshot(serde_json::from_value::<Snapshot>(snapshot).unwrap())
 }
+
+/// Where events go when a test does not look at them.
+pub struct NoEmit;
+
+impl crate::progress::Emit for NoEmit {
+    fn emit(&self, _event: &crate::progress::Event) {}
+}

@@ -19,6 +19,7 @@ extern "C" {
     fn fetch_request(request: &web_sys::Request) -> js_sys::Promise;
 }
 
+#[derive(Clone, Copy)]
 pub struct FetchTransport;
 
 fn headers(request: &HttpRequest, token: Option<&str>) -> Result<Headers, TransportError> {

@@ -9,6 +9,7 @@ mod convert;
 mod error;
 mod fetch;
 mod host;
+mod job_store;
 mod jobs;
 mod network;
 mod panic;
@@ -22,9 +23,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::commands::check::{check, CheckAnswer};
-use crate::commands::job::{run_job, Callback};
+use crate::commands::job::{callback_of, run_job, Start};
 use crate::commands::migrate::MigrateOptions;
-use crate::commands::recover::{recover_job, LostJob};
 use crate::commands::request::{parse_body, MigrationRequest, Route};
 use crate::commands::schema_sync::{schema_sync, SyncOptions};
 use crate::commands::settings::ExtensionSettings;
@@ -187,17 +187,6 @@ impl Core {
         run(async move { receive::receive(&*host, &batch).await })
     }
 
-    /// A job of an instance that trapped, as the shim remembers it (`{ processId, kind,
-    /// startedAt, callbackUrl }`): kept as failed, its callback told so. Resolves to its report.
-    #[wasm_bindgen(js_name = recoverJob)]
-    pub fn recover_job(&self, lost: String) -> js_sys::Promise {
-        let settings = self.settings.clone();
-        run(async move {
-            let lost: LostJob = parse_body(&lost)?;
-            recover_job(&jobs::registry(), lost, &settings, FetchTransport, &JsClock).await
-        })
-    }
-
     /// `POST /migration/dry-run`: everything `run` does but writing.
     #[wasm_bindgen(js_name = dryRun)]
     pub fn dry_run(&self, body: String) -> js_sys::Promise {
@@ -214,14 +203,23 @@ impl Core {
             let route = if dry_run { Route::DryRun } else { Route::Run };
             let request = MigrationRequest::parse(&body, route)?;
             let options = MigrateOptions::from_request(&request, dry_run)?;
-            let callback = Callback::from_request(&request, &settings)?;
+            let callback = callback_of(&request, &settings)?;
             if let Some(callback) = &callback {
                 outbound::check(&*host, &settings.outbound_rules(), Target::Callback, &callback.url).await?;
             }
             let callback = callback.map(|c| (c, FetchTransport));
             let destination = connect(&host, &settings, &request).await?;
             let options = options.with_artifacts(&request, &settings)?;
-            run_job(&*host, &jobs::registry(), &destination, &options, callback).await
+            let start = Start { request: body, started_by: settings.user.clone() };
+            jobs::with_keeper!(host, settings, |keeper| run_job(
+                &*host,
+                &keeper,
+                &destination,
+                &options,
+                callback,
+                start
+            )
+            .await)
         })
     }
 }
@@ -238,7 +236,7 @@ async fn checked(
 
 /// A destination client for the request, whose retries are reported through the host. The
 /// destination's addresses are checked against the outbound rules before anything is sent.
-async fn connect(
+pub(crate) async fn connect(
     host: &Rc<HostAdapter>,
     settings: &ExtensionSettings,
     request: &MigrationRequest,
@@ -252,7 +250,7 @@ async fn connect(
 }
 
 /// A promise of the work's result, or of a `MigrationError`.
-fn run<T: Serialize>(work: impl Future<Output = Result<T, CoreError>> + 'static) -> js_sys::Promise {
+pub(crate) fn run<T: Serialize>(work: impl Future<Output = Result<T, CoreError>> + 'static) -> js_sys::Promise {
     future_to_promise(async move {
         match work.await {
             Ok(value) => to_js(&value),

@@ -268,6 +268,58 @@ for (const version of VERSIONS) {
 			}
 		});
 
+		test('Past runs lists both runs, the newest first, with status, tables and row counts; Refresh asks again; a finished one opens its report', async () => {
+			const past = region('Past runs');
+			const items = past.locator('li[data-job]');
+			const jobs = (await client(source.url, source.token).request('GET', '/migration/jobs')).body;
+			const [migration, dryRun] = jobs; // newest first
+			assert.deepEqual([migration.kind, dryRun.kind], ['run', 'dry-run']);
+			// The panel asked again when the migration ended: the migration comes first, then the dry run.
+			await page.waitForFunction((id) => document.querySelector('li[data-job]')?.dataset.job === id, migration.processId, WAIT);
+			assert.deepEqual(await items.evaluateAll((els) => els.map((el) => el.dataset.job)), jobs.map((job) => job.processId));
+			const moved = counts.categories + counts.tags;
+			assert.deepEqual(migration.rows, { ...migration.rows, created: moved, skipped: 0, failed: 0 });
+			for (const [i, job, kind] of [[0, migration, 'Migration'], [1, dryRun, 'Dry run']]) {
+				const item = items.nth(i);
+				const field = async (name) => (await item.locator(`[data-field="${name}"]`).innerText()).trim();
+				assert.equal(await item.getAttribute('data-status'), 'completed');
+				assert.equal(await field('status'), 'Completed');
+				assert.equal(await field('kind'), kind);
+				assert.equal(await field('destination'), new URL(destination.url).origin);
+				assert.equal(await field('tables'), 'categories, tags');
+				assert.equal(await item.locator('[data-count="created"]').innerText(), `${job.rows.created.toLocaleString('en-US')} ${i ? 'to create' : 'created'}`);
+				assert.equal(await item.locator('[data-count="skipped"]').innerText(), `${job.rows.skipped} skipped`);
+				assert.equal(await item.locator('[data-count="failed"]').innerText(), `${job.rows.failed} failed`);
+				assert.match(await field('when'), /^(just now|\d+ minutes? ago)$/);
+				assert.match(await item.locator('[data-field="when"]').getAttribute('title'), /^Started .+, ended .+/);
+				// Who started it (issue 22's `startedBy`): the admin's name, asked once through /users/:id.
+				if (job.startedBy) assert.equal(await field('by'), 'by Admin User');
+				else assert.equal(await item.locator('[data-field="by"]').count(), 0);
+				assert.equal(await item.locator('[data-field="resumed"]').count(), 0, 'never taken over');
+			}
+			const asked = requests.filter((url) => /\/users\/[^/?]+\?fields=/.test(url) && !url.includes('/users/me'));
+			assert.ok(asked.length <= 1, `each starting user asked once: ${asked.join(', ')}`);
+
+			const again = page.waitForResponse((response) => new URL(response.url()).pathname === '/migration/jobs' && response.request().method() === 'GET', WAIT);
+			await past.getByRole('button', { name: 'Refresh', exact: true }).click();
+			assert.equal((await again).status(), 200);
+
+			// A finished run opens its report (GET /migration/jobs/:id), and closes again.
+			const head = items.first().getByRole('button').first();
+			assert.equal(await head.getAttribute('aria-expanded'), 'false');
+			await head.click();
+			const report = items.first().locator('[data-report] [data-outcome="summary"]');
+			await report.waitFor(WAIT);
+			assert.equal(await report.getAttribute('data-status'), 'completed');
+			assert.match(await report.innerText(), /^Migration completed/);
+			assert.equal(await head.getAttribute('aria-expanded'), 'true');
+			assert.ok(requests.some((url) => new URL(url).pathname === `/migration/jobs/${migration.processId}`));
+			await show(past);
+			await shot('past-runs');
+			await head.click();
+			await items.first().locator('[data-report]').waitFor({ state: 'detached' });
+		});
+
 		test('a long run through a slow destination: the planned total, a heartbeat while it is quiet, live progress; leaving the page and coming back, or reloading, finds the job', async () => {
 			// A slow destination: each write answered 0.8 s late (five rows each), and after the first
 			// 30 writes, those sent within 3 s held for 22 s: a quiet spell longer than the 15 s
@@ -299,6 +351,11 @@ for (const version of VERSIONS) {
 			assert.match(await run.locator('tr[data-collection="articles_translations"]').innerText(), new RegExp(`${counts.articles_translations.toLocaleString('en-US')}\\s+0\\s+0`));
 			processId = (await run.locator('.process').innerText()).trim();
 			assert.match(processId, /^migration_\d{13}_[a-z0-9]{12}$/);
+			// Past runs asks again once the run has its id: it comes first, running, followed above.
+			await page.waitForFunction((id) => document.querySelector('li[data-job]')?.dataset.job === id, processId, WAIT);
+			const listed = region('Past runs').locator(`li[data-job="${processId}"]`);
+			assert.equal(await listed.getAttribute('data-status'), 'running');
+			assert.match(await listed.innerText(), /Running[\s\S]*following/);
 
 			// Rows move: counts, rate and time left.
 			await page.waitForFunction(() => Number((document.querySelector('[data-stat="rows"]')?.textContent ?? '').split(' of ')[0].replace(/\D/g, '')) >= 80, null, WAIT);
@@ -394,6 +451,11 @@ for (const version of VERSIONS) {
 				assert.equal(await otherSummary.getAttribute('data-status'), 'cancelled');
 				assert.equal(await otherSummary.innerText(), await summary.innerText(), 'the same report in both tabs');
 				assert.equal(await followed.locator('table').first().innerText(), await run.locator('table').first().innerText(), 'the same counts in both tabs');
+				// Past runs, asked again when the run ended, in both tabs: the cancelled run first.
+				for (const tab of [page, other]) {
+					await tab.waitForFunction((id) => document.querySelector(`li[data-job="${id}"]`)?.dataset.status === 'cancelled', processId, WAIT);
+					assert.equal(await tab.locator('li[data-job]').first().getAttribute('data-job'), processId);
+				}
 				await show(page.getByRole('heading', { name: 'Start Migration', exact: true }));
 				await shot('cancelled');
 
@@ -449,10 +511,17 @@ for (const version of VERSIONS) {
 				await region('Destination').locator('.v-notice.success').waitFor(WAIT);
 				assert.ok((await lightness()) > 0.5, 'light text in the dark theme');
 				await shot('dark');
+				// Past runs in the dark theme: the status labels take its colours.
+				const chip = page.locator('li[data-job] [data-field="status"]').first();
+				await chip.waitFor(WAIT);
+				const colours = await chip.evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]);
+				assert.notEqual(colours[0], colours[1], colours.join(' on '));
+				await show(region('Past runs'));
+				await shot('dark-past-runs');
 
 				await page.setViewportSize({ width: 560, height: 900 });
 				await page.waitForTimeout(500);
-				for (const name of ['Check', 'Sync Schema', 'Select All', 'Start Migration']) {
+				for (const name of ['Check', 'Sync Schema', 'Select All', 'Start Migration', 'Refresh']) {
 					const button = page.getByRole('button', { name, exact: true });
 					await show(button);
 					const box = await button.boundingBox();
@@ -460,6 +529,11 @@ for (const version of VERSIONS) {
 				}
 				await show(page.getByRole('heading', { name: 'Destination', exact: true }));
 				await shot('narrow');
+				const item = page.locator('li[data-job]').first();
+				await show(item);
+				const box = await item.boundingBox();
+				assert.ok(box && box.x >= 0 && box.x + box.width <= 560, 'a past run fits the window');
+				await shot('narrow-past-runs');
 			} finally {
 				await page.setViewportSize(VIEWPORT);
 				await client(source.url, source.token).patch('/users/me', { appearance: null });

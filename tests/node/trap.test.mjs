@@ -64,7 +64,7 @@ for (const version of VERSIONS) test(`a trap of the core ends its job as failed 
 	assert.equal(started.status, 202, started.text);
 	const { processId } = started.body;
 
-	const [callback] = await until('the callback', () => hook.received.length > 0 && hook.received);
+	const [callback] = await until('the callback', () => hook.received.length > 0 && hook.received).catch((e) => { console.log(source.log().split('\n').filter((l) => /table-migration|trap|WASM/.test(l)).slice(-40).join('\n')); throw e; });
 	assert.equal(callback.processId, processId);
 	assert.equal(callback.status, 'failed');
 	assert.match(callback.details.error, /core crashed/);

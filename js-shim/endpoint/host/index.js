@@ -5,14 +5,26 @@
 // - library.js: the source's file library, where a run's artifacts are written as streams,
 //   sealed under the instance's SECRET (seal.js);
 // - store.js:  this instance's own tables, for the bulk receiver when it is the destination;
+// - jobs.js:   the jobs, kept in the source's own database (table_migration_jobs), and their
+//   requests sealed under SECRET;
 // - vendor.js: what differs between pg, mysql2 and sqlite3 (exact reads, bytes back);
 // - network.js: name resolution and this server's addresses, for the outbound rules.
 // It executes what the core asks; every decision is the core's.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { sourceReader } from './source.js';
 import { fileStreamer } from './files.js';
 import { fileLibrary } from './library.js';
 import { receivingStore } from './store.js';
+import { jobSealing, jobStore } from './jobs.js';
 import { network } from './network.js';
+
+/**
+ * This process, as the owner of the job leases it takes: host, process id and a random suffix
+ * (a process id is reused after a restart, in a container say). Made once, when the module loads,
+ * so a fresh WASM instance (core.js) keeps it.
+ */
+export const INSTANCE = `${hostname()}:${process.pid}:${Array.from(randomBytes(8), (byte) => 'abcdefghijklmnopqrstuvwxyz0123456789'[byte % 36]).join('')}`;
 
 /** A comma-separated setting (Directus may have parsed it into an array already). */
 function listOf(value) {
@@ -57,11 +69,17 @@ export function createHost(context, { accountability, onEvent } = {}) {
 			// Artifacts are sealed under SECRET: without it the core writes none (the secret itself
 			// never reaches the core).
 			secretMissing: !(typeof env?.SECRET === 'string' && env.SECRET !== ''),
+			instance: INSTANCE,
+			jobsRetention: String(env?.MIGRATION_JOBS_RETENTION ?? ''),
+			// Who starts a job (the page's Past runs shows it).
+			user: accountability?.user ?? null,
 		},
 		...sourceReader(directus),
 		...fileStreamer(directus),
 		...fileLibrary({ ...directus, secret: env?.SECRET }),
 		...receivingStore(directus),
+		...jobStore(database),
+		...jobSealing(env?.SECRET),
 		...network,
 		emit(event) {
 			const level = event.type === 'log' ? event.level : event.type === 'retry' ? 'warn' : 'debug';

@@ -42,9 +42,9 @@ function secretOf(secret) {
 	return text;
 }
 
-/** The file's key and key check, from SECRET and its salt. */
-function derive(secret, salt) {
-	const bytes = Buffer.from(hkdfSync('sha256', secretOf(secret), salt, INFO, 32 + CHECK));
+/** The file's key and key check, from SECRET and its salt (and the label of what it seals). */
+function derive(secret, salt, info = INFO) {
+	const bytes = Buffer.from(hkdfSync('sha256', secretOf(secret), salt, info, 32 + CHECK));
 	return { key: bytes.subarray(0, 32), check: bytes.subarray(32) };
 }
 
@@ -193,4 +193,36 @@ export function opener(secret, { onSize } = {}) {
 			}
 		},
 	});
+}
+
+// A short text (a job's request) sealed whole, as base64 of
+//   version 1 | salt (16) | nonce (12) | AES-256-GCM of the text | tag (16)
+// under HKDF-SHA256 of SECRET with the salt and `info`, the label of what is sealed (so a key
+// for one use never opens another's), the header as additional data.
+const TEXT_VERSION = 1;
+const TEXT_HEADER = 1 + SALT + 12;
+
+/** `text` sealed under `secret` for `info`, as base64. */
+export function sealText(secret, text, info) {
+	const salt = randomBytes(SALT);
+	const iv = randomBytes(12);
+	const header = Buffer.concat([Buffer.of(TEXT_VERSION), salt, iv]);
+	const cipher = createCipheriv('aes-256-gcm', derive(secret, salt, Buffer.from(info, 'utf8')).key, iv, { authTagLength: TAG });
+	cipher.setAAD(header);
+	return Buffer.concat([header, cipher.update(text, 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64');
+}
+
+/** The text `sealText` sealed, or null when it was sealed under another SECRET or `info`, or altered. */
+export function openText(secret, sealed, info) {
+	const bytes = Buffer.from(sealed, 'base64');
+	if (bytes.length < TEXT_HEADER + TAG || bytes.readUInt8(0) !== TEXT_VERSION || bytes.toString('base64') !== sealed) return null;
+	const header = bytes.subarray(0, TEXT_HEADER);
+	const decipher = createDecipheriv('aes-256-gcm', derive(secret, bytes.subarray(1, 1 + SALT), Buffer.from(info, 'utf8')).key, bytes.subarray(1 + SALT, TEXT_HEADER), { authTagLength: TAG });
+	decipher.setAAD(header);
+	decipher.setAuthTag(bytes.subarray(bytes.length - TAG));
+	try {
+		return Buffer.concat([decipher.update(bytes.subarray(TEXT_HEADER, bytes.length - TAG)), decipher.final()]).toString('utf8');
+	} catch {
+		return null;
+	}
 }

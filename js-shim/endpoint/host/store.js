@@ -3,9 +3,9 @@
 import { bindable, columnBindings, exactNumbers, exactReadOptions, exactSelection } from './vendor.js';
 
 /** knex errors quote the whole statement with its values: keep the database's own message. */
-function databaseError(error) {
+export function databaseError(error) {
 	const message = String(error?.message ?? error);
-	return Object.assign(new Error(message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message), { code: error?.code });
+	return Object.assign(new Error(message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message), { code: error?.code, errno: error?.errno });
 }
 
 /** `{ database, schema() }` → the core's `MigrationStore`. */

@@ -8,7 +8,7 @@
 //   away leaves the run going on as a job;
 // - with `Accept: application/json` (a Flow's "Request URL"): one JSON answer at the end, the
 //   report, with an HTTP status that tells the outcome (`report.httpStatus`).
-import { jobDetail, withCore } from '../core.js';
+import { localJobDetail, withCore } from '../core.js';
 import { createHost } from '../host/index.js';
 import { bodyText, logServerError, route } from '../errors.js';
 import { progressStream, wantsJson } from '../stream.js';
@@ -23,7 +23,7 @@ function modeOf(req) {
 function heartbeatOf(processId) {
 	return () => {
 		try {
-			const job = processId() && jobDetail(processId());
+			const job = processId() && localJobDetail(processId());
 			if (!job) return 'Still working';
 			const { read, total } = job.rows;
 			return `Still working: ${job.phase} (${read} of ${total} row(s) read, ${job.rowsPerSecond} rows/s)`;
