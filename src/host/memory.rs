@@ -17,6 +17,7 @@ use crate::rows::Row;
 use crate::schema::Snapshot;
 
 pub type Uploader = Box<dyn Fn(&StreamedUpload) -> Result<HttpResponse, StreamError>>;
+type EmitHook = Box<dyn Fn(&Event)>;
 type Downloader = Box<dyn Fn(&StreamedDownload) -> Result<HttpResponse, TransportError>>;
 
 #[derive(Default)]
@@ -44,7 +45,7 @@ pub struct MemoryHost {
     /// When set, the library refuses to make folders with this message.
     pub folders_refused: Option<String>,
     /// Called with every event emitted (after it is kept in `events`).
-    pub on_emit: Option<Box<dyn Fn(&Event)>>,
+    pub on_emit: Option<EmitHook>,
     /// Every `read_page` answered: the collection, the cursor asked after, the rows returned.
     pub reads: RefCell<Vec<(String, Option<Value>, usize)>>,
     calls: Cell<usize>,
