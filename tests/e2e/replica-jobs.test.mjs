@@ -55,7 +55,7 @@ const counts = async (instance) =>
 for (const db of DATABASES.filter((vendor) => vendor !== 'mysql')) {
 	for (const version of VERSIONS) {
 		describe(`jobs across two processes, Directus ${version} on ${db}`, () => {
-			let a, b, destination, hooks, proxy, slow;
+			let a, b, destination, hooks, proxy, slow, cancelledId;
 
 			before(async () => {
 				[a, destination] = await Promise.all([startDirectus({ version, name: 'source', db }), startDirectus({ version, name: 'destination', db })]);
@@ -79,6 +79,7 @@ for (const db of DATABASES.filter((vendor) => vendor !== 'mysql')) {
 				const started = await migrationCall(a, 'run', { ...slow, scope: SCOPE, callbackUrl: `${hooks.url}/cancelled` });
 				assert.equal(started.status, 202, started.text);
 				const { processId } = started.body;
+				cancelledId = processId;
 				const seen = await until('B to see rows moving', async () => {
 					const detail = await job(b, processId);
 					return detail.rows?.created > 0 && detail;
@@ -171,6 +172,25 @@ for (const db of DATABASES.filter((vendor) => vendor !== 'mysql')) {
 					await otherProxy.close();
 					await other.stop();
 				}
+			});
+
+			test('POST /migration/jobs/:id/resume runs a cancelled job on to its end; a completed one is refused', async () => {
+				const api = client(a.url, a.token);
+				const resumed = await api.request('POST', `/migration/jobs/${cancelledId}/resume`);
+				assert.equal(resumed.status, 202, resumed.text);
+				assert.equal(resumed.body.status, 'resuming');
+				const ended = await until('the resumed job to end', async () => {
+					const detail = await job(a, cancelledId);
+					return detail.status !== 'running' && detail;
+				});
+				assert.equal(ended.status, 'completed', JSON.stringify(ended.report?.error ?? ended.report?.message));
+				assert.equal(ended.resumed, 1);
+				assert.deepEqual(await counts(destination), await counts(a));
+				await until('its callback', () => hooks.to('/cancelled').length >= 2);
+				assert.equal(hooks.to('/cancelled')[1].body.status, 'completed');
+				const again = await api.request('POST', `/migration/jobs/${cancelledId}/resume`);
+				assert.equal(again.status, 409, again.text);
+				assert.match(JSON.stringify(again.body), /completed/);
 			});
 		});
 	}
