@@ -3,7 +3,7 @@
 import { defineEndpoint } from '@directus/extensions-sdk';
 import { requireAdmin, notFound } from './guard.js';
 import { useLogger } from './core.js';
-import { ensureJobsTable } from './host/jobs.js';
+import { jobsTableReady } from './host/jobs.js';
 import { testRoute } from './routes/test.js';
 import { checkRoute } from './routes/check.js';
 import { tablesRoute } from './routes/tables.js';
@@ -22,7 +22,7 @@ export default defineEndpoint({
 		// The jobs' table, made (or brought up to date) once per process; a failure is logged, and
 		// the job routes answer with the database's error until it is fixed.
 		// Once it is there, this process sweeps it: jobs of processes that died go on here.
-		ensureJobsTable(context.database)
+		jobsTableReady(context.database)
 			.then(() => startSweeping(context))
 			.catch((error) =>
 				context.logger.error(`[table-migration] the table of the jobs (table_migration_jobs) could not be made: ${error?.message ?? error}`),

@@ -10,7 +10,7 @@
 // - SQLite shared by two processes may answer SQLITE_BUSY: a call is tried again a few times.
 // And `sealText`/`unsealText`: a job's request sealed under SECRET (seal.js), since it holds the
 // destination's token.
-import { JOBS_TABLE, isBusy } from './jobs-table.js';
+import { JOBS_TABLE, ensureJobsTable, isBusy } from './jobs-table.js';
 import { openText, sealText } from './seal.js';
 import { databaseError } from './store.js';
 
@@ -119,8 +119,32 @@ function guarded(query, id, guard = {}) {
 /** Rows that may be deleted: ended, with no callback still to deliver. */
 const prunable = (query) => query.whereNot('status', 'running').where('callback_due', false);
 
-/** `database` (knex) → the core's job store. */
+/** The job table of each database (knex), made once per process: every store call waits for it. */
+const made = new WeakMap();
+
+/**
+ * `table_migration_jobs` on `database`, made or brought up to date once (see ensureJobsTable); a
+ * failure is not kept, so the next call tries again.
+ */
+export function jobsTableReady(database) {
+	let ready = made.get(database);
+	if (!ready) {
+		ready = ensureJobsTable(database);
+		made.set(database, ready);
+		ready.catch(() => made.delete(database));
+	}
+	return ready;
+}
+
+/** `database` (knex) → the core's job store. No call runs before the table is there. */
 export function jobStore(database) {
+	const store = jobStoreOf(database);
+	return Object.fromEntries(
+		Object.entries(store).map(([name, call]) => [name, async (...args) => (await jobsTableReady(database), call(...args))]),
+	);
+}
+
+function jobStoreOf(database) {
 	const jobs = () => database(JOBS_TABLE);
 	return {
 		async jobInsert(row) {
