@@ -10,9 +10,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.mjs';
 
 /** The database vendors the suites run on: `TM_DATABASES` (space or comma separated), default all three. */
 export const DATABASES = (process.env.TM_DATABASES ?? 'sqlite postgres mysql').split(/[\s,]+/).filter(Boolean);
@@ -81,19 +81,6 @@ function serverFolder(vendor, user) {
 
 const uidOf = (user) => Number(run('id', ['-u', user]).trim());
 const gidOf = (user) => Number(run('id', ['-g', user]).trim());
-
-/** A port on 127.0.0.1 that nothing listens on now. */
-export function freePort() {
-	return new Promise((resolvePort, reject) => {
-		const server = createServer();
-		server.unref();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address();
-			server.close(() => resolvePort(port));
-		});
-	});
-}
 
 /** Spawn a server detached from our stdio (its output goes to `logFile`), tracked for exit. */
 function spawnServer(command, args, { user, logFile, signal }) {

@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { databaseServer, freePort } from './databases.mjs';
+import { databaseServer } from './databases.mjs';
+import { freePort, listensOn } from './ports.mjs';
 
 export { freePort };
 
@@ -278,6 +279,7 @@ async function runningInstance({ name, version, db, port, env, dir, dbFile, knex
 	const url = `http://127.0.0.1:${port}`;
 	let child = null;
 	let exited = null;
+	let halting = false;
 
 	/** Spawn `directus start` (same port, folder, database and environment) and wait for it to answer. */
 	async function launch() {
@@ -287,18 +289,24 @@ async function runningInstance({ name, version, db, port, env, dir, dbFile, knex
 		exited = null;
 		instance.pid = spawned.pid;
 		spawned.on('exit', (code, signal) => {
-			if (child === spawned) exited = { code, signal };
+			if (child !== spawned) return;
+			exited = { code, signal };
+			// A process that ends on its own is a finding: its last words go to the test output.
+			if (!halting) console.error(`${name} (Directus ${version}, pid ${spawned.pid}) exited by itself (${JSON.stringify(exited)}):\n${instance.log().slice(-4000)}`);
 		});
 		await log.close();
 		const deadline = Date.now() + 90_000;
 		for (;;) {
 			if (exited) throw new Error(`${name} (Directus ${version}) exited during start-up (${JSON.stringify(exited)}):\n${instance.log().slice(-4000)}`);
+			let answered = false;
 			try {
-				const res = await fetch(`${url}/server/ping`);
-				if (res.ok) return;
+				answered = (await fetch(`${url}/server/ping`)).ok;
 			} catch {
 				// not listening yet
 			}
+			// The answer must come from this process: a server of another test file on the port
+			// means ours cannot listen, and exits (reported above).
+			if (answered && listensOn(spawned.pid, port) !== false) return;
 			if (Date.now() > deadline) {
 				await instance.stop({ keep: true });
 				throw new Error(`${name} (Directus ${version}) did not answer within 90 s; log in ${logFile}`);
@@ -312,10 +320,12 @@ async function runningInstance({ name, version, db, port, env, dir, dbFile, knex
 		if (exited !== null || child === null) return;
 		const running = child;
 		const done = new Promise((r) => running.once('exit', r));
+		halting = true;
 		process.kill(running.pid, signal);
 		const timer = setTimeout(() => exited === null && process.kill(running.pid, 'SIGKILL'), 10_000);
 		await done;
 		clearTimeout(timer);
+		halting = false;
 	}
 
 	const instance = {

@@ -127,6 +127,7 @@ const made = new WeakMap();
  * failure is not kept, so the next call tries again.
  */
 export function jobsTableReady(database) {
+	if (typeof database !== 'function') return Promise.reject(new Error('the endpoint has no database (knex) to keep its jobs in'));
 	let ready = made.get(database);
 	if (!ready) {
 		ready = ensureJobsTable(database);
