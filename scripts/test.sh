@@ -19,4 +19,7 @@ echo "[test] the built bundle in Node, then end to end on Directus ${DIRECTUS_VE
 # time is waiting (fault proxies' delays, retries' backoff, heartbeats), which the other file fills
 # (Node's default on 2 cores is one file at a time). Each file has its own instances, database
 # servers and ports; the template databases are shared under a lock.
-node --test --test-reporter=spec --test-concurrency=2 --test-timeout=1800000 'tests/node/*.test.mjs' 'tests/e2e/*.test.mjs'
+# The second reporter prints the ten slowest files at the end.
+node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./scripts/lib/slowest-reporter.mjs --test-reporter-destination=stdout \
+  --test-concurrency=2 --test-timeout=1800000 'tests/node/*.test.mjs' 'tests/e2e/*.test.mjs'
