@@ -81,8 +81,12 @@ pub struct TableReport {
     /// administrator role and policy, a user with the same e-mail): never written; see the
     /// report's `mappings`.
     pub mapped: u64,
-    /// Rows merged field by field into the destination's row (`directus_settings`).
+    /// Rows the destination had that took the source's content: merged field by field
+    /// (`directus_settings`), or, with `scope.mode: "merge"`, user rows whose content differed.
     pub updated: u64,
+    /// `scope.mode: "merge"`: user rows the destination had with the source's content already
+    /// (not written).
+    pub unchanged: u64,
     /// References to rows missing on the destination that were set to null.
     pub references_nulled: u64,
     /// Rows whose held-back references were set in the second pass.
@@ -117,6 +121,9 @@ impl TableReport {
         if self.updated > 0 {
             let updated = if dry_run { "to merge" } else { "merged" };
             text.push_str(&format!(", {} {updated} into the destination's", self.updated));
+        }
+        if self.unchanged > 0 {
+            text.push_str(&format!(", {} unchanged", self.unchanged));
         }
         if self.references_nulled > 0 {
             text.push_str(&format!(", {} missing reference(s) set to null", self.references_nulled));

@@ -22,6 +22,9 @@ pub struct Scope {
     /// foreign-key actions) to the source's, without deleting anything.
     pub alter_columns: bool,
     pub updated_after: Option<String>,
+    /// `add` (default: rows the destination has are skipped) or `merge` (rows the destination has
+    /// and whose content differs are updated to the source's; data endpoints).
+    pub mode: Option<String>,
     /// Rows per page and per insert request (data endpoints).
     pub batch_size: Option<u32>,
     /// Pages in flight at once (data endpoints).
@@ -49,6 +52,7 @@ pub const BATCH_SIZES: std::ops::RangeInclusive<u32> = 1..=5_000;
 pub const CONCURRENCIES: std::ops::RangeInclusive<u32> = 1..=16;
 pub const FILE_CONCURRENCIES: std::ops::RangeInclusive<u32> = 1..=8;
 pub const TRANSPORTS: [&str; 3] = ["rest", "bulk", "auto"];
+pub const MODES: [&str; 2] = ["add", "merge"];
 
 impl Scope {
     /// Every value within what it may be, whichever route reads it: a body that one route would
@@ -67,6 +71,9 @@ impl Scope {
         range("fileConcurrency", self.file_concurrency, FILE_CONCURRENCIES)?;
         if let Some(other) = self.transport.as_deref().filter(|t| !TRANSPORTS.contains(t)) {
             return Err(CoreError::InvalidInput(format!("scope.transport must be rest, bulk or auto, not {other:?}")));
+        }
+        if let Some(other) = self.mode.as_deref().filter(|m| !MODES.contains(m)) {
+            return Err(CoreError::InvalidInput(format!("scope.mode must be add or merge, not {other:?}")));
         }
         if let Some(rate) = self.max_requests_per_second.filter(|r| !(*r > 0.0 && *r <= 10_000.0)) {
             return Err(CoreError::InvalidInput(format!(

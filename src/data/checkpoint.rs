@@ -120,6 +120,7 @@ pub fn add_counts(into: &mut TableReport, from: &TableReport) {
     into.failed += from.failed;
     into.mapped += from.mapped;
     into.updated += from.updated;
+    into.unchanged += from.unchanged;
     into.references_nulled += from.references_nulled;
     into.second_pass += from.second_pass;
     into.repaired += from.repaired;

@@ -3,6 +3,7 @@
 
 mod checkpoint;
 mod filter;
+mod merge;
 mod pages;
 mod second_pass;
 mod system;
@@ -32,6 +33,9 @@ pub struct Settings {
     pub dry_run: bool,
     /// Write back `date-created` / `user-created` values where the sink's destination stamps them.
     pub preserve_created: bool,
+    /// `scope.mode: "merge"`: user rows the destination has with other content are updated to
+    /// the source's (Directus' own collections keep their rules).
+    pub merge: bool,
     /// Once set, no new page starts (the pages in flight finish).
     pub cancel: Cancel,
     /// `scope.userPasswords`: copy the password hashes of the users a run creates, where the

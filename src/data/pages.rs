@@ -184,6 +184,7 @@ fn merge<H: Host, S, T, C>(
         references_nulled: page.nulled,
         mapped: page.mapped,
         updated: page.updated,
+        unchanged: page.unchanged,
         failed: page.refused.len() as u64 + page.failed_elsewhere,
         ..TableReport::default()
     };
@@ -202,6 +203,7 @@ fn merge<H: Host, S, T, C>(
         total: table.rows.max(report.read),
         read: report.read,
         created: report.created,
+        updated: report.updated,
         skipped: report.skipped,
         failed: report.failed,
         dry_run: context.settings.dry_run,

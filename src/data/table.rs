@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
+use super::merge::Merged;
 use super::{target, Context};
 use crate::files::FileMover;
 use crate::host::Host;
@@ -35,6 +36,8 @@ pub(super) struct PageOutcome {
     pub mapped: u64,
     /// Rows merged into the destination's row.
     pub updated: u64,
+    /// `scope.mode: "merge"`: rows the destination has with the same content.
+    pub unchanged: u64,
     /// Failures the files step already recorded.
     pub failed_elsewhere: u64,
 }
@@ -85,11 +88,16 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             fresh = rest;
         }
         let (mut fresh, missing) = self.missing_items(fresh).await?;
+        // A merge: rows the destination has take the source's content where it differs.
+        let merged = if self.merges() { self.merge_existing(&skipped).await? } else { Merged::default() };
+        let merged_rows = merged.updated + merged.unchanged + merged.refused.len() as u64;
         let mut outcome = PageOutcome {
             read,
-            skipped: skipped.len() as u64 + not_applied,
+            skipped: (skipped.len() as u64).saturating_sub(merged_rows) + not_applied,
             mapped: mapped.len() as u64,
-            refused: withheld.into_iter().chain(missing).collect(),
+            updated: merged.updated,
+            unchanged: merged.unchanged,
+            refused: withheld.into_iter().chain(missing).chain(merged.refused).collect(),
             ..PageOutcome::default()
         };
         // Files first, so the rows that reference them find them.

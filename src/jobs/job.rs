@@ -57,6 +57,7 @@ pub struct TableProgress {
     pub total: u64,
     pub read: u64,
     pub created: u64,
+    pub updated: u64,
     pub skipped: u64,
     pub failed: u64,
 }
@@ -276,12 +277,13 @@ impl Job {
     pub fn record(&mut self, event: &Event) {
         self.dirty = true;
         match event {
-            Event::Rows { collection, total, read, created, skipped, failed, .. } => {
+            Event::Rows { collection, total, read, created, updated, skipped, failed, .. } => {
                 *self.table(collection) = TableProgress {
                     collection: collection.clone(),
                     total: *total,
                     read: *read,
                     created: *created,
+                    updated: *updated,
                     skipped: *skipped,
                     failed: *failed,
                 };

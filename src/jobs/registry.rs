@@ -61,7 +61,16 @@ mod tests {
     use crate::report::RunStatus;
 
     fn rows(collection: &str, total: u64, read: u64) -> Event {
-        Event::Rows { collection: collection.into(), total, read, created: read, skipped: 0, failed: 0, dry_run: false }
+        Event::Rows {
+            collection: collection.into(),
+            total,
+            read,
+            created: read,
+            updated: 0,
+            skipped: 0,
+            failed: 0,
+            dry_run: false,
+        }
     }
 
     #[test]

@@ -37,6 +37,10 @@ pub struct TablePlan {
     /// Columns Directus overwrites on create (`date-created`, `user-created`): written again
     /// right after the insert.
     pub created_fields: Vec<String>,
+    /// Columns Directus stamps on every update (`date-updated`, `user-updated`): over REST a merge
+    /// neither compares nor writes them.
+    #[serde(skip)]
+    pub updated_fields: Vec<String>,
     /// The `date-updated` and `date-created` fields, for `updatedAfter`.
     pub date_updated: Option<String>,
     pub date_created: Option<String>,
@@ -96,6 +100,7 @@ impl TablePlan {
             deferred: Vec::new(),
             checked: Vec::new(),
             created_fields: Vec::new(),
+            updated_fields: Vec::new(),
             date_updated: None,
             date_created: None,
             excluded: Vec::new(),
@@ -123,6 +128,9 @@ impl TablePlan {
             }
             if field.has_special("date-created") || field.has_special("user-created") {
                 plan.created_fields.push(name.clone());
+            }
+            if field.has_special("date-updated") || field.has_special("user-updated") {
+                plan.updated_fields.push(name.clone());
             }
             if field.has_special("date-created") && plan.date_created.is_none() {
                 plan.date_created = Some(name.clone());
@@ -207,6 +215,7 @@ impl TablePlan {
             deferred: Vec::new(),
             checked: Vec::new(),
             created_fields: entry.created.iter().filter(|c| has(c)).map(|c| c.to_string()).collect(),
+            updated_fields: Vec::new(),
             date_updated: entry.date_updated.filter(|c| has(c)).map(String::from),
             date_created: entry.date_created.filter(|c| has(c)).map(String::from),
             excluded: Vec::new(),
@@ -313,6 +322,18 @@ impl TablePlan {
             .filter(|c| !(self.assigns_keys() && **c == self.primary_key))
             .cloned()
             .collect()
+    }
+
+    /// The columns a merge (`scope.mode: "merge"`) compares and writes, the key first: the
+    /// columns written on insert, less over REST those Directus stamps on every update and,
+    /// without `preserve_created`, on create.
+    pub fn merge_columns(&self, delivery: Delivery, preserve_created: bool) -> Vec<String> {
+        let stamped = |c: &String| {
+            delivery == Delivery::Rest
+                && (self.updated_fields.contains(c) || (!preserve_created && self.created_fields.contains(c)))
+        };
+        let others = self.write_columns(delivery).into_iter().filter(|c| *c != self.primary_key && !stamped(c));
+        std::iter::once(self.primary_key.clone()).chain(others).collect()
     }
 
     /// References to `directus_files`: the files move with the rows.

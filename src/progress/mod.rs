@@ -49,7 +49,17 @@ pub enum Event {
     Kept { items: Vec<Withheld> },
     /// Rows of a collection moved so far.
     #[serde(rename_all = "camelCase")]
-    Rows { collection: String, total: u64, read: u64, created: u64, skipped: u64, failed: u64, dry_run: bool },
+    Rows {
+        collection: String,
+        total: u64,
+        read: u64,
+        created: u64,
+        /// Rows the destination had and that took the source's content (`scope.mode: "merge"`).
+        updated: u64,
+        skipped: u64,
+        failed: u64,
+        dry_run: bool,
+    },
     /// The destination refused a row.
     RowFailed { collection: String, key: Value, message: String },
     /// A collection is done — or stopped before its end (cancelled, or the run failed).
@@ -147,9 +157,16 @@ impl Event {
                 format!("Speeding up: the destination answers healthily; at most {in_flight} request(s) in flight")
             }
             Event::SchemaChanges { collection, changes } => changes.describe(collection),
-            Event::Rows { collection, total, read, created, skipped, failed, dry_run } => {
+            Event::Rows { collection, total, read, created, updated, skipped, failed, dry_run } => {
                 let created = if *dry_run { format!("{created} to create") } else { format!("{created} created") };
-                format!("{collection}: {read}/{total} rows read, {created}, {skipped} skipped, {failed} failed")
+                let updated = match (*updated, *dry_run) {
+                    (0, _) => String::new(),
+                    (n, true) => format!(", {n} to update"),
+                    (n, false) => format!(", {n} updated"),
+                };
+                format!(
+                    "{collection}: {read}/{total} rows read, {created}{updated}, {skipped} skipped, {failed} failed"
+                )
             }
             Event::RowFailed { collection, key, message } => format!("{collection} {key} failed: {message}"),
             Event::TableDone { report, dry_run, stopped: false } => format!("Done {}", report.line(*dry_run)),

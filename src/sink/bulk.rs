@@ -149,6 +149,14 @@ impl<T: Transport, C: Clock> RowSink for BulkSink<'_, T, C> {
         Ok(found)
     }
 
+    async fn rows(&self, target: Target<'_>, columns: &[String], keys: &[Value]) -> Result<Vec<Row>, DestinationError> {
+        let mut rows = Vec::new();
+        for chunk in keys.chunks(MAX_ROWS) {
+            rows.extend(self.destination.receiver_rows_by_key(target.collection, target.key, columns, chunk).await?);
+        }
+        Ok(rows)
+    }
+
     async fn insert(
         &self,
         target: Target<'_>,

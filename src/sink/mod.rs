@@ -55,6 +55,9 @@ pub trait RowSink {
     async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError>;
     /// Which of `keys` the table has with `field` null (references an earlier run left unset).
     async fn lacking(&self, target: Target<'_>, field: &str, keys: &[Value]) -> Result<Vec<Value>, DestinationError>;
+    /// The rows of `keys` with `columns` (the key first), as this sink writes them: the API's
+    /// representation over REST, the database's over bulk.
+    async fn rows(&self, target: Target<'_>, columns: &[String], keys: &[Value]) -> Result<Vec<Row>, DestinationError>;
     /// Insert `rows` (their `columns`), keys included.
     async fn insert(&self, target: Target<'_>, columns: &[String], rows: Vec<Row>)
         -> Result<Written, DestinationError>;
@@ -104,6 +107,13 @@ impl<T: Transport, C: Clock> RowSink for Sink<'_, T, C> {
         match self {
             Sink::Rest(sink) => sink.lacking(target, field, keys).await,
             Sink::Bulk(sink) => sink.lacking(target, field, keys).await,
+        }
+    }
+
+    async fn rows(&self, target: Target<'_>, columns: &[String], keys: &[Value]) -> Result<Vec<Row>, DestinationError> {
+        match self {
+            Sink::Rest(sink) => sink.rows(target, columns, keys).await,
+            Sink::Bulk(sink) => sink.rows(target, columns, keys).await,
         }
     }
 

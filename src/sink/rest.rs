@@ -179,6 +179,18 @@ impl<T: Transport, C: Clock> RowSink for RestSink<'_, T, C> {
         self.destination.keys_with_null(target.collection, target.key, field, keys).await
     }
 
+    async fn rows(&self, target: Target<'_>, columns: &[String], keys: &[Value]) -> Result<Vec<Row>, DestinationError> {
+        if target.singleton {
+            return Ok(self
+                .destination
+                .singleton_row(target.collection, target.key, columns)
+                .await?
+                .into_iter()
+                .collect());
+        }
+        self.destination.items_by_keys(target.collection, target.key, columns, keys).await
+    }
+
     async fn insert(
         &self,
         target: Target<'_>,

@@ -158,6 +158,75 @@ for (const { db, version, label } of MATRIX) for (const transport of TRANSPORTS)
 			assert.notEqual(unchanged.word_count, 4242);
 		});
 
+		test('merge carries exactly the edits after a cutoff, keeps what only the destination has, and a second merge writes nothing', async () => {
+			const api = client(source.url, source.token);
+			const theirApi = client(destination.url, destination.token);
+			const scope = (extra) => ({ ...target, scope: { transport, selectedTables: ['articles', 'tags', 'site_settings'], ...extra } });
+			const articles = await rowsOf(source, 'articles');
+			// The destination's own: an edit of a row the source leaves alone, and a row it alone has.
+			const untouched = articles.at(-1);
+			await theirApi.patch(`/items/articles/${untouched.id}`, { word_count: 7 });
+			// Its own key, far from the source's next ones (a clash would be the source's row).
+			const onlyThere = await theirApi.post('/items/tags', { id: 80_000, name: 'only on the destination' });
+			const since = new Date(Date.now() - 1).toISOString();
+			await new Promise((r) => setTimeout(r, 20));
+			const edited = articles.slice(10, 22);
+			const authors = await rowsOf(source, 'authors');
+			for (const [i, article] of edited.entries()) {
+				await api.patch(`/items/articles/${article.id}`, { title: `${article.title} (edited)`, extra: { edited: i, nested: { ok: true } }, author: authors[i].id });
+			}
+			const [tag] = (await rowsOf(source, 'tags')).slice(0, 1);
+			await api.patch(`/items/tags/${tag.id}`, { name: `${tag.name} renamed` });
+			await api.patch('/items/site_settings', { site_name: 'Edited on the source' });
+			const added = await api.post('/items/tags', { name: 'added after the cutoff' });
+
+			const add = summaryOf(await migrationCall(source, 'run', scope({ updatedAfter: since }), ndjson));
+			assert.equal(add.status, 'completed', JSON.stringify(add.failures));
+			assert.deepEqual([add.table('tags').created, add.table('tags').updated, add.table('articles').skipped], [1, 0, 12]);
+			assert.equal((await rowsOf(destination, 'articles')).find((a) => a.id === edited[0].id).title, edited[0].title, 'add overwrites nothing');
+
+			const merge = await migrationCall(source, 'run', scope({ updatedAfter: since, mode: 'merge' }), ndjson);
+			const report = summaryOf(merge);
+			assert.equal(report.status, 'completed', JSON.stringify(report.failures));
+			const counted = (name) => { const t = report.table(name); return [t.read, t.created, t.updated, t.unchanged, t.skipped]; };
+			assert.deepEqual(counted('articles'), [12, 0, 12, 0, 0]);
+			const tagCount = (await rowsOf(source, 'tags')).length; // no date field: every tag is read
+			assert.deepEqual(counted('tags'), [tagCount, 0, 1, tagCount - 1, 0], 'the renamed tag; the others, the added one too, are there');
+			assert.deepEqual(counted('site_settings'), [1, 0, 1, 0, 0]);
+			assert.ok(merge.lines.some((l) => { const e = JSON.parse(l); return e.type === 'rows' && e.collection === 'articles' && e.updated === 12; }), 'the stream shows updated');
+			const strip = (collection) => (row) => {
+				const copy = { ...row };
+				if (STAMPED[transport].includes(collection) || transport === 'rest') delete copy.date_updated;
+				return copy;
+			};
+			const there = await rowsOf(destination, 'articles');
+			const sourceNow = await rowsOf(source, 'articles');
+			for (const article of edited) {
+				assert.deepEqual(strip('articles')(there.find((a) => a.id === article.id)), strip('articles')(sourceNow.find((a) => a.id === article.id)));
+			}
+			assert.equal(there.find((a) => a.id === untouched.id).word_count, 7, 'a destination edit of a row the source did not change stays');
+			assert.equal((await rowsOf(destination, 'site_settings'))[0].site_name, 'Edited on the source');
+			const tags = await rowsOf(destination, 'tags');
+			assert.equal(tags.find((t) => t.id === tag.id).name, `${tag.name} renamed`);
+			assert.ok(tags.some((t) => t.id === onlyThere.id), 'a row only the destination has stays');
+			assert.ok(tags.some((t) => t.id === added.id));
+
+			// Without a cutoff the selected tables become the source's (the rows only the
+			// destination has aside), and a second merge finds nothing to write.
+			const full = summaryOf(await migrationCall(source, 'run', scope({ mode: 'merge' }), ndjson));
+			assert.equal(full.status, 'completed', JSON.stringify(full.failures));
+			assert.ok(full.table('articles').updated >= 6, 'the untouched row and the five edited before the cutoff');
+			for (const collection of ['articles', 'tags', 'site_settings']) {
+				const [ours, theirs] = await Promise.all([rowsOf(source, collection), rowsOf(destination, collection)]);
+				const mine = new Set(ours.map((r) => r.id));
+				assert.deepEqual(theirs.filter((r) => mine.has(r.id)).map(strip(collection)), ours.map(strip(collection)), collection);
+			}
+			const again = summaryOf(await migrationCall(source, 'run', scope({ mode: 'merge' }), ndjson));
+			for (const table of again.tables) {
+				assert.deepEqual([table.created, table.updated, table.unchanged], [0, 0, table.read], table.collection);
+			}
+		});
+
 		test('a row the destination refuses is reported with its key and error; the others arrive', async () => {
 			const api = client(source.url, source.token);
 			const [clash, fine] = await api.post('/items/tags', [{ name: 'clash-on-destination' }, { name: 'arrives-fine' }]);

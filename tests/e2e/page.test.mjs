@@ -338,7 +338,18 @@ for (const version of VERSIONS) {
 			const options = region('Options');
 			await options.getByRole('button', { name: /Advanced/ }).click();
 			await page.getByLabel('Batch size').fill('5');
-			await options.locator('.v-select').click();
+			// Mode: each choice says what it does (Add stays: the destination is empty anyway).
+			const choose = async (field, name) => {
+				await options.locator(`[data-field="${field}"] .v-select`).click();
+				await page.getByRole('button', { name, exact: true }).or(page.getByRole('menuitem', { name, exact: true })).first().click();
+			};
+			const modeHint = options.locator('[data-hint="mode"]');
+			assert.match(await modeHint.innerText(), /^Rows the destination has are left as they are/);
+			await choose('mode', 'Merge');
+			await page.waitForFunction(() => /take the source/.test(document.querySelector('[data-hint="mode"]')?.textContent ?? ''), null, WAIT);
+			await choose('mode', 'Add');
+			await page.waitForFunction(() => /left as they are/.test(document.querySelector('[data-hint="mode"]')?.textContent ?? ''), null, WAIT);
+			await options.locator('[data-field="transport"] .v-select').click();
 			await page.getByRole('button', { name: 'REST', exact: true }).or(page.getByRole('menuitem', { name: 'REST', exact: true })).first().click();
 
 			const run = region('Start Migration');

@@ -86,6 +86,7 @@ function setTable(row) {
 		total: Math.max(most('total'), most('read')),
 		read: most('read'),
 		created: most('created'),
+		updated: most('updated'),
 		skipped: most('skipped'),
 		failed: most('failed'),
 		done: row.done ?? previous.done ?? false,

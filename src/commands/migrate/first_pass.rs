@@ -125,10 +125,10 @@ fn announce_restored<H: Host, S, T, C>(
     table: &TablePlan,
     checkpoint: &TableCheckpoint,
 ) {
-    let TableReport { read, created, skipped, failed, .. } = checkpoint.report;
+    let TableReport { read, created, updated, skipped, failed, .. } = checkpoint.report;
     let collection = table.collection.clone();
     let total = table.rows.max(read);
-    context.host.emit(&Event::Rows { collection, total, read, created, skipped, failed, dry_run: false });
+    context.host.emit(&Event::Rows { collection, total, read, created, updated, skipped, failed, dry_run: false });
     let line = checkpoint.report.line(false);
     let what = if checkpoint.second_pass_done { "Done" } else { "First pass done" };
     context.host.emit(&Event::step(format!("{what} {line} (already done before the resume)")));

@@ -83,6 +83,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
         concurrency: options.concurrency as usize,
         dry_run: options.dry_run,
         preserve_created: options.preserve_created,
+        merge: options.merge,
         cancel: options.cancel.clone(),
         user_passwords: options.user_passwords,
     };

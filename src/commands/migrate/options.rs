@@ -25,6 +25,8 @@ pub struct MigrateOptions {
     pub concurrency: u32,
     pub file_concurrency: u32,
     pub preserve_created: bool,
+    /// `scope.mode: "merge"`: rows the destination has with other content are updated.
+    pub merge: bool,
     pub transport: TransportChoice,
     /// Set by the job's cancel: the run stops after the batches in flight.
     pub cancel: Cancel,
@@ -96,6 +98,7 @@ impl MigrateOptions {
             concurrency,
             file_concurrency,
             preserve_created: scope.preserve_created.unwrap_or(true),
+            merge: scope.mode.as_deref() == Some("merge"),
             transport,
             cancel: Cancel::default(),
             verify: scope.verify,

@@ -4,6 +4,7 @@
 mod bulk;
 mod files;
 mod held_back;
+mod merge;
 mod resume;
 mod rows;
 mod system;
