@@ -69,7 +69,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
                 merged.vanished += 1;
                 continue;
             };
-            if differs(&row, &their, &columns) {
+            if differs(&row, &their, &columns, &table.float_fields) {
                 changed.push(row);
             } else {
                 merged.unchanged += 1;
@@ -106,26 +106,58 @@ fn as_sent(table: &TablePlan, delivery: Delivery, row: Row) -> Row {
     }
 }
 
-/// Whether any of `columns` (the key aside) holds other content on the two sides.
-fn differs(ours: &Row, theirs: &Row, columns: &[String]) -> bool {
+/// Whether any of `columns` (the key aside) holds other content on the two sides; `floats` are
+/// Directus `float` fields, single precision where the database has one (MySQL/MariaDB `float`,
+/// PostgreSQL `real`).
+fn differs(ours: &Row, theirs: &Row, columns: &[String], floats: &[String]) -> bool {
     let null = Value::Null;
-    columns.iter().skip(1).any(|c| !same(ours.get(c).unwrap_or(&null), theirs.get(c).unwrap_or(&null)))
+    columns.iter().skip(1).any(|c| {
+        let (a, b) = (ours.get(c).unwrap_or(&null), theirs.get(c).unwrap_or(&null));
+        !(same(a, b) || (floats.contains(c) && same_single(a, b)))
+    })
 }
 
-/// The same content: the same canonical JSON, or a number and its text. The run reads 64-bit
-/// integers and floats from the source as exact text, where an API may answer a number, and
-/// MySQL/MariaDB's text protocol answers doubles rounded to 15 or 16 digits: a float that agrees
-/// to 14 significant digits is the same value read two ways, not an edit.
-fn same(ours: &Value, theirs: &Value) -> bool {
-    match (ours, theirs) {
-        (Value::String(text), Value::Number(number)) | (Value::Number(number), Value::String(text)) => {
-            *text == number.to_string()
-                || text.parse::<f64>().ok().zip(number.as_f64()).is_some_and(|(a, b)| {
-                    a == b || (a.is_finite() && b.is_finite() && (a - b).abs() <= 1e-14 * a.abs().max(b.abs()))
-                })
+/// The same single-precision float: the source's exact read of a MySQL `float` is the double it
+/// widens to (`123.45600128173828`), the destination's API answers the float's shortest text
+/// (`123.456`), and writing either stores the same float.
+fn same_single(ours: &Value, theirs: &Value) -> bool {
+    let single = |value: &Value| {
+        match value {
+            Value::Number(n) => n.as_f64(),
+            Value::String(text) => text.parse::<f64>().ok(),
+            _ => None,
         }
-        _ => canonical(ours) == canonical(theirs),
+        .map(|f| f as f32)
+    };
+    matches!((single(ours), single(theirs)), (Some(a), Some(b)) if a == b)
+}
+
+/// The same content: the same canonical JSON, or the same number read two ways. The run reads
+/// 64-bit integers from the source as exact text, where an API may answer a number; and it reads
+/// floats exactly where MySQL/MariaDB's text protocol (the destination's API) answers doubles
+/// rounded to 15 or 16 digits: a float that agrees to 14 significant digits is the same value, not
+/// an edit. Integers compare exactly (beyond 2^53 by their digits); two strings compare as text.
+fn same(ours: &Value, theirs: &Value) -> bool {
+    if canonical(ours) == canonical(theirs) {
+        return true;
     }
+    let number = |value: &Value| match value {
+        Value::Number(n) => Some((n.to_string(), n.as_f64()?)),
+        Value::String(text) => Some((text.clone(), text.parse::<f64>().ok()?)),
+        _ => None,
+    };
+    if !(ours.is_number() || theirs.is_number()) {
+        return false;
+    }
+    let (Some((a_text, a)), Some((b_text, b))) = (number(ours), number(theirs)) else { return false };
+    let integral = |text: &str| !text.contains(['.', 'e', 'E']);
+    if a_text == b_text {
+        return true;
+    }
+    if integral(&a_text) && integral(&b_text) {
+        return a == b && a.abs() < 9_007_199_254_740_992.0;
+    }
+    a.is_finite() && b.is_finite() && (a == b || (a - b).abs() <= 1e-14 * a.abs().max(b.abs()))
 }
 
 #[cfg(test)]
@@ -145,14 +177,24 @@ mod tests {
             json!({ "id": 1, "title": "A", "meta": { "a": 1, "b": [2.0] }, "views": null, "big": "9007199254740993" }),
         );
         let theirs = row(json!({ "id": "1", "title": "A", "meta": { "b": [2], "a": 1 }, "big": 9007199254740993u64 }));
-        assert!(!differs(&ours, &theirs, &columns), "an absent column is null; the key is not compared");
+        assert!(!differs(&ours, &theirs, &columns, &[]), "an absent column is null; the key is not compared");
         let edited = row(json!({ "id": 1, "title": "B", "meta": { "a": 1, "b": [2] }, "big": "9007199254740993" }));
-        assert!(differs(&ours, &edited, &columns));
+        assert!(differs(&ours, &edited, &columns, &[]));
+        let score = |v: Value| row(json!({ "id": 1, "score": v }));
+        let columns: Vec<String> = vec!["id".into(), "score".into()];
+        let single = ["score".to_string()];
+        assert!(!differs(&score(json!(123.45600128173828)), &score(json!(123.456)), &columns, &single));
+        assert!(differs(&score(json!(123.45600128173828)), &score(json!(123.456)), &columns, &[]), "a double column");
+        assert!(differs(&score(json!(123.457)), &score(json!(123.456)), &columns, &single));
         assert!(same(&json!("1.5"), &json!(1.5)));
         assert!(!same(&json!("1.5"), &json!(1.25)));
         assert!(!same(&json!("x"), &json!(0)));
         assert!(!same(&json!(null), &json!(0)));
         assert!(same(&json!("0.30000000000000004"), &json!(0.3)), "a double rounded to 15 digits");
+        assert!(same(&json!(0.30000000000000004), &json!(0.3)), "read exactly, answered rounded");
+        assert!(!same(&json!("9007199254740993"), &json!(9007199254740992u64)), "integers by their digits");
+        assert!(!same(&json!("1.5"), &json!("1.50")), "two strings are text");
+        assert!(same(&json!("42"), &json!(42)));
         assert!(!same(&json!("0.3001"), &json!(0.3)));
     }
 }
