@@ -168,8 +168,10 @@ for (const { db, version, label } of MATRIX) for (const transport of TRANSPORTS)
 			await theirApi.patch(`/items/articles/${untouched.id}`, { word_count: 7 });
 			// Its own key, far from the source's next ones (a clash would be the source's row).
 			const onlyThere = await theirApi.post('/items/tags', { id: 80_000, name: 'only on the destination' });
-			const since = new Date(Date.now() - 1).toISOString();
-			await new Promise((r) => setTimeout(r, 20));
+			// The cutoff on a whole second (MySQL and MariaDB keep timestamps in whole seconds, and
+			// the cutoff is taken from its whole second): the earlier tests' edits stay before it.
+			await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
+			const since = new Date().toISOString();
 			const edited = articles.slice(10, 22);
 			const authors = await rowsOf(source, 'authors');
 			for (const [i, article] of edited.entries()) {
