@@ -15,8 +15,6 @@ use crate::digest::canonical;
 use crate::files::FileMover;
 use crate::host::Host;
 use crate::http::Transport;
-use crate::plan::TablePlan;
-use crate::report::Delivery;
 use crate::rows::{key_text, pick, Row};
 use crate::runtime::Clock;
 use crate::sink::{null_missing, RowSink};
@@ -29,8 +27,6 @@ pub(super) struct Merged {
     pub updated: u64,
     /// Rows whose content the destination has already.
     pub unchanged: u64,
-    /// Rows gone from the destination since the page was looked up: left alone.
-    pub vanished: u64,
     pub refused: Vec<(Value, String)>,
 }
 
@@ -65,10 +61,8 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             .collect();
         let mut changed = Vec::new();
         for row in ours {
-            let Some(their) = row.get(key).and_then(|k| theirs.remove(&key_text(k))) else {
-                merged.vanished += 1;
-                continue;
-            };
+            // A row gone from the destination since the page was looked up stays skipped.
+            let Some(their) = row.get(key).and_then(|k| theirs.remove(&key_text(k))) else { continue };
             if differs(&row, &their, &columns, &table.float_fields) {
                 changed.push(row);
             } else {
@@ -91,18 +85,11 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             merged.updated = changed.len() as u64;
             return Ok(merged);
         }
-        let updates = changed.into_iter().map(|row| as_sent(table, delivery, row)).collect();
+        let updates = changed.into_iter().map(|row| table.as_sent(delivery, row)).collect();
         let written = sink.update(target(table), &columns, updates).await?;
         merged.updated = written.keys.len() as u64;
         merged.refused = written.refused;
         Ok(merged)
-    }
-}
-
-fn as_sent(table: &TablePlan, delivery: Delivery, row: Row) -> Row {
-    match delivery {
-        Delivery::Rest => table.api_values(row),
-        Delivery::Bulk => row,
     }
 }
 

@@ -13,7 +13,6 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::matching::natural_matches;
 use crate::plan::TablePlan;
-use crate::report::Delivery;
 use crate::rows::{key_text, pick, Row};
 use crate::runtime::Clock;
 use crate::sink::{null_missing, RowSink};
@@ -123,10 +122,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
                 let mut row = row.clone();
                 row.extend(table.deferred.iter().map(|d| (d.field.clone(), Value::Null)));
                 row.retain(|column, value| !(value.is_null() && omitted.contains(&column.as_str())));
-                match sink.delivery() {
-                    Delivery::Rest => table.api_values(row),
-                    Delivery::Bulk => row,
-                }
+                table.as_sent(sink.delivery(), row)
             })
             .collect();
         let written = sink.insert(target(table), &table.write_columns(sink.delivery()), inserts).await?;

@@ -361,6 +361,15 @@ impl TablePlan {
         }
     }
 
+    /// A row as `delivery` sends it: over REST in the API's representation ([`Self::api_values`]),
+    /// over bulk as it is.
+    pub fn as_sent(&self, delivery: Delivery, row: Row) -> Row {
+        match delivery {
+            Delivery::Rest => self.api_values(row),
+            Delivery::Bulk => row,
+        }
+    }
+
     /// A row as the destination's API must receive it. The API answers a JSON string scalar as a
     /// bare string, and Directus binds a bare string as it is, which PostgreSQL and MySQL refuse
     /// as JSON (and SQLite stores as text that is not JSON): it goes back JSON-encoded, which every

@@ -8,17 +8,17 @@ use serde_json::Value;
 use super::columns::Columns;
 use super::compare::{compare_page, Tally};
 use super::files::FileChecker;
-use crate::destination::{Destination, DestinationError};
+use crate::data::target;
+use crate::destination::Destination;
 use crate::host::{Host, PageReader, PageRequest};
 use crate::http::Transport;
 use crate::plan::TablePlan;
 use crate::progress::Event;
 use crate::report::Delivery;
 use crate::report::{Digests, TableVerification};
-use crate::rows::Row;
 use crate::runtime::Clock;
+use crate::sink::{RowSink, Sink};
 use crate::system::KeyMap;
-use crate::wire::MAX_ROWS;
 use crate::CoreError;
 
 /// How a verification reads.
@@ -66,7 +66,8 @@ pub async fn verify_table<H: Host, T: Transport, C: Clock>(
         // References to keys that stand for others were written as the destination's keys.
         reading.keys.apply(&table.reference_pairs(), &mut rows);
         let keys: Vec<Value> = rows.iter().filter_map(|r| r.get(&table.primary_key).cloned()).collect();
-        let theirs = destination_rows(destination, reading.delivery, table, &columns.compared, &keys).await?;
+        // Read the way the run writes them.
+        let theirs = Sink::new(reading.delivery, destination).rows(target(table), &columns.compared, &keys).await?;
         if !file_references.is_empty() {
             files.check(&file_references, &rows).await?;
         }
@@ -89,28 +90,4 @@ pub async fn verify_table<H: Host, T: Transport, C: Clock>(
     report.settle((destination.clock().now_ms() - started) / 1000.0);
     host.emit(&Event::TableVerified { report: report.clone() });
     Ok(report)
-}
-
-/// The destination's rows of `keys`, with `columns`, read the way the run writes them.
-async fn destination_rows<T: Transport, C: Clock>(
-    destination: &Destination<T, C>,
-    delivery: Delivery,
-    table: &TablePlan,
-    columns: &[String],
-    keys: &[Value],
-) -> Result<Vec<Row>, DestinationError> {
-    let (collection, key) = (table.collection.as_str(), table.primary_key.as_str());
-    match delivery {
-        Delivery::Rest if table.singleton => {
-            Ok(destination.singleton_row(collection, key, columns).await?.into_iter().collect())
-        }
-        Delivery::Rest => destination.items_by_keys(collection, key, columns, keys).await,
-        Delivery::Bulk => {
-            let mut rows = Vec::new();
-            for chunk in keys.chunks(MAX_ROWS) {
-                rows.extend(destination.receiver_rows_by_key(collection, key, columns, chunk).await?);
-            }
-            Ok(rows)
-        }
-    }
 }
