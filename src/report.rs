@@ -87,6 +87,12 @@ pub struct TableReport {
     /// `scope.mode: "merge"`: user rows the destination had with the source's content already
     /// (not written).
     pub unchanged: u64,
+    /// `scope.deleteMissing`: destination rows deleted because the source no longer has their
+    /// key (a dry run: to delete).
+    pub deleted: u64,
+    /// The first [`MAX_LISTED_DELETIONS`] of those keys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deleted_keys: Vec<Value>,
     /// References to rows missing on the destination that were set to null.
     pub references_nulled: u64,
     /// Rows whose held-back references were set in the second pass.
@@ -124,6 +130,10 @@ impl TableReport {
         }
         if self.unchanged > 0 {
             text.push_str(&format!(", {} unchanged", self.unchanged));
+        }
+        if self.deleted > 0 {
+            let deleted = if dry_run { "to delete" } else { "deleted" };
+            text.push_str(&format!(", {} {deleted} (the source no longer has them)", self.deleted));
         }
         if self.references_nulled > 0 {
             text.push_str(&format!(", {} missing reference(s) set to null", self.references_nulled));
@@ -201,6 +211,8 @@ pub fn human_bytes(bytes: u64) -> String {
 
 /// Failures kept in the final report; every one is also streamed as it happens.
 pub const MAX_REPORTED_FAILURES: usize = 1_000;
+/// Keys of deleted rows a table's report lists (the stream lists every one).
+pub const MAX_LISTED_DELETIONS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

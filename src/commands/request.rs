@@ -25,6 +25,9 @@ pub struct Scope {
     /// `add` (default: rows the destination has are skipped) or `merge` (rows the destination has
     /// and whose content differs are updated to the source's; data endpoints).
     pub mode: Option<String>,
+    /// With `mode: "merge"` and `selectedTables`: delete the destination rows of the named tables
+    /// whose key the source no longer has (data endpoints).
+    pub delete_missing: bool,
     /// Rows per page and per insert request (data endpoints).
     pub batch_size: Option<u32>,
     /// Pages in flight at once (data endpoints).
@@ -75,6 +78,7 @@ impl Scope {
         if let Some(other) = self.mode.as_deref().filter(|m| !MODES.contains(m)) {
             return Err(CoreError::InvalidInput(format!("scope.mode must be add or merge, not {other:?}")));
         }
+        self.validate_delete_missing()?;
         if let Some(rate) = self.max_requests_per_second.filter(|r| !(*r > 0.0 && *r <= 10_000.0)) {
             return Err(CoreError::InvalidInput(format!(
                 "scope.maxRequestsPerSecond must be more than 0 and at most 10000, not {rate}"
@@ -82,6 +86,31 @@ impl Scope {
         }
         if let Some(instant) = self.updated_after.as_deref() {
             parse_instant(instant)?;
+        }
+        Ok(())
+    }
+}
+
+impl Scope {
+    /// `deleteMissing` deletes only what the caller named: user tables listed in
+    /// `selectedTables`, in a merge.
+    fn validate_delete_missing(&self) -> Result<(), CoreError> {
+        if !self.delete_missing {
+            return Ok(());
+        }
+        let invalid = |message: String| Err(CoreError::InvalidInput(message));
+        if self.mode.as_deref() != Some("merge") {
+            return invalid("scope.deleteMissing needs scope.mode: \"merge\"".into());
+        }
+        let Some(selected) = &self.selected_tables else {
+            return invalid(
+                "scope.deleteMissing needs scope.selectedTables: it deletes only in the tables named there".into(),
+            );
+        };
+        if let Some(own) = selected.iter().find(|c| crate::schema::is_system(c)) {
+            return invalid(format!(
+                "scope.deleteMissing never deletes from Directus' own collections: leave {own} out of scope.selectedTables"
+            ));
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! they reference moved first and held-back references set in a second pass.
 
 mod checkpoint;
+mod delete_missing;
 mod filter;
 mod merge;
 mod pages;
@@ -10,6 +11,7 @@ mod system;
 mod table;
 
 pub use checkpoint::TableCheckpoint;
+pub use delete_missing::{delete_missing, deletes_missing};
 pub use filter::{changed_since, parse_instant};
 pub use pages::migrate_table;
 #[cfg(test)]

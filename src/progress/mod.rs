@@ -60,6 +60,10 @@ pub enum Event {
         failed: u64,
         dry_run: bool,
     },
+    /// `scope.deleteMissing`: rows of a collection the destination had and the source no longer
+    /// has, deleted (a dry run: to delete), one page of keys at a time.
+    #[serde(rename_all = "camelCase")]
+    Deleted { collection: String, keys: Vec<Value>, dry_run: bool },
     /// The destination refused a row.
     RowFailed { collection: String, key: Value, message: String },
     /// A collection is done — or stopped before its end (cancelled, or the run failed).
@@ -167,6 +171,15 @@ impl Event {
                 format!(
                     "{collection}: {read}/{total} rows read, {created}{updated}, {skipped} skipped, {failed} failed"
                 )
+            }
+            Event::Deleted { collection, keys, dry_run } => {
+                const SHOWN: usize = 20;
+                let what = if *dry_run { "to delete" } else { "deleted" };
+                let mut shown: Vec<String> = keys.iter().take(SHOWN).map(crate::rows::key_text).collect();
+                if keys.len() > SHOWN {
+                    shown.push(format!("and {} more", keys.len() - SHOWN));
+                }
+                format!("{collection}: {} row(s) the source no longer has {what}: {}", keys.len(), shown.join(", "))
             }
             Event::RowFailed { collection, key, message } => format!("{collection} {key} failed: {message}"),
             Event::TableDone { report, dry_run, stopped: false } => format!("Done {}", report.line(*dry_run)),

@@ -71,14 +71,7 @@ impl<'a, T: Transport, C: Clock> RestSink<'a, T, C> {
                 let result = self.send(verb, target, &group).await;
                 (group, result)
             };
-            let isolated = isolate(group, verdict, BREAKER, attempt).await.map_err(|stopped| match stopped {
-                Stopped { error, refused_in_a_row: Some(refused) } => DestinationError::Failing {
-                    url: self.destination.base_url().to_string(),
-                    refused,
-                    last: error.row_message(),
-                },
-                Stopped { error, .. } => error,
-            })?;
+            let isolated = isolate(group, verdict, BREAKER, attempt).await.map_err(|stopped| self.stopped(stopped))?;
             written.keys.extend(isolated.accepted.into_iter().map(|(key, _)| key));
             let refused: Vec<(Value, DestinationError)> =
                 isolated.refused.into_iter().map(|((key, _), error)| (key, error)).collect();
@@ -110,6 +103,30 @@ impl<'a, T: Transport, C: Clock> RestSink<'a, T, C> {
         match (verb, target.singleton) {
             (Verb::Create, false) => self.destination.create_items(target.collection, target.key, body).await,
             _ => self.destination.update_items(target.collection, target.key, body).await,
+        }
+    }
+
+    /// Delete the rows of `keys` (REST on every transport: Directus' own delete, with its
+    /// activity and its relational rules). A batch the destination refuses is isolated down to
+    /// the rows it will not delete, each with its message.
+    pub async fn delete(&self, target: Target<'_>, keys: Vec<Value>) -> Result<Written, DestinationError> {
+        let attempt = |group: Vec<Value>| async move {
+            let result = self.destination.delete_items(target.collection, &group).await;
+            (group, result)
+        };
+        let isolated = isolate(keys, verdict, BREAKER, attempt).await.map_err(|stopped| self.stopped(stopped))?;
+        let refused = isolated.refused.into_iter().map(|(key, error)| (key, error.row_message())).collect();
+        Ok(Written { keys: isolated.accepted, skipped: Vec::new(), refused })
+    }
+
+    fn stopped(&self, stopped: Stopped<DestinationError>) -> DestinationError {
+        match stopped {
+            Stopped { error, refused_in_a_row: Some(refused) } => DestinationError::Failing {
+                url: self.destination.base_url().to_string(),
+                refused,
+                last: error.row_message(),
+            },
+            Stopped { error, .. } => error,
         }
     }
 

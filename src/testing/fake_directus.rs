@@ -1,9 +1,12 @@
 //! An in-memory stand-in for a destination Directus, enough for the data step's native tests:
 //! `GET /items` with an `_in` key filter and `fields` (or an `aggregate[count]`), `POST /items`
-//! (all or nothing, like Directus' transaction), `PATCH /items` batches, singletons,
+//! (all or nothing, like Directus' transaction), `PATCH /items` batches, singletons, key listing and
+//! `DELETE /items` (see `keys`),
 //! `POST /schema/diff` answering "in sync" and `GET /schema/snapshot` answering a given snapshot.
 //! It enforces unique keys, foreign keys and a row-level rule, and overwrites `date_created` /
 //! `user_created` on create and `date_updated` on update, as Directus' specials do.
+
+mod keys;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -219,6 +222,9 @@ impl FakeDirectus {
             return error(403, "FORBIDDEN", "You don't have permission to access this.");
         };
         let body: Value = request.body.as_deref().map(|b| serde_json::from_str(b).unwrap()).unwrap_or(Value::Null);
+        if Self::lists_or_deletes(request.method, &params) {
+            return self.list_or_delete(request.method, &collection, &key, &params, &body);
+        }
         let mut tables = self.tables.borrow_mut();
         let fields: Vec<&str> =
             params.get("fields").map(|f| f.split(',').collect()).unwrap_or_else(|| vec![key.as_str()]);
@@ -333,7 +339,7 @@ impl FakeDirectus {
                 *tables = staged;
                 ok(json!([]))
             }
-            Method::Delete => unreachable!(),
+            Method::Delete => unreachable!("answered by list_or_delete"),
         }
     }
 }

@@ -1,13 +1,15 @@
 //! `POST /migration/dry-run` and `POST /migration/run`: move the rows of the selected user tables,
-//! in four steps — [`prepare`] (validate, plan, guard the schema, choose the transport), the
+//! in five steps — [`prepare`] (validate, plan, guard the schema, choose the transport), the
 //! [`first_pass`] (every table, the files its rows reference first), the [`second_pass`]
-//! (references held back to break cycles), and [`finish`] (caches, summary, report). The run's
+//! (references held back to break cycles), [`deletions`] (`scope.deleteMissing`), and [`finish`]
+//! (caches, summary, report). The run's
 //! artifacts are written alongside, as the first pass reads (see `crate::artifacts`).
 //!
 //! A refusal comes before any progress event, so it is a plain HTTP error. Once rows move, a
 //! failure stops the run and is reported in the final report (`status: "failed"`) with
 //! everything done so far.
 
+mod deletions;
 mod finish;
 mod first_pass;
 mod options;
@@ -21,6 +23,7 @@ pub use options::{
 };
 pub(crate) use prepare::{choose_delivery, plan_selection, Planned};
 
+use deletions::deletions;
 use finish::finish;
 use first_pass::first_pass;
 use prepare::{prepare, Prepared};
@@ -106,6 +109,12 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     let outcome = match first {
         Err(CoreError::Cancelled) => Err(CoreError::Cancelled),
         first => first.and(second_pass(&context, pending, options.updated_after.is_some(), &mut report).await),
+    };
+    let outcome = match (outcome, options.selected.as_deref()) {
+        (Ok(()), Some(selected)) if options.delete_missing => {
+            deletions(&context, &prepared.plan, selected, &mut report).await
+        }
+        (outcome, _) => outcome,
     };
     report.files = files.finish();
     recorder.fill(&mut report);

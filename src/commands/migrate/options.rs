@@ -27,6 +27,9 @@ pub struct MigrateOptions {
     pub preserve_created: bool,
     /// `scope.mode: "merge"`: rows the destination has with other content are updated.
     pub merge: bool,
+    /// `scope.deleteMissing`: after the rows move, delete the destination rows of the selected
+    /// tables whose key the source no longer has.
+    pub delete_missing: bool,
     pub transport: TransportChoice,
     /// Set by the job's cancel: the run stops after the batches in flight.
     pub cancel: Cancel,
@@ -99,6 +102,7 @@ impl MigrateOptions {
             file_concurrency,
             preserve_created: scope.preserve_created.unwrap_or(true),
             merge: scope.mode.as_deref() == Some("merge"),
+            delete_missing: scope.delete_missing,
             transport,
             cancel: Cancel::default(),
             verify: scope.verify,

@@ -147,6 +147,41 @@ impl<T: Transport, C: Clock> Destination<T, C> {
         self.send(method, &path, Some(body)).await.map(|_| ())
     }
 
+    /// Up to `limit` keys of `collection` in key order, after `after` (from the start when
+    /// `None`): a page of the destination's keys, for `scope.deleteMissing`.
+    pub async fn keys_after(
+        &self,
+        collection: &str,
+        key_field: &str,
+        after: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Value>, DestinationError> {
+        let filter = after.map(|after| encode(&serde_json::json!({ key_field: { "_gt": after } }).to_string()));
+        loop {
+            let capped = limit.min(self.query_limit().unwrap_or(usize::MAX)).max(1);
+            let key = encode(key_field);
+            let mut path = format!("{}?fields={key}&sort={key}&limit={capped}", items_path(collection));
+            if let Some(filter) = &filter {
+                path.push_str("&filter=");
+                path.push_str(filter);
+            }
+            match self.get::<Vec<serde_json::Map<String, Value>>>(&path).await {
+                // The destination caps `limit`: learn its cap once, then ask within it.
+                Err(error) if error.is_query_limit() && self.query_limit().is_none() => {
+                    self.learn_query_limit().await?
+                }
+                rows => return Ok(rows?.into_iter().filter_map(|mut row| row.remove(key_field)).collect()),
+            }
+        }
+    }
+
+    /// `DELETE /items/:collection` with a JSON array of keys (Directus deletes them in one
+    /// transaction; keys it does not have are no error, so a retried delete is harmless).
+    pub async fn delete_items(&self, collection: &str, keys: &[Value]) -> Result<(), DestinationError> {
+        let body = Value::Array(keys.to_vec()).to_string();
+        self.send(Method::Delete, &items_path(collection), Some(body)).await.map(|_| ())
+    }
+
     /// The key of a singleton's row, `None` when it has none yet.
     pub async fn singleton_key(&self, collection: &str, key_field: &str) -> Result<Option<Value>, DestinationError> {
         let path = format!("{}?fields={}", items_path(collection), encode(key_field));

@@ -2,6 +2,7 @@
 //! This file holds the fixture; the tests are by theme beside it.
 
 mod bulk;
+mod delete_missing;
 mod files;
 mod held_back;
 mod merge;
