@@ -76,6 +76,7 @@ pub async fn delete_missing<H: Host, S, T: Transport, C: Clock>(
         context.host.emit(&Event::Deleted {
             collection: table.collection.clone(),
             keys: deleted,
+            deleted: line.deleted,
             dry_run: settings.dry_run,
         });
     }

@@ -63,7 +63,13 @@ pub enum Event {
     /// `scope.deleteMissing`: rows of a collection the destination had and the source no longer
     /// has, deleted (a dry run: to delete), one page of keys at a time.
     #[serde(rename_all = "camelCase")]
-    Deleted { collection: String, keys: Vec<Value>, dry_run: bool },
+    Deleted {
+        collection: String,
+        keys: Vec<Value>,
+        /// The collection's deletions so far, these included.
+        deleted: u64,
+        dry_run: bool,
+    },
     /// The destination refused a row.
     RowFailed { collection: String, key: Value, message: String },
     /// A collection is done — or stopped before its end (cancelled, or the run failed).
@@ -172,7 +178,7 @@ impl Event {
                     "{collection}: {read}/{total} rows read, {created}{updated}, {skipped} skipped, {failed} failed"
                 )
             }
-            Event::Deleted { collection, keys, dry_run } => {
+            Event::Deleted { collection, keys, dry_run, .. } => {
                 const SHOWN: usize = 20;
                 let what = if *dry_run { "to delete" } else { "deleted" };
                 let mut shown: Vec<String> = keys.iter().take(SHOWN).map(crate::rows::key_text).collect();

@@ -96,7 +96,7 @@ export type MigrationEvent = { type: string; message: string; progress: boolean 
   | { type: "schemaChanges"; collection: string; changes: object }
   | { type: "kept"; items: { kind: string; name: string }[] }
   | { type: "rows"; collection: string; total: number; read: number; created: number; updated: number; skipped: number; failed: number; dryRun: boolean }
-  | { type: "deleted"; collection: string; keys: (string | number)[]; dryRun: boolean }
+  | { type: "deleted"; collection: string; keys: (string | number)[]; deleted: number; dryRun: boolean }
   | { type: "rowFailed"; collection: string; key: string | number; message: string }
   | { type: "tableDone"; report: object; dryRun: boolean }
   | { type: "compared"; collection: string; total: number; checked: number; missing: number; different: number }

@@ -8,12 +8,15 @@ import { client } from '../../scripts/lib/api.mjs';
 import { SAMPLE_COLLECTION_NAMES } from '../../scripts/lib/sample-schema.mjs';
 import { seedSampleData } from '../../scripts/lib/sample-data.mjs';
 import { MATRIX, migrationCall, startSamplePair, summaryOf } from './support.mjs';
+import { startFaultProxy } from './fault-proxy.mjs';
 
 const KEYS = { languages: 'code' };
 /** Over REST, collections whose created fields Directus lets only an update write: it stamps
  * date_updated. The bulk transport copies them as they are. */
 const STAMPED = { rest: ['authors', 'articles'], bulk: [] };
 const TRANSPORTS = ['rest', 'bulk'];
+/** Requests that write rows: creates, updates and deletes of items, and the receiver's batches. */
+const isRowWrite = ({ method, path }) => (/^\/items\//.test(path) && method !== 'GET') || (method === 'POST' && /^\/migration\/receive\/rows(\?|$)/.test(path));
 
 async function rowsOf(instance, collection) {
 	const key = KEYS[collection] ?? 'id';
@@ -223,10 +226,58 @@ for (const { db, version, label } of MATRIX) for (const transport of TRANSPORTS)
 				const mine = new Set(ours.map((r) => r.id));
 				assert.deepEqual(theirs.filter((r) => mine.has(r.id)).map(strip(collection)), ours.map(strip(collection)), collection);
 			}
-			const again = summaryOf(await migrationCall(source, 'run', scope({ mode: 'merge' }), ndjson));
-			for (const table of again.tables) {
-				assert.deepEqual([table.created, table.updated, table.unchanged], [0, 0, table.read], table.collection);
+			// The second merge goes through a proxy that counts what reaches the destination.
+			const proxy = await startFaultProxy(destination.url);
+			try {
+				const through = { ...scope({ mode: 'merge' }), baseURL: proxy.url };
+				const again = summaryOf(await migrationCall(source, 'run', through, ndjson));
+				for (const table of again.tables) {
+					assert.deepEqual([table.created, table.updated, table.unchanged], [0, 0, table.read], table.collection);
+				}
+				assert.ok(proxy.entries.length > 0, 'the merge went through the proxy');
+				assert.deepEqual(proxy.entries.filter(isRowWrite).map((e) => `${e.method} ${e.path}`), [], 'a second merge writes no row');
+			} finally {
+				await proxy.close();
 			}
+		});
+
+		test('deleteMissing deletes exactly the rows the source lost; a dry run lists them and deletes nothing', async () => {
+			const api = client(source.url, source.token);
+			const theirApi = client(destination.url, destination.token);
+			const scope = (extra) => ({ ...target, scope: { transport, selectedTables: ['tags'], mode: 'merge', ...extra } });
+			const doomed = await api.post('/items/tags', [{ name: 'to be deleted 1' }, { name: 'to be deleted 2' }]);
+			const first = summaryOf(await migrationCall(source, 'run', scope({}), ndjson));
+			assert.equal(first.table('tags').created, 2, JSON.stringify(first.failures));
+			await api.delete('/items/tags', doomed.map((t) => t.id));
+			// And one only the destination has: the source does not have its key either.
+			const own = await theirApi.post('/items/tags', { id: 85_000, name: 'only here, to be deleted' });
+			const keys = async (instance) => (await rowsOf(instance, 'tags')).map((t) => String(t.id));
+			const before = await keys(destination);
+			// The rows the source lost, and those only the destination has (an earlier test's too).
+			const theirs = new Set(await keys(source));
+			const lost = before.filter((k) => !theirs.has(k));
+			assert.ok([...doomed.map((t) => t.id), own.id].every((k) => lost.includes(String(k))), lost.join(', '));
+
+			const dry = summaryOf(await migrationCall(source, 'dry-run', scope({ deleteMissing: true }), ndjson));
+			assert.equal(dry.status, 'completed', JSON.stringify(dry.failures));
+			assert.equal(dry.table('tags').deleted, lost.length);
+			assert.deepEqual(dry.table('tags').deletedKeys.map(String), lost, 'a dry run lists them, in key order');
+			assert.deepEqual(await keys(destination), before, 'a dry run deletes nothing');
+
+			const res = await migrationCall(source, 'run', scope({ deleteMissing: true }), ndjson);
+			const done = summaryOf(res);
+			assert.equal(done.status, 'completed', JSON.stringify(done.failures));
+			assert.equal(done.table('tags').deleted, lost.length);
+			const event = res.lines.map((l) => JSON.parse(l)).find((e) => e.type === 'deleted');
+			assert.deepEqual([event.collection, event.keys.map(String), event.dryRun], ['tags', lost, false]);
+			assert.deepEqual(await keys(destination), await keys(source), 'the destination has exactly the source\'s tags');
+			assert.deepEqual(before.filter((k) => !lost.includes(k)), await keys(destination), 'nothing else deleted');
+
+			const again = summaryOf(await migrationCall(source, 'run', scope({ deleteMissing: true }), ndjson));
+			assert.equal(again.table('tags').deleted, 0);
+			const refused = await migrationCall(source, 'run', { ...target, scope: { transport, selectedTables: ['tags'], deleteMissing: true } });
+			assert.equal(refused.status, 400);
+			assert.match(refused.body.message, /^scope\.deleteMissing needs scope\.mode: "merge"/);
 		});
 
 		test('a row the destination refuses is reported with its key and error; the others arrive', async () => {

@@ -56,3 +56,25 @@ test('a job\'s replayed lines never lower the counts the page already has', () =
 	applyEvent(rows('tags', 30, 30));
 	assert.equal(runState.tables.tags.read, 30);
 });
+
+test('Delete missing: deleted events count per table (a replay never adds twice), and a dry run\'s report lists what to confirm', async () => {
+	const { rowDeletionsOf } = await import('../../js-shim/module/utils/deletions.js');
+	resetRun({ phase: 'running', kind: 'dry-run', processId: 'migration_1_abcdefghijkl' });
+	applyEvent(rows('tags', 3, 3));
+	applyEvent({ type: 'deleted', collection: 'tags', keys: [2, 9], deleted: 2, dryRun: true, message: 'tags: 2 row(s) the source no longer has to delete: 2, 9' });
+	applyEvent({ type: 'deleted', collection: 'tags', keys: [2, 9], deleted: 2, dryRun: true, message: 'replayed' });
+	assert.equal(runState.tables.tags.deleted, 2);
+	assert.match(runState.log.at(-1).message, /^replayed$/, 'a log line like any other');
+	const report = {
+		tables: [
+			{ collection: 'tags', deleted: 2, deletedKeys: [2, 9] },
+			{ collection: 'articles', deleted: 0 },
+			{ collection: 'categories', deleted: 12, deletedKeys: ['c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6', 'c-7', 'c-8', 'c-9', 'c-10', 'c-11', 'c-12'] },
+		],
+	};
+	assert.deepEqual(rowDeletionsOf(report), [
+		{ collection: 'tags', count: 2, keys: ['2', '9'] },
+		{ collection: 'categories', count: 12, keys: ['c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6', 'c-7', 'c-8', 'c-9', 'c-10', 'and 2 more'] },
+	]);
+	assert.deepEqual(rowDeletionsOf(null), []);
+});

@@ -87,6 +87,7 @@ function setTable(row) {
 		read: most('read'),
 		created: most('created'),
 		updated: most('updated'),
+		deleted: most('deleted'),
 		skipped: most('skipped'),
 		failed: most('failed'),
 		done: row.done ?? previous.done ?? false,
@@ -118,6 +119,9 @@ export function applyEvent(event) {
 		case 'rows':
 			setTable(event);
 			return; // the table shows it; the log would repeat every batch
+		case 'deleted':
+			if (state.tables[event.collection]) setTable({ collection: event.collection, deleted: event.deleted });
+			break;
 		case 'tableDone':
 			if (event.report) setTable({ ...event.report, done: true });
 			break;
