@@ -13,7 +13,9 @@
 // Phases: seed the source (straight into its database), the ceiling (plain batched POST /items into
 // a third instance), then, over the REST transport, schema-sync (reported, not compared), dry-run
 // without and with artifacts, run and re-run, and over the bulk transport run without artifacts
-// (a fifth instance), then run and re-run with them (a fourth). Runs save their artifacts in the
+// (a fifth instance), then run and re-run with them (a fourth); then 1% of the rows are edited on
+// the source (articles' titles) and both destinations get a merge (scope.mode "merge") and a merge
+// re-run, over their transport. Runs save their artifacts in the
 // source's file library unless the phase says "no artifacts". Peak RSS of the source and
 // destination processes is sampled in every phase. Prints a table and writes the same as JSON
 // under bench/results/.
@@ -76,6 +78,18 @@ async function stream(instance, route, body) {
 	return { events, summary };
 }
 
+/** Edit `count` articles on the source through its API (evenly spread), for the merge phases. */
+async function editForMerge(instance, count) {
+	const api = client(instance.url, instance.token);
+	const ids = (await api.get('/items/articles?fields=id&sort=id&limit=-1')).map((a) => a.id);
+	const step = Math.max(1, Math.floor(ids.length / count));
+	const keys = ids.filter((_, i) => i % step === 0).slice(0, count);
+	for (let i = 0; i < keys.length; i += 500) {
+		await api.patch('/items/articles', { keys: keys.slice(i, i + 500), data: { title: 'edited for the merge benchmark' } });
+	}
+	return keys.length;
+}
+
 async function phase(name, pids, work) {
 	const sampler = sampleRss(pids);
 	const started = performance.now();
@@ -120,7 +134,6 @@ try {
 	const dryRun = await phase('dry-run', pids, () => stream(source, 'dry-run', { ...target, scope }));
 	const run = await phase('run', pids, () => stream(source, 'run', { ...target, scope }));
 	const rerun = await phase('re-run', pids, () => stream(source, 'run', { ...target, scope }));
-	await destination.stop();
 
 	const bulkScope = { ...scope, transport: 'bulk' };
 	const plainTarget = { baseURL: plainBulkDestination.url, token: plainBulkDestination.token };
@@ -136,7 +149,19 @@ try {
 	const bulkRun = await phase('run (bulk)', bulkPids, () => stream(source, 'run', { ...bulkTarget, scope: bulkScope }));
 	const bulkRerun = await phase('re-run (bulk)', bulkPids, () => stream(source, 'run', { ...bulkTarget, scope: bulkScope }));
 
-	for (const { name, result } of [plainDryRun, dryRun, run, rerun, plainBulkRun, bulkRun, bulkRerun]) {
+	// 1% of the rows edited on the source, then merged into both destinations, twice.
+	const edited = await editForMerge(source, Math.round(totalRows / 100));
+	const merge = await phase('merge, 1% edited', pids, () => stream(source, 'run', { ...target, scope: { ...scope, mode: 'merge' } }));
+	const mergeAgain = await phase('merge re-run', pids, () => stream(source, 'run', { ...target, scope: { ...scope, mode: 'merge' } }));
+	await destination.stop();
+	const bulkMerge = await phase('bulk merge, 1% edited', bulkPids, () => stream(source, 'run', { ...bulkTarget, scope: { ...bulkScope, mode: 'merge' } }));
+	const bulkMergeAgain = await phase('bulk merge re-run', bulkPids, () => stream(source, 'run', { ...bulkTarget, scope: { ...bulkScope, mode: 'merge' } }));
+	const updated = (measured) => measured.result.summary.tables.reduce((sum, t) => sum + t.updated, 0);
+	for (const [measured, expected] of [[merge, edited], [mergeAgain, 0], [bulkMerge, edited], [bulkMergeAgain, 0]]) {
+		if (updated(measured) !== expected) throw new Error(`${measured.name}: ${updated(measured)} row(s) updated, not ${expected}`);
+	}
+
+	for (const { name, result } of [plainDryRun, dryRun, run, rerun, plainBulkRun, bulkRun, bulkRerun, merge, mergeAgain, bulkMerge, bulkMergeAgain]) {
 		if (result.summary.status !== 'completed') throw new Error(`${name} ended ${result.summary.status}: ${result.summary.message}`);
 		const saved = result.summary.artifacts.status;
 		if (saved !== (name.includes('no artifacts') ? 'skipped' : 'saved')) throw new Error(`${name}: artifacts ${saved}: ${result.summary.artifacts.reason}`);
@@ -182,6 +207,10 @@ try {
 		measuredRow('bulk run', totalRows, bulkRun),
 		derivedRow('bulk, rows only', totalRows, bulkRun.seconds - bulkRun.result.summary.files.seconds),
 		measuredRow('bulk re-run', read(bulkRerun), bulkRerun),
+		measuredRow('merge, 1% edited', read(merge), merge),
+		measuredRow('merge re-run', read(mergeAgain), mergeAgain),
+		measuredRow('bulk merge, 1% edited', read(bulkMerge), bulkMerge),
+		measuredRow('bulk merge re-run', read(bulkMergeAgain), bulkMergeAgain),
 	].map((row) => ({ ...row, rowsPerSecond: row.rows ? row.rows / row.seconds : null, ratio: row.rows ? row.rows / row.seconds / ceilingRate : null }));
 
 	const pad = (text, width) => String(text).padStart(width);
@@ -218,6 +247,7 @@ try {
 	const speedup = run.seconds / rerun.seconds;
 	const total = (performance.now() - benchStarted) / 1000;
 	const ratio = (name) => number(table.find((row) => row.phase === name).ratio, name.startsWith('bulk') ? 1 : 2);
+	log(`merge: ${edited} row(s) edited of ${totalRows}: REST ${merge.seconds.toFixed(1)} s (re-run ${mergeAgain.seconds.toFixed(1)} s, plain re-run ${rerun.seconds.toFixed(1)} s), bulk ${bulkMerge.seconds.toFixed(1)} s (re-run ${bulkMergeAgain.seconds.toFixed(1)} s, plain re-run ${bulkRerun.seconds.toFixed(1)} s)`);
 	log(`targets: run ≥ 0.8× ceiling: ${ratio('run')} (rows only ${ratio('run, rows only')}); re-run ≥ 5× faster: ${speedup.toFixed(1)}×; bulk ≥ 10× ceiling: ${ratio('bulk run')} (rows only ${ratio('bulk, rows only')}); under 10 minutes: ${total.toFixed(0)} s`);
 
 	const result = {
@@ -237,6 +267,7 @@ try {
 		artifacts: artifactsEffect,
 		largeFile,
 		rerunSpeedup: speedup,
+		merge: { edited, seconds: { rest: merge.seconds, restAgain: mergeAgain.seconds, bulk: bulkMerge.seconds, bulkAgain: bulkMergeAgain.seconds } },
 		totalSeconds: total,
 	};
 	const dir = join(ROOT, 'bench', 'results');

@@ -302,10 +302,21 @@ impl RunReport {
             format!(", {} file(s) {moved} ({})", self.files.migrated, human_bytes(self.files.bytes))
         };
         let failed = self.failure_count;
+        // A merge's updates and deletions, where there are any.
+        let mut merged = String::new();
+        for (count, done, planned) in [
+            (self.tables.iter().map(|t| t.updated).sum::<u64>(), "updated", "to update"),
+            (self.tables.iter().map(|t| t.unchanged).sum(), "unchanged", "unchanged"),
+            (self.tables.iter().map(|t| t.deleted).sum(), "deleted", "to delete"),
+        ] {
+            if count > 0 {
+                merged.push_str(&format!(", {count} {}", if self.dry_run { planned } else { done }));
+            }
+        }
         let counts = if self.dry_run {
-            format!("{read} rows read, {created} to create, {skipped} skipped (already on the destination), {failed} failed{files}; nothing was written")
+            format!("{read} rows read, {created} to create{merged}, {skipped} skipped (already on the destination), {failed} failed{files}; nothing was written")
         } else {
-            format!("{read} rows read, {created} created, {skipped} skipped (already on the destination), {failed} failed{files}")
+            format!("{read} rows read, {created} created{merged}, {skipped} skipped (already on the destination), {failed} failed{files}")
         };
         let what = if self.dry_run { "Dry run" } else { "Migration" };
         self.message = format!(
@@ -354,6 +365,14 @@ mod tests {
         report.finish(2.0, Some(Stop::Error("destination unreachable".into())));
         assert_eq!(report.status, RunStatus::Failed);
         assert!(report.message.ends_with("Stopped: destination unreachable"));
+    }
+
+    #[test]
+    fn a_merge_says_what_it_updated_and_deleted() {
+        let mut report = RunReport::new(true, vec![]);
+        report.tables = vec![TableReport { updated: 3, unchanged: 6, deleted: 2, ..table("a", 9, 0, 0) }];
+        report.finish(1.0, None);
+        assert_eq!(report.message, "Dry run completed in 1.0 s: 9 rows read, 0 to create, 3 to update, 6 unchanged, 2 to delete, 0 skipped (already on the destination), 0 failed; nothing was written (9 rows/s)");
     }
 
     #[test]

@@ -320,6 +320,51 @@ for (const version of VERSIONS) {
 			await items.first().locator('[data-report]').waitFor({ state: 'detached' });
 		});
 
+		test('Delete missing (under Merge): a dry run first, then a dialog naming the rows; Cancel deletes nothing, Delete and Migrate deletes exactly them', async () => {
+			const theirs = client(destination.url, token);
+			const own = await theirs.post('/items/tags', [{ id: 70_001, name: 'only on the destination 1' }, { id: 70_002, name: 'only on the destination 2' }]);
+			const options = region('Options');
+			const run = region('Start Migration');
+			const choose = async (name) => {
+				await options.locator('[data-field="mode"] .v-select').click();
+				await page.getByRole('button', { name, exact: true }).or(page.getByRole('menuitem', { name, exact: true })).first().click();
+			};
+			assert.equal(await options.locator('[data-field="deleteMissing"]').count(), 0, 'only under Merge');
+			await show(options);
+			await choose('Merge');
+			const deleteMissing = options.getByRole('checkbox', { name: 'Delete missing' });
+			await setChecked(deleteMissing, true);
+
+			const dialog = page.getByRole('dialog', { name: 'Delete rows on the destination?' });
+			await run.getByRole('button', { name: 'Start Migration', exact: true }).click();
+			await dialog.waitFor(WAIT);
+			const listed = dialog.locator('[data-deletion="tags"]');
+			assert.equal((await listed.innerText()).trim(), `2 row(s) of tags: ${own.map((t) => t.id).join(', ')}`);
+			assert.equal(await dialog.locator('[data-deletion]').count(), 1, 'categories loses nothing');
+			assert.equal(await run.locator('[data-outcome="summary"]').getAttribute('data-status'), 'completed', 'the dry run shows below');
+			assert.match(await run.locator('table').first().innerText(), /To delete/);
+			await shot('delete-missing-dialog');
+			await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+			await dialog.waitFor({ state: 'hidden' });
+			assert.equal(await countOf(destination.url, token, 'tags'), counts.tags + 2, 'nothing deleted');
+
+			await run.getByRole('button', { name: 'Start Migration', exact: true }).click();
+			await dialog.waitFor(WAIT);
+			await dialog.getByRole('button', { name: 'Delete and Migrate', exact: true }).click();
+			await page.waitForFunction(() => /^Migration/.test(document.querySelector('[data-outcome="summary"] .headline')?.textContent?.trim() ?? ''), null, WAIT);
+			const summary = run.locator('[data-outcome="summary"]');
+			assert.equal(await summary.getAttribute('data-status'), 'completed', await summary.innerText());
+			assert.match(await run.locator('tr[data-collection="tags"]').innerText(), /\s2\s/);
+			assert.match(await run.locator('table').first().innerText(), /Deleted/);
+			for (const collection of ['categories', 'tags']) {
+				assert.deepEqual(await rowsOf(destination.url, token, collection), await rowsOf(source.url, source.token, collection), collection);
+			}
+			await show(options);
+			await setChecked(deleteMissing, false);
+			await choose('Add');
+			await options.locator('[data-field="deleteMissing"]').waitFor({ state: 'detached' });
+		});
+
 		test('a long run through a slow destination: the planned total, a heartbeat while it is quiet, live progress; leaving the page and coming back, or reloading, finds the job', async () => {
 			// A slow destination: each write answered 0.8 s late (five rows each), and after the first
 			// 30 writes, those sent within 3 s held for 22 s: a quiet spell longer than the 15 s
