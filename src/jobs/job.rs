@@ -58,6 +58,8 @@ pub struct TableProgress {
     pub read: u64,
     pub created: u64,
     pub updated: u64,
+    /// `scope.deleteMissing`: rows deleted (a dry run: to delete).
+    pub deleted: u64,
     pub skipped: u64,
     pub failed: u64,
 }
@@ -204,6 +206,8 @@ impl Job {
             all.total += t.total.max(t.read);
             all.read += t.read;
             all.created += t.created;
+            all.updated += t.updated;
+            all.deleted += t.deleted;
             all.skipped += t.skipped;
             all.failed += t.failed;
             all
@@ -278,16 +282,19 @@ impl Job {
         self.dirty = true;
         match event {
             Event::Rows { collection, total, read, created, updated, skipped, failed, .. } => {
-                *self.table(collection) = TableProgress {
+                let table = self.table(collection);
+                *table = TableProgress {
                     collection: collection.clone(),
                     total: *total,
                     read: *read,
                     created: *created,
                     updated: *updated,
+                    deleted: table.deleted,
                     skipped: *skipped,
                     failed: *failed,
                 };
             }
+            Event::Deleted { collection, deleted, .. } => self.table(collection).deleted = *deleted,
             Event::Step { message } => self.state.phase = message.clone(),
             Event::Planned { collections, line, .. } => {
                 self.state.phase = line.clone();
@@ -297,8 +304,8 @@ impl Job {
             }
             Event::TableDone { report, .. } => {
                 let table = self.table(&report.collection);
-                (table.read, table.created, table.skipped, table.failed) =
-                    (report.read, report.created, report.skipped, report.failed);
+                (table.read, table.created, table.updated, table.skipped, table.failed) =
+                    (report.read, report.created, report.updated, report.skipped, report.failed);
                 table.total = table.total.max(report.read);
             }
             Event::Checkpoint { collection, checkpoint } => {

@@ -359,6 +359,10 @@ for (const version of VERSIONS) {
 			for (const collection of ['categories', 'tags']) {
 				assert.deepEqual(await rowsOf(destination.url, token, collection), await rowsOf(source.url, source.token, collection), collection);
 			}
+			// Past runs says it too (asked again when the run ended).
+			const past = region('Past runs').locator('li[data-job]').first();
+			await page.waitForFunction(() => /2 deleted/.test(document.querySelector('li[data-job] [data-count="deleted"]')?.textContent ?? ''), null, WAIT);
+			assert.equal(await past.getAttribute('data-status'), 'completed');
 			await show(options);
 			await setChecked(deleteMissing, false);
 			await choose('Add');
