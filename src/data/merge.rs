@@ -50,20 +50,37 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let columns = table.merge_columns(delivery, context.settings.preserve_created);
         let key = table.primary_key.as_str();
 
-        let mut ours: Vec<Row> = rows.iter().map(|row| pick(row, columns.iter().map(String::as_str))).collect();
-        null_missing(context.destination, context.known, &table.checked, &mut ours).await?;
+        let ours: Vec<Row> = rows.iter().map(|row| pick(row, columns.iter().map(String::as_str))).collect();
         let keys: Vec<Value> = ours.iter().filter_map(|r| r.get(key).cloned()).collect();
-        let mut theirs: HashMap<String, Row> = sink
+        let theirs: HashMap<String, Row> = sink
             .rows(target(table), &columns, &keys)
             .await?
             .into_iter()
             .filter_map(|row| Some((key_text(row.get(key)?), row)))
             .collect();
-        let mut changed = Vec::new();
-        for row in ours {
+        let differs_from_theirs = |row: &Row| {
             // A row gone from the destination since the page was looked up stays skipped.
-            let Some(their) = row.get(key).and_then(|k| theirs.remove(&key_text(k))) else { continue };
-            if differs(&row, &their, &columns, &table.float_fields) {
+            let their = row.get(key).and_then(|k| theirs.get(&key_text(k)))?;
+            Some(differs(row, their, &columns, &table.float_fields))
+        };
+        // Compared as read first: only rows that differ have their references looked up (a
+        // reference to a row the destination lacks goes in as null, as on create), and are
+        // compared again as they would be written.
+        let mut candidates = Vec::new();
+        for row in ours {
+            match differs_from_theirs(&row) {
+                Some(true) => candidates.push(row),
+                Some(false) => merged.unchanged += 1,
+                None => {}
+            }
+        }
+        if candidates.is_empty() {
+            return Ok(merged);
+        }
+        null_missing(context.destination, context.known, &table.checked, &mut candidates).await?;
+        let mut changed = Vec::new();
+        for row in candidates {
+            if differs_from_theirs(&row) == Some(true) {
                 changed.push(row);
             } else {
                 merged.unchanged += 1;

@@ -124,3 +124,24 @@ fn a_mode_other_than_add_or_merge_is_refused() {
     assert_eq!(err.status(), 400);
     assert_eq!(err.to_string(), "scope.mode must be add or merge, not \"upsert\"");
 }
+
+#[test]
+fn a_reference_the_destination_cannot_have_is_merged_as_null_and_then_left_alone() {
+    let (mut host, fake) = pair();
+    // Only articles: their authors and categories stay on the source, so those references go in
+    // as null, on create and on merge alike.
+    let merge = || options(json!({ "selectedTables": ["articles"], "mode": "merge" }));
+    assert_eq!(run(&host, &fake, &merge()).unwrap().status, RunStatus::Completed);
+    assert!(fake.rows("articles").iter().all(|a| a["author"].is_null()));
+    let before = fake.writes().len();
+    let again = run(&host, &fake, &merge()).unwrap();
+    assert_eq!((table(&again, "articles").updated, table(&again, "articles").unchanged), (0, 5));
+    assert_eq!(fake.writes().len(), before, "a nulled reference is not a difference");
+
+    let article = host.tables.get_mut("articles").unwrap().iter_mut().find(|r| r["id"] == json!(1)).unwrap();
+    article.insert("title".into(), json!("One, edited"));
+    let edited = run(&host, &fake, &merge()).unwrap();
+    assert_eq!((table(&edited, "articles").updated, table(&edited, "articles").unchanged), (1, 4));
+    let one = by_id(fake.rows("articles"), json!(1));
+    assert_eq!((one["title"].clone(), one["author"].clone()), (json!("One, edited"), Value::Null));
+}
