@@ -37,8 +37,22 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         self.context.settings.merge && self.table.system.is_none() && !self.table.assigns_keys()
     }
 
-    /// Merge `rows`, each of which the destination has under its key.
-    pub(super) async fn merge_existing(&self, rows: &[Row]) -> Result<Merged, CoreError> {
+    /// The destination's rows of `keys` (those it has), with the columns a merge compares, by key.
+    pub(super) async fn their_rows(&self, keys: &[Value]) -> Result<HashMap<String, Row>, CoreError> {
+        let sink = self.context.sink_for(self.table);
+        let columns = self.table.merge_columns(sink.delivery(), self.context.settings.preserve_created);
+        let key = self.table.primary_key.as_str();
+        Ok(sink
+            .rows(target(self.table), &columns, keys)
+            .await?
+            .into_iter()
+            .filter_map(|row| Some((key_text(row.get(key)?), row)))
+            .collect())
+    }
+
+    /// Merge `rows`, each of which the destination has under its key, as [`Self::their_rows`]
+    /// read them (`theirs`).
+    pub(super) async fn merge_existing(&self, rows: &[Row], theirs: HashMap<String, Row>) -> Result<Merged, CoreError> {
         let mut merged = Merged::default();
         if rows.is_empty() {
             return Ok(merged);
@@ -51,13 +65,6 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let key = table.primary_key.as_str();
 
         let ours: Vec<Row> = rows.iter().map(|row| pick(row, columns.iter().map(String::as_str))).collect();
-        let keys: Vec<Value> = ours.iter().filter_map(|r| r.get(key).cloned()).collect();
-        let theirs: HashMap<String, Row> = sink
-            .rows(target(table), &columns, &keys)
-            .await?
-            .into_iter()
-            .filter_map(|row| Some((key_text(row.get(key)?), row)))
-            .collect();
         let differs_from_theirs = |row: &Row| {
             // A row gone from the destination since the page was looked up stays skipped.
             let their = row.get(key).and_then(|k| theirs.get(&key_text(k)))?;

@@ -65,10 +65,12 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         key_map.apply(&table.reference_pairs(), &mut rows);
         let (rows, withheld) = self.withhold(rows);
         let keys: Vec<Value> = rows.iter().filter_map(|r| r.get(key).cloned()).collect();
-        let existing: HashSet<String> = if table.assigns_keys() {
-            HashSet::new()
-        } else {
-            sink.existing(target(table), &keys).await?.iter().map(key_text).collect()
+        // A merge reads the destination's rows at once: the ones it answers are those it has.
+        let theirs = if self.merges() { Some(self.their_rows(&keys).await?) } else { None };
+        let existing: HashSet<String> = match &theirs {
+            _ if table.assigns_keys() => HashSet::new(),
+            Some(theirs) => theirs.keys().cloned().collect(),
+            None => sink.existing(target(table), &keys).await?.iter().map(key_text).collect(),
         };
         let (mut fresh, mut skipped): (Vec<Row>, Vec<Row>) =
             rows.into_iter().partition(|row| row.get(key).is_none_or(|k| !existing.contains(&key_text(k))));
@@ -88,7 +90,10 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         }
         let (mut fresh, missing) = self.missing_items(fresh).await?;
         // A merge: rows the destination has take the source's content where it differs.
-        let merged = if self.merges() { self.merge_existing(&skipped).await? } else { Merged::default() };
+        let merged = match theirs {
+            Some(theirs) => self.merge_existing(&skipped, theirs).await?,
+            None => Merged::default(),
+        };
         let merged_rows = merged.updated + merged.unchanged + merged.refused.len() as u64;
         let mut outcome = PageOutcome {
             read,
