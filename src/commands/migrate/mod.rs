@@ -116,6 +116,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
         }
         (outcome, _) => outcome,
     };
+    stamped_updates(&prepared.plan, &mut report);
     report.files = files.finish();
     recorder.fill(&mut report);
     report.artifacts = artifacts.finish().await;
@@ -128,6 +129,24 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     }
     finish(host, destination, &mut report, outcome, started).await;
     Ok(report)
+}
+
+/// A merge over REST: the rows it updated carry Directus' own stamp in their `date-updated` /
+/// `user-updated` fields (its API sets them on every update), not the source's.
+fn stamped_updates(plan: &crate::plan::Plan, report: &mut RunReport) {
+    if report.transport != Delivery::Rest {
+        return;
+    }
+    for line in report.tables.iter().filter(|line| line.updated > 0 && !line.collection.starts_with("directus_")) {
+        let Some(table) = plan.table(&line.collection).filter(|t| !t.updated_fields.is_empty()) else { continue };
+        let what = if report.dry_run { "would carry" } else { "carry" };
+        report.warnings.push(format!(
+            "{}: the {} row(s) a merge updated over REST {what} the destination's own {} (Directus' API stamps every update); the bulk receiver writes the source's",
+            line.collection,
+            line.updated,
+            table.updated_fields.join(", ")
+        ));
+    }
 }
 
 fn announce<H: Host, T: Transport, C: Clock>(

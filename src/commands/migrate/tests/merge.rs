@@ -74,6 +74,15 @@ fn carries_edits(transport: &str, side: Side, pair: (MemoryHost, Rc<FakeDirectus
     assert_eq!((tags.read, tags.created, tags.updated, tags.unchanged, tags.skipped), (3, 0, 1, 2, 0), "{tags:?}");
     assert_eq!(table(&merged, "articles").updated, 1);
     assert_eq!(table(&merged, "articles").unchanged, 4);
+    let stamped = merged.warnings.iter().any(|w| {
+        w.starts_with("articles: the 1 row(s) a merge updated over REST carry the destination's own date_updated")
+    });
+    assert_eq!(
+        stamped,
+        transport == "rest",
+        "over REST the report says Directus stamps updates: {:?}",
+        merged.warnings
+    );
     assert_eq!(table(&merged, "categories").updated, 1);
     assert_eq!(table(&merged, "site_settings").updated, 1);
     assert_eq!(by_id(rows("tags"), json!(1))["name"], json!("rust-lang"));
