@@ -251,6 +251,9 @@ pub struct RunReport {
     pub mappings: Vec<Mapping>,
     /// What the run saved in the source's file library (see `artifacts`).
     pub artifacts: ArtifactsReport,
+    /// Seconds spent per phase of the work (see `progress::Timings`), summed over every call.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub timings: std::collections::BTreeMap<String, f64>,
 }
 
 impl RunReport {
@@ -274,6 +277,7 @@ impl RunReport {
             verification: None,
             mappings: Vec::new(),
             artifacts: ArtifactsReport::default(),
+            timings: Default::default(),
         }
     }
 

@@ -145,6 +145,9 @@ pub struct Receipt {
     pub skipped: Vec<Value>,
     /// `[key, the database's message]`
     pub failed: Vec<(Value, String)>,
+    /// What the receiver spent on the batch (receivers before 0.1 send none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timings: Option<crate::progress::ReceiverTimings>,
 }
 
 /// `GET /migration/receive/info`: who is listening.

@@ -7,25 +7,30 @@ use crate::http::{
     DownloadDigester, FileDigest, FileStreamer, HttpResponse, StreamError, StreamedDownload, StreamedUpload,
     TransportError,
 };
-use crate::progress::{Emit, Event};
+use crate::progress::{Emit, Event, Phase, Timings};
 use crate::rows::Row;
 use crate::runtime::Clock;
 use crate::schema::Snapshot;
 
 pub struct Tap<'t, 'a, H, C> {
     artifacts: &'t RunArtifacts<'a, H, C>,
+    clock: &'t C,
+    /// Where a page's reading and the artifacts' share of it are counted.
+    timings: &'t Timings,
 }
 
 impl<'t, 'a, H, C> Tap<'t, 'a, H, C> {
-    pub fn new(artifacts: &'t RunArtifacts<'a, H, C>) -> Self {
-        Tap { artifacts }
+    pub fn new(artifacts: &'t RunArtifacts<'a, H, C>, clock: &'t C, timings: &'t Timings) -> Self {
+        Tap { artifacts, clock, timings }
     }
 }
 
 impl<H: Host, C: Clock> Host for Tap<'_, '_, H, C> {
     async fn read_page(&self, request: &PageRequest) -> Result<Page, HostError> {
-        let page = self.artifacts.host.read_page(request).await?;
-        self.artifacts.page(&request.collection, &page.rows).await;
+        let read = self.artifacts.host.read_page(request);
+        let page = self.timings.time(self.clock, Phase::SourceRead, read).await?;
+        let saved = self.artifacts.page(&request.collection, &page.rows);
+        self.timings.time(self.clock, Phase::Artifacts, saved).await;
         Ok(page)
     }
 

@@ -21,7 +21,7 @@ pub use second_pass::{complete, complete_from_source, Held};
 use crate::destination::Destination;
 use crate::files::FileMover;
 use crate::plan::TablePlan;
-use crate::progress::Recorder;
+use crate::progress::{Recorder, Timings};
 use crate::runtime::Cancel;
 use crate::sink::{KnownKeys, Target};
 use crate::system::KeyMap;
@@ -61,6 +61,8 @@ pub struct Context<'a, H, S, T, C> {
     /// Source keys that stand for other keys on the destination (empty unless Directus' own
     /// collections move).
     pub keys: &'a KeyMap,
+    /// Where the run's time goes, by phase.
+    pub timings: &'a Timings,
 }
 
 impl<'a, H, S, T, C> Context<'a, H, S, T, C> {

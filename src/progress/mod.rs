@@ -3,8 +3,10 @@
 //! output for a particular medium. No event ever carries the destination token.
 
 mod recorder;
+mod timings;
 
 pub use recorder::Recorder;
+pub use timings::{Phase, ReceiverTimings, Timings};
 
 use serde::Serialize;
 use serde_json::Value;

@@ -14,7 +14,9 @@ use serde_json::Value;
 
 use crate::host::{HostError, KeysRequest};
 use crate::isolate::{isolate, Verdict};
+use crate::progress::ReceiverTimings;
 use crate::rows::{key_text, Row};
+use crate::runtime::Clock;
 use crate::vendor;
 use crate::wire::{
     Batch, Header, Mode, Receipt, ReceiverInfo, MAX_BYTES, MAX_CONCURRENT_BATCHES, MAX_ROWS, RECEIVER_NAME,
@@ -165,7 +167,10 @@ async fn password_table<S: Store>(store: &S) -> Result<TableShape, CoreError> {
 }
 
 /// Check a batch against this instance's schema, then write it.
-pub async fn receive<S: Store>(store: &S, bytes: &[u8]) -> Result<Receipt, CoreError> {
+/// The receipt says what the batch cost here (`timings`): its database queries, and the rest.
+pub async fn receive<S: Store>(store: &S, clock: &impl Clock, bytes: &[u8]) -> Result<Receipt, CoreError> {
+    let started = clock.now_ms();
+    let mut database_ms = 0.0;
     let text = std::str::from_utf8(bytes)
         .map_err(|e| CoreError::InvalidInput(format!("the batch is not UTF-8 text (byte {})", e.valid_up_to())))?;
     let mut batch = Batch::decode(text)?;
@@ -197,8 +202,10 @@ pub async fn receive<S: Store>(store: &S, bytes: &[u8]) -> Result<Receipt, CoreE
                 fields: vec![],
                 raw: false,
             };
+            let asked = clock.now_ms();
             let existing: BTreeSet<String> =
                 store.existing_keys(&request).await.map_err(CoreError::Database)?.iter().map(key_text).collect();
+            database_ms += clock.now_ms() - asked;
             let (skipped, fresh): (Vec<Vec<Value>>, Vec<Vec<Value>>) =
                 batch.rows.into_iter().partition(|r| existing.contains(&key_text(&cell(r, key))));
             receipt.skipped = skipped.iter().map(|r| cell(r, key)).collect();
@@ -206,12 +213,16 @@ pub async fn receive<S: Store>(store: &S, bytes: &[u8]) -> Result<Receipt, CoreE
         }
         Mode::Update => batch.rows,
     };
+    let writing = clock.now_ms();
     write(store, header, rows, key, &mut receipt).await?;
     let client = store.database_client().await.map_err(CoreError::Database)?;
     let advance = vendor::needs_sequence_advance(vendor::from_client(&client));
     if header.mode == Mode::Create && shape.auto_increment && advance && !receipt.written.is_empty() {
         store.advance_sequence(&shape).await.map_err(CoreError::Database)?;
     }
+    database_ms += clock.now_ms() - writing;
+    let decode_ms = (clock.now_ms() - started - database_ms).max(0.0);
+    receipt.timings = Some(ReceiverTimings { decode_ms, database_ms });
     Ok(receipt)
 }
 
@@ -265,6 +276,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::runtime::fake::FakeClock;
     use crate::testing::MemoryStore;
 
     fn store() -> MemoryStore {
@@ -302,7 +314,7 @@ mod tests {
                 { "id": 4, "name": "four" }
             ]),
         );
-        let receipt = block_on(receive(&host, text.as_bytes())).unwrap();
+        let receipt = block_on(receive(&host, &FakeClock::default(), text.as_bytes())).unwrap();
         assert_eq!(receipt.skipped, vec![json!(1)]);
         assert_eq!(receipt.written, vec![json!(2), json!(4)]);
         assert_eq!(receipt.failed, vec![(json!(3), "UNIQUE constraint failed: tags.name".to_string())]);
@@ -314,8 +326,12 @@ mod tests {
     #[test]
     fn only_vendors_whose_sequences_lag_are_asked_to_advance_them() {
         let host = store();
-        let receipt =
-            block_on(receive(&host, batch(Mode::Create, json!([{ "id": 7, "name": "seven" }])).as_bytes())).unwrap();
+        let receipt = block_on(receive(
+            &host,
+            &FakeClock::default(),
+            batch(Mode::Create, json!([{ "id": 7, "name": "seven" }])).as_bytes(),
+        ))
+        .unwrap();
         assert_eq!(receipt.written, vec![json!(7)]);
         assert!(host.sequences.borrow().is_empty(), "SQLite moves its own counter");
         assert_eq!(block_on(info(&host)).unwrap().vendor.as_deref(), Some("sqlite"));
@@ -340,8 +356,12 @@ mod tests {
     #[test]
     fn updates_set_the_given_columns() {
         let host = store();
-        let receipt =
-            block_on(receive(&host, batch(Mode::Update, json!([{ "id": 1, "name": "renamed" }])).as_bytes())).unwrap();
+        let receipt = block_on(receive(
+            &host,
+            &FakeClock::default(),
+            batch(Mode::Update, json!([{ "id": 1, "name": "renamed" }])).as_bytes(),
+        ))
+        .unwrap();
         assert_eq!(receipt.written, vec![json!(1)]);
         assert_eq!(host.rows("tags")[0]["name"], json!("renamed"));
     }
@@ -363,14 +383,17 @@ mod tests {
             Batch::encode(&header, &[row.as_object().unwrap().clone()])
         };
         let hash = users(Mode::Update, &["id", "password"], json!({ "id": "u1", "password": "$argon2id$x" }));
-        assert_eq!(block_on(receive(&host, hash.as_bytes())).unwrap().written, vec![json!("u1")]);
+        assert_eq!(
+            block_on(receive(&host, &FakeClock::default(), hash.as_bytes())).unwrap().written,
+            vec![json!("u1")]
+        );
         assert_eq!(host.rows("directus_users")[0]["password"], json!("$argon2id$x"));
         for refused in [
             users(Mode::Update, &["id", "role"], json!({ "id": "u1", "role": "r" })),
             users(Mode::Update, &["id", "password", "role"], json!({ "id": "u1", "password": "p", "role": "r" })),
             users(Mode::Create, &["id", "password"], json!({ "id": "u2", "password": "p" })),
         ] {
-            let err = block_on(receive(&host, refused.as_bytes())).unwrap_err();
+            let err = block_on(receive(&host, &FakeClock::default(), refused.as_bytes())).unwrap_err();
             assert!(err.to_string().starts_with("directus_users is one of Directus' own collections"), "{err}");
         }
         assert_eq!(host.rows("directus_users").len(), 1);
@@ -380,14 +403,14 @@ mod tests {
     fn refuses_batches_that_do_not_fit_this_schema_and_writes_nothing() {
         let host = store();
         let unknown = batch(Mode::Create, json!([{ "id": 9, "name": "x" }])).replace("\"tags\"", "\"nope\"");
-        let err = block_on(receive(&host, unknown.as_bytes())).unwrap_err();
+        let err = block_on(receive(&host, &FakeClock::default(), unknown.as_bytes())).unwrap_err();
         assert_eq!(
             (err.status(), err.to_string()),
             (400, "collection nope does not exist on this instance".to_string())
         );
         let extra =
             batch(Mode::Create, json!([{ "id": 9, "name": "x" }])).replace("[\"id\",\"name\"]", "[\"id\",\"secret\"]");
-        let err = block_on(receive(&host, extra.as_bytes())).unwrap_err();
+        let err = block_on(receive(&host, &FakeClock::default(), extra.as_bytes())).unwrap_err();
         assert_eq!(err.to_string(), "tags has no column secret here");
         assert_eq!(host.rows("tags").len(), 1);
     }

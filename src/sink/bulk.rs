@@ -10,6 +10,7 @@ use super::{RowSink, Target, Written};
 use crate::destination::{Destination, DestinationError};
 use crate::digest::canonical;
 use crate::http::Transport;
+use crate::progress::{Phase, Timings};
 use crate::report::Delivery;
 use crate::rows::{key_text, Row};
 use crate::runtime::Clock;
@@ -17,11 +18,27 @@ use crate::wire::{Batch, Header, Mode, Receipt, MAX_BYTES, MAX_ROWS, WIRE_VERSIO
 
 pub struct BulkSink<'a, T, C> {
     destination: &'a Destination<T, C>,
+    /// Where the encoding's time and the receiver's are counted, in a run.
+    timings: Option<&'a Timings>,
 }
 
 impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
     pub fn new(destination: &'a Destination<T, C>) -> Self {
-        BulkSink { destination }
+        BulkSink { destination, timings: None }
+    }
+
+    pub fn timed(self, timings: &'a Timings) -> Self {
+        BulkSink { timings: Some(timings), ..self }
+    }
+
+    fn encode(&self, header: &Header, rows: &[Row]) -> String {
+        let clock = self.destination.clock();
+        let started = clock.now_ms();
+        let text = Batch::encode(header, rows);
+        if let Some(timings) = self.timings {
+            timings.add(Phase::Encode, (clock.now_ms() - started) / 1000.0);
+        }
+        text
     }
 
     async fn write(
@@ -42,12 +59,15 @@ impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
         let mut start = 0;
         while start < rows.len() {
             let mut end = (start + MAX_ROWS).min(rows.len());
-            let mut text = Batch::encode(&header, rows.get(start..end).unwrap_or_default());
+            let mut text = self.encode(&header, rows.get(start..end).unwrap_or_default());
             while text.len() > MAX_BYTES && end - start > 1 {
                 end = start + (end - start) / 2;
-                text = Batch::encode(&header, rows.get(start..end).unwrap_or_default());
+                text = self.encode(&header, rows.get(start..end).unwrap_or_default());
             }
             let mut receipt = self.destination.receive(text).await?;
+            if let (Some(timings), Some(spent)) = (self.timings, &receipt.timings) {
+                timings.add_receiver(spent);
+            }
             if mode == Mode::Create {
                 receipt = self.landed_before(&header, rows.get(start..end).unwrap_or_default(), receipt).await?;
             }
@@ -95,12 +115,12 @@ impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
                 _ => false,
             }
         };
-        let Receipt { mut written, skipped, failed } = receipt;
+        let Receipt { mut written, skipped, failed, timings } = receipt;
         let (landed, skipped): (Vec<Value>, Vec<Value>) = skipped.into_iter().partition(|k| same(k));
         let (landed_too, failed): (Vec<_>, Vec<_>) = failed.into_iter().partition(|(k, _)| same(k));
         written.extend(landed);
         written.extend(landed_too.into_iter().map(|(k, _)| k));
-        Ok(Receipt { written, skipped, failed })
+        Ok(Receipt { written, skipped, failed, timings })
     }
 }
 

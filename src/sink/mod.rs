@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::destination::{Destination, DestinationError};
 use crate::http::Transport;
+use crate::progress::Timings;
 use crate::report::Delivery;
 use crate::rows::Row;
 use crate::runtime::Clock;
@@ -77,6 +78,14 @@ impl<'a, T: Transport, C: Clock> Sink<'a, T, C> {
         match delivery {
             Delivery::Rest => Sink::Rest(RestSink::new(destination)),
             Delivery::Bulk => Sink::Bulk(BulkSink::new(destination)),
+        }
+    }
+
+    /// A run's sink: the bulk receiver's time is counted in `timings`.
+    pub fn timed(self, timings: &'a Timings) -> Self {
+        match self {
+            Sink::Bulk(sink) => Sink::Bulk(sink.timed(timings)),
+            rest => rest,
         }
     }
 }

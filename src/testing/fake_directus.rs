@@ -394,10 +394,12 @@ impl FakeDirectus {
                 Ok(rows) => answer(serde_json::to_value(rows).unwrap()),
                 Err(e) => error(e.status(), e.code(), &e.to_string()),
             },
-            "/migration/receive/rows" => match receive(store, body.as_bytes()).await {
-                Ok(receipt) => answer(serde_json::to_value(receipt).unwrap()),
-                Err(e) => error(e.status(), e.code(), &e.to_string()),
-            },
+            "/migration/receive/rows" => {
+                match receive(store, &crate::runtime::fake::FakeClock::default(), body.as_bytes()).await {
+                    Ok(receipt) => answer(serde_json::to_value(receipt).unwrap()),
+                    Err(e) => error(e.status(), e.code(), &e.to_string()),
+                }
+            }
             other => panic!("no receiver route {other}"),
         }
     }

@@ -96,7 +96,7 @@ proptest! {
         for kind in ["float", "double"] {
             let mut store = MemoryStore::default();
             store.describe("measures", "id", &[("id", "integer"), ("x", kind)]);
-            let receipt = block_on(receive(&store, text.as_bytes())).unwrap();
+            let receipt = block_on(receive(&store, &crate::runtime::fake::FakeClock::default(), text.as_bytes())).unwrap();
             prop_assert_eq!(receipt.written.len(), floats.len());
             // What the store is asked to bind crosses to the host as JSON text.
             let stored = serde_json::to_string(&store.rows("measures")).unwrap();

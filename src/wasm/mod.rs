@@ -184,7 +184,7 @@ impl Core {
     /// `{ written, skipped, failed }`.
     pub fn receive(&self, batch: Vec<u8>) -> js_sys::Promise {
         let host = self.host.clone();
-        run(async move { receive::receive(&*host, &batch).await })
+        run(async move { receive::receive(&*host, &JsClock, &batch).await })
     }
 
     /// `POST /migration/dry-run`: everything `run` does but writing.

@@ -35,7 +35,7 @@ use crate::destination::Destination;
 use crate::files::{FileMover, FileSettings};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::progress::{Event, PlannedTable, Recorder};
+use crate::progress::{Event, Phase, PlannedTable, Recorder, Timings};
 use crate::report::{ArtifactsStatus, Delivery, RunReport};
 use crate::rows::key_text;
 use crate::runtime::Clock;
@@ -55,8 +55,9 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     let with_users = prepared.plan.table("directus_users").is_some();
     let storage = options.artifacts.as_deref();
     let artifacts = RunArtifacts::start(host, clock, storage, options.dry_run, &prepared.schema, with_users).await;
+    let timings = Timings::default();
     // From here on, every page read is written to the artifacts too.
-    let tapped = Tap::new(&artifacts);
+    let tapped = Tap::new(&artifacts, clock, &timings);
     let host = &tapped;
 
     let mut report = RunReport::new(options.dry_run, prepared.plan.notes.clone());
@@ -74,7 +75,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
             "scope.userPasswords: password hashes cannot be set over the REST API (Directus hashes whatever it is given): users arrive without a password; install this extension on the destination to copy them over its bulk receiver".into(),
         );
     }
-    let sink = Sink::new(prepared.delivery, destination);
+    let sink = Sink::new(prepared.delivery, destination).timed(&timings);
     // Directus' own collections go through their REST endpoints, whatever the transport.
     let system_sink = Sink::new(Delivery::Rest, destination);
     let known = KnownKeys::default();
@@ -82,7 +83,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     let file_settings = FileSettings { concurrency: options.file_concurrency as usize, dry_run: options.dry_run };
     let files = FileMover::new(host, destination, &known, &recorder, file_settings).with_keys(&keys);
     let settings = Settings {
-        batch_size: options.batch_size,
+        batch_size: options.batch_size(prepared.delivery),
         concurrency: options.concurrency as usize,
         dry_run: options.dry_run,
         preserve_created: options.preserve_created,
@@ -100,6 +101,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
         settings: &settings,
         system_sink: &system_sink,
         keys: &keys,
+        timings: &timings,
     };
 
     // The second pass runs even when the first stopped early, for the tables that were done: a
@@ -108,7 +110,10 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     let (pending, first) = first_pass(&context, &mut prepared, &artifacts, resume, &mut report).await;
     let outcome = match first {
         Err(CoreError::Cancelled) => Err(CoreError::Cancelled),
-        first => first.and(second_pass(&context, pending, options.updated_after.is_some(), &mut report).await),
+        first => {
+            let second = second_pass(&context, pending, options.updated_after.is_some(), &mut report);
+            first.and(timings.time(clock, Phase::SecondPass, second).await)
+        }
     };
     let outcome = match (outcome, options.selected.as_deref()) {
         (Ok(()), Some(selected)) if options.delete_missing => {
@@ -119,7 +124,8 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     stamped_updates(&prepared.plan, &mut report);
     report.files = files.finish();
     recorder.fill(&mut report);
-    report.artifacts = artifacts.finish().await;
+    report.artifacts = timings.time(clock, Phase::Artifacts, artifacts.finish()).await;
+    report.timings = timings.report();
     if report.artifacts.status == ArtifactsStatus::Failed {
         report.warnings.push(format!(
             "artifacts missing in the source's file library ({}): {}",
@@ -161,7 +167,7 @@ fn announce<H: Host, T: Transport, C: Clock>(
         "{what} {} collection(s), {total} row(s), to {} (batches of {}, {} in flight)",
         prepared.plan.tables.len(),
         destination.base_url(),
-        options.batch_size,
+        options.batch_size(prepared.delivery),
         options.concurrency
     );
     let collections =

@@ -57,6 +57,12 @@ fn the_bulk_receiver_copies_rows_exactly_and_a_second_run_moves_nothing() {
     assert!(!log.iter().any(|l| l.starts_with("POST /items")), "no row goes through the REST API");
     assert!(log.iter().any(|l| l == "POST /utils/cache/clear"));
     assert_eq!(host.uploads.borrow().len(), 3, "files still go through POST /files");
+    let phases: Vec<&str> = report.timings.keys().map(String::as_str).collect();
+    for phase in
+        ["sourceRead", "checks", "files", "encode", "write", "receiverDecode", "receiverDatabase", "secondPass"]
+    {
+        assert!(phases.contains(&phase), "{phase} is timed: {phases:?}");
+    }
 
     let again = run(&host, &fake, &options(json!({ "excludedTables": user_tables_only() }))).unwrap();
     assert!(again.tables.iter().all(|t| t.created == 0 && t.skipped == t.read), "{:?}", again.tables);
