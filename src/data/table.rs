@@ -13,6 +13,7 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::matching::natural_matches;
 use crate::plan::TablePlan;
+use crate::progress::Phase;
 use crate::rows::{key_text, pick, Row};
 use crate::runtime::Clock;
 use crate::sink::{null_missing, RowSink};
@@ -53,7 +54,8 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             Some(Handling::Settings) => return self.merge_settings(rows).await,
             _ => {}
         }
-        let Context { destination, known, files, settings, keys: key_map, .. } = self.context;
+        let Context { destination, known, files, settings, keys: key_map, timings, .. } = self.context;
+        let clock = destination.clock();
         let sink = self.context.sink_for(self.table);
         let table = self.table;
         let key = table.primary_key.as_str();
@@ -66,14 +68,19 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let (rows, withheld) = self.withhold(rows);
         let keys: Vec<Value> = rows.iter().filter_map(|r| r.get(key).cloned()).collect();
         // A merge reads the destination's rows at once: the ones it answers are those it has.
-        let theirs = if self.merges() { Some(self.their_rows(&keys).await?) } else { None };
+        let theirs =
+            if self.merges() { Some(timings.time(clock, Phase::Checks, self.their_rows(&keys)).await?) } else { None };
         let existing: HashSet<String> = match &theirs {
             _ if table.assigns_keys() => HashSet::new(),
             Some(theirs) => theirs.keys().cloned().collect(),
-            None => sink.existing(target(table), &keys).await?.iter().map(key_text).collect(),
+            None => {
+                let asked = timings.time(clock, Phase::Checks, sink.existing(target(table), &keys)).await?;
+                asked.iter().map(key_text).collect()
+            }
         };
         let (mut fresh, mut skipped): (Vec<Row>, Vec<Row>) =
             rows.into_iter().partition(|row| row.get(key).is_none_or(|k| !existing.contains(&key_text(k))));
+        self.known_present(skipped.iter().filter_map(|row| row.get(key)));
         // Directus' own rows may be there under another key: same natural key, same row.
         if let Some(natural) = table.system.map(|s| s.natural_key).filter(|n| !n.is_empty()) {
             let candidates: Vec<&Row> = fresh.iter().collect();
@@ -108,12 +115,13 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         if let Some(files) = files {
             let ids = FileMover::<H, T, C>::referenced(&table.file_references(), &fresh);
             if !ids.is_empty() {
-                files.ensure(ids).await?;
+                timings.time(clock, Phase::Files, files.ensure(ids)).await?;
             }
         }
-        outcome.nulled = null_missing(destination, known, &table.checked, &mut fresh).await?;
+        let nulled = null_missing(destination, known, &table.checked, &mut fresh);
+        outcome.nulled = timings.time(clock, Phase::Checks, nulled).await?;
         let already: Vec<&Row> = skipped.iter().collect();
-        outcome.repairs = self.unset_references(&already).await?;
+        outcome.repairs = timings.time(clock, Phase::Checks, self.unset_references(&already)).await?;
         if settings.dry_run || fresh.is_empty() {
             outcome.created = fresh.len() as u64;
             return Ok(outcome);
@@ -130,7 +138,9 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
                 table.as_sent(sink.delivery(), row)
             })
             .collect();
-        let written = sink.insert(target(table), &table.write_columns(sink.delivery()), inserts).await?;
+        let columns = table.write_columns(sink.delivery());
+        let written = timings.time(clock, Phase::Write, sink.insert(target(table), &columns, inserts)).await?;
+        self.known_present(written.keys.iter().chain(&written.skipped));
         outcome.created = written.keys.len() as u64;
         outcome.skipped += written.skipped.len() as u64;
         outcome.refused.extend(written.refused);
@@ -150,7 +160,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         // back with an update (not where the destination assigned the keys).
         let stamped = sink.stamps_created_fields() && settings.preserve_created && !table.assigns_keys();
         if stamped && !table.created_fields.is_empty() && !created.is_empty() {
-            self.write_back_created(&created).await?;
+            timings.time(clock, Phase::CreatedWriteBack, self.write_back_created(&created)).await?;
         }
         if table.system.is_some() {
             self.after_create(&created).await?;
@@ -170,6 +180,19 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
 }
 
 impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
+    /// Rows of a user table the destination has under the same key (found there, or just
+    /// written): references to them from the tables that follow need no lookup. Directus' own
+    /// rows may be there under another key (their natural key matched), and rows whose keys the
+    /// destination assigns are there under theirs: neither is remembered.
+    fn known_present<'k>(&self, keys: impl Iterator<Item = &'k Value>) {
+        if self.table.system.is_some() || self.table.assigns_keys() || self.context.settings.dry_run {
+            return;
+        }
+        for key in keys {
+            self.context.known.mark_present(&self.table.collection, key);
+        }
+    }
+
     /// Write the `date-created` / `user-created` values of `created` rows back. Where the
     /// destination refuses one of them (Directus 12 lets no client set a comment's
     /// `user_created`), each field is tried alone for those rows, so the others still arrive.

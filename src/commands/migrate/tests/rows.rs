@@ -115,6 +115,24 @@ fn updated_after_moves_only_recent_rows_and_checks_references() {
 }
 
 #[test]
+fn references_to_rows_the_run_wrote_need_no_lookup() {
+    let (host, fake) = pair();
+    // With updatedAfter every reference is checked on the destination.
+    let scope = json!({ "selectedTables": ["articles", "authors", "categories"], "updatedAfter": "2000-01-01" });
+    let report = run(&host, &fake, &options(scope)).unwrap();
+    assert_eq!(report.status, RunStatus::Completed, "{:?}", report.failures);
+    let log = fake.log.borrow();
+    // The articles' page: from their existence check to their insert.
+    let from = log.iter().position(|l| l == "GET /items/articles").unwrap();
+    let to = log.iter().position(|l| l == "POST /items/articles").unwrap();
+    let page = &log[from..to];
+    assert!(
+        !page.iter().any(|l| l == "GET /items/authors" || l == "GET /items/categories"),
+        "authors and categories were written first: the articles' references to them are known: {page:?}"
+    );
+}
+
+#[test]
 fn a_destination_that_goes_away_fails_the_run_with_what_was_done() {
     let host = source();
     let fake = Rc::new(destination().outage_after(3));
