@@ -47,10 +47,12 @@ function denyList(env) {
  * @param {object} options
  * @param {object|null} options.accountability  the caller's accountability (an admin)
  * @param {(event: object) => void} [options.onEvent]  progress sink for the current request
+ * @param {object} [options.schema]  the request's schema overview (`req.schema`), when the host
+ *   lives as long as the request: it is not read again
  */
-export function createHost(context, { accountability, onEvent } = {}) {
+export function createHost(context, { accountability, onEvent, schema: known } = {}) {
 	const { services, database, getSchema, logger, env } = context;
-	let schema;
+	let schema = known;
 	const directus = {
 		database,
 		services,

@@ -8,6 +8,11 @@ export function databaseError(error) {
 	return Object.assign(new Error(message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message), { code: error?.code, errno: error?.errno });
 }
 
+/** A table or column name quoted for this database (knex's own quoting). */
+function identifier(database, name) {
+	return database.raw('??', [name]).toQuery();
+}
+
 /** `{ database, schema() }` → the core's `MigrationStore`. */
 export function receivingStore({ database, schema }) {
 	return {
@@ -34,24 +39,40 @@ export function receivingStore({ database, schema }) {
 
 		async insertRows({ collection, columns, rows }) {
 			const bindings = columnBindings(database, (await schema()).collections[collection], columns);
-			const objects = rows.map((values) => Object.fromEntries(bindable(values, bindings).map((value, i) => [columns[i], value])));
-			// SQLite binds at most 32,766 variables per statement.
+			// One multi-row VALUES statement per chunk, built here: knex's own builder turns rows into
+			// objects and, on SQLite, into a compound SELECT of at most 500 terms. SQLite binds at
+			// most 32,766 variables per statement (PostgreSQL and MySQL 65,535).
 			const chunk = Math.max(1, Math.floor(30_000 / Math.max(1, columns.length)));
+			const head = `insert into ${identifier(database, collection)} (${columns.map((c) => identifier(database, c)).join(', ')}) values `;
+			const tuple = `(${columns.map(() => '?').join(', ')})`;
 			await database.transaction(async (trx) => {
-				for (let i = 0; i < objects.length; i += chunk) await trx.insert(objects.slice(i, i + chunk)).into(collection);
+				for (let i = 0; i < rows.length; i += chunk) {
+					const part = rows.slice(i, i + chunk);
+					await trx.raw(head + Array(part.length).fill(tuple).join(', '), part.flatMap((values) => bindable(values, bindings)));
+				}
 			}).catch((error) => {
 				throw databaseError(error);
 			});
 		},
 
+		// One statement per chunk of rows, each column set by key:
+		// `update t set c = case k when ? then ? … else c end where k in (…)`. The `else c` gives
+		// PostgreSQL the column's type for the values bound.
 		async updateRows({ collection, primaryKey, columns, rows }) {
 			const bindings = columnBindings(database, (await schema()).collections[collection], columns);
+			const at = columns.indexOf(primaryKey);
+			const set = columns.map((column, i) => [column, i]).filter(([column]) => column !== primaryKey);
+			if (at < 0 || set.length === 0) return;
+			const key = identifier(database, primaryKey);
+			const chunk = Math.max(1, Math.floor(30_000 / (2 * set.length + 1)));
 			await database.transaction(async (trx) => {
-				for (const values of rows) {
-					const row = Object.fromEntries(bindable(values, bindings).map((value, i) => [columns[i], value]));
-					const key = row[primaryKey];
-					delete row[primaryKey];
-					await trx(collection).update(row).where(primaryKey, key);
+				for (let start = 0; start < rows.length; start += chunk) {
+					const part = rows.slice(start, start + chunk).map((values) => bindable(values, bindings));
+					const whens = Array(part.length).fill('when ? then ?').join(' ');
+					const assignments = set.map(([column]) => `${identifier(database, column)} = case ${key} ${whens} else ${identifier(database, column)} end`);
+					const values = set.flatMap(([, i]) => part.flatMap((row) => [row[at], row[i]]));
+					const sql = `update ${identifier(database, collection)} set ${assignments.join(', ')} where ${key} in (${Array(part.length).fill('?').join(', ')})`;
+					await trx.raw(sql, [...values, ...part.map((row) => row[at])]);
 				}
 			}).catch((error) => {
 				throw databaseError(error);

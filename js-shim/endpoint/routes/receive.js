@@ -7,28 +7,28 @@ import { bodyText, errorBody, route } from '../errors.js';
 
 export function receiveInfoRoute(context) {
 	return route(context.logger, async (req, res) => {
-		const host = createHost(context, { accountability: req.accountability });
+		const host = createHost(context, { accountability: req.accountability, schema: req.schema });
 		res.json(await withCore(host, (core) => core.receiverInfo()));
 	});
 }
 
 export function receiveExistingRoute(context) {
 	return route(context.logger, async (req, res) => {
-		const host = createHost(context, { accountability: req.accountability });
+		const host = createHost(context, { accountability: req.accountability, schema: req.schema });
 		res.json(await withCore(host, (core) => core.receiveExisting(bodyText(req))));
 	});
 }
 
 export function receiveRowsByKeyRoute(context) {
 	return route(context.logger, async (req, res) => {
-		const host = createHost(context, { accountability: req.accountability });
+		const host = createHost(context, { accountability: req.accountability, schema: req.schema });
 		res.json(await withCore(host, (core) => core.receiveRowsByKey(bodyText(req))));
 	});
 }
 
 export function receiveLackingRoute(context) {
 	return route(context.logger, async (req, res) => {
-		const host = createHost(context, { accountability: req.accountability });
+		const host = createHost(context, { accountability: req.accountability, schema: req.schema });
 		res.json(await withCore(host, (core) => core.receiveLacking(bodyText(req))));
 	});
 }
@@ -79,7 +79,7 @@ export function receiveRowsRoute(context) {
 		}
 		inFlight += 1;
 		try {
-			const host = createHost(context, { accountability: req.accountability });
+			const host = createHost(context, { accountability: req.accountability, schema: req.schema });
 			res.json(await withCore(host, (core) => core.receive(batch)));
 		} finally {
 			inFlight -= 1;
