@@ -31,10 +31,20 @@ export function sourceReader({ database, services, accountability, schema }) {
 		// Keys come from the table itself (Directus filters have no `_gt` for uuid or string keys);
 		// rows come through ItemsService, so values are in the API's own format. With `raw`, rows
 		// come straight from the table in the database's own representation, for the destination's
-		// bulk receiver (the filter still goes through ItemsService). `exact` fields (64-bit
+		// bulk receiver (a filter still goes through ItemsService). `exact` fields (64-bit
 		// integers) are read as their decimal text in either representation, and floats exactly
 		// (raw: always; the API's: `exact` floats).
 		async readPage({ collection, primaryKey, fields, after, limit, filter, raw, exact = [] }) {
+			// Raw and unfiltered: one query, the page's rows in key order after the cursor.
+			if (raw && !filter && (fields.length === 0 || fields.includes(primaryKey))) {
+				const table = await tableOf(collection);
+				// The key qualified: an `exact` key is selected as text under its own name.
+				const column = `${collection}.${primaryKey}`;
+				const page = database.select(exactSelection(database, table, fields, exact)).from(collection).orderBy(column).limit(limit).options(exactReadOptions(database));
+				if (after !== null && after !== undefined) page.where(column, '>', after);
+				const rows = exactNumbers(database, await page, table);
+				return JSON.stringify({ rows, last: rows.at(-1)?.[primaryKey] ?? null, scanned: rows.length });
+			}
 			const scan = database.select(primaryKey).from(collection).orderBy(primaryKey).limit(limit);
 			if (after !== null && after !== undefined) scan.where(primaryKey, '>', after);
 			const keys = (await scan).map((row) => row[primaryKey]);
