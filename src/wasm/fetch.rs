@@ -43,7 +43,8 @@ impl Transport for FetchTransport {
             .redirect(RequestRedirect::Manual)
             .abort_signal(Some(&signal));
         let built = match &request.body {
-            Some(body) => builder.body(body.as_str()),
+            // As bytes: a JS string would be decoded from UTF-8 here and encoded again by fetch.
+            Some(body) => builder.body(js_sys::Uint8Array::from(body.as_bytes())),
             None => builder.build(),
         }
         .map_err(|e| TransportError::Network(e.to_string()))?;

@@ -59,10 +59,11 @@ export interface MigrationHost {
    */
   openFile(file: NewFile): Promise<number>;
   /**
-   * Append text to the file; resolves once the storage can take more (backpressure). Rejects with
-   * the storage's own error once it refused the file.
+   * Append UTF-8 text to the file; resolves once the storage can take more (backpressure). Rejects
+   * with the storage's own error once it refused the file. The bytes are a view of the core's
+   * memory: copy them before anything else runs.
    */
-  appendFile(handle: number, text: string): Promise<void>;
+  appendFile(handle: number, bytes: Uint8Array): Promise<void>;
   /** Finish the file: resolves to its `directus_files` id once stored; rejects with the storage's error. */
   closeFile(handle: number): Promise<string>;
   /** A log line or progress event; must not throw. */
@@ -140,7 +141,7 @@ extern "C" {
     async fn open_file(this: &JsHost, file: JsValue) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch, js_name = appendFile)]
-    async fn append_file(this: &JsHost, handle: u32, text: &str) -> Result<JsValue, JsValue>;
+    async fn append_file(this: &JsHost, handle: u32, bytes: &[u8]) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch, js_name = closeFile)]
     async fn close_file(this: &JsHost, handle: u32) -> Result<JsValue, JsValue>;
@@ -240,7 +241,8 @@ impl Library for HostAdapter {
     }
 
     async fn append_file(&self, handle: u32, text: &str) -> Result<(), HostError> {
-        self.js.append_file(handle, text).await.map(|_| ()).map_err(host_error)
+        // Bytes, not a JS string: no decoding here and encoding again in the storage's stream.
+        self.js.append_file(handle, text.as_bytes()).await.map(|_| ()).map_err(host_error)
     }
 
     async fn close_file(&self, handle: u32) -> Result<String, HostError> {

@@ -99,11 +99,12 @@ export function fileLibrary({ database, services, accountability, schema, secret
 			return handle;
 		},
 
-		async appendFile(handle, text) {
+		// `chunk`: the core's bytes (a view of its memory, copied at once) or text.
+		async appendFile(handle, chunk) {
 			const file = open.get(handle);
 			if (!file) throw new Error(`no open file ${handle}`);
 			if (file.failure) throw storageError(file);
-			if (!file.body.write(text)) {
+			if (!file.body.write(typeof chunk === 'string' ? chunk : Buffer.from(chunk))) {
 				// Full: wait until the storage has read it, or has given up.
 				await new Promise((resolve) => {
 					const done = () => {
