@@ -7,10 +7,14 @@ use serde::{Deserialize, Serialize};
 use crate::commands::request::MigrationRequest;
 use crate::commands::settings::ExtensionSettings;
 use crate::data::TableCheckpoint;
+use crate::report::Delivery;
 use crate::runtime::Cancel;
 use crate::CoreError;
 
 pub const DEFAULT_BATCH_SIZE: u32 = 500;
+/// Over the bulk receiver a row costs little and a request much: pages are larger (the sink still
+/// splits what passes the receiver's limits).
+pub const DEFAULT_BULK_BATCH_SIZE: u32 = 2_000;
 pub const DEFAULT_CONCURRENCY: u32 = 4;
 pub const DEFAULT_FILE_CONCURRENCY: u32 = 2;
 
@@ -21,7 +25,8 @@ pub struct MigrateOptions {
     pub selected: Option<Vec<String>>,
     pub excluded: Option<Vec<String>>,
     pub updated_after: Option<String>,
-    pub batch_size: u32,
+    /// `scope.batchSize`; unset: the transport's default (see [`MigrateOptions::batch_size`]).
+    pub batch_size: Option<u32>,
     pub concurrency: u32,
     pub file_concurrency: u32,
     pub preserve_created: bool,
@@ -77,13 +82,21 @@ impl MigrateOptions {
         Ok(self)
     }
 
+    /// Rows per page read and per write over `delivery`.
+    pub fn batch_size(&self, delivery: Delivery) -> u32 {
+        self.batch_size.unwrap_or(match delivery {
+            Delivery::Rest => DEFAULT_BATCH_SIZE,
+            Delivery::Bulk => DEFAULT_BULK_BATCH_SIZE,
+        })
+    }
+
     /// The options `request` sets, without artifacts.
     pub fn from_request(request: &MigrationRequest, dry_run: bool) -> Result<Self, CoreError> {
         let scope = &request.scope;
         // Also checked as the body is parsed, for every route; again here for a request built
         // otherwise.
         scope.validate()?;
-        let batch_size = scope.batch_size.unwrap_or(DEFAULT_BATCH_SIZE);
+        let batch_size = scope.batch_size;
         let concurrency = scope.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
         let file_concurrency = scope.file_concurrency.unwrap_or(DEFAULT_FILE_CONCURRENCY);
         let transport = match scope.transport.as_deref() {

@@ -75,7 +75,7 @@ pub async fn verify<H: Host, T: Transport, C: Clock>(
         "Verifying {} collection(s), {total} row(s), against {} (pages of {})",
         plan.tables.len(),
         destination.base_url(),
-        options.batch_size
+        options.batch_size(delivery)
     )));
     host.emit(&Event::step(format!("Transport: {why}")));
     let what = What { snapshot: &snapshot, plan: &plan, filters: &filters, delivery, keys: &keys };
@@ -130,7 +130,7 @@ async fn compare<H: Host, T: Transport, C: Clock>(
 
     let mut answer = Verification::new(what.delivery, notes);
     let files = FileChecker::new(host, destination, options.file_concurrency as usize);
-    let reading = Reading { delivery: what.delivery, batch_size: options.batch_size, keys: what.keys };
+    let reading = Reading { delivery: what.delivery, batch_size: options.batch_size(what.delivery), keys: what.keys };
     for (table, compared) in tables {
         let Some(compared) = compared else {
             let mut report =
