@@ -331,18 +331,30 @@ fn without(row: &Row, hidden: &[String]) -> Row {
     row.iter().filter(|(field, _)| !hidden.contains(field)).map(|(f, v)| (f.clone(), v.clone())).collect()
 }
 
-/// `row` as JSON without its `hidden` fields, appended to `text`.
+/// `row` as JSON without its `hidden` fields, appended to `text`: written by serde_json
+/// straight into bytes (no `Display` formatting per value).
 fn push_row(text: &mut String, row: &Row, hidden: &[String]) {
-    text.push('{');
-    let mut first = true;
-    for (field, value) in row.iter().filter(|(field, _)| !hidden.contains(field)) {
-        if !first {
-            text.push(',');
+    let mut bytes = Vec::with_capacity(256);
+    if serde_json::to_writer(&mut bytes, &Visible { row, hidden }).is_ok() {
+        if let Ok(json) = std::str::from_utf8(&bytes) {
+            text.push_str(json);
         }
-        first = false;
-        text.push_str(&Value::from(field.as_str()).to_string());
-        text.push(':');
-        text.push_str(&value.to_string());
     }
-    text.push('}');
+}
+
+/// A row's fields but the hidden ones, serialized as a JSON object.
+struct Visible<'r> {
+    row: &'r Row,
+    hidden: &'r [String],
+}
+
+impl serde::Serialize for Visible<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (field, value) in self.row.iter().filter(|(field, _)| !self.hidden.contains(field)) {
+            map.serialize_entry(field, value)?;
+        }
+        map.end()
+    }
 }

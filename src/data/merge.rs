@@ -15,6 +15,7 @@ use crate::digest::canonical;
 use crate::files::FileMover;
 use crate::host::Host;
 use crate::http::Transport;
+use crate::progress::Phase;
 use crate::rows::{key_text, pick, Row};
 use crate::runtime::Clock;
 use crate::sink::{null_missing, RowSink};
@@ -110,7 +111,8 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             return Ok(merged);
         }
         let updates = changed.into_iter().map(|row| table.as_sent(delivery, row)).collect();
-        let written = sink.update(target(table), &columns, updates).await?;
+        let (clock, timings) = (context.destination.clock(), context.timings);
+        let written = timings.time(clock, Phase::Write, sink.update(target(table), &columns, updates)).await?;
         merged.updated = written.keys.len() as u64;
         merged.refused = written.refused;
         Ok(merged)

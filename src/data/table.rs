@@ -181,15 +181,16 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
 
 impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
     /// Rows of a user table the destination has under the same key (found there, or just
-    /// written): references to them from the tables that follow need no lookup. Directus' own
+    /// written), where other tables' references to it are checked: those need no lookup then. Directus' own
     /// rows may be there under another key (their natural key matched), and rows whose keys the
     /// destination assigns are there under theirs: neither is remembered.
     fn known_present<'k>(&self, keys: impl Iterator<Item = &'k Value>) {
-        if self.table.system.is_some() || self.table.assigns_keys() || self.context.settings.dry_run {
+        let table = self.table;
+        if !table.looked_up || table.system.is_some() || table.assigns_keys() || self.context.settings.dry_run {
             return;
         }
         for key in keys {
-            self.context.known.mark_present(&self.table.collection, key);
+            self.context.known.mark_present(&table.collection, key);
         }
     }
 

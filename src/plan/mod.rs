@@ -165,6 +165,10 @@ pub fn build(
         }
         tables.push(table);
     }
+    let looked_up: BTreeSet<String> = tables.iter().flat_map(|t| t.checked.iter().map(|r| r.target.clone())).collect();
+    for table in &mut tables {
+        table.looked_up = looked_up.contains(&table.collection);
+    }
     Ok(Plan { tables, notes })
 }
 

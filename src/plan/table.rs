@@ -67,6 +67,10 @@ pub struct TablePlan {
     /// Rows about an item of any collection (a comment): the primary-key field of each user
     /// collection, to find their items on the destination.
     pub item_keys: BTreeMap<String, String>,
+    /// Another table's references to this one are checked on the destination: the keys this
+    /// table's rows are found or written under are worth remembering.
+    #[serde(skip)]
+    pub looked_up: bool,
 }
 
 impl TablePlan {
@@ -111,6 +115,7 @@ impl TablePlan {
             rows,
             references: Vec::new(),
             system: None,
+            looked_up: false,
             item_keys: BTreeMap::new(),
         };
         for field in fields {
@@ -227,6 +232,7 @@ impl TablePlan {
             rows,
             references: Vec::new(),
             system: Some(entry),
+            looked_up: false,
             item_keys: BTreeMap::new(),
         };
         if entry.item_reference.is_some() {
