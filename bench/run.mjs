@@ -3,6 +3,11 @@
 //
 //   node bench/run.mjs [--rows 100000] [--files 200] [--large 50] [--version 11.17.4] [--db sqlite]
 //                      [--scope '{"batchSize":250}'] [--node-options=--max-old-space-size=256]
+//                      [--tree 1000000] [--only bulk|all]
+//
+// --tree N seeds N categories (a self-referencing tree: every parent held back for the second
+// pass). --only bulk runs the bulk transport alone (bench/bulk.mjs), the default from 500,000
+// rows up, where the REST phases would take hours.
 //
 // --node-options is given to the Directus processes: a heap cap shows which RSS growth is
 // garbage V8 has not collected yet (a leak would fail the run instead).
@@ -15,7 +20,8 @@
 // without and with artifacts, run and re-run, and over the bulk transport run without artifacts
 // (a fifth instance), then run and re-run with them (a fourth); then 1% of the rows are edited on
 // the source (articles' titles) and both destinations get a merge (scope.mode "merge") and a merge
-// re-run, over their transport. Runs save their artifacts in the
+// re-run, over their transport. Each run's summary says where its time went (summary.timings,
+// printed per phase). Runs save their artifacts in the
 // source's file library unless the phase says "no artifacts". Peak RSS of the source and
 // destination processes is sampled in every phase. Prints a table and writes the same as JSON
 // under bench/results/.
@@ -30,6 +36,7 @@ import { SAMPLE_COLLECTION_NAMES } from '../scripts/lib/sample-schema.mjs';
 import { seedBenchmark } from './dataset.mjs';
 import { measureCeiling } from './ceiling.mjs';
 import { sampleRss } from './rss.mjs';
+import { benchBulk } from './bulk.mjs';
 
 const { values: args } = parseArgs({
 	options: {
@@ -40,6 +47,8 @@ const { values: args } = parseArgs({
 		db: { type: 'string', default: 'sqlite' },
 		scope: { type: 'string', default: '{}' },
 		'node-options': { type: 'string', default: '' },
+		tree: { type: 'string', default: '0' },
+		only: { type: 'string' },
 	},
 });
 const rows = Number(args.rows);
@@ -49,6 +58,17 @@ if (!['sqlite', 'postgres', 'mysql'].includes(db)) throw new Error(`--db must be
 const DB_NAMES = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MariaDB' };
 const largeMegabytes = Number(args.large) > 0 ? [Number(args.large)] : [];
 const log = (line = '') => process.stdout.write(`${line}\n`);
+const tree = Number(args.tree);
+// From half a million rows the REST phases would take hours: the bulk transport alone, unless
+// `--only all` says otherwise.
+const only = args.only ?? (rows + tree >= 500_000 ? 'bulk' : 'all');
+if (!['all', 'bulk'].includes(only)) throw new Error(`--only must be all or bulk, not ${only}`);
+if (only === 'bulk') {
+	const env = args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {};
+	const files = args.files === '200' ? 20 : Number(args.files);
+	await benchBulk({ rows, tree, files, version, db, scope: JSON.parse(args.scope), env });
+	process.exit(0);
+}
 const benchStarted = performance.now();
 
 /** POST a migration route with NDJSON, keeping each event's arrival time. */
@@ -114,7 +134,7 @@ const stopAll = () =>
 process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
 
 try {
-	const seeding = await phase('seed the source', { source: source.pid }, () => seedBenchmark(source, { rows, files: Number(args.files), largeMegabytes, version }));
+	const seeding = await phase('seed the source', { source: source.pid }, () => seedBenchmark(source, { rows, files: Number(args.files), largeMegabytes, version, tree }));
 	const { counts } = seeding.result;
 	const totalRows = Object.entries(counts).filter(([c]) => c !== 'files').reduce((sum, [, n]) => sum + n, 0);
 	log(`  ${totalRows} rows: ${Object.entries(counts).map(([c, n]) => `${c} ${n}`).join(', ')}`);
@@ -229,6 +249,22 @@ try {
 		const topRate = top ? top.rows / top.seconds : null;
 		log(`  ${table.collection.padEnd(24)}${pad(number(table.rowsPerSecond), 8)}${pad(number(topRate), 8)}${pad(topRate ? number(table.rowsPerSecond / topRate, 2) : '-', 7)}`);
 	}
+	// Where the time goes: each run's summary.timings (seconds per phase, summed over the pages in
+	// flight, so they overlap); "transfer" is what the writes took beyond the encoding and the
+	// receiver's own time (the request, the body, the answer).
+	const timed = [['run', run], ['re-run', rerun], ['bulk, no artifacts', plainBulkRun], ['bulk run', bulkRun], ['bulk re-run', bulkRerun], ['bulk merge', bulkMerge]];
+	const timingsOf = (measured) => {
+		const t = measured.result.summary.timings ?? {};
+		const inside = (t.encode ?? 0) + (t.receiverDecode ?? 0) + (t.receiverDatabase ?? 0);
+		return { ...t, transfer: t.receiverDatabase === undefined || t.write === undefined ? undefined : t.write - inside, wall: measured.seconds };
+	};
+	const timingColumns = ['wall', 'sourceRead', 'artifacts', 'checks', 'files', 'encode', 'transfer', 'receiverDecode', 'receiverDatabase', 'write', 'createdWriteBack', 'secondPass'];
+	const timings = Object.fromEntries(timed.map(([name, measured]) => [name, timingsOf(measured)]));
+	log('where the time goes (seconds per phase, summed over pages in flight; transfer = write − encode − receiver):');
+	log(`${''.padEnd(20)}${timingColumns.map((c) => pad(c, Math.max(7, c.length + 1))).join('')}`);
+	for (const [name, t] of Object.entries(timings)) {
+		log(`${name.padEnd(20)}${timingColumns.map((c) => pad(number(t[c], 1), Math.max(7, c.length + 1))).join('')}`);
+	}
 	const artifactBytes = (measured) => measured.result.summary.artifacts.files.reduce((sum, f) => sum + f.bytes, 0);
 	const artifactsEffect = [
 		['dry-run', plainDryRun, dryRun],
@@ -265,6 +301,7 @@ try {
 		bulkFiles: bulkRun.result.summary.files,
 		files,
 		artifacts: artifactsEffect,
+		timings,
 		largeFile,
 		rerunSpeedup: speedup,
 		merge: { edited, seconds: { rest: merge.seconds, restAgain: mergeAgain.seconds, bulk: bulkMerge.seconds, bulkAgain: bulkMergeAgain.seconds } },

@@ -27,4 +27,23 @@ test('npm run bench works at a tiny size', async () => {
 	assert.equal(phase('bulk run').rows, phase('run').rows);
 	assert.ok(phase('bulk run').source > 0 && phase('bulk run').destination > 0);
 	assert.ok(result.bulkTables.every((t) => t.failed === 0 && t.read === t.created), 'the bulk run moved every row');
+	assert.match(stdout, /^where the time goes/m);
+	assert.ok(result.timings['bulk run'].receiverDatabase > 0 && result.timings['bulk run'].sourceRead > 0, 'the bulk run said where its time went');
+	assert.ok(result.timings.run.createdWriteBack > 0, 'the REST run wrote created dates back');
+});
+
+test('npm run bench -- --only bulk runs the bulk transport alone, a tree included', async () => {
+	const { stdout } = await promisify(execFile)(process.execPath, [`${ROOT}/bench/run.mjs`, '--only', 'bulk', '--rows', '600', '--tree', '400', '--files', '2', '--version', VERSIONS[0]], {
+		cwd: ROOT,
+		maxBuffer: 16 * 1024 * 1024,
+	});
+	assert.match(stdout, /^ {2}bulk run: /m);
+	const written = stdout.match(/^written: (.+\.json)$/m)[1];
+	const result = JSON.parse(await readFile(written, 'utf8'));
+	assert.equal(result.counts.categories, 400);
+	const run = result.phases['bulk run'];
+	assert.ok(run.secondPass >= 399, `every parent of the tree was set in the second pass (${run.secondPass})`);
+	assert.ok(run.peaks.source > 0 && run.peaks.destination > 0, 'peak RSS was sampled');
+	assert.ok(run.timings.secondPass > 0);
+	assert.ok(result.phases['bulk re-run'].seconds > 0);
 });
