@@ -8,11 +8,6 @@ export function databaseError(error) {
 	return Object.assign(new Error(message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message), { code: error?.code, errno: error?.errno });
 }
 
-/** A table or column name quoted for this database (knex's own quoting). */
-function identifier(database, name) {
-	return database.raw('??', [name]).toQuery();
-}
-
 /** `{ database, schema() }` → the core's `MigrationStore`. */
 export function receivingStore({ database, schema }) {
 	return {
@@ -41,14 +36,16 @@ export function receivingStore({ database, schema }) {
 			const bindings = columnBindings(database, (await schema()).collections[collection], columns);
 			// One multi-row VALUES statement per chunk, built here: knex's own builder turns rows into
 			// objects and, on SQLite, into a compound SELECT of at most 500 terms. SQLite binds at
-			// most 32,766 variables per statement (PostgreSQL and MySQL 65,535).
+			// most 32,766 variables per statement (PostgreSQL and MySQL 65,535). Names go as `??`
+			// bindings: knex quotes them.
 			const chunk = Math.max(1, Math.floor(30_000 / Math.max(1, columns.length)));
-			const head = `insert into ${identifier(database, collection)} (${columns.map((c) => identifier(database, c)).join(', ')}) values `;
+			const head = `insert into ?? (${columns.map(() => '??').join(', ')}) values `;
 			const tuple = `(${columns.map(() => '?').join(', ')})`;
 			await database.transaction(async (trx) => {
 				for (let i = 0; i < rows.length; i += chunk) {
 					const part = rows.slice(i, i + chunk);
-					await trx.raw(head + Array(part.length).fill(tuple).join(', '), part.flatMap((values) => bindable(values, bindings)));
+					const values = part.flatMap((row) => bindable(row, bindings));
+					await trx.raw(head + Array(part.length).fill(tuple).join(', '), [collection, ...columns, ...values]);
 				}
 			}).catch((error) => {
 				throw databaseError(error);
@@ -63,16 +60,20 @@ export function receivingStore({ database, schema }) {
 			const at = columns.indexOf(primaryKey);
 			const set = columns.map((column, i) => [column, i]).filter(([column]) => column !== primaryKey);
 			if (at < 0 || set.length === 0) return;
-			const key = identifier(database, primaryKey);
 			const chunk = Math.max(1, Math.floor(30_000 / (2 * set.length + 1)));
 			await database.transaction(async (trx) => {
 				for (let start = 0; start < rows.length; start += chunk) {
-					const part = rows.slice(start, start + chunk).map((values) => bindable(values, bindings));
+					const part = rows.slice(start, start + chunk).map((row) => bindable(row, bindings));
 					const whens = Array(part.length).fill('when ? then ?').join(' ');
-					const assignments = set.map(([column]) => `${identifier(database, column)} = case ${key} ${whens} else ${identifier(database, column)} end`);
-					const values = set.flatMap(([, i]) => part.flatMap((row) => [row[at], row[i]]));
-					const sql = `update ${identifier(database, collection)} set ${assignments.join(', ')} where ${key} in (${Array(part.length).fill('?').join(', ')})`;
-					await trx.raw(sql, [...values, ...part.map((row) => row[at])]);
+					const sql = `update ?? set ${set.map(() => `?? = case ?? ${whens} else ?? end`).join(', ')} where ?? in (${Array(part.length).fill('?').join(', ')})`;
+					const values = [collection];
+					for (const [column, i] of set) {
+						values.push(column, primaryKey);
+						for (const row of part) values.push(row[at], row[i]);
+						values.push(column);
+					}
+					values.push(primaryKey, ...part.map((row) => row[at]));
+					await trx.raw(sql, values);
 				}
 			}).catch((error) => {
 				throw databaseError(error);
