@@ -78,7 +78,7 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
     let Context { host, destination, settings, .. } = context;
     let sink = context.sink_for(table);
     let started = destination.clock().now_ms();
-    let mover = Mover { context, table };
+    let mover = Mover::new(context, table);
     let request = PageRequest {
         collection: table.collection.clone(),
         primary_key: table.primary_key.clone(),

@@ -2,6 +2,7 @@
 //! they reference, null references to missing rows, insert the rest, write back the fields the
 //! destination stamps on create. The pages are read, in flight, by [`super::pages`].
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
@@ -14,6 +15,7 @@ use crate::http::Transport;
 use crate::matching::natural_matches;
 use crate::plan::TablePlan;
 use crate::progress::Phase;
+use crate::report::Delivery;
 use crate::rows::{key_text, pick, Row};
 use crate::runtime::Clock;
 use crate::sink::{null_missing, RowSink};
@@ -45,6 +47,33 @@ pub(super) struct PageOutcome {
 pub(super) struct Mover<'a, 'c, H, S, T, C> {
     pub context: &'c Context<'a, H, S, T, C>,
     pub table: &'c TablePlan,
+    /// What the table's pages found on the destination so far (see [`Mover::unchecked`]).
+    found: Cell<Found>,
+}
+
+/// Whether a table's pages found any of their keys on the destination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// No page was checked yet.
+    Unknown,
+    /// Every page checked found none of its keys there.
+    Nothing,
+    /// Some page found rows there: every page is checked from then on.
+    Rows,
+}
+
+impl<'a, 'c, H, S, T, C> Mover<'a, 'c, H, S, T, C> {
+    pub(super) fn new(context: &'c Context<'a, H, S, T, C>, table: &'c TablePlan) -> Self {
+        Mover { context, table, found: Cell::new(Found::Unknown) }
+    }
+
+    fn learn(&self, found_rows: bool) {
+        match (self.found.get(), found_rows) {
+            (_, true) => self.found.set(Found::Rows),
+            (Found::Unknown, false) => self.found.set(Found::Nothing),
+            _ => {}
+        }
+    }
 }
 
 impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
@@ -71,10 +100,11 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let theirs =
             if self.merges() { Some(timings.time(clock, Phase::Checks, self.their_rows(&keys)).await?) } else { None };
         let existing: HashSet<String> = match &theirs {
-            _ if table.assigns_keys() => HashSet::new(),
+            _ if table.assigns_keys() || self.unchecked() => HashSet::new(),
             Some(theirs) => theirs.keys().cloned().collect(),
             None => {
                 let asked = timings.time(clock, Phase::Checks, sink.existing(target(table), &keys)).await?;
+                self.learn(!asked.is_empty());
                 asked.iter().map(key_text).collect()
             }
         };
@@ -141,6 +171,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let columns = table.write_columns(sink.delivery());
         let written = timings.time(clock, Phase::Write, sink.insert(target(table), &columns, inserts)).await?;
         self.known_present(written.keys.iter().chain(&written.skipped));
+        self.learn(!written.skipped.is_empty());
         outcome.created = written.keys.len() as u64;
         outcome.skipped += written.skipped.len() as u64;
         outcome.refused.extend(written.refused);
@@ -180,6 +211,21 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
 }
 
 impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
+    /// Whether this page goes to the bulk receiver without asking first which of its keys the
+    /// destination has: in an `add` run of a user table, once the pages checked found none and
+    /// none has found any since. The receiver skips the keys it has and never overwrites them;
+    /// the first page that finds some (its receipt lists them as skipped) turns the checks back
+    /// on for the rest of the table, so a re-run checks every page. Of an unchecked page, rows
+    /// found already there with the same content count as created (as after a lost answer).
+    fn unchecked(&self) -> bool {
+        let settings = self.context.settings;
+        self.found.get() == Found::Nothing
+            && self.context.sink_for(self.table).delivery() == Delivery::Bulk
+            && !settings.dry_run
+            && !self.merges()
+            && self.table.system.is_none()
+    }
+
     /// Rows of a user table the destination has under the same key (found there, or just
     /// written), where other tables' references to it are checked: those need no lookup then. Directus' own
     /// rows may be there under another key (their natural key matched), and rows whose keys the

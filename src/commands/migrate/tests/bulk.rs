@@ -179,3 +179,39 @@ fn a_row_another_writer_put_under_the_same_key_is_not_counted_as_created() {
     assert_eq!(languages.created, 0, "{languages:?}");
     assert_eq!(languages.skipped, languages.read, "already there, not as sent: skipped as the receiver said");
 }
+
+#[test]
+fn a_bulk_add_run_stops_asking_once_pages_come_back_fresh_and_asks_again_once_one_is_not() {
+    let (mut host, fake) = pair_with(destination().with_receiver(receiving_store()));
+    let tags: Vec<Row> =
+        (1..=6).map(|id| json!({ "id": id, "name": format!("tag {id}") }).as_object().unwrap().clone()).collect();
+    host.tables.insert("tags".into(), tags);
+    // The destination has tag 4 already, with its own name, and tag 5 as the source has it.
+    let theirs = [json!({ "id": 4, "name": "theirs" }), json!({ "id": 5, "name": "tag 5" })];
+    fake.store()
+        .tables
+        .borrow_mut()
+        .entry("tags".into())
+        .or_default()
+        .extend(theirs.map(|t| t.as_object().unwrap().clone()));
+    let scope = json!({ "selectedTables": ["tags"], "transport": "bulk", "batchSize": 1, "concurrency": 1 });
+    let asked =
+        |fake: &FakeDirectus| fake.log.borrow().iter().filter(|l| *l == "POST /migration/receive/existing").count();
+
+    let report = run(&host, &fake, &options(scope.clone())).unwrap();
+    let line = report.tables.iter().find(|t| t.collection == "tags").unwrap();
+    assert_eq!(report.status, RunStatus::Completed, "{:?}", report.failures);
+    // Pages 2 to 4 went unasked; tag 4's receipt turned the checks back on for 5 and 6.
+    assert_eq!(asked(&fake), 3, "page 1, then pages 5 and 6");
+    assert_eq!((line.created, line.skipped, line.failed), (4, 2, 0), "{line:?}");
+    let names: Vec<Value> = sorted(fake.store().rows("tags"), "id").iter().map(|r| r["name"].clone()).collect();
+    assert_eq!(names[3], json!("theirs"), "never overwritten");
+    assert_eq!(names.len(), 6);
+
+    fake.log.borrow_mut().clear();
+    let again = run(&host, &fake, &options(scope)).unwrap();
+    let line = again.tables.iter().find(|t| t.collection == "tags").unwrap();
+    assert_eq!((line.created, line.skipped), (0, 6));
+    assert_eq!(asked(&fake), 6, "a re-run's first page finds its rows: every page is asked");
+    assert!(!fake.log.borrow().iter().any(|l| l == "POST /migration/receive/rows"), "and nothing is sent");
+}
