@@ -41,7 +41,7 @@ import { benchBulk } from './bulk.mjs';
 const { values: args } = parseArgs({
 	options: {
 		rows: { type: 'string', default: '100000' },
-		files: { type: 'string', default: '200' },
+		files: { type: 'string' },
 		large: { type: 'string', default: '50' },
 		version: { type: 'string', default: '11.17.4' },
 		db: { type: 'string', default: 'sqlite' },
@@ -59,13 +59,15 @@ const DB_NAMES = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MariaDB' };
 const largeMegabytes = Number(args.large) > 0 ? [Number(args.large)] : [];
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const tree = Number(args.tree);
+// 200 files by default; 20 for the bulk transport alone (bench/bulk.mjs).
+const fileCount = (fallback) => Number(args.files ?? fallback);
 // From half a million rows the REST phases would take hours: the bulk transport alone, unless
 // `--only all` says otherwise.
 const only = args.only ?? (rows + tree >= 500_000 ? 'bulk' : 'all');
 if (!['all', 'bulk'].includes(only)) throw new Error(`--only must be all or bulk, not ${only}`);
 if (only === 'bulk') {
 	const env = args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {};
-	const files = args.files === '200' ? 20 : Number(args.files);
+	const files = fileCount(20);
 	await benchBulk({ rows, tree, files, version, db, scope: JSON.parse(args.scope), env });
 	process.exit(0);
 }
@@ -120,7 +122,7 @@ async function phase(name, pids, work) {
 	return { name, seconds, peaks, growth, samples, result };
 }
 
-log(`Benchmark: Directus ${version}, ${DB_NAMES[db]}, ${rows} rows, ${args.files} files, ${availableParallelism()} cores`);
+log(`Benchmark: Directus ${version}, ${DB_NAMES[db]}, ${rows} rows, ${fileCount(200)} files, ${availableParallelism()} cores`);
 const env = args['node-options'] ? { NODE_OPTIONS: args['node-options'] } : {};
 const [source, ceilingDestination, destination, bulkDestination, plainBulkDestination] = await Promise.all([
 	startDirectus({ version, db, name: 'bench-source', env }),
@@ -134,7 +136,7 @@ const stopAll = () =>
 process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
 
 try {
-	const seeding = await phase('seed the source', { source: source.pid }, () => seedBenchmark(source, { rows, files: Number(args.files), largeMegabytes, version, tree }));
+	const seeding = await phase('seed the source', { source: source.pid }, () => seedBenchmark(source, { rows, files: fileCount(200), largeMegabytes, version, tree }));
 	const { counts } = seeding.result;
 	const totalRows = Object.entries(counts).filter(([c]) => c !== 'files').reduce((sum, [, n]) => sum + n, 0);
 	log(`  ${totalRows} rows: ${Object.entries(counts).map(([c, n]) => `${c} ${n}`).join(', ')}`);
@@ -291,7 +293,7 @@ try {
 		machine: { cores: availableParallelism(), memoryGigabytes: Math.round(totalmem() / 2 ** 30), node: process.version },
 		directus: version,
 		database: db,
-		requested: { rows, files: Number(args.files), largeMegabytes, scope, nodeOptions: args['node-options'] },
+		requested: { rows, files: fileCount(200), largeMegabytes, scope, nodeOptions: args['node-options'] },
 		counts,
 		phases: table,
 		seeding: { seconds: seeding.seconds },

@@ -331,14 +331,11 @@ fn without(row: &Row, hidden: &[String]) -> Row {
     row.iter().filter(|(field, _)| !hidden.contains(field)).map(|(f, v)| (f.clone(), v.clone())).collect()
 }
 
-/// `row` as JSON without its `hidden` fields, appended to `text`: written by serde_json
-/// straight into bytes (no `Display` formatting per value).
+/// `row` as JSON without its `hidden` fields, appended to `text` (serialized at once, not
+/// formatted value by value).
 fn push_row(text: &mut String, row: &Row, hidden: &[String]) {
-    let mut bytes = Vec::with_capacity(256);
-    if serde_json::to_writer(&mut bytes, &Visible { row, hidden }).is_ok() {
-        if let Ok(json) = std::str::from_utf8(&bytes) {
-            text.push_str(json);
-        }
+    if let Ok(json) = serde_json::to_string(&Visible { row, hidden }) {
+        text.push_str(&json);
     }
 }
 

@@ -227,9 +227,9 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
     }
 
     /// Rows of a user table the destination has under the same key (found there, or just
-    /// written), where other tables' references to it are checked: those need no lookup then. Directus' own
-    /// rows may be there under another key (their natural key matched), and rows whose keys the
-    /// destination assigns are there under theirs: neither is remembered.
+    /// written), where other tables' references to it are checked: those need no lookup then.
+    /// Directus' own rows may be there under another key (their natural key matched), and rows
+    /// whose keys the destination assigns are there under theirs: neither is remembered.
     fn known_present<'k>(&self, keys: impl Iterator<Item = &'k Value>) {
         let table = self.table;
         if !table.looked_up || table.system.is_some() || table.assigns_keys() || self.context.settings.dry_run {
