@@ -4,12 +4,12 @@
 
 use thiserror::Error;
 
+use crate::destination::outbound::OutboundError;
 use crate::destination::DestinationError;
 use crate::host::HostError;
-use crate::outbound::OutboundError;
-use crate::plan::PlanError;
-use crate::schema::SelectionError;
-use crate::wire::WireError;
+use crate::pipeline::plan::PlanError;
+use crate::pipeline::schema::SelectionError;
+use crate::shared::wire::WireError;
 
 #[derive(Debug, Error)]
 pub enum CoreError {

@@ -2,27 +2,28 @@
 //!
 //! Everything here is plain Rust that `cargo test` runs natively. The source instance is reached
 //! through the [`host::Host`] trait (implemented in-process by the Directus endpoint), the
-//! destination through [`destination::Destination`] over an [`http::Transport`]. The only code
+//! destination through [`destination::Destination`] over a [`shared::http::Transport`]. The only code
 //! that knows about JavaScript lives in `wasm/`, compiled for `wasm32` alone.
 //!
-//! Modules are layered; each one uses only modules listed before it:
+//! The folders are the design:
 //!
-//! 1. `runtime` (clock), `http` (one exchange, one streamed upload, one hashed download), `rows`
-//!    (rows and keys), `digest` (canonical rows and their checksums), `isolate` (halving until the
-//!    refused items stand alone), `wire` (the bulk wire format), `vendor` (database vendors),
-//!    `system` (Directus' own collections: their catalogue, the key map, the settings merge);
-//! 2. `schema` (snapshots, diffs, selections), `report` (what a run and a verification report);
-//! 3. `destination` (the HTTP client for the destination), `progress` (events and the failure
-//!    recorder), `plan` (what moves, in which order);
-//! 4. `host` (what the core needs from the source), `outbound` (where requests may go: Directus'
-//!    `IMPORT_IP_DENY_LIST` and the allow-lists), `error` (the core's error);
-//! 5. `receive` (the bulk receiver, on the destination), `sink` (where rows go: REST or bulk),
-//!    `compat` (schema guard, receiver fit), `matching` (the destination's counterparts of
-//!    Directus' own rows: the key map, natural keys), `jobs` (the runs of this process: their
-//!    progress, their cancel flag), `callback` (a run's outcome posted to its caller);
-//! 6. `artifacts` (a run's files in the source's own file library), `files` (the files rows
-//!    reference), then `data` (moving rows), then `verify` (comparing both sides);
-//! 7. `commands` (one per endpoint operation), on which `wasm/` (the boundary) sits.
+//! - `shared/`: values every part uses — the clock (`runtime`), one HTTP exchange (`http`), rows
+//!   and keys (`rows`), canonical digests, halving a refused batch (`isolate`), database vendors,
+//!   the bulk wire format (`wire`);
+//! - `host/`: the source, as the core sees it — what it asks of the Directus instance it runs in;
+//! - `pipeline/`: the migration in the order a run goes — `schema`, `plan`, `system` (Directus'
+//!   own collections), `matching`, `files`, `data` (moving rows, both passes), `verify`;
+//! - `destination/`: the other instance — its HTTP client and API, where requests may go
+//!   (`outbound`), where rows go (`sink`: REST or the bulk receiver) and whether they fit
+//!   (`compat`);
+//! - `receive/`: the bulk receiver, the destination's side of the bulk transport;
+//! - `runs/`: what surrounds a run — `jobs`, `progress`, `report`, `artifacts`, `callback`;
+//! - `commands/`: one module per endpoint operation, on which `wasm/` (the boundary) sits;
+//! - `error`: the core's one error type, which the boundary turns into a JS error.
+//!
+//! `shared` uses none of the others; `commands` uses the rest, and only `wasm` (and tests) use
+//! `commands`. In between, modules use one another as a run needs them, without cycles between
+//! modules.
 
 // No input may stop the host: with `panic = "abort"`, a panic in WASM traps the Directus process.
 // Outside tests every fallible step is a typed error (see `error`).
@@ -32,30 +33,10 @@ pub mod commands;
 pub mod destination;
 pub mod error;
 pub mod host;
-pub mod http;
-pub mod outbound;
+pub mod pipeline;
 pub mod receive;
-pub mod runtime;
-
-mod artifacts;
-mod callback;
-mod compat;
-mod data;
-mod digest;
-mod files;
-mod isolate;
-mod jobs;
-mod matching;
-mod plan;
-mod progress;
-mod report;
-mod rows;
-mod schema;
-mod sink;
-mod system;
-mod vendor;
-mod verify;
-mod wire;
+pub mod runs;
+pub mod shared;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

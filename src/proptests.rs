@@ -8,12 +8,12 @@ use proptest::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::commands::request::{MigrationRequest, Route};
-use crate::data::parse_instant;
-use crate::digest::{canonical, row_digest};
+use crate::pipeline::data::parse_instant;
 use crate::receive::values::encode_rows;
 use crate::receive::TableShape;
-use crate::rows::Row;
-use crate::wire::{Batch, Header, Mode, WIRE_VERSION};
+use crate::shared::digest::{canonical, row_digest};
+use crate::shared::rows::Row;
+use crate::shared::wire::{Batch, Header, Mode, WIRE_VERSION};
 
 const ROUTES: [Route; 6] = [Route::Check, Route::Tables, Route::SchemaSync, Route::DryRun, Route::Run, Route::Verify];
 

@@ -2,11 +2,11 @@
 //! the job, or, when it could not be delivered, by the next process whose sweep finds it due.
 
 use super::settings::ExtensionSettings;
-use crate::callback::{check_url, deliver};
-use crate::http::Transport;
-use crate::jobs::{Changes, Guard, Held, JobStore, Keeper};
-use crate::progress::{Emit, Event, Level};
-use crate::runtime::Clock;
+use crate::runs::callback::{check_url, deliver};
+use crate::runs::jobs::{Changes, Guard, Held, JobStore, Keeper};
+use crate::runs::progress::{Emit, Event, Level};
+use crate::shared::http::Transport;
+use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 /// Rounds of attempts (each of several tries) before a callback is given up.

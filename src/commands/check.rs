@@ -6,12 +6,12 @@
 
 use serde::Serialize;
 
-use crate::compat::receiver_fits;
+use crate::destination::compat::receiver_fits;
 use crate::destination::{Destination, DestinationError};
 use crate::host::Host;
-use crate::http::Transport;
-use crate::runtime::Clock;
-use crate::wire::ReceiverInfo;
+use crate::shared::http::Transport;
+use crate::shared::runtime::Clock;
+use crate::shared::wire::ReceiverInfo;
 use crate::CoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -186,8 +186,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::http::{HttpResponse, TransportError};
-    use crate::runtime::fake::FakeClock;
+    use crate::shared::http::{HttpResponse, TransportError};
+    use crate::shared::runtime::fake::FakeClock;
     use crate::testing::{answer, destination, source_host, Scripted};
 
     fn snapshot(version: &str, vendor: &str) -> String {

@@ -7,10 +7,10 @@ use std::cell::RefCell;
 use serde::Serialize;
 
 use crate::destination::destination_key;
-use crate::jobs::{
+use crate::runs::jobs::{
     is_process_id, Changes, Guard, Job, JobDetail, JobStatus, JobStore, JobSummary, Jobs, Keeper, Lines,
 };
-use crate::runtime::Clock;
+use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 /// Jobs a list shows, newest first.
@@ -111,7 +111,7 @@ pub async fn reopen<S: JobStore, C: Clock>(keeper: &Keeper<'_, S, C>, id: &str) 
     let refuse = |why: String| Err(CoreError::Conflict(format!("job {id} cannot be resumed: {why}")));
     match JobStatus::parse(&row.status) {
         JobStatus::Running => return refuse("it is running".into()),
-        JobStatus::Ended(crate::report::RunStatus::Completed) => return refuse("it completed".into()),
+        JobStatus::Ended(crate::runs::report::RunStatus::Completed) => return refuse("it completed".into()),
         _ if row.request.is_none() => {
             return refuse("its request was not kept (SECRET is not set on this instance): start a new run".into())
         }

@@ -3,15 +3,15 @@
 
 pub mod callback;
 pub mod check;
-pub mod job;
-#[cfg(test)]
-mod job_tests;
 pub mod jobs;
 pub mod migrate;
 pub mod ping;
 pub mod recover;
 pub mod request;
 pub mod resume;
+pub mod run_job;
+#[cfg(test)]
+mod run_job_tests;
 pub mod schema_sync;
 pub mod settings;
 pub mod sweep;

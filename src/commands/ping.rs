@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::runtime::{iso_timestamp, Clock};
+use crate::shared::runtime::{iso_timestamp, Clock};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PingReply {
@@ -16,7 +16,7 @@ pub fn ping(clock: &impl Clock) -> PingReply {
 
 #[cfg(test)]
 mod tests {
-    use crate::runtime::fake::FakeClock;
+    use crate::shared::runtime::fake::FakeClock;
 
     #[test]
     fn answers_with_message_and_time() {

@@ -5,13 +5,13 @@
 use serde::Deserialize;
 
 use super::callback::Callback;
-use super::job::{close, stopped_report};
+use super::run_job::{close, stopped_report};
 use super::settings::ExtensionSettings;
-use crate::http::Transport;
-use crate::jobs::{is_process_id, JobStore, Keeper};
-use crate::progress::Emit;
-use crate::report::{RunReport, Stop};
-use crate::runtime::Clock;
+use crate::runs::jobs::{is_process_id, JobStore, Keeper};
+use crate::runs::progress::Emit;
+use crate::runs::report::{RunReport, Stop};
+use crate::shared::http::Transport;
+use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 /// Why a recovered job failed, as its report and its callback say.

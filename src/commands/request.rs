@@ -4,8 +4,8 @@
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::data::parse_instant;
 use crate::destination::{normalize_base_url, DestinationConfig};
+use crate::pipeline::data::parse_instant;
 use crate::CoreError;
 
 /// `scope` of a request; every field is optional, and each route reads the ones it uses.
@@ -107,7 +107,7 @@ impl Scope {
                 "scope.deleteMissing needs scope.selectedTables: it deletes only in the tables named there".into(),
             );
         };
-        if let Some(own) = selected.iter().find(|c| crate::schema::is_system(c)) {
+        if let Some(own) = selected.iter().find(|c| crate::pipeline::schema::is_system(c)) {
             return invalid(format!(
                 "scope.deleteMissing never deletes from Directus' own collections: leave {own} out of scope.selectedTables"
             ));

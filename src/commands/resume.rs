@@ -8,8 +8,8 @@ use super::callback::Callback;
 use super::migrate::MigrateOptions;
 use super::request::{MigrationRequest, Route};
 use super::settings::ExtensionSettings;
-use crate::jobs::{Job, JobStatus, JobStore, Keeper};
-use crate::runtime::Clock;
+use crate::runs::jobs::{Job, JobStatus, JobStore, Keeper};
+use crate::shared::runtime::Clock;
 
 /// What a held job needs to run again.
 pub struct TakenUp {

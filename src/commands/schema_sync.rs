@@ -10,15 +10,15 @@ use serde::Serialize;
 
 use super::request::MigrationRequest;
 use super::settings::ExtensionSettings;
-use crate::artifacts::{save_report, stamp, Folder};
-use crate::compat::{diff_plan, DiffOptions, SyncPlan};
+use crate::destination::compat::{diff_plan, DiffOptions, SyncPlan};
 use crate::destination::Destination;
 use crate::host::Host;
-use crate::http::Transport;
-use crate::progress::Event;
-use crate::report::ArtifactsReport;
-use crate::runtime::Clock;
-use crate::schema::{sync_scope, DiffSummary};
+use crate::pipeline::schema::{sync_scope, DiffSummary};
+use crate::runs::artifacts::{save_report, stamp, Folder};
+use crate::runs::progress::Event;
+use crate::runs::report::ArtifactsReport;
+use crate::shared::http::Transport;
+use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -224,8 +224,8 @@ mod tests {
 
     use super::*;
     use crate::host::memory::MemoryHost;
-    use crate::runtime::fake::FakeClock;
-    use crate::schema::fixtures::publishing;
+    use crate::pipeline::schema::fixtures::publishing;
+    use crate::shared::runtime::fake::FakeClock;
     use crate::testing::{answer, destination, Scripted};
 
     fn diff_answer(diff: serde_json::Value) -> String {
@@ -248,7 +248,7 @@ mod tests {
     }
 
     fn run(
-        answers: Vec<Result<crate::http::HttpResponse, crate::http::TransportError>>,
+        answers: Vec<Result<crate::shared::http::HttpResponse, crate::shared::http::TransportError>>,
         options: SyncOptions,
     ) -> (Result<SyncReport, CoreError>, Vec<String>, Vec<String>, Scripted) {
         let host = MemoryHost::with_snapshot(publishing());
@@ -359,7 +359,7 @@ mod tests {
         let (result, _, requests, transport) = run(vec![answer(204, "")], options);
         result.unwrap();
         assert_eq!(requests, vec!["POST /schema/diff?force=true"]);
-        let sent: crate::schema::Snapshot =
+        let sent: crate::pipeline::schema::Snapshot =
             serde_json::from_str(transport.seen.borrow()[0].0.body.as_deref().unwrap()).unwrap();
         let names: Vec<&str> = sent.collections.iter().map(|c| c.collection.as_str()).collect();
         assert_eq!(names, vec!["config", "languages", "site_settings"]);

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::outbound::OutboundRules;
+use crate::destination::outbound::OutboundRules;
 use crate::CoreError;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -31,7 +31,7 @@ pub struct ExtensionSettings {
     /// This process, as the job table names lease holders (`host:pid:random`, made once per
     /// process by the shim).
     pub instance: String,
-    /// `MIGRATION_JOBS_RETENTION` (see [`crate::jobs::Retention`]).
+    /// `MIGRATION_JOBS_RETENTION` (see [`crate::runs::jobs::Retention`]).
     pub jobs_retention: String,
     /// The Directus user the request came from (who started a job).
     pub user: Option<String>,
@@ -41,7 +41,7 @@ pub struct ExtensionSettings {
 const NO_SECRET: &str = "SECRET is not set on this instance: the migration artifacts are sealed with a key derived from it, so none can be written or read. Set SECRET (and keep it), or send scope.artifacts: false";
 
 impl ExtensionSettings {
-    /// Where outbound requests may go (see `crate::outbound`).
+    /// Where outbound requests may go (see `crate::destination::outbound`).
     pub fn outbound_rules(&self) -> OutboundRules {
         OutboundRules::new(self.ip_deny_list.as_deref(), &self.allowed_destinations, &self.allowed_callbacks)
     }

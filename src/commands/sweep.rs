@@ -6,13 +6,13 @@
 use serde::Serialize;
 
 use super::callback::{deliver_callback, Callback};
-use super::job::{close, stopped_report};
+use super::run_job::{close, stopped_report};
 use super::settings::ExtensionSettings;
-use crate::http::Transport;
-use crate::jobs::{Changes, Guard, Job, JobStatus, JobStore, Keeper, Retention};
-use crate::progress::{Emit, Event, Level};
-use crate::report::Stop;
-use crate::runtime::Clock;
+use crate::runs::jobs::{Changes, Guard, Job, JobStatus, JobStore, Keeper, Retention};
+use crate::runs::progress::{Emit, Event, Level};
+use crate::runs::report::Stop;
+use crate::shared::http::Transport;
+use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -50,7 +50,7 @@ pub async fn sweep<S: JobStore, C: Clock, T: Transport + Clone>(
             continue;
         }
         let callback = || -> Option<(Callback, T)> {
-            let state: crate::jobs::JobState = serde_json::from_str(&row.state).ok()?;
+            let state: crate::runs::jobs::JobState = serde_json::from_str(&row.state).ok()?;
             Some((Callback::to(state.callback_url.as_deref()?, settings).ok()?, transport.clone()))
         };
         if running && row.cancel_requested {

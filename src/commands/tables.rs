@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::host::{CountRequest, Host};
-use crate::schema::{user_tables, Parts};
+use crate::pipeline::schema::{user_tables, Parts};
 use crate::CoreError;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,7 +74,7 @@ mod tests {
 
     use super::*;
     use crate::host::memory::MemoryHost;
-    use crate::schema::fixtures::publishing;
+    use crate::pipeline::schema::fixtures::publishing;
 
     /// The fixture's user tables, in name order (its `config` folder has no table).
     const TABLES: [&str; 9] = [

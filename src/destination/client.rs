@@ -9,8 +9,8 @@ use super::config::{check_allowed, normalize_base_url, DestinationConfig};
 use super::error::DestinationError;
 use super::retry::{parse_retry_after, Failure, RetryDecision, RetryPolicy};
 use super::throttle::{PaceChange, Throttle};
-use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
-use crate::runtime::Clock;
+use crate::shared::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use crate::shared::runtime::Clock;
 
 /// What the client tells its observer (for progress streams and logs).
 #[derive(Debug, Clone, PartialEq)]
@@ -296,7 +296,7 @@ mod tests {
 
     use super::*;
     use crate::destination::PaceChange;
-    use crate::runtime::fake::FakeClock;
+    use crate::shared::runtime::fake::FakeClock;
     use crate::testing::{answer, destination as client, Scripted};
 
     #[test]

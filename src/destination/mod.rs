@@ -1,6 +1,10 @@
 //! The destination client: JSON over HTTP to another Directus instance, with a bearer token that
 //! never appears in a URL, a log line or an error message, and retries for transient failures.
 
+pub(crate) mod compat;
+pub mod outbound;
+pub(crate) mod sink;
+
 mod api;
 mod client;
 mod config;

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use crate::runtime::Clock;
+use crate::shared::runtime::Clock;
 
 /// A change of pace, for progress streams and logs.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,7 +147,7 @@ mod tests {
     use futures::task::LocalSpawnExt;
 
     use super::*;
-    use crate::runtime::fake::FakeClock;
+    use crate::shared::runtime::fake::FakeClock;
 
     #[test]
     fn halves_when_overwhelmed_and_climbs_back_when_healthy() {

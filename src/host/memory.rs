@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{CountRequest, FolderRequest, Host, HostError, KeysRequest, Library, NewFile, Page, PageRequest};
-use crate::http::{
+use crate::pipeline::schema::Snapshot;
+use crate::runs::progress::{Emit, Event};
+use crate::shared::http::{
     DownloadDigester, FileDigest, FileStreamer, HttpResponse, StreamError, StreamedDownload, StreamedUpload,
     TransportError,
 };
-use crate::progress::{Emit, Event};
-use crate::rows::Row;
-use crate::schema::Snapshot;
+use crate::shared::rows::Row;
 
 pub type Uploader = Box<dyn Fn(&StreamedUpload) -> Result<HttpResponse, StreamError>>;
 type EmitHook = Box<dyn Fn(&Event)>;
@@ -129,7 +129,10 @@ pub fn matches(filter: &Value, row: &Row) -> bool {
             condition.as_object().is_some_and(|ops| {
                 ops.iter().all(|(op, operand)| match op.as_str() {
                     "_null" => value.is_null() == operand.as_bool().unwrap_or(true),
-                    "_eq" => !value.is_null() && crate::rows::key_text(value) == crate::rows::key_text(operand),
+                    "_eq" => {
+                        !value.is_null()
+                            && crate::shared::rows::key_text(value) == crate::shared::rows::key_text(operand)
+                    }
                     "_gte" => !value.is_null() && compare_keys(value, operand) != Ordering::Less,
                     "_gt" => !value.is_null() && compare_keys(value, operand) == Ordering::Greater,
                     "_in" => operand.as_array().is_some_and(|list| list.contains(value)),

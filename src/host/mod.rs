@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::http::{DownloadDigester, FileDigest, FileStreamer};
-use crate::progress::Emit;
-use crate::rows::Row;
-use crate::schema::Snapshot;
+use crate::pipeline::schema::Snapshot;
+use crate::runs::progress::Emit;
+use crate::shared::http::{DownloadDigester, FileDigest, FileStreamer};
+use crate::shared::rows::Row;
 
 pub use reader::PageReader;
 

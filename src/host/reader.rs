@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::{Host, HostError, PageRequest};
-use crate::rows::Row;
+use crate::shared::rows::Row;
 
 pub struct PageReader<'h, H> {
     host: &'h H,

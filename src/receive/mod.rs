@@ -13,12 +13,12 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use crate::host::{HostError, KeysRequest};
-use crate::isolate::{isolate, Verdict};
-use crate::progress::ReceiverTimings;
-use crate::rows::{key_text, Row};
-use crate::runtime::Clock;
-use crate::vendor;
-use crate::wire::{
+use crate::shared::isolate::{isolate, Verdict};
+use crate::shared::rows::{key_text, Row};
+use crate::shared::runtime::Clock;
+use crate::shared::vendor;
+use crate::shared::wire::ReceiverTimings;
+use crate::shared::wire::{
     Batch, Header, Mode, Receipt, ReceiverInfo, MAX_BYTES, MAX_CONCURRENT_BATCHES, MAX_ROWS, RECEIVER_NAME,
     WIRE_VERSION,
 };
@@ -121,7 +121,7 @@ pub async fn rows_by_key<S: Store>(store: &S, request: &RowsRequest) -> Result<V
 
 /// The table a request names, which must exist here as a user table with that primary key.
 async fn table<S: Store>(store: &S, collection: &str, primary_key: &str) -> Result<TableShape, CoreError> {
-    if crate::schema::is_system(collection) {
+    if crate::pipeline::schema::is_system(collection) {
         return Err(CoreError::InvalidInput(format!(
             "{collection} is one of Directus' own collections: the receiver writes none of them (but the password hashes of directus_users)"
         )));
@@ -276,7 +276,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::runtime::fake::FakeClock;
+    use crate::shared::runtime::fake::FakeClock;
     use crate::testing::MemoryStore;
 
     fn store() -> MemoryStore {

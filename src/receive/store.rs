@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::host::{HostError, KeysRequest};
-use crate::schema::is_system;
+use crate::pipeline::schema::is_system;
 
 /// A collection as the receiving instance's schema describes it (Directus' schema overview).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,7 +107,7 @@ pub trait Store {
     /// Move the table's identity sequence past its highest key.
     async fn advance_sequence(&self, table: &TableShape) -> Result<(), HostError>;
     /// The rows a [`RowsRequest`] names (those the table has), as they are stored.
-    async fn read_rows(&self, request: &RowsRequest) -> Result<Vec<crate::rows::Row>, HostError>;
+    async fn read_rows(&self, request: &RowsRequest) -> Result<Vec<crate::shared::rows::Row>, HostError>;
 }
 
 #[cfg(test)]

@@ -16,10 +16,10 @@ use serde_json::{json, Map, Value};
 
 use super::MemoryStore;
 use crate::host::KeysRequest;
-use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
 use crate::receive::{receive, rows_by_key, Store};
-use crate::rows::{key_text, Row};
-use crate::wire::{RECEIVER_NAME, WIRE_VERSION};
+use crate::shared::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use crate::shared::rows::{key_text, Row};
+use crate::shared::wire::{RECEIVER_NAME, WIRE_VERSION};
 
 type Rule = Box<dyn Fn(&str, &Row) -> Option<String>>;
 
@@ -87,7 +87,7 @@ impl FakeDirectus {
     }
 
     /// Answer `GET /schema/snapshot` with `snapshot`.
-    pub fn with_snapshot(mut self, snapshot: &crate::schema::Snapshot) -> Self {
+    pub fn with_snapshot(mut self, snapshot: &crate::pipeline::schema::Snapshot) -> Self {
         self.snapshot = Some(serde_json::to_value(snapshot).unwrap());
         self
     }
@@ -395,7 +395,7 @@ impl FakeDirectus {
                 Err(e) => error(e.status(), e.code(), &e.to_string()),
             },
             "/migration/receive/rows" => {
-                match receive(store, &crate::runtime::fake::FakeClock::default(), body.as_bytes()).await {
+                match receive(store, &crate::shared::runtime::fake::FakeClock::default(), body.as_bytes()).await {
                     Ok(receipt) => answer(serde_json::to_value(receipt).unwrap()),
                     Err(e) => error(e.status(), e.code(), &e.to_string()),
                 }

@@ -8,11 +8,11 @@ use futures::executor::block_on;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use crate::digest::{canonical, row_digest};
 use crate::receive::receive;
-use crate::rows::Row;
+use crate::shared::digest::{canonical, row_digest};
+use crate::shared::rows::Row;
+use crate::shared::wire::{Batch, Header, Mode, WIRE_VERSION};
 use crate::testing::MemoryStore;
-use crate::wire::{Batch, Header, Mode, WIRE_VERSION};
 
 /// Finite doubles of every kind: any bit pattern, subnormals, the extremes, ±0, and `i / 7`.
 fn finite() -> impl Strategy<Value = f64> {
@@ -96,7 +96,7 @@ proptest! {
         for kind in ["float", "double"] {
             let mut store = MemoryStore::default();
             store.describe("measures", "id", &[("id", "integer"), ("x", kind)]);
-            let receipt = block_on(receive(&store, &crate::runtime::fake::FakeClock::default(), text.as_bytes())).unwrap();
+            let receipt = block_on(receive(&store, &crate::shared::runtime::fake::FakeClock::default(), text.as_bytes())).unwrap();
             prop_assert_eq!(receipt.written.len(), floats.len());
             // What the store is asked to bind crosses to the host as JSON text.
             let stored = serde_json::to_string(&store.rows("measures")).unwrap();

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::host::{HostError, KeysRequest};
 use crate::receive::{FieldDescription, RowsRequest, RowsWrite, Store, TableDescription, TableShape};
-use crate::rows::Row;
+use crate::shared::rows::Row;
 
 /// An in-memory destination database for the receiver's native tests: tables of rows, unique
 /// columns, and the sequences it was asked to advance.
@@ -24,9 +24,9 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     /// A database with `snapshot`'s user tables, empty.
-    pub fn with_tables_of(snapshot: &crate::schema::Snapshot) -> Self {
+    pub fn with_tables_of(snapshot: &crate::pipeline::schema::Snapshot) -> Self {
         let mut store = MemoryStore::default();
-        for name in crate::schema::user_tables(snapshot) {
+        for name in crate::pipeline::schema::user_tables(snapshot) {
             let fields: Vec<_> = snapshot.fields.iter().filter(|f| f.collection == name && !f.is_alias()).collect();
             let key = fields.iter().find(|f| f.is_primary_key()).expect("a user table has a key");
             let columns: Vec<(&str, &str)> = fields.iter().map(|f| (f.field.as_str(), f.kind.as_str())).collect();

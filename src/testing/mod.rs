@@ -12,13 +12,13 @@ use std::collections::VecDeque;
 
 use crate::destination::{Destination, DestinationConfig};
 use crate::host::memory::MemoryHost;
-use crate::http::{HttpRequest, HttpResponse, Transport, TransportError};
-use crate::runtime::fake::FakeClock;
-use crate::runtime::Clock;
-use crate::schema::Snapshot;
+use crate::pipeline::schema::Snapshot;
+use crate::shared::http::{HttpRequest, HttpResponse, Transport, TransportError};
+use crate::shared::runtime::fake::FakeClock;
+use crate::shared::runtime::Clock;
 
 /// A row from a JSON object literal (tests write rows as `json!({...})`).
-pub fn row(value: serde_json::Value) -> crate::rows::Row {
+pub fn row(value: serde_json::Value) -> crate::shared::rows::Row {
     value.as_object().cloned().expect("a row is a JSON object")
 }
 
@@ -88,6 +88,6 @@ pub fn source_host(version: &str, vendor: &str) -> MemoryHost {
 /// Where events go when a test does not look at them.
 pub struct NoEmit;
 
-impl crate::progress::Emit for NoEmit {
-    fn emit(&self, _event: &crate::progress::Event) {}
+impl crate::runs::progress::Emit for NoEmit {
+    fn emit(&self, _event: &crate::runs::progress::Event) {}
 }

@@ -1,6 +1,6 @@
 //! [`Clock`] on the JS event loop.
 
-use crate::runtime::Clock;
+use crate::shared::runtime::Clock;
 
 pub struct JsClock;
 

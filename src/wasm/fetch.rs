@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::RequestRedirect;
 
-use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use crate::shared::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
 
 #[wasm_bindgen]
 extern "C" {

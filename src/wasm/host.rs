@@ -9,13 +9,13 @@ use super::convert::to_js;
 use super::error::host_error;
 use super::fetch::fetch_error;
 use crate::host::{CountRequest, FolderRequest, Host, HostError, KeysRequest, Library, NewFile, Page, PageRequest};
-use crate::http::{
+use crate::pipeline::schema::Snapshot;
+use crate::runs::progress::{Emit, Event};
+use crate::shared::http::{
     DownloadDigester, FileDigest, FileStreamer, HttpResponse, StreamError, StreamedDownload, StreamedUpload,
     TransportError,
 };
-use crate::progress::{Emit, Event};
-use crate::rows::Row;
-use crate::schema::Snapshot;
+use crate::shared::rows::Row;
 
 #[wasm_bindgen(typescript_custom_section)]
 const HOST_TS: &'static str = r#"

@@ -8,7 +8,7 @@ use super::convert::to_js;
 use super::error::host_error;
 use super::host::{HostAdapter, JsHost};
 use crate::host::HostError;
-use crate::jobs::{Changes, Guard, JobRow, JobStore};
+use crate::runs::jobs::{Changes, Guard, JobRow, JobStore};
 
 #[wasm_bindgen(typescript_custom_section)]
 const JOB_STORE_TS: &'static str = r#"

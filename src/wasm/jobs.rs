@@ -11,22 +11,22 @@ use super::clock::JsClock;
 use super::fetch::FetchTransport;
 use super::host::HostAdapter;
 use super::{connect, run, Core};
-use crate::commands::job::{close, drive, stopped_report};
 use crate::commands::recover::{recover_job, LostJob};
 use crate::commands::request::parse_body;
 use crate::commands::resume::take_up;
+use crate::commands::run_job::{close, drive, stopped_report};
 use crate::commands::settings::ExtensionSettings;
 use crate::commands::{jobs, sweep};
-use crate::jobs::Jobs;
-use crate::report::Stop;
-use crate::runtime::Clock;
+use crate::runs::jobs::Jobs;
+use crate::runs::report::Stop;
+use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 thread_local! {
     /// WASM is single-threaded: one registry of running jobs for the process.
     static JOBS: Rc<RefCell<Jobs>> = Rc::new(RefCell::new(Jobs::default()));
     /// Who this instance is, when the shim did not say.
-    static FALLBACK_OWNER: String = format!("instance:{}", crate::jobs::process_id(JsClock.now_ms(), || JsClock.random()));
+    static FALLBACK_OWNER: String = format!("instance:{}", crate::runs::jobs::process_id(JsClock.now_ms(), || JsClock.random()));
 }
 
 pub fn registry() -> Rc<RefCell<Jobs>> {
@@ -45,7 +45,7 @@ pub fn owner(settings: &ExtensionSettings) -> String {
 macro_rules! with_keeper {
     ($host:expr, $settings:expr, |$keeper:ident| $work:expr) => {{
         let (registry, owner) = ($crate::wasm::jobs::registry(), $crate::wasm::jobs::owner(&$settings));
-        let $keeper = $crate::jobs::Keeper {
+        let $keeper = $crate::runs::jobs::Keeper {
             store: &*$host,
             clock: &$crate::wasm::clock::JsClock,
             jobs: &registry,
@@ -62,7 +62,7 @@ pub(super) async fn take_up_and_run(
     host: Rc<HostAdapter>,
     settings: Rc<ExtensionSettings>,
     id: String,
-) -> Result<crate::report::RunReport, CoreError> {
+) -> Result<crate::runs::report::RunReport, CoreError> {
     with_keeper!(host, settings, |keeper| {
         let taken = take_up(&keeper, &id, &settings).await;
         let taken = match taken {

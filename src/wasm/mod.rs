@@ -23,18 +23,18 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::commands::check::{check, CheckAnswer};
-use crate::commands::job::{callback_of, run_job, Start};
 use crate::commands::migrate::MigrateOptions;
 use crate::commands::request::{parse_body, MigrationRequest, Route};
+use crate::commands::run_job::{callback_of, run_job, Start};
 use crate::commands::schema_sync::{schema_sync, SyncOptions};
 use crate::commands::settings::ExtensionSettings;
 use crate::commands::verify::verify;
 use crate::commands::{ping, tables};
+use crate::destination::outbound::{self, Target};
 use crate::destination::Destination;
 use crate::host::KeysRequest;
-use crate::outbound::{self, Target};
-use crate::progress::{Emit, Event};
 use crate::receive::{self, RowsRequest};
+use crate::runs::progress::{Emit, Event};
 use crate::CoreError;
 use clock::JsClock;
 use convert::to_js;
@@ -195,7 +195,7 @@ impl Core {
 }
 
 impl Core {
-    /// A run or a dry run, as a job of this process (see `commands::job`).
+    /// A run or a dry run, as a job of this process (see `commands::run_job`).
     fn migrate(&self, body: String, dry_run: bool) -> js_sys::Promise {
         let host = self.host.clone();
         let settings = self.settings.clone();

@@ -1,12 +1,12 @@
 //! The host's network as the core's [`Network`]: `lookupHost` (`dns.lookup(host, { all: true })`)
-//! and `ownAddresses` (`os.networkInterfaces()`), for the outbound rules (see `crate::outbound`).
+//! and `ownAddresses` (`os.networkInterfaces()`), for the outbound rules (see `crate::destination::outbound`).
 
 use wasm_bindgen::prelude::*;
 
 use super::error::host_error;
 use super::host::{HostAdapter, JsHost};
+use crate::destination::outbound::{Network, OwnAddress};
 use crate::host::HostError;
-use crate::outbound::{Network, OwnAddress};
 
 #[wasm_bindgen(typescript_custom_section)]
 const NETWORK_TS: &'static str = r#"

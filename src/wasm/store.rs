@@ -9,7 +9,7 @@ use super::error::host_error;
 use super::host::HostAdapter;
 use crate::host::{HostError, KeysRequest};
 use crate::receive::{RowsRequest, RowsWrite, Store, TableDescription, TableShape};
-use crate::rows::Row;
+use crate::shared::rows::Row;
 
 #[wasm_bindgen(typescript_custom_section)]
 const STORE_TS: &'static str = r#"

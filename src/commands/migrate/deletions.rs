@@ -3,14 +3,14 @@
 //! tables in reverse insertion order, so rows that reference others go before what they
 //! reference. Only a run whose rows all moved gets here: a run that stopped deletes nothing.
 
-use crate::data::{delete_missing, deletes_missing, Context};
+use crate::destination::sink::RowSink;
 use crate::host::Host;
-use crate::http::Transport;
-use crate::plan::Plan;
-use crate::progress::Event;
-use crate::report::{Delivery, RunReport};
-use crate::runtime::Clock;
-use crate::sink::RowSink;
+use crate::pipeline::data::{delete_missing, deletes_missing, Context};
+use crate::pipeline::plan::Plan;
+use crate::runs::progress::Event;
+use crate::runs::report::{Delivery, RunReport};
+use crate::shared::http::Transport;
+use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 pub async fn deletions<H: Host, S: RowSink, T: Transport, C: Clock>(

@@ -3,10 +3,10 @@
 
 use crate::destination::Destination;
 use crate::host::Host;
-use crate::http::Transport;
-use crate::progress::Event;
-use crate::report::{Delivery, RunReport, RunStatus, Stop};
-use crate::runtime::Clock;
+use crate::runs::progress::Event;
+use crate::runs::report::{Delivery, RunReport, RunStatus, Stop};
+use crate::shared::http::Transport;
+use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 /// `outcome` is why the run stopped early, if it did.

@@ -4,16 +4,16 @@
 
 use super::options::Resume;
 use super::prepare::Prepared;
-use crate::artifacts::RunArtifacts;
-use crate::data::{migrate_table, Context, Held, TableCheckpoint};
+use crate::destination::sink::RowSink;
 use crate::host::Host;
-use crate::http::Transport;
-use crate::plan::TablePlan;
-use crate::progress::Event;
-use crate::report::{RunReport, TableReport};
-use crate::rows::Row;
-use crate::runtime::Clock;
-use crate::sink::RowSink;
+use crate::pipeline::data::{migrate_table, Context, Held, TableCheckpoint};
+use crate::pipeline::plan::TablePlan;
+use crate::runs::artifacts::RunArtifacts;
+use crate::runs::progress::Event;
+use crate::runs::report::{RunReport, TableReport};
+use crate::shared::http::Transport;
+use crate::shared::rows::Row;
+use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 /// One table whose held-back references the second pass sets: on rows created in this run, and

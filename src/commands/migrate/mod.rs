@@ -3,7 +3,7 @@
 //! [`first_pass`] (every table, the files its rows reference first), the [`second_pass`]
 //! (references held back to break cycles), [`deletions`] (`scope.deleteMissing`), and [`finish`]
 //! (caches, summary, report). The run's
-//! artifacts are written alongside, as the first pass reads (see `crate::artifacts`).
+//! artifacts are written alongside, as the first pass reads (see `crate::runs::artifacts`).
 //!
 //! A refusal comes before any progress event, so it is a plain HTTP error. Once rows move, a
 //! failure stops the run and is reported in the final report (`status: "failed"`) with
@@ -29,17 +29,17 @@ use first_pass::first_pass;
 use prepare::{prepare, Prepared};
 use second_pass::second_pass;
 
-use crate::artifacts::{RunArtifacts, Tap};
-use crate::data::{Context, Settings};
+use crate::destination::sink::{KnownKeys, Sink};
 use crate::destination::Destination;
-use crate::files::{FileMover, FileSettings};
 use crate::host::Host;
-use crate::http::Transport;
-use crate::progress::{Event, Phase, PlannedTable, Recorder, Timings};
-use crate::report::{ArtifactsStatus, Delivery, RunReport};
-use crate::rows::key_text;
-use crate::runtime::Clock;
-use crate::sink::{KnownKeys, Sink};
+use crate::pipeline::data::{Context, Settings};
+use crate::pipeline::files::{FileMover, FileSettings};
+use crate::runs::artifacts::{RunArtifacts, Tap};
+use crate::runs::progress::{Event, Phase, PlannedTable, Recorder, Timings};
+use crate::runs::report::{ArtifactsStatus, Delivery, RunReport};
+use crate::shared::http::Transport;
+use crate::shared::rows::key_text;
+use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 pub async fn migrate<H: Host, T: Transport, C: Clock>(
@@ -66,7 +66,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     report.mappings = keys.mappings().to_vec();
     for table in &prepared.plan.tables {
         for (field, why) in &table.concealed {
-            report.warnings.push(crate::system::concealed::warning(&table.collection, field, why));
+            report.warnings.push(crate::pipeline::system::concealed::warning(&table.collection, field, why));
         }
     }
     let moves_users = prepared.plan.tables.iter().any(|t| t.collection == "directus_users");
@@ -139,7 +139,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
 
 /// A merge over REST: the rows it updated carry Directus' own stamp in their `date-updated` /
 /// `user-updated` fields (its API sets them on every update), not the source's.
-fn stamped_updates(plan: &crate::plan::Plan, report: &mut RunReport) {
+fn stamped_updates(plan: &crate::pipeline::plan::Plan, report: &mut RunReport) {
     if report.transport != Delivery::Rest {
         return;
     }

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::commands::request::MigrationRequest;
 use crate::commands::settings::ExtensionSettings;
-use crate::data::TableCheckpoint;
-use crate::report::Delivery;
-use crate::runtime::Cancel;
+use crate::pipeline::data::TableCheckpoint;
+use crate::runs::report::Delivery;
+use crate::shared::runtime::Cancel;
 use crate::CoreError;
 
 pub const DEFAULT_BATCH_SIZE: u32 = 500;

@@ -8,19 +8,19 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::options::{MigrateOptions, TransportChoice};
-use crate::artifacts;
-use crate::compat::{ensure_schema_matches, receiver_fits};
-use crate::data::{changed_since, parse_instant};
+use crate::destination::compat::{ensure_schema_matches, receiver_fits};
 use crate::destination::Destination;
 use crate::host::{CountRequest, Host};
-use crate::http::Transport;
-use crate::matching::key_map;
-use crate::plan::{self, Plan};
-use crate::report::Delivery;
-use crate::runtime::Clock;
-use crate::schema::{is_system, restrict, tables_to_move, Snapshot};
-use crate::system::KeyMap;
-use crate::wire::WIRE_VERSION;
+use crate::pipeline::data::{changed_since, parse_instant};
+use crate::pipeline::matching::key_map;
+use crate::pipeline::plan::{self, Plan};
+use crate::pipeline::schema::{is_system, restrict, tables_to_move, Snapshot};
+use crate::pipeline::system::KeyMap;
+use crate::runs::artifacts;
+use crate::runs::report::Delivery;
+use crate::shared::http::Transport;
+use crate::shared::runtime::Clock;
+use crate::shared::wire::WIRE_VERSION;
 use crate::CoreError;
 
 pub struct Prepared {

@@ -3,13 +3,13 @@
 //! rows are read from the source again, a page at a time (see [`complete_from_source`]).
 
 use super::first_pass::Pending;
-use crate::data::{complete, complete_from_source, Context, TableCheckpoint};
+use crate::destination::sink::RowSink;
 use crate::host::Host;
-use crate::http::Transport;
-use crate::progress::Event;
-use crate::report::RunReport;
-use crate::runtime::Clock;
-use crate::sink::RowSink;
+use crate::pipeline::data::{complete, complete_from_source, Context, TableCheckpoint};
+use crate::runs::progress::Event;
+use crate::runs::report::RunReport;
+use crate::shared::http::Transport;
+use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 pub async fn second_pass<H: Host, S: RowSink, T: Transport, C: Clock>(

@@ -14,15 +14,15 @@ use serde_json::Value;
 use super::migrate::{choose_delivery, migrate, plan_selection, MigrateOptions, Planned};
 use crate::destination::Destination;
 use crate::host::Host;
-use crate::http::Transport;
-use crate::matching::key_map;
-use crate::plan::Plan;
-use crate::progress::Event;
-use crate::report::{Delivery, RunReport, RunStatus, TableVerification, Verdict, Verification};
-use crate::runtime::Clock;
-use crate::schema::Snapshot;
-use crate::system::KeyMap;
-use crate::verify::{columns, verify_table, FileChecker, Reading};
+use crate::pipeline::matching::key_map;
+use crate::pipeline::plan::Plan;
+use crate::pipeline::schema::Snapshot;
+use crate::pipeline::system::KeyMap;
+use crate::pipeline::verify::{columns, verify_table, FileChecker, Reading};
+use crate::runs::progress::Event;
+use crate::runs::report::{Delivery, RunReport, RunStatus, TableVerification, Verdict, Verification};
+use crate::shared::http::Transport;
+use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 /// `/migration/run` and `/migration/dry-run`: the run, then with `scope.verify` (not on a dry run,
@@ -151,7 +151,11 @@ async fn compare<H: Host, T: Transport, C: Clock>(
     if answer.files.checked > 0 {
         host.emit(&Event::step(answer.files.line()));
         for difference in &answer.files.first_differences {
-            host.emit(&Event::step(format!("file {}: {}", crate::rows::key_text(&difference.key), difference.reason)));
+            host.emit(&Event::step(format!(
+                "file {}: {}",
+                crate::shared::rows::key_text(&difference.key),
+                difference.reason
+            )));
         }
     }
     answer.finish((destination.clock().now_ms() - started) / 1000.0);

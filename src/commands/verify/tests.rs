@@ -12,10 +12,10 @@ use super::*;
 use crate::commands::migrate::tests::{destination as fake_destination, options, pair_with, run, user_tables_only};
 use crate::destination::DestinationConfig;
 use crate::host::memory::{sha256, MemoryHost};
-use crate::http::HttpResponse;
-use crate::report::Delivery;
-use crate::runtime::fake::FakeClock;
-use crate::schema::fixtures::publishing;
+use crate::pipeline::schema::fixtures::publishing;
+use crate::runs::report::Delivery;
+use crate::shared::http::HttpResponse;
+use crate::shared::runtime::fake::FakeClock;
 use crate::testing::fake_directus::FakeDirectus;
 use crate::testing::MemoryStore;
 
@@ -77,7 +77,7 @@ fn table<'v>(answer: &'v Verification, name: &str) -> &'v TableVerification {
     answer.tables.iter().find(|t| t.collection == name).unwrap()
 }
 
-fn rows_of(fake: &FakeDirectus, bulk: bool, name: &str) -> Vec<crate::rows::Row> {
+fn rows_of(fake: &FakeDirectus, bulk: bool, name: &str) -> Vec<crate::shared::rows::Row> {
     if bulk {
         fake.store().rows(name)
     } else {
@@ -120,7 +120,10 @@ fn names_changed_missing_and_extra_rows_and_changed_files() {
             fake.store().tables.borrow_mut().insert("articles".into(), rows);
         } else {
             let mut tables = fake.tables.borrow_mut();
-            tables.insert("articles".into(), rows.into_iter().map(|r| (crate::rows::key_text(&r["id"]), r)).collect());
+            tables.insert(
+                "articles".into(),
+                rows.into_iter().map(|r| (crate::shared::rows::key_text(&r["id"]), r)).collect(),
+            );
         }
         bytes.borrow_mut().insert("f-doc".into(), b"other bytes".to_vec());
         bytes.borrow_mut().remove("f-photo");
@@ -222,7 +225,10 @@ fn a_float_one_ulp_off_on_the_destination_differs() {
             fake.store().tables.borrow_mut().insert("tags".into(), rows);
         } else {
             let mut tables = fake.tables.borrow_mut();
-            tables.insert("tags".into(), rows.into_iter().map(|r| (crate::rows::key_text(&r["id"]), r)).collect());
+            tables.insert(
+                "tags".into(),
+                rows.into_iter().map(|r| (crate::shared::rows::key_text(&r["id"]), r)).collect(),
+            );
         }
         let answer = check(&host, &fake, json!({ "selectedTables": ["tags"] }));
         assert_eq!(answer.status, Verdict::Differs, "bulk {bulk}: {}", answer.message);

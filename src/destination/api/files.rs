@@ -5,8 +5,8 @@
 use super::super::client::Destination;
 use super::super::error::DestinationError;
 use super::items::encode;
-use crate::http::{FileStreamer, HttpResponse, Method, StreamError, StreamedUpload, Transport};
-use crate::runtime::Clock;
+use crate::shared::http::{FileStreamer, HttpResponse, Method, StreamError, StreamedUpload, Transport};
+use crate::shared::runtime::Clock;
 
 /// What to send: the multipart envelope around the file's bytes.
 #[derive(Debug, Clone, PartialEq)]

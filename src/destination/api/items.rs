@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::super::client::Destination;
 use super::super::error::DestinationError;
-use crate::http::{Method, Transport};
-use crate::runtime::Clock;
+use crate::shared::http::{Method, Transport};
+use crate::shared::runtime::Clock;
 
 /// Query-string and path encoding: everything but RFC 3986's unreserved characters.
 const ENCODE: &percent_encoding::AsciiSet =
@@ -206,7 +206,7 @@ mod tests {
     fn a_query_limit_below_the_batch_is_learnt_and_respected() {
         use futures::executor::block_on;
 
-        use crate::runtime::fake::FakeClock;
+        use crate::shared::runtime::fake::FakeClock;
         use crate::testing::{answer, destination, Scripted};
 
         let too_many = r#"{"errors":[{"message":"Invalid query. \"limit\" must be less than or equal to 2.","extensions":{"code":"INVALID_QUERY"}}]}"#;

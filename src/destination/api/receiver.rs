@@ -6,9 +6,9 @@ use serde_json::Value;
 use super::super::client::Destination;
 use super::super::error::DestinationError;
 use super::super::retry::RetryPolicy;
-use crate::http::{Method, Transport};
-use crate::runtime::Clock;
-use crate::wire::{Receipt, ReceiverInfo};
+use crate::shared::http::{Method, Transport};
+use crate::shared::runtime::Clock;
+use crate::shared::wire::{Receipt, ReceiverInfo};
 
 impl<T: Transport, C: Clock> Destination<T, C> {
     /// The bulk receiver's identity, `None` when the destination has none (no route, or an

@@ -6,9 +6,9 @@ use super::super::client::{decode_data, path_only, Destination};
 use super::super::config::DestinationConfig;
 use super::super::error::DestinationError;
 use super::super::retry::RetryPolicy;
-use crate::http::{Method, Transport};
-use crate::runtime::Clock;
-use crate::schema::{DiffResponse, SchemaDiff, Snapshot};
+use crate::pipeline::schema::{DiffResponse, SchemaDiff, Snapshot};
+use crate::shared::http::{Method, Transport};
+use crate::shared::runtime::Clock;
 
 /// Applying a large schema can take minutes on a busy destination.
 const APPLY_TIMEOUT_MS: u32 = 300_000;

@@ -8,9 +8,11 @@ use serde_json::Value;
 use super::super::client::{path_only, Destination};
 use super::super::error::DestinationError;
 use super::items::{encode, items_path, key_chunks};
-use crate::http::{DownloadDigester, FileDigest, HttpResponse, Method, StreamedDownload, Transport, TransportError};
-use crate::rows::Row;
-use crate::runtime::Clock;
+use crate::shared::http::{
+    DownloadDigester, FileDigest, HttpResponse, Method, StreamedDownload, Transport, TransportError,
+};
+use crate::shared::rows::Row;
+use crate::shared::runtime::Clock;
 
 impl<T: Transport, C: Clock> Destination<T, C> {
     /// The rows of `collection` whose `key_field` is one of `keys`, with `fields` (which should
@@ -114,7 +116,7 @@ mod tests {
     use futures::executor::block_on;
     use serde_json::json;
 
-    use crate::runtime::fake::FakeClock;
+    use crate::shared::runtime::fake::FakeClock;
     use crate::testing::{answer, destination, Scripted};
 
     #[test]

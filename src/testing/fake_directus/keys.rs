@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::{error, ok, FakeDirectus};
-use crate::http::{HttpResponse, Method, TransportError};
-use crate::rows::{key_text, Row};
+use crate::shared::http::{HttpResponse, Method, TransportError};
+use crate::shared::rows::{key_text, Row};
 
 /// Keys in the database's order: numbers by value, text as text.
 fn order(a: &Value, b: &Value) -> Ordering {

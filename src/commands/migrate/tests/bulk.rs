@@ -6,11 +6,11 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::commands::request::{MigrationRequest, Route};
-use crate::http::{HttpRequest, Transport, TransportError};
-use crate::report::Delivery;
-use crate::report::RunReport;
-use crate::report::RunStatus;
-use crate::rows::{key_text, Row};
+use crate::runs::report::Delivery;
+use crate::runs::report::RunReport;
+use crate::runs::report::RunStatus;
+use crate::shared::http::{HttpRequest, Transport, TransportError};
+use crate::shared::rows::{key_text, Row};
 use crate::testing::MemoryStore;
 
 /// A receiver database with the publishing tables, empty.

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use super::bulk::receiving_store;
 use super::*;
 use crate::commands::request::{MigrationRequest, Route};
-use crate::report::{RunReport, RunStatus};
-use crate::rows::key_text;
+use crate::runs::report::{RunReport, RunStatus};
+use crate::shared::rows::key_text;
 
 const TABLES: [&str; 5] = ["tags", "articles_tags", "categories", "articles", "site_settings"];
 

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::http::TransportError;
-use crate::report::RunStatus;
+use crate::runs::report::RunStatus;
+use crate::shared::http::TransportError;
 
 #[test]
 fn referenced_files_move_before_their_rows_with_their_folders_and_metadata() {
@@ -145,7 +145,7 @@ fn crashing_uploads(host: &MemoryHost, fake: &Rc<FakeDirectus>, cuts: usize) -> 
     Box::new(move |upload: &StreamedUpload| {
         let size = sizes[&upload.file];
         let has = sink.rows("directus_files").iter().any(|f| f["id"] == json!(upload.file));
-        if upload.method == crate::http::Method::Post && has {
+        if upload.method == crate::shared::http::Method::Post && has {
             let body = json!({ "errors": [{ "message": "Value for field \"id\" in collection \"directus_files\" has to be unique.", "extensions": { "code": "RECORD_NOT_UNIQUE" } }] });
             return Ok(HttpResponse { status: 400, body: body.to_string(), ..HttpResponse::default() });
         }
@@ -179,7 +179,7 @@ fn an_upload_cut_off_by_a_crash_is_uploaded_again_into_the_row_it_left_empty() {
     assert_eq!((report.files.migrated, report.files.repaired, report.files.failed), (3, 1, 0), "{:?}", report.files);
     assert!(report.warnings.iter().any(|w| w.contains("f-photo") && w.contains("empty row")), "{:?}", report.warnings);
     let uploads = host.uploads.borrow();
-    let patch = uploads.iter().find(|(u, _)| u.method == crate::http::Method::Patch).expect("a PATCH");
+    let patch = uploads.iter().find(|(u, _)| u.method == crate::shared::http::Method::Patch).expect("a PATCH");
     assert_eq!(patch.0.url, "https://dest.example/files/f-photo?fields=id,filesize");
     assert!(!patch.0.prefix.contains("name=\"id\""), "the row keeps its id");
     assert_eq!(fake.rows("directus_files").len(), 3, "no second row");

@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use super::*;
-use crate::data::gauge;
-use crate::report::RunStatus;
+use crate::pipeline::data::gauge;
+use crate::runs::report::RunStatus;
 
 const ROWS: u64 = 5_000;
 const BATCH: u64 = 100;

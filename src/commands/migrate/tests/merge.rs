@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 use super::bulk::receiving_store;
 use super::*;
 use crate::commands::request::{MigrationRequest, Route};
-use crate::report::{RunReport, RunStatus, TableReport};
-use crate::rows::key_text;
+use crate::runs::report::{RunReport, RunStatus, TableReport};
+use crate::shared::rows::key_text;
 
 const TABLES: [&str; 6] = ["languages", "tags", "categories", "authors", "articles", "site_settings"];
 

@@ -20,10 +20,10 @@ use super::*;
 use crate::commands::request::{MigrationRequest, Route};
 use crate::destination::DestinationConfig;
 use crate::host::memory::MemoryHost;
-use crate::http::{HttpResponse, StreamError, StreamedUpload};
-use crate::rows::Row;
-use crate::runtime::fake::FakeClock;
-use crate::schema::fixtures::publishing;
+use crate::pipeline::schema::fixtures::publishing;
+use crate::shared::http::{HttpResponse, StreamError, StreamedUpload};
+use crate::shared::rows::Row;
+use crate::shared::runtime::fake::FakeClock;
 use crate::testing::fake_directus::FakeDirectus;
 
 pub(crate) fn table(rows: Value) -> Vec<Row> {
@@ -175,7 +175,7 @@ pub(crate) fn pair_with_host(mut host: MemoryHost, fake: FakeDirectus) -> (Memor
 /// `excludedTables` naming every one of Directus' own collections: every user table, as the
 /// tests of user rows want it (Directus' own collections have their tests in `system.rs`).
 pub(crate) fn user_tables_only() -> Value {
-    crate::system::CATALOGUE.iter().map(|c| c.collection).collect()
+    crate::pipeline::system::CATALOGUE.iter().map(|c| c.collection).collect()
 }
 
 pub(crate) fn options(scope: Value) -> MigrateOptions {

@@ -10,9 +10,9 @@ use std::task::{Context as TaskContext, Poll};
 use serde_json::json;
 
 use super::*;
-use crate::data::TableCheckpoint;
-use crate::http::{HttpRequest, Method, Transport, TransportError};
-use crate::report::RunStatus;
+use crate::pipeline::data::TableCheckpoint;
+use crate::runs::report::RunStatus;
+use crate::shared::http::{HttpRequest, Method, Transport, TransportError};
 
 const ROWS: u64 = 50;
 

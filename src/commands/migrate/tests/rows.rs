@@ -4,8 +4,8 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::commands::request::{MigrationRequest, Route};
-use crate::progress::Event;
-use crate::report::RunStatus;
+use crate::runs::progress::Event;
+use crate::runs::report::RunStatus;
 
 #[test]
 fn moves_every_table_exactly_in_an_order_the_destination_accepts() {

@@ -7,8 +7,8 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::progress::Event;
-use crate::report::{Delivery, RunStatus};
+use crate::runs::progress::Event;
+use crate::runs::report::{Delivery, RunStatus};
 
 const PUBLIC: &str = "abf8a154-5b1c-4a46-ac9c-7300570f4f17";
 const SYSTEM: [&str; 17] = [
@@ -245,7 +245,7 @@ fn everything() -> MigrateOptions {
 }
 
 fn by_id(rows: Vec<Row>) -> BTreeMap<String, Row> {
-    rows.into_iter().map(|r| (crate::rows::key_text(&r["id"]), r)).collect()
+    rows.into_iter().map(|r| (crate::shared::rows::key_text(&r["id"]), r)).collect()
 }
 
 #[test]
@@ -265,7 +265,13 @@ fn a_whole_project_arrives_mapped_onto_the_destinations_administrator_and_users(
     let mappings: Vec<(String, String, String)> = report
         .mappings
         .iter()
-        .map(|m| (m.collection.clone(), crate::rows::key_text(&m.source), crate::rows::key_text(&m.destination)))
+        .map(|m| {
+            (
+                m.collection.clone(),
+                crate::shared::rows::key_text(&m.source),
+                crate::shared::rows::key_text(&m.destination),
+            )
+        })
         .collect();
     assert_eq!(
         mappings,
@@ -447,7 +453,7 @@ fn user_passwords_travel_only_over_the_bulk_receiver_and_only_for_new_users() {
     assert!(report.warnings.iter().all(|w| !w.contains("userPasswords")), "{:?}", report.warnings);
     let hashed: Vec<Row> =
         fake.store().rows("directus_users").into_iter().filter(|u| u.contains_key("password")).collect();
-    let ids: Vec<String> = hashed.iter().map(|u| crate::rows::key_text(&u["id"])).collect();
+    let ids: Vec<String> = hashed.iter().map(|u| crate::shared::rows::key_text(&u["id"])).collect();
     assert_eq!(ids, vec!["u-admin-src", "u-bot", "u-editor"], "created users only: never the shared one");
     assert!(hashed.iter().all(|u| u["password"] == json!("$argon2id$v=19$m=65536,t=3,p=4$secret-hash")));
     assert!(hashed.iter().all(|u| u.keys().all(|k| k == "id" || k == "password")), "nothing but the hash");
@@ -549,8 +555,10 @@ fn access_never_follows_an_email_or_an_id_onto_a_user_the_destination_has() {
     let report = run(&host, &fake, &everything()).unwrap();
 
     let access = by_id(fake.rows("directus_access"));
-    let users_with_access: Vec<String> =
-        access.values().filter_map(|a| a.get("user").filter(|u| !u.is_null()).map(crate::rows::key_text)).collect();
+    let users_with_access: Vec<String> = access
+        .values()
+        .filter_map(|a| a.get("user").filter(|u| !u.is_null()).map(crate::shared::rows::key_text))
+        .collect();
     assert_eq!(users_with_access, vec!["u-bot"], "only the user this run created got its access: {access:?}");
     let users = by_id(fake.rows("directus_users"));
     assert_eq!(users["u-shared-dest"]["role"], Value::Null, "the matched user keeps its own role");
@@ -612,7 +620,7 @@ fn a_second_administrator_policy_brought_by_a_run_never_changes_what_the_next_ru
         assert_eq!(table.created, 0, "{collection}: {table:?}");
     }
     let policies: Vec<String> =
-        fake.rows("directus_policies").iter().map(|p| crate::rows::key_text(&p["id"])).collect();
+        fake.rows("directus_policies").iter().map(|p| crate::shared::rows::key_text(&p["id"])).collect();
     assert_eq!(policies.iter().filter(|id| id.starts_with("p-admin")).count(), 1, "{policies:?}");
 }
 

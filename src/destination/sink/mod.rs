@@ -1,0 +1,152 @@
+//! Where rows go: one interface for the two ways rows reach the destination — Directus' REST API
+//! ([`RestSink`]) and the bulk receiver ([`BulkSink`]) — so the steps above never branch on the
+//! transport. Both keep keys, skip nothing silently, and report every refused row with the
+//! destination's own message.
+
+mod bulk;
+mod references;
+mod rest;
+
+pub use bulk::BulkSink;
+pub use references::{null_missing, KnownKeys};
+pub use rest::RestSink;
+
+use serde_json::Value;
+
+use crate::destination::{Destination, DestinationError};
+use crate::runs::progress::Timings;
+use crate::runs::report::Delivery;
+use crate::shared::http::Transport;
+use crate::shared::rows::Row;
+use crate::shared::runtime::Clock;
+
+/// The table rows are written to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target<'t> {
+    pub collection: &'t str,
+    /// The primary-key field.
+    pub key: &'t str,
+    /// A singleton has one row, written as an object rather than a list.
+    pub singleton: bool,
+    /// Rows are written with their key (false: the destination assigns keys, so a refused row
+    /// can never turn out to have landed under its key).
+    pub keeps_key: bool,
+}
+
+/// What a write did, by key.
+#[derive(Debug, Default, PartialEq)]
+pub struct Written {
+    /// Rows that landed.
+    pub keys: Vec<Value>,
+    /// Rows the destination turned out to have already (the bulk receiver checks again).
+    pub skipped: Vec<Value>,
+    /// Rows the destination refused, with its message.
+    pub refused: Vec<(Value, String)>,
+}
+
+/// Errors are for a destination that stopped working (network, authentication, still failing
+/// after retries); refused rows are part of [`Written`].
+#[allow(async_fn_in_trait)]
+pub trait RowSink {
+    fn delivery(&self) -> Delivery;
+    /// Whether the destination replaces `date-created` / `user-created` values on insert (they
+    /// must then be written back with an update).
+    fn stamps_created_fields(&self) -> bool;
+    /// Which of `keys` the table has.
+    async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError>;
+    /// Which of `keys` the table has with `field` null (references an earlier run left unset).
+    async fn lacking(&self, target: Target<'_>, field: &str, keys: &[Value]) -> Result<Vec<Value>, DestinationError>;
+    /// The rows of `keys` with `columns` (the key first), as this sink writes them: the API's
+    /// representation over REST, the database's over bulk.
+    async fn rows(&self, target: Target<'_>, columns: &[String], keys: &[Value]) -> Result<Vec<Row>, DestinationError>;
+    /// Insert `rows` (their `columns`), keys included.
+    async fn insert(&self, target: Target<'_>, columns: &[String], rows: Vec<Row>)
+        -> Result<Written, DestinationError>;
+    /// Set `columns` of existing rows, found by key (`columns` include the key).
+    async fn update(&self, target: Target<'_>, columns: &[String], rows: Vec<Row>)
+        -> Result<Written, DestinationError>;
+}
+
+/// The sink a run chose.
+pub enum Sink<'a, T, C> {
+    Rest(RestSink<'a, T, C>),
+    Bulk(BulkSink<'a, T, C>),
+}
+
+impl<'a, T: Transport, C: Clock> Sink<'a, T, C> {
+    pub fn new(delivery: Delivery, destination: &'a Destination<T, C>) -> Self {
+        match delivery {
+            Delivery::Rest => Sink::Rest(RestSink::new(destination)),
+            Delivery::Bulk => Sink::Bulk(BulkSink::new(destination)),
+        }
+    }
+
+    /// A run's sink: the bulk receiver's time is counted in `timings`.
+    pub fn timed(self, timings: &'a Timings) -> Self {
+        match self {
+            Sink::Bulk(sink) => Sink::Bulk(sink.timed(timings)),
+            rest => rest,
+        }
+    }
+}
+
+impl<T: Transport, C: Clock> RowSink for Sink<'_, T, C> {
+    fn delivery(&self) -> Delivery {
+        match self {
+            Sink::Rest(sink) => sink.delivery(),
+            Sink::Bulk(sink) => sink.delivery(),
+        }
+    }
+
+    fn stamps_created_fields(&self) -> bool {
+        match self {
+            Sink::Rest(sink) => sink.stamps_created_fields(),
+            Sink::Bulk(sink) => sink.stamps_created_fields(),
+        }
+    }
+
+    async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
+        match self {
+            Sink::Rest(sink) => sink.existing(target, keys).await,
+            Sink::Bulk(sink) => sink.existing(target, keys).await,
+        }
+    }
+
+    async fn lacking(&self, target: Target<'_>, field: &str, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
+        match self {
+            Sink::Rest(sink) => sink.lacking(target, field, keys).await,
+            Sink::Bulk(sink) => sink.lacking(target, field, keys).await,
+        }
+    }
+
+    async fn rows(&self, target: Target<'_>, columns: &[String], keys: &[Value]) -> Result<Vec<Row>, DestinationError> {
+        match self {
+            Sink::Rest(sink) => sink.rows(target, columns, keys).await,
+            Sink::Bulk(sink) => sink.rows(target, columns, keys).await,
+        }
+    }
+
+    async fn insert(
+        &self,
+        target: Target<'_>,
+        columns: &[String],
+        rows: Vec<Row>,
+    ) -> Result<Written, DestinationError> {
+        match self {
+            Sink::Rest(sink) => sink.insert(target, columns, rows).await,
+            Sink::Bulk(sink) => sink.insert(target, columns, rows).await,
+        }
+    }
+
+    async fn update(
+        &self,
+        target: Target<'_>,
+        columns: &[String],
+        rows: Vec<Row>,
+    ) -> Result<Written, DestinationError> {
+        match self {
+            Sink::Rest(sink) => sink.update(target, columns, rows).await,
+            Sink::Bulk(sink) => sink.update(target, columns, rows).await,
+        }
+    }
+}
