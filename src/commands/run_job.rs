@@ -11,7 +11,7 @@ use crate::destination::{destination_key, Destination};
 use crate::host::Host;
 use crate::runs::artifacts::save_report;
 use crate::runs::callback::payload;
-use crate::runs::jobs::{process_id, Changes, Guard, Job, JobHost, JobRow, JobStatus, JobStore, Keeper};
+use crate::runs::jobs::{job_host, process_id, Changes, Guard, Job, JobRow, JobStatus, JobStore, Keeper};
 use crate::runs::progress::{Emit, Event};
 use crate::runs::report::{RunReport, Stop};
 use crate::shared::http::Transport;
@@ -87,11 +87,11 @@ pub async fn drive<H: Host, T: Transport, C: Clock, CT: Transport, S: JobStore, 
     let clock = destination.clock();
     let kind = if options.dry_run { "dry-run" } else { "run" };
     let held = keeper.hold(id);
-    let job_host = JobHost::new(host, keeper.jobs, id.to_string(), kind);
+    let job_host = job_host(host, keeper.jobs, id.to_string(), kind);
     let result = held.during(run_and_verify(&job_host, destination, options)).await;
     let mut report = match result {
         Ok(report) => report,
-        Err(error) if fresh && !job_host.started() => {
+        Err(error) if fresh && !job_host.hooks.started() => {
             keeper.jobs.borrow_mut().remove(id);
             keeper.store.job_delete(id, keeper.owner).await?;
             return Err(error);

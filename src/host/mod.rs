@@ -4,6 +4,7 @@
 //! over HTTP); native tests implement it in memory. Requests and replies are serde types so they
 //! cross the WASM boundary unchanged.
 
+mod hooked;
 mod reader;
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use crate::runs::progress::Emit;
 use crate::shared::http::{DownloadDigester, FileDigest, FileStreamer};
 use crate::shared::rows::Row;
 
+pub use hooked::{Hooked, Hooks};
 pub use reader::PageReader;
 
 /// One step of a scan of one collection in primary-key order: the keys greater than `after`, at

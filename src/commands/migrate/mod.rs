@@ -34,7 +34,7 @@ use crate::destination::Destination;
 use crate::host::Host;
 use crate::pipeline::data::{Context, Settings};
 use crate::pipeline::files::{FileMover, FileSettings};
-use crate::runs::artifacts::{RunArtifacts, Tap};
+use crate::runs::artifacts::{tapped, RunArtifacts};
 use crate::runs::progress::{Event, Phase, PlannedTable, Recorder, Timings};
 use crate::runs::report::{ArtifactsStatus, Delivery, RunReport};
 use crate::shared::http::Transport;
@@ -57,7 +57,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     let artifacts = RunArtifacts::start(host, clock, storage, options.dry_run, &prepared.schema, with_users).await;
     let timings = Timings::default();
     // From here on, every page read is written to the artifacts too.
-    let tapped = Tap::new(&artifacts, clock, &timings);
+    let tapped = tapped(&artifacts, clock, &timings);
     let host = &tapped;
 
     let mut report = RunReport::new(options.dry_run, prepared.plan.notes.clone());

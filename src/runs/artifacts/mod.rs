@@ -3,7 +3,7 @@
 //! singletons, the metadata of the files the rows reference, and the final report; before a
 //! schema sync applies changes, the destination's schema as it was, in a folder of its own.
 //!
-//! - **Streams.** Rows are appended page by page as the data step reads them ([`Tap`]), so a
+//! - **Streams.** Rows are appended page by page as the data step reads them ([`tapped`]), so a
 //!   run holds no more than the pages it already holds; the host writes each chunk to the storage
 //!   with backpressure.
 //! - **Never overwritten, never deleted.** Every run makes a new folder; every file is new.
@@ -24,7 +24,7 @@ mod tap;
 
 pub use folder::{save_report, Folder};
 pub use run::RunArtifacts;
-pub use tap::Tap;
+pub use tap::tapped;
 
 use serde_json::{json, Value};
 

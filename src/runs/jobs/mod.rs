@@ -13,7 +13,7 @@ mod registry;
 mod retention;
 mod store;
 
-pub use host::JobHost;
+pub use host::job_host;
 pub use id::{is_process_id, process_id};
 pub use job::{CallbackState, Job, JobDetail, JobState, JobStatus, JobSummary, Lines};
 pub use keeper::{Held, Keeper, LEASE_MS};
