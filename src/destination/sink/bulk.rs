@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{RowSink, Target, Written};
+use super::{Mode, RowSink, Target, Written};
 use crate::destination::{Destination, DestinationError};
 use crate::runs::progress::{Phase, Timings};
 use crate::runs::report::Delivery;
@@ -14,7 +14,7 @@ use crate::shared::digest::canonical;
 use crate::shared::http::Transport;
 use crate::shared::rows::{key_text, Row};
 use crate::shared::runtime::Clock;
-use crate::shared::wire::{Batch, Header, Mode, Receipt, MAX_BYTES, MAX_ROWS, WIRE_VERSION};
+use crate::shared::wire::{Batch, Header, Receipt, MAX_BYTES, MAX_ROWS, WIRE_VERSION};
 
 pub struct BulkSink<'a, T, C> {
     destination: &'a Destination<T, C>,
@@ -39,44 +39,6 @@ impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
             timings.add(Phase::Encode, (clock.now_ms() - started) / 1000.0);
         }
         text
-    }
-
-    async fn write(
-        &self,
-        mode: Mode,
-        target: Target<'_>,
-        columns: &[String],
-        rows: Vec<Row>,
-    ) -> Result<Written, DestinationError> {
-        let header = Header {
-            wire: WIRE_VERSION,
-            mode,
-            collection: target.collection.into(),
-            primary_key: target.key.into(),
-            columns: columns.to_vec(),
-        };
-        let mut written = Written::default();
-        let mut start = 0;
-        while start < rows.len() {
-            let mut end = (start + MAX_ROWS).min(rows.len());
-            let mut text = self.encode(&header, rows.get(start..end).unwrap_or_default());
-            while text.len() > MAX_BYTES && end - start > 1 {
-                end = start + (end - start) / 2;
-                text = self.encode(&header, rows.get(start..end).unwrap_or_default());
-            }
-            let mut receipt = self.destination.receive(text).await?;
-            if let (Some(timings), Some(spent)) = (self.timings, &receipt.timings) {
-                timings.add_receiver(spent);
-            }
-            if mode == Mode::Create {
-                receipt = self.landed_before(&header, rows.get(start..end).unwrap_or_default(), receipt).await?;
-            }
-            written.keys.extend(receipt.written);
-            written.skipped.extend(receipt.skipped);
-            written.refused.extend(receipt.failed);
-            start = end;
-        }
-        Ok(written)
     }
 
     /// A batch retried after a lost answer or a timeout meets its own first attempt: the keys
@@ -146,6 +108,15 @@ impl<T: Transport, C: Clock> RowSink for BulkSink<'_, T, C> {
         false
     }
 
+    fn raw_rows(&self) -> bool {
+        true
+    }
+
+    /// The receiver skips the keys it has and lists them in its receipt.
+    fn skips_existing(&self) -> bool {
+        true
+    }
+
     async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
         let mut found = Vec::new();
         for chunk in keys.chunks(MAX_ROWS) {
@@ -177,21 +148,42 @@ impl<T: Transport, C: Clock> RowSink for BulkSink<'_, T, C> {
         Ok(rows)
     }
 
-    async fn insert(
+    /// NDJSON batches of at most [`MAX_ROWS`] rows and [`MAX_BYTES`] bytes.
+    async fn write(
         &self,
+        mode: Mode,
         target: Target<'_>,
         columns: &[String],
         rows: Vec<Row>,
     ) -> Result<Written, DestinationError> {
-        self.write(Mode::Create, target, columns, rows).await
-    }
-
-    async fn update(
-        &self,
-        target: Target<'_>,
-        columns: &[String],
-        rows: Vec<Row>,
-    ) -> Result<Written, DestinationError> {
-        self.write(Mode::Update, target, columns, rows).await
+        let header = Header {
+            wire: WIRE_VERSION,
+            mode,
+            collection: target.collection.into(),
+            primary_key: target.key.into(),
+            columns: columns.to_vec(),
+        };
+        let mut written = Written::default();
+        let mut start = 0;
+        while start < rows.len() {
+            let mut end = (start + MAX_ROWS).min(rows.len());
+            let mut text = self.encode(&header, rows.get(start..end).unwrap_or_default());
+            while text.len() > MAX_BYTES && end - start > 1 {
+                end = start + (end - start) / 2;
+                text = self.encode(&header, rows.get(start..end).unwrap_or_default());
+            }
+            let mut receipt = self.destination.receive(text).await?;
+            if let (Some(timings), Some(spent)) = (self.timings, &receipt.timings) {
+                timings.add_receiver(spent);
+            }
+            if mode == Mode::Create {
+                receipt = self.landed_before(&header, rows.get(start..end).unwrap_or_default(), receipt).await?;
+            }
+            written.keys.extend(receipt.written);
+            written.skipped.extend(receipt.skipped);
+            written.refused.extend(receipt.failed);
+            start = end;
+        }
+        Ok(written)
     }
 }

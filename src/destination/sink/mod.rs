@@ -7,6 +7,7 @@ mod bulk;
 mod references;
 mod rest;
 
+pub use crate::shared::wire::Mode;
 pub use bulk::BulkSink;
 pub use references::{null_missing, KnownKeys};
 pub use rest::RestSink;
@@ -52,6 +53,12 @@ pub trait RowSink {
     /// Whether the destination replaces `date-created` / `user-created` values on insert (they
     /// must then be written back with an update).
     fn stamps_created_fields(&self) -> bool;
+    /// Whether rows go in the database's own representation, read from the source as stored
+    /// (the bulk receiver), rather than in the API's (REST).
+    fn raw_rows(&self) -> bool;
+    /// Whether an insert skips the keys the destination has, and says which (the bulk receiver):
+    /// a page then need not ask first.
+    fn skips_existing(&self) -> bool;
     /// Which of `keys` the table has.
     async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError>;
     /// Which of `keys` the table has with `field` null (references an earlier run left unset).
@@ -59,12 +66,15 @@ pub trait RowSink {
     /// The rows of `keys` with `columns` (the key first), as this sink writes them: the API's
     /// representation over REST, the database's over bulk.
     async fn rows(&self, target: Target<'_>, columns: &[String], keys: &[Value]) -> Result<Vec<Row>, DestinationError>;
-    /// Insert `rows` (their `columns`), keys included.
-    async fn insert(&self, target: Target<'_>, columns: &[String], rows: Vec<Row>)
-        -> Result<Written, DestinationError>;
-    /// Set `columns` of existing rows, found by key (`columns` include the key).
-    async fn update(&self, target: Target<'_>, columns: &[String], rows: Vec<Row>)
-        -> Result<Written, DestinationError>;
+    /// Insert `rows` (their `columns`, keys included: [`Mode::Create`]), or set `columns` of
+    /// existing rows found by key (`columns` include the key: [`Mode::Update`]).
+    async fn write(
+        &self,
+        mode: Mode,
+        target: Target<'_>,
+        columns: &[String],
+        rows: Vec<Row>,
+    ) -> Result<Written, DestinationError>;
 }
 
 /// The sink a run chose.
@@ -90,63 +100,52 @@ impl<'a, T: Transport, C: Clock> Sink<'a, T, C> {
     }
 }
 
+/// Each call goes to the sink the run chose.
+macro_rules! each {
+    ($sink:expr, $inner:ident => $call:expr) => {
+        match $sink {
+            Sink::Rest($inner) => $call,
+            Sink::Bulk($inner) => $call,
+        }
+    };
+}
+
 impl<T: Transport, C: Clock> RowSink for Sink<'_, T, C> {
     fn delivery(&self) -> Delivery {
-        match self {
-            Sink::Rest(sink) => sink.delivery(),
-            Sink::Bulk(sink) => sink.delivery(),
-        }
+        each!(self, sink => sink.delivery())
     }
 
     fn stamps_created_fields(&self) -> bool {
-        match self {
-            Sink::Rest(sink) => sink.stamps_created_fields(),
-            Sink::Bulk(sink) => sink.stamps_created_fields(),
-        }
+        each!(self, sink => sink.stamps_created_fields())
+    }
+
+    fn raw_rows(&self) -> bool {
+        each!(self, sink => sink.raw_rows())
+    }
+
+    fn skips_existing(&self) -> bool {
+        each!(self, sink => sink.skips_existing())
     }
 
     async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
-        match self {
-            Sink::Rest(sink) => sink.existing(target, keys).await,
-            Sink::Bulk(sink) => sink.existing(target, keys).await,
-        }
+        each!(self, sink => sink.existing(target, keys).await)
     }
 
     async fn lacking(&self, target: Target<'_>, field: &str, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
-        match self {
-            Sink::Rest(sink) => sink.lacking(target, field, keys).await,
-            Sink::Bulk(sink) => sink.lacking(target, field, keys).await,
-        }
+        each!(self, sink => sink.lacking(target, field, keys).await)
     }
 
     async fn rows(&self, target: Target<'_>, columns: &[String], keys: &[Value]) -> Result<Vec<Row>, DestinationError> {
-        match self {
-            Sink::Rest(sink) => sink.rows(target, columns, keys).await,
-            Sink::Bulk(sink) => sink.rows(target, columns, keys).await,
-        }
+        each!(self, sink => sink.rows(target, columns, keys).await)
     }
 
-    async fn insert(
+    async fn write(
         &self,
+        mode: Mode,
         target: Target<'_>,
         columns: &[String],
         rows: Vec<Row>,
     ) -> Result<Written, DestinationError> {
-        match self {
-            Sink::Rest(sink) => sink.insert(target, columns, rows).await,
-            Sink::Bulk(sink) => sink.insert(target, columns, rows).await,
-        }
-    }
-
-    async fn update(
-        &self,
-        target: Target<'_>,
-        columns: &[String],
-        rows: Vec<Row>,
-    ) -> Result<Written, DestinationError> {
-        match self {
-            Sink::Rest(sink) => sink.update(target, columns, rows).await,
-            Sink::Bulk(sink) => sink.update(target, columns, rows).await,
-        }
+        each!(self, sink => sink.write(mode, target, columns, rows).await)
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::{RowSink, Target, Written};
+use super::{Mode, RowSink, Target, Written};
 use crate::destination::{Destination, DestinationError};
 use crate::runs::report::Delivery;
 use crate::shared::http::Transport;
@@ -39,52 +39,12 @@ pub struct RestSink<'a, T, C> {
 /// A row ready to send: its key and its JSON text.
 type Encoded = (Value, String);
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Verb {
-    Create,
-    Update,
-}
-
 impl<'a, T: Transport, C: Clock> RestSink<'a, T, C> {
     pub fn new(destination: &'a Destination<T, C>) -> Self {
         RestSink { destination }
     }
 
-    async fn write(
-        &self,
-        verb: Verb,
-        target: Target<'_>,
-        columns: &[String],
-        rows: Vec<Row>,
-    ) -> Result<Written, DestinationError> {
-        let encoded: Vec<Encoded> = rows
-            .iter()
-            .map(|row| {
-                let key = value_of(row, target.key);
-                let text = Value::Object(pick(row, columns.iter().map(String::as_str))).to_string();
-                (key, text)
-            })
-            .collect();
-        let mut written = Written::default();
-        for group in by_body_size(encoded) {
-            let attempt = |group: Vec<Encoded>| async move {
-                let result = self.send(verb, target, &group).await;
-                (group, result)
-            };
-            let isolated = isolate(group, verdict, BREAKER, attempt).await.map_err(|stopped| self.stopped(stopped))?;
-            written.keys.extend(isolated.accepted.into_iter().map(|(key, _)| key));
-            let refused: Vec<(Value, DestinationError)> =
-                isolated.refused.into_iter().map(|((key, _), error)| (key, error)).collect();
-            if verb == Verb::Create && target.keeps_key {
-                written.refused.extend(self.landed_anyway(target, refused, &mut written.keys).await?);
-            } else {
-                written.refused.extend(refused.into_iter().map(|(key, error)| (key, error.row_message())));
-            }
-        }
-        Ok(written)
-    }
-
-    async fn send(&self, verb: Verb, target: Target<'_>, rows: &[Encoded]) -> Result<(), DestinationError> {
+    async fn send(&self, mode: Mode, target: Target<'_>, rows: &[Encoded]) -> Result<(), DestinationError> {
         let body = if target.singleton {
             let Some((_, text)) = rows.first() else { return Ok(()) };
             text.clone()
@@ -100,8 +60,8 @@ impl<'a, T: Transport, C: Clock> RestSink<'a, T, C> {
             body.push(']');
             body
         };
-        match (verb, target.singleton) {
-            (Verb::Create, false) => self.destination.create_items(target.collection, target.key, body).await,
+        match (mode, target.singleton) {
+            (Mode::Create, false) => self.destination.create_items(target.collection, target.key, body).await,
             _ => self.destination.update_items(target.collection, target.key, body).await,
         }
     }
@@ -185,6 +145,14 @@ impl<T: Transport, C: Clock> RowSink for RestSink<'_, T, C> {
         true
     }
 
+    fn raw_rows(&self) -> bool {
+        false
+    }
+
+    fn skips_existing(&self) -> bool {
+        false
+    }
+
     async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
         if target.singleton {
             return Ok(self.destination.singleton_key(target.collection, target.key).await?.into_iter().collect());
@@ -208,22 +176,40 @@ impl<T: Transport, C: Clock> RowSink for RestSink<'_, T, C> {
         self.destination.items_by_keys(target.collection, target.key, columns, keys).await
     }
 
-    async fn insert(
+    /// `POST` new rows (`PATCH` a singleton's one row), `PATCH` updates: rows as JSON, in
+    /// bodies under [`MAX_BODY_BYTES`]; a refused body is isolated down to its offending rows.
+    async fn write(
         &self,
+        mode: Mode,
         target: Target<'_>,
         columns: &[String],
         rows: Vec<Row>,
     ) -> Result<Written, DestinationError> {
-        self.write(Verb::Create, target, columns, rows).await
-    }
-
-    async fn update(
-        &self,
-        target: Target<'_>,
-        columns: &[String],
-        rows: Vec<Row>,
-    ) -> Result<Written, DestinationError> {
-        self.write(Verb::Update, target, columns, rows).await
+        let encoded: Vec<Encoded> = rows
+            .iter()
+            .map(|row| {
+                let key = value_of(row, target.key);
+                let text = Value::Object(pick(row, columns.iter().map(String::as_str))).to_string();
+                (key, text)
+            })
+            .collect();
+        let mut written = Written::default();
+        for group in by_body_size(encoded) {
+            let attempt = |group: Vec<Encoded>| async move {
+                let result = self.send(mode, target, &group).await;
+                (group, result)
+            };
+            let isolated = isolate(group, verdict, BREAKER, attempt).await.map_err(|stopped| self.stopped(stopped))?;
+            written.keys.extend(isolated.accepted.into_iter().map(|(key, _)| key));
+            let refused: Vec<(Value, DestinationError)> =
+                isolated.refused.into_iter().map(|((key, _), error)| (key, error)).collect();
+            if mode == Mode::Create && target.keeps_key {
+                written.refused.extend(self.landed_anyway(target, refused, &mut written.keys).await?);
+            } else {
+                written.refused.extend(refused.into_iter().map(|(key, error)| (key, error.row_message())));
+            }
+        }
+        Ok(written)
     }
 }
 
@@ -253,7 +239,8 @@ mod tests {
         let transport = Scripted::new(vec![answer(200, r#"{"data":[]}"#)]);
         let clock = FakeClock::default();
         let dest = destination(&transport, &clock);
-        let result = block_on(RestSink::new(&dest).insert(ARTICLES, &columns(), rows(&[1, 2, 3]))).unwrap();
+        let result =
+            block_on(RestSink::new(&dest).write(Mode::Create, ARTICLES, &columns(), rows(&[1, 2, 3]))).unwrap();
         assert_eq!(result.keys, vec![json!(1), json!(2), json!(3)]);
         assert_eq!(transport.requests(), vec!["POST /items/articles?fields=id"]);
         let body: Value = serde_json::from_str(transport.seen.borrow()[0].0.body.as_deref().unwrap()).unwrap();
@@ -269,7 +256,7 @@ mod tests {
         let clock = FakeClock::default();
         let dest = destination(&transport, &clock);
         let row: Row = serde_json::from_str(r#"{"id":1,"title":{"zeta":1,"alpha":{"y":2,"b":[3]}}}"#).unwrap();
-        block_on(RestSink::new(&dest).insert(ARTICLES, &columns(), vec![row])).unwrap();
+        block_on(RestSink::new(&dest).write(Mode::Create, ARTICLES, &columns(), vec![row])).unwrap();
         let body = transport.seen.borrow()[0].0.body.clone().unwrap();
         assert_eq!(body, r#"[{"id":1,"title":{"zeta":1,"alpha":{"y":2,"b":[3]}}}]"#);
     }
@@ -287,7 +274,8 @@ mod tests {
         ]);
         let clock = FakeClock::default();
         let dest = destination(&transport, &clock);
-        let result = block_on(RestSink::new(&dest).insert(ARTICLES, &columns(), rows(&[1, 2, 3, 4]))).unwrap();
+        let result =
+            block_on(RestSink::new(&dest).write(Mode::Create, ARTICLES, &columns(), rows(&[1, 2, 3, 4]))).unwrap();
         assert_eq!(result.keys, vec![json!(1), json!(2), json!(3)]);
         assert_eq!(
             result.refused,
@@ -307,7 +295,7 @@ mod tests {
         let transport = Scripted::new(vec![answer(400, UNIQUE), answer(200, r#"{"data":[{"id":7}]}"#)]);
         let clock = FakeClock::default();
         let dest = destination(&transport, &clock);
-        let result = block_on(RestSink::new(&dest).insert(ARTICLES, &columns(), rows(&[7]))).unwrap();
+        let result = block_on(RestSink::new(&dest).write(Mode::Create, ARTICLES, &columns(), rows(&[7]))).unwrap();
         assert_eq!(result.keys, vec![json!(7)]);
         assert!(result.refused.is_empty());
     }
@@ -319,7 +307,7 @@ mod tests {
         let transport = Scripted::new(vec![answer(401, forbidden)]);
         let clock = FakeClock::default();
         let dest = destination(&transport, &clock);
-        let err = block_on(RestSink::new(&dest).insert(ARTICLES, &columns(), rows(&[1, 2]))).unwrap_err();
+        let err = block_on(RestSink::new(&dest).write(Mode::Create, ARTICLES, &columns(), rows(&[1, 2]))).unwrap_err();
         assert_eq!(err.code(), "DESTINATION_UNAUTHORIZED");
         assert_eq!(transport.calls(), 1);
     }
@@ -331,7 +319,7 @@ mod tests {
         let dest = destination(&transport, &clock);
         let big: Vec<Row> =
             (0..4).map(|id| json!({ "id": id, "body": "x".repeat(300_000) }).as_object().unwrap().clone()).collect();
-        let result = block_on(RestSink::new(&dest).insert(ARTICLES, &columns(), big)).unwrap();
+        let result = block_on(RestSink::new(&dest).write(Mode::Create, ARTICLES, &columns(), big)).unwrap();
         assert_eq!(result.keys.len(), 4);
         assert_eq!(transport.calls(), 2);
         assert!(transport.seen.borrow().iter().all(|(r, _)| r.body.as_ref().unwrap().len() <= MAX_BODY_BYTES));
@@ -345,7 +333,7 @@ mod tests {
         let clock = FakeClock::default();
         let dest = destination(&transport, &clock);
         let ids: Vec<i64> = (1..=500).collect();
-        let err = block_on(RestSink::new(&dest).insert(ARTICLES, &columns(), rows(&ids))).unwrap_err();
+        let err = block_on(RestSink::new(&dest).write(Mode::Create, ARTICLES, &columns(), rows(&ids))).unwrap_err();
         assert_eq!(err.code(), "DESTINATION_FAILING");
         assert!(err.to_string().contains("10 rows in a row were refused"), "{err}");
         assert!(transport.calls() <= 30, "{} requests, not 999", transport.calls());
@@ -358,9 +346,9 @@ mod tests {
         let dest = destination(&transport, &clock);
         let sink = RestSink::new(&dest);
         let categories = Target { collection: "categories", ..ARTICLES };
-        block_on(sink.update(categories, &columns(), rows(&[1, 2]))).unwrap();
+        block_on(sink.write(Mode::Update, categories, &columns(), rows(&[1, 2]))).unwrap();
         let settings = Target { collection: "site_settings", key: "id", singleton: true, keeps_key: true };
-        block_on(sink.insert(settings, &columns(), rows(&[1]))).unwrap();
+        block_on(sink.write(Mode::Create, settings, &columns(), rows(&[1]))).unwrap();
         assert_eq!(
             transport.requests(),
             vec!["PATCH /items/categories?fields=id", "PATCH /items/site_settings?fields=id"]

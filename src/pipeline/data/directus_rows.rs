@@ -9,13 +9,12 @@ use serde_json::{json, Value};
 use super::table::{Mover, PageOutcome};
 use super::{target, Context};
 use crate::destination::encode;
-use crate::destination::sink::{null_missing, RowSink, Target};
+use crate::destination::sink::{null_missing, Mode, RowSink, Target};
 use crate::host::{Host, KeysRequest};
 use crate::pipeline::matching::rows_matching;
 use crate::pipeline::schema::is_system;
 use crate::pipeline::system::settings;
 use crate::runs::progress::Event;
-use crate::runs::report::Delivery;
 use crate::shared::http::Transport;
 use crate::shared::rows::{key_text, value_of, Row};
 use crate::shared::runtime::Clock;
@@ -154,7 +153,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         }
         let mut row = patch;
         row.insert(table.primary_key.clone(), json!(1));
-        let written = self.context.sink_for(table).update(target(table), &fields, vec![row]).await?;
+        let written = self.context.sink_for(table).write(Mode::Update, target(table), &fields, vec![row]).await?;
         outcome.updated = written.keys.len() as u64;
         outcome.refused = written.refused;
         Ok(outcome)
@@ -212,7 +211,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
     /// is given, so a hash cannot travel that way). Never for users that were already there.
     async fn copy_passwords(&self, created: &[&Row]) -> Result<(), CoreError> {
         let Context { host, sink, settings, recorder, .. } = self.context;
-        if !settings.user_passwords || sink.delivery() != Delivery::Bulk {
+        if !settings.user_passwords || !sink.raw_rows() {
             return Ok(());
         }
         let request = KeysRequest {
@@ -232,7 +231,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             return Ok(());
         }
         let columns = vec!["id".to_string(), "password".to_string()];
-        let written = sink.update(USERS, &columns, hashes).await?;
+        let written = sink.write(Mode::Update, USERS, &columns, hashes).await?;
         for (user, message) in &written.refused {
             recorder.warn(format!("directus_users {}: password not copied: {message}", key_text(user)));
         }

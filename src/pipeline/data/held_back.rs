@@ -14,11 +14,10 @@ use std::collections::{BTreeMap, HashSet};
 use serde_json::Value;
 
 use super::{target, Context};
-use crate::destination::sink::{null_missing, KnownKeys, RowSink};
+use crate::destination::sink::{null_missing, KnownKeys, Mode, RowSink};
 use crate::destination::DestinationError;
 use crate::host::{Host, PageReader, PageRequest};
 use crate::pipeline::plan::{Reference, TablePlan};
-use crate::runs::report::Delivery;
 use crate::shared::http::Transport;
 use crate::shared::rows::{key_text, pick, Row};
 use crate::shared::runtime::Clock;
@@ -68,7 +67,7 @@ pub async fn complete_from_source<H: Host, S: RowSink, T: Transport, C: Clock>(
         after: None,
         limit: context.settings.batch_size,
         filter: held.filter.clone(),
-        raw: sink.delivery() == Delivery::Bulk,
+        raw: sink.raw_rows(),
     };
     let mut reader = PageReader::new(context.host, request);
     let mut done = Completed::default();
@@ -163,7 +162,7 @@ pub async fn complete<H, S: RowSink, T: Transport, C: Clock>(
             // A fresh cache per batch: what it learns is never more than a batch.
             null_missing(context.destination, &KnownKeys::default(), references, &mut batch).await?;
         }
-        let written = context.sink_for(table).update(target(table), &columns, batch).await?;
+        let written = context.sink_for(table).write(Mode::Update, target(table), &columns, batch).await?;
         completed += written.keys.len() as u64;
         for (key, message) in written.refused {
             failed += 1;

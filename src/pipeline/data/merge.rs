@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::table::Mover;
 use super::target;
-use crate::destination::sink::{null_missing, RowSink};
+use crate::destination::sink::{null_missing, Mode, RowSink};
 use crate::host::Host;
 use crate::pipeline::files::FileMover;
 use crate::runs::progress::Phase;
@@ -112,7 +112,8 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         }
         let updates = changed.into_iter().map(|row| table.as_sent(delivery, row)).collect();
         let (clock, timings) = (context.destination.clock(), context.timings);
-        let written = timings.time(clock, Phase::Write, sink.update(target(table), &columns, updates)).await?;
+        let written =
+            timings.time(clock, Phase::Write, sink.write(Mode::Update, target(table), &columns, updates)).await?;
         merged.updated = written.keys.len() as u64;
         merged.refused = written.refused;
         Ok(merged)

@@ -17,7 +17,7 @@ use crate::destination::sink::RowSink;
 use crate::host::{Host, HostError, PageReader, PageRequest};
 use crate::pipeline::plan::TablePlan;
 use crate::runs::progress::Event;
-use crate::runs::report::{Delivery, TableReport};
+use crate::runs::report::TableReport;
 use crate::shared::http::Transport;
 use crate::shared::rows::Row;
 use crate::shared::runtime::Clock;
@@ -86,7 +86,7 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
         after: resumed.and_then(|c| c.after.clone()),
         limit: if table.singleton { 1 } else { settings.batch_size },
         filter,
-        raw: sink.delivery() == Delivery::Bulk,
+        raw: sink.raw_rows(),
         exact: [table.big_integer_fields.as_slice(), table.float_fields.as_slice()].concat(),
     };
     let mut prefix = Prefix::new(&table.collection, resumed);

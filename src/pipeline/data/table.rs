@@ -9,14 +9,13 @@ use serde_json::Value;
 
 use super::merge::Merged;
 use super::{target, Context};
-use crate::destination::sink::{null_missing, RowSink};
+use crate::destination::sink::{null_missing, Mode, RowSink};
 use crate::host::Host;
 use crate::pipeline::files::FileMover;
 use crate::pipeline::matching::natural_matches;
 use crate::pipeline::plan::TablePlan;
 use crate::pipeline::system::Handling;
 use crate::runs::progress::Phase;
-use crate::runs::report::Delivery;
 use crate::shared::http::Transport;
 use crate::shared::rows::{key_text, pick, Row};
 use crate::shared::runtime::Clock;
@@ -169,7 +168,8 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             })
             .collect();
         let columns = table.write_columns(sink.delivery());
-        let written = timings.time(clock, Phase::Write, sink.insert(target(table), &columns, inserts)).await?;
+        let written =
+            timings.time(clock, Phase::Write, sink.write(Mode::Create, target(table), &columns, inserts)).await?;
         self.known_present(written.keys.iter().chain(&written.skipped));
         self.learn(!written.skipped.is_empty());
         outcome.created = written.keys.len() as u64;
@@ -220,7 +220,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
     fn unchecked(&self) -> bool {
         let settings = self.context.settings;
         self.found.get() == Found::Nothing
-            && self.context.sink_for(self.table).delivery() == Delivery::Bulk
+            && self.context.sink_for(self.table).skips_existing()
             && !settings.dry_run
             && !self.merges()
             && self.table.system.is_none()
@@ -249,7 +249,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let key = table.primary_key.as_str();
         let columns: Vec<String> = std::iter::once(key.to_string()).chain(table.created_fields.clone()).collect();
         let patches: Vec<Row> = created.iter().map(|row| pick(row, columns.iter().map(String::as_str))).collect();
-        let patched = sink.update(target(table), &columns, patches).await?;
+        let patched = sink.write(Mode::Update, target(table), &columns, patches).await?;
         if patched.refused.is_empty() {
             return Ok(());
         }
@@ -274,7 +274,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         for fields in alone {
             let columns: Vec<String> = std::iter::once(key.to_string()).chain(fields.clone()).collect();
             let patches: Vec<Row> = again.iter().map(|row| pick(row, columns.iter().map(String::as_str))).collect();
-            for (row_key, message) in sink.update(target(table), &columns, patches).await?.refused {
+            for (row_key, message) in sink.write(Mode::Update, target(table), &columns, patches).await?.refused {
                 self.context.recorder.warn(format!(
                     "{} {row_key}: {} not preserved: {message}",
                     table.collection,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::destination::sink::{KnownKeys, RestSink, RowSink, Target};
+use crate::destination::sink::{KnownKeys, Mode, RestSink, RowSink, Target};
 use crate::destination::Destination;
 use crate::host::{Host, KeysRequest};
 use crate::shared::http::Transport;
@@ -70,7 +70,7 @@ pub async fn ensure_folders<H: Host, T: Transport, C: Clock>(
     // One request: Directus inserts in order, so each parent exists before its children.
     let target = Target { collection: FOLDERS, key: "id", singleton: false, keeps_key: true };
     let columns = ["id", "name", "parent"].map(String::from);
-    let written = RestSink::new(destination).insert(target, &columns, ordered.clone()).await?;
+    let written = RestSink::new(destination).write(Mode::Create, target, &columns, ordered.clone()).await?;
     for key in &written.keys {
         known.mark_present(FOLDERS, key);
     }

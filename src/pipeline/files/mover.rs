@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::folders::ensure_folders;
 use super::multipart::{boundary, envelope};
 use super::stored::{doubtful, holds, size_of, STORED_FIELDS};
-use crate::destination::sink::{null_missing, KnownKeys, RestSink, RowSink, Target};
+use crate::destination::sink::{null_missing, KnownKeys, Mode, RestSink, RowSink, Target};
 use crate::destination::{Destination, SourceUnreadable, Upload};
 use crate::host::{Host, KeysRequest};
 use crate::pipeline::plan::Reference;
@@ -366,7 +366,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             keys.apply(&[("uploaded_by", "directus_users")], &mut rows);
         }
         null_missing(self.destination, self.known, &[uploader], &mut rows).await?;
-        let written = RestSink::new(self.destination).update(FILES_TARGET, &columns, rows).await?;
+        let written = RestSink::new(self.destination).write(Mode::Update, FILES_TARGET, &columns, rows).await?;
         for (key, message) in written.refused {
             self.recorder.warn(format!("file {}: metadata not preserved: {message}", key_text(&key)));
         }
