@@ -9,6 +9,7 @@ pub mod ping;
 pub mod recover;
 pub mod request;
 pub mod resume;
+pub mod run;
 pub mod run_job;
 #[cfg(test)]
 mod run_job_tests;

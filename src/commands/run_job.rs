@@ -5,8 +5,8 @@
 
 use super::migrate::MigrateOptions;
 use super::request::MigrationRequest;
+use super::run::run_and_verify;
 use super::settings::ExtensionSettings;
-use super::verify::run_and_verify;
 use crate::destination::{destination_key, Destination};
 use crate::host::Host;
 use crate::runs::artifacts::save_report;

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::commands::migrate::tests::{destination as fake_destination, options, pair_with, run, user_tables_only};
+use crate::commands::run::run_and_verify;
 use crate::destination::DestinationConfig;
 use crate::host::memory::{sha256, MemoryHost};
 use crate::pipeline::schema::fixtures::publishing;
