@@ -1,8 +1,9 @@
 //! `POST /migration/run` and `POST /migration/dry-run`, once their job is under way: the run
-//! ([`migrate`]), then, with `scope.verify`, the verification ([`verify`]) of what it wrote.
+//! (prepared, then moved: [`migrate_prepared`]), then, with `scope.verify`, the verification of
+//! what it wrote, on the run's own plan ([`verify_planned`]).
 
-use super::migrate::{migrate, MigrateOptions};
-use super::verify::verify;
+use super::migrate::{migrate_prepared, prepare, MigrateOptions};
+use super::verify::{verify_planned, What};
 use crate::destination::Destination;
 use crate::host::Host;
 use crate::runs::progress::Event;
@@ -19,7 +20,9 @@ pub async fn run_and_verify<H: Host, T: Transport, C: Clock>(
     destination: &Destination<T, C>,
     options: &MigrateOptions,
 ) -> Result<RunReport, CoreError> {
-    let mut report = migrate(host, destination, options).await?;
+    let started = destination.clock().now_ms();
+    let prepared = prepare(host, destination, options).await?;
+    let mut report = migrate_prepared(host, destination, options, &prepared, started).await;
     if !options.verify {
         return Ok(report);
     }
@@ -28,7 +31,16 @@ pub async fn run_and_verify<H: Host, T: Transport, C: Clock>(
     } else if matches!(report.status, RunStatus::Failed | RunStatus::Cancelled) {
         report.warnings.push("not verified: the run stopped".into());
     } else {
-        match verify(host, destination, options).await {
+        // The run's own plan, filters, key map and transport: nothing is planned or asked again.
+        let what = What {
+            snapshot: &prepared.schema,
+            plan: &prepared.plan,
+            filters: &prepared.filters,
+            delivery: prepared.delivery,
+            keys: &prepared.keys,
+            why: &prepared.why,
+        };
+        match verify_planned(host, destination, options, what, destination.clock().now_ms()).await {
             Ok(verification) => {
                 host.emit(&Event::step(verification.message.clone()));
                 report.message.push_str(&format!(". {}", verification.message));

@@ -48,6 +48,10 @@ pub struct MemoryHost {
     pub on_emit: Option<EmitHook>,
     /// Every `read_page` answered: the collection, the cursor asked after, the rows returned.
     pub reads: RefCell<Vec<(String, Option<Value>, usize)>>,
+    /// Every `count` answered: the collection.
+    pub counts: RefCell<Vec<String>>,
+    /// How many snapshots were asked for.
+    pub snapshots: Cell<usize>,
     calls: Cell<usize>,
 }
 
@@ -166,11 +170,13 @@ impl Host for MemoryHost {
     }
 
     async fn count(&self, request: &CountRequest) -> Result<u64, HostError> {
+        self.counts.borrow_mut().push(request.collection.clone());
         let rows = self.table(&request.collection)?;
         Ok(rows.iter().filter(|row| request.filter.as_ref().is_none_or(|f| matches(f, row))).count() as u64)
     }
 
     async fn schema_snapshot(&self) -> Result<Snapshot, HostError> {
+        self.snapshots.set(self.snapshots.get() + 1);
         self.snapshot.clone().ok_or_else(|| HostError::new("no snapshot"))
     }
 

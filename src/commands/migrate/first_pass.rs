@@ -60,7 +60,7 @@ fn restored<'r>(resume: Option<&'r Resume>, table: &TablePlan) -> Option<Restore
 /// they are read.
 pub async fn first_pass<'p, H: Host, S: RowSink, T: Transport, C: Clock, A: Host, AC: Clock>(
     context: &Context<'_, H, S, T, C>,
-    prepared: &'p mut Prepared,
+    prepared: &'p Prepared,
     artifacts: &RunArtifacts<'_, A, AC>,
     resume: Option<&Resume>,
     report: &mut RunReport,
@@ -70,7 +70,7 @@ pub async fn first_pass<'p, H: Host, S: RowSink, T: Transport, C: Clock, A: Host
         if context.settings.cancel.is_cancelled() {
             return (pending, Err(CoreError::Cancelled));
         }
-        let filter = prepared.filters.remove(&table.collection).flatten();
+        let filter = prepared.filters.get(&table.collection).cloned().flatten();
         let restored = restored(resume, table);
         if let Some(Restored::Done(checkpoint) | Restored::FirstPassDone(checkpoint)) = restored {
             let index = report.tables.len();

@@ -26,7 +26,7 @@ pub(crate) use prepare::{choose_delivery, plan_selection, Planned};
 use deletions::deletions;
 use finish::finish;
 use first_pass::first_pass;
-use prepare::{prepare, Prepared};
+pub(crate) use prepare::{prepare, Prepared};
 use second_pass::second_pass;
 
 use crate::destination::sink::{KnownKeys, Sink};
@@ -48,9 +48,21 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     options: &MigrateOptions,
 ) -> Result<RunReport, CoreError> {
     let started = destination.clock().now_ms();
-    let mut prepared = prepare(host, destination, options).await?;
+    let prepared = prepare(host, destination, options).await?;
+    Ok(migrate_prepared(host, destination, options, &prepared, started).await)
+}
+
+/// Move what `prepared` selects (the steps after [`prepare`]); `started` is when the run began
+/// (epoch ms). From here on nothing is refused: a failure ends the run, and the report says so.
+pub async fn migrate_prepared<H: Host, T: Transport, C: Clock>(
+    host: &H,
+    destination: &Destination<T, C>,
+    options: &MigrateOptions,
+    prepared: &Prepared,
+    started: f64,
+) -> RunReport {
     host.emit(&Event::Started);
-    announce(host, destination, options, &prepared);
+    announce(host, destination, options, prepared);
     let clock = destination.clock();
     let with_users = prepared.plan.table("directus_users").is_some();
     let storage = options.artifacts.as_deref();
@@ -62,7 +74,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
 
     let mut report = RunReport::new(options.dry_run, prepared.plan.notes.clone());
     report.transport = prepared.delivery;
-    let keys = std::mem::take(&mut prepared.keys);
+    let keys = &prepared.keys;
     report.mappings = keys.mappings().to_vec();
     for table in &prepared.plan.tables {
         for (field, why) in &table.concealed {
@@ -81,7 +93,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
     let known = KnownKeys::default();
     let recorder = Recorder::new(host);
     let file_settings = FileSettings { concurrency: options.file_concurrency as usize, dry_run: options.dry_run };
-    let files = FileMover::new(host, destination, &known, &recorder, file_settings).with_keys(&keys);
+    let files = FileMover::new(host, destination, &known, &recorder, file_settings).with_keys(keys);
     let settings = Settings {
         batch_size: options.batch_size(prepared.delivery),
         concurrency: options.concurrency as usize,
@@ -100,14 +112,14 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
         files: Some(&files),
         settings: &settings,
         system_sink: &system_sink,
-        keys: &keys,
+        keys,
         timings: &timings,
     };
 
     // The second pass runs even when the first stopped early, for the tables that were done: a
     // re-run repairs whatever it could not reach.
     let resume = options.resume.as_ref().filter(|_| !options.dry_run);
-    let (pending, first) = first_pass(&context, &mut prepared, &artifacts, resume, &mut report).await;
+    let (pending, first) = first_pass(&context, prepared, &artifacts, resume, &mut report).await;
     let outcome = match first {
         Err(CoreError::Cancelled) => Err(CoreError::Cancelled),
         first => {
@@ -134,7 +146,7 @@ pub async fn migrate<H: Host, T: Transport, C: Clock>(
         ));
     }
     finish(host, destination, &mut report, outcome, started).await;
-    Ok(report)
+    report
 }
 
 /// A merge over REST: the rows it updated carry Directus' own stamp in their `date-updated` /

@@ -15,7 +15,7 @@ use super::migrate::{choose_delivery, plan_selection, MigrateOptions, Planned};
 use crate::destination::Destination;
 use crate::host::Host;
 use crate::pipeline::matching::key_map;
-use crate::pipeline::plan::Plan;
+use crate::pipeline::plan::{Plan, TablePlan};
 use crate::pipeline::schema::Snapshot;
 use crate::pipeline::system::KeyMap;
 use crate::pipeline::verify::{columns, verify_table, FileChecker, Reading};
@@ -32,62 +32,76 @@ pub async fn verify<H: Host, T: Transport, C: Clock>(
     options: &MigrateOptions,
 ) -> Result<Verification, CoreError> {
     let started = destination.clock().now_ms();
-    let Planned { snapshot, mut plan, filters } = plan_selection(host, options).await?;
-    // Directus' own rows are matched and mapped, not copied as they are: what a run did with
-    // them is in its report.
-    let system: Vec<String> = plan.tables.iter().filter(|t| t.system.is_some()).map(|t| t.collection.clone()).collect();
+    let Planned { snapshot, plan, filters } = plan_selection(host, options).await?;
     // The run's key map (read-only to find): references to mapped keys are compared as written.
     let moving = plan.tables.iter().map(|t| t.collection.as_str()).collect();
     let keys = key_map(host, destination, &moving).await?;
-    plan.tables.retain(|t| t.system.is_none());
     let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
-    let total: u64 = plan.tables.iter().map(|t| t.rows).sum();
-    host.emit(&Event::step(format!(
-        "Verifying {} collection(s), {total} row(s), against {} (pages of {})",
-        plan.tables.len(),
-        destination.base_url(),
-        options.batch_size(delivery)
-    )));
-    host.emit(&Event::step(format!("Transport: {why}")));
-    let what = What { snapshot: &snapshot, plan: &plan, filters: &filters, delivery, keys: &keys };
-    let mut answer = compare(host, destination, options, what, started).await?;
-    if !system.is_empty() {
-        answer.notes.insert(
-            0,
-            format!(
-                "Directus' own collections are not verified ({}): their rows are matched and mapped onto the destination's, not copied as they are; the run's report says what became of each",
-                system.join(", ")
-            ),
-        );
-    }
-    Ok(answer)
+    let what = What { snapshot: &snapshot, plan: &plan, filters: &filters, delivery, keys: &keys, why: &why };
+    verify_planned(host, destination, options, what, started).await
 }
 
-/// What a verification compares: a planned selection, read over `delivery`.
-struct What<'a> {
-    snapshot: &'a Snapshot,
-    plan: &'a Plan,
-    filters: &'a BTreeMap<String, Option<Value>>,
-    delivery: Delivery,
-    keys: &'a KeyMap,
-}
-
-/// Compare every table of `what.plan`, then the files their rows reference. `started` is when
-/// the work began (epoch ms), for the answer's time.
-async fn compare<H: Host, T: Transport, C: Clock>(
+/// Compare what `what` selects: a verification of its own, or a run's plan once the run is done
+/// (`scope.verify`: nothing is planned or asked again). `started` is when the work began (epoch
+/// ms), for the answer's time.
+pub async fn verify_planned<H: Host, T: Transport, C: Clock>(
     host: &H,
     destination: &Destination<T, C>,
     options: &MigrateOptions,
     what: What<'_>,
     started: f64,
 ) -> Result<Verification, CoreError> {
+    // Directus' own rows are matched and mapped, not copied as they are: what a run did with
+    // them is in its report.
+    let (system, user): (Vec<&TablePlan>, Vec<&TablePlan>) = what.plan.tables.iter().partition(|t| t.system.is_some());
+    let total: u64 = user.iter().map(|t| t.rows).sum();
+    host.emit(&Event::step(format!(
+        "Verifying {} collection(s), {total} row(s), against {} (pages of {})",
+        user.len(),
+        destination.base_url(),
+        options.batch_size(what.delivery)
+    )));
+    host.emit(&Event::step(format!("Transport: {}", what.why)));
+    let mut answer = compare(host, destination, options, &what, &user, started).await?;
+    if !system.is_empty() {
+        let names: Vec<&str> = system.iter().map(|t| t.collection.as_str()).collect();
+        answer.notes.insert(
+            0,
+            format!(
+                "Directus' own collections are not verified ({}): their rows are matched and mapped onto the destination's, not copied as they are; the run's report says what became of each",
+                names.join(", ")
+            ),
+        );
+    }
+    Ok(answer)
+}
+
+/// What a verification compares: a planned selection, read over `delivery` (chosen for `why`).
+pub struct What<'a> {
+    /// The source's schema (at least the selected user collections').
+    pub snapshot: &'a Snapshot,
+    pub plan: &'a Plan,
+    pub filters: &'a BTreeMap<String, Option<Value>>,
+    pub delivery: Delivery,
+    pub keys: &'a KeyMap,
+    pub why: &'a str,
+}
+
+/// Compare every table of `tables`, then the files their rows reference. `started` is when the
+/// work began (epoch ms), for the answer's time.
+async fn compare<H: Host, T: Transport, C: Clock>(
+    host: &H,
+    destination: &Destination<T, C>,
+    options: &MigrateOptions,
+    what: &What<'_>,
+    tables: &[&TablePlan],
+    started: f64,
+) -> Result<Verification, CoreError> {
     let theirs = destination.schema_snapshot().await?;
     let exists = |name: &str| theirs.collections.iter().any(|c| c.collection == name);
-    let tables: Vec<_> = what
-        .plan
-        .tables
+    let tables: Vec<_> = tables
         .iter()
-        .map(|table| {
+        .map(|&table| {
             let compared = exists(&table.collection)
                 .then(|| columns(table, what.snapshot, &theirs, what.delivery, options.preserve_created));
             (table, compared)

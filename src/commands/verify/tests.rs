@@ -189,6 +189,9 @@ fn scope_verify_puts_the_verification_in_the_run_report() {
     let verification = report.verification.as_ref().unwrap();
     assert_eq!(verification.status, Verdict::Identical, "{}", verification.message);
     assert!(report.message.ends_with(&verification.message), "{}", report.message);
+    // The verification compares the run's own plan: the source is not planned again.
+    assert_eq!(host.snapshots.get(), 1, "one schema snapshot for the run and its verification");
+    assert_eq!(host.counts.borrow().len(), 2, "one count per table: {:?}", host.counts.borrow());
     let dry = MigrateOptions { dry_run: true, ..with };
     let report = block_on(run_and_verify(&host, &destination, &dry)).unwrap();
     assert!(report.verification.is_none());
