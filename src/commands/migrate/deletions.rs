@@ -25,11 +25,11 @@ pub async fn deletions<H: Host, S: RowSink, T: Transport, C: Clock>(
     }
     // The keys are listed through the API: rows the bulk receiver wrote must not hide behind
     // its caches.
-    if report.transport == Delivery::Bulk && !context.settings.dry_run {
+    if report.transport == Delivery::Bulk && !context.options.dry_run {
         context.destination.clear_cache().await?;
     }
     for table in tables {
-        let what = if context.settings.dry_run { "listing" } else { "deleting" };
+        let what = if context.options.dry_run { "listing" } else { "deleting" };
         context.host.emit(&Event::step(format!("{}: {what} the rows the source no longer has", table.collection)));
         let Some(line) = report.tables.iter_mut().find(|line| line.collection == table.collection) else { continue };
         delete_missing(context, table, line).await?;

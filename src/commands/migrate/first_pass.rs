@@ -2,11 +2,11 @@
 //! it references first. What the second pass must do is counted (not kept) for it. A resumed run
 //! (see [`Resume`]) skips what the interrupted run had done.
 
-use super::options::Resume;
 use super::prepare::Prepared;
 use crate::destination::sink::RowSink;
 use crate::host::Host;
 use crate::pipeline::data::{migrate_table, Context, Held, TableCheckpoint};
+use crate::pipeline::options::Resume;
 use crate::pipeline::plan::TablePlan;
 use crate::runs::artifacts::RunArtifacts;
 use crate::runs::progress::Event;
@@ -67,7 +67,7 @@ pub async fn first_pass<'p, H: Host, S: RowSink, T: Transport, C: Clock, A: Host
 ) -> (Vec<Pending<'p>>, Result<(), CoreError>) {
     let mut pending = Vec::new();
     for table in &prepared.plan.tables {
-        if context.settings.cancel.is_cancelled() {
+        if context.options.cancel.is_cancelled() {
             return (pending, Err(CoreError::Cancelled));
         }
         let filter = prepared.filters.get(&table.collection).cloned().flatten();
@@ -98,7 +98,7 @@ pub async fn first_pass<'p, H: Host, S: RowSink, T: Transport, C: Clock, A: Host
         let index = report.tables.len();
         report.tables.push(outcome.report.clone());
         if outcome.needs_second_pass() {
-            if context.settings.dry_run {
+            if context.options.dry_run {
                 if let Some(table) = report.tables.get_mut(index) {
                     table.repaired = outcome.repairs.values().sum();
                 }

@@ -18,7 +18,7 @@ mod second_pass;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use options::{
+pub use crate::pipeline::options::{
     MigrateOptions, Resume, TransportChoice, DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_FILE_CONCURRENCY,
 };
 pub(crate) use prepare::{choose_delivery, plan_selection, Planned};
@@ -32,8 +32,8 @@ use second_pass::second_pass;
 use crate::destination::sink::{KnownKeys, Sink};
 use crate::destination::Destination;
 use crate::host::Host;
-use crate::pipeline::data::{Context, Settings};
-use crate::pipeline::files::{FileMover, FileSettings};
+use crate::pipeline::data::Context;
+use crate::pipeline::files::FileMover;
 use crate::runs::artifacts::{tapped, RunArtifacts};
 use crate::runs::progress::{Event, Phase, PlannedTable, Recorder, Timings};
 use crate::runs::report::{ArtifactsStatus, Delivery, RunReport};
@@ -92,17 +92,7 @@ pub async fn migrate_prepared<H: Host, T: Transport, C: Clock>(
     let system_sink = Sink::new(Delivery::Rest, destination);
     let known = KnownKeys::default();
     let recorder = Recorder::new(host);
-    let file_settings = FileSettings { concurrency: options.file_concurrency as usize, dry_run: options.dry_run };
-    let files = FileMover::new(host, destination, &known, &recorder, file_settings).with_keys(keys);
-    let settings = Settings {
-        batch_size: options.batch_size(prepared.delivery),
-        concurrency: options.concurrency as usize,
-        dry_run: options.dry_run,
-        preserve_created: options.preserve_created,
-        merge: options.merge,
-        cancel: options.cancel.clone(),
-        user_passwords: options.user_passwords,
-    };
+    let files = FileMover::new(host, destination, &known, &recorder, options).with_keys(keys);
     let context = Context {
         host,
         destination,
@@ -110,7 +100,8 @@ pub async fn migrate_prepared<H: Host, T: Transport, C: Clock>(
         known: &known,
         recorder: &recorder,
         files: Some(&files),
-        settings: &settings,
+        options,
+        batch_size: options.batch_size(prepared.delivery),
         system_sink: &system_sink,
         keys,
         timings: &timings,

@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::options::{MigrateOptions, TransportChoice};
 use crate::destination::compat::{ensure_schema_matches, receiver_fits};
 use crate::destination::Destination;
 use crate::host::{CountRequest, Host};
 use crate::pipeline::data::{changed_since, parse_instant};
 use crate::pipeline::matching::key_map;
+use crate::pipeline::options::{MigrateOptions, TransportChoice};
 use crate::pipeline::plan::{self, Plan};
 use crate::pipeline::schema::{is_system, restrict, tables_to_move, Snapshot};
 use crate::pipeline::system::KeyMap;

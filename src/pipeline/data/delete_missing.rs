@@ -32,13 +32,13 @@ pub async fn delete_missing<H: Host, S, T: Transport, C: Clock>(
     table: &TablePlan,
     line: &mut TableReport,
 ) -> Result<(), CoreError> {
-    let settings = context.settings;
+    let options = context.options;
     let key = table.primary_key.as_str();
     let sink = RestSink::new(context.destination);
-    let page = settings.batch_size as usize;
+    let page = context.batch_size as usize;
     let mut after: Option<Value> = None;
     loop {
-        if settings.cancel.is_cancelled() {
+        if options.cancel.is_cancelled() {
             return Err(CoreError::Cancelled);
         }
         let keys = context.destination.keys_after(&table.collection, key, after.as_ref(), page).await?;
@@ -57,7 +57,7 @@ pub async fn delete_missing<H: Host, S, T: Transport, C: Clock>(
         if missing.is_empty() {
             continue;
         }
-        let deleted = if settings.dry_run {
+        let deleted = if options.dry_run {
             missing
         } else {
             let written = sink.delete(target(table), missing).await?;
@@ -77,7 +77,7 @@ pub async fn delete_missing<H: Host, S, T: Transport, C: Clock>(
             collection: table.collection.clone(),
             keys: deleted,
             deleted: line.deleted,
-            dry_run: settings.dry_run,
+            dry_run: options.dry_run,
         });
     }
 }

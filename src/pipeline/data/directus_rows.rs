@@ -129,7 +129,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
     /// `directus_settings`: the source's row merged into the destination's, field by field;
     /// only the fields that differ are written, so a second run writes nothing.
     pub(super) async fn merge_settings(&self, rows: Vec<Row>) -> Result<PageOutcome, CoreError> {
-        let Context { destination, known, keys, settings: run, host, .. } = self.context;
+        let Context { destination, known, keys, options: run, host, .. } = self.context;
         let table = self.table;
         let mut outcome = PageOutcome { read: rows.len() as u64, ..PageOutcome::default() };
         let mut rows = rows;
@@ -210,8 +210,8 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
     /// source's table as stored and written by the bulk receiver (the REST API hashes whatever it
     /// is given, so a hash cannot travel that way). Never for users that were already there.
     async fn copy_passwords(&self, created: &[&Row]) -> Result<(), CoreError> {
-        let Context { host, sink, settings, recorder, .. } = self.context;
-        if !settings.user_passwords || !sink.raw_rows() {
+        let Context { host, sink, options, recorder, .. } = self.context;
+        if !options.user_passwords || !sink.raw_rows() {
             return Ok(());
         }
         let request = KeysRequest {

@@ -65,7 +65,7 @@ pub async fn complete_from_source<H: Host, S: RowSink, T: Transport, C: Clock>(
         exact: table.big_integer_fields.iter().filter(|f| fields.contains(f)).cloned().collect(),
         fields,
         after: None,
-        limit: context.settings.batch_size,
+        limit: context.batch_size,
         filter: held.filter.clone(),
         raw: sink.raw_rows(),
     };
@@ -156,7 +156,7 @@ pub async fn complete<H, S: RowSink, T: Transport, C: Clock>(
     let (mut completed, mut failed) = (0, 0);
     let mut rows = pending;
     while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(context.settings.batch_size.max(1) as usize));
+        let rest = rows.split_off(rows.len().min(context.batch_size.max(1) as usize));
         let mut batch = std::mem::replace(&mut rows, rest);
         if check_references {
             // A fresh cache per batch: what it learns is never more than a batch.

@@ -35,13 +35,13 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
     /// Whether this table's rows already on the destination are merged: a merge run, on user
     /// tables whose keys the destination keeps (Directus' own collections keep their rules).
     pub(super) fn merges(&self) -> bool {
-        self.context.settings.merge && self.table.system.is_none() && !self.table.assigns_keys()
+        self.context.options.merge && self.table.system.is_none() && !self.table.assigns_keys()
     }
 
     /// The destination's rows of `keys` (those it has), with the columns a merge compares, by key.
     pub(super) async fn their_rows(&self, keys: &[Value]) -> Result<HashMap<String, Row>, CoreError> {
         let sink = self.context.sink_for(self.table);
-        let columns = self.table.merge_columns(sink.delivery(), self.context.settings.preserve_created);
+        let columns = self.table.merge_columns(sink.delivery(), self.context.options.preserve_created);
         let key = self.table.primary_key.as_str();
         Ok(sink
             .rows(target(self.table), &columns, keys)
@@ -62,7 +62,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let table = self.table;
         let sink = context.sink_for(table);
         let delivery = sink.delivery();
-        let columns = table.merge_columns(delivery, context.settings.preserve_created);
+        let columns = table.merge_columns(delivery, context.options.preserve_created);
         let key = table.primary_key.as_str();
 
         let ours: Vec<Row> = rows.iter().map(|row| pick(row, columns.iter().map(String::as_str))).collect();
@@ -106,7 +106,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
                 files.ensure(ids).await?;
             }
         }
-        if context.settings.dry_run {
+        if context.options.dry_run {
             merged.updated = changed.len() as u64;
             return Ok(merged);
         }

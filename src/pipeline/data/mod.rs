@@ -21,29 +21,10 @@ pub use pages::migrate_table;
 use crate::destination::sink::{KnownKeys, Target};
 use crate::destination::Destination;
 use crate::pipeline::files::FileMover;
+use crate::pipeline::options::MigrateOptions;
 use crate::pipeline::plan::TablePlan;
 use crate::pipeline::system::KeyMap;
 use crate::runs::progress::{Recorder, Timings};
-use crate::shared::runtime::Cancel;
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    /// Rows per page read and per write.
-    pub batch_size: u32,
-    /// Pages in flight at once.
-    pub concurrency: usize,
-    pub dry_run: bool,
-    /// Write back `date-created` / `user-created` values where the sink's destination stamps them.
-    pub preserve_created: bool,
-    /// `scope.mode: "merge"`: user rows the destination has with other content are updated to
-    /// the source's (Directus' own collections keep their rules).
-    pub merge: bool,
-    /// Once set, no new page starts (the pages in flight finish).
-    pub cancel: Cancel,
-    /// `scope.userPasswords`: copy the password hashes of the users a run creates, where the
-    /// transport can (the bulk receiver).
-    pub user_passwords: bool,
-}
 
 /// Everything the data step works with, shared by every table of a run.
 pub struct Context<'a, H, S, T, C> {
@@ -54,7 +35,12 @@ pub struct Context<'a, H, S, T, C> {
     pub known: &'a KnownKeys,
     pub recorder: &'a Recorder<'a>,
     pub files: Option<&'a FileMover<'a, H, T, C>>,
-    pub settings: &'a Settings,
+    /// The run's options: `cancel` stops new pages (those in flight finish); `merge` updates user
+    /// rows the destination has with other content; `preserve_created` writes back
+    /// `date-created` / `user-created` values where the destination stamps them.
+    pub options: &'a MigrateOptions,
+    /// Rows per page read and per write, for the run's transport.
+    pub batch_size: u32,
     /// Directus' own collections go through this one (the REST API, their own endpoints),
     /// whatever the run's transport.
     pub system_sink: &'a S,

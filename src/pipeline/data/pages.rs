@@ -75,7 +75,7 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
     filter: Option<Value>,
     resumed: Option<&TableCheckpoint>,
 ) -> (TableOutcome, Option<CoreError>) {
-    let Context { host, destination, settings, .. } = context;
+    let Context { host, destination, options, batch_size, .. } = context;
     let sink = context.sink_for(table);
     let started = destination.clock().now_ms();
     let mover = Mover::new(context, table);
@@ -84,7 +84,7 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
         primary_key: table.primary_key.clone(),
         fields: table.columns(sink.delivery()),
         after: resumed.and_then(|c| c.after.clone()),
-        limit: if table.singleton { 1 } else { settings.batch_size },
+        limit: if table.singleton { 1 } else { *batch_size },
         filter,
         raw: sink.raw_rows(),
         exact: [table.big_integer_fields.as_slice(), table.float_fields.as_slice()].concat(),
@@ -111,11 +111,11 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
     while let Some(step) = tasks.next().await {
         match step {
             Step::Read(_, Ok(Some(_))) if stopped.is_some() => {}
-            Step::Read(_, Ok(Some(_))) if settings.cancel.is_cancelled() => {
+            Step::Read(_, Ok(Some(_))) if options.cancel.is_cancelled() => {
                 stopped = Some(CoreError::Cancelled);
             }
             Step::Read(reader, Ok(Some(rows))) => {
-                if moving < settings.concurrency.max(1) {
+                if moving < (options.concurrency as usize).max(1) {
                     moving += 1;
                     outcome.pages += 1;
                     let page = prefix.start(reader.cursor().cloned());
@@ -144,7 +144,7 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
                         stopped.get_or_insert(error);
                     }
                 }
-                if stopped.is_some() || settings.cancel.is_cancelled() {
+                if stopped.is_some() || options.cancel.is_cancelled() {
                     stopped.get_or_insert(CoreError::Cancelled);
                     parked = None;
                 } else if let Some((reader, rows)) = parked.take() {
@@ -159,9 +159,9 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
     }
     outcome.report.finish(seconds());
     let report = outcome.report.clone();
-    host.emit(&Event::TableDone { report, dry_run: settings.dry_run, stopped: stopped.is_some() });
+    host.emit(&Event::TableDone { report, dry_run: options.dry_run, stopped: stopped.is_some() });
     if stopped.is_none() {
-        let second_pass_done = settings.dry_run || !outcome.needs_second_pass();
+        let second_pass_done = options.dry_run || !outcome.needs_second_pass();
         let checkpoint = prefix.finished(seconds(), second_pass_done);
         host.emit(&Event::Checkpoint { collection: table.collection.clone(), checkpoint: checkpoint.clone() });
         outcome.checkpoint = Some(checkpoint);
@@ -206,7 +206,7 @@ fn merge<H: Host, S, T, C>(
         updated: report.updated,
         skipped: report.skipped,
         failed: report.failed,
-        dry_run: context.settings.dry_run,
+        dry_run: context.options.dry_run,
     });
     PageCounts { report: counts, held: page.held }
 }

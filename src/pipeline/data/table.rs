@@ -82,7 +82,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             Some(Handling::Settings) => return self.merge_settings(rows).await,
             _ => {}
         }
-        let Context { destination, known, files, settings, keys: key_map, timings, .. } = self.context;
+        let Context { destination, known, files, options, keys: key_map, timings, .. } = self.context;
         let clock = destination.clock();
         let sink = self.context.sink_for(self.table);
         let table = self.table;
@@ -151,7 +151,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         outcome.nulled = timings.time(clock, Phase::Checks, nulled).await?;
         let already: Vec<&Row> = skipped.iter().collect();
         outcome.repairs = timings.time(clock, Phase::Checks, self.unset_references(&already)).await?;
-        if settings.dry_run || fresh.is_empty() {
+        if options.dry_run || fresh.is_empty() {
             outcome.created = fresh.len() as u64;
             return Ok(outcome);
         }
@@ -189,7 +189,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
 
         // Where the destination stamps date-created / user-created on create, the originals go
         // back with an update (not where the destination assigned the keys).
-        let stamped = sink.stamps_created_fields() && settings.preserve_created && !table.assigns_keys();
+        let stamped = sink.stamps_created_fields() && options.preserve_created && !table.assigns_keys();
         if stamped && !table.created_fields.is_empty() && !created.is_empty() {
             timings.time(clock, Phase::CreatedWriteBack, self.write_back_created(&created)).await?;
         }
@@ -218,10 +218,10 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
     /// on for the rest of the table, so a re-run checks every page. Of an unchecked page, rows
     /// found already there with the same content count as created (as after a lost answer).
     fn unchecked(&self) -> bool {
-        let settings = self.context.settings;
+        let options = self.context.options;
         self.found.get() == Found::Nothing
             && self.context.sink_for(self.table).skips_existing()
-            && !settings.dry_run
+            && !options.dry_run
             && !self.merges()
             && self.table.system.is_none()
     }
@@ -232,7 +232,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
     /// whose keys the destination assigns are there under theirs: neither is remembered.
     fn known_present<'k>(&self, keys: impl Iterator<Item = &'k Value>) {
         let table = self.table;
-        if !table.looked_up || table.system.is_some() || table.assigns_keys() || self.context.settings.dry_run {
+        if !table.looked_up || table.system.is_some() || table.assigns_keys() || self.context.options.dry_run {
             return;
         }
         for key in keys {

@@ -7,4 +7,4 @@ mod mover;
 mod multipart;
 mod stored;
 
-pub use mover::{FileMover, FileSettings};
+pub use mover::FileMover;

@@ -16,6 +16,7 @@ use super::stored::{doubtful, holds, size_of, STORED_FIELDS};
 use crate::destination::sink::{null_missing, KnownKeys, Mode, RestSink, RowSink, Target};
 use crate::destination::{Destination, SourceUnreadable, Upload};
 use crate::host::{Host, KeysRequest};
+use crate::pipeline::options::MigrateOptions;
 use crate::pipeline::plan::Reference;
 use crate::pipeline::system::KeyMap;
 use crate::runs::progress::{Event, Recorder};
@@ -35,19 +36,13 @@ const LARGE_FILE_BYTES: u64 = 10_000_000;
 const NOT_COPIED: [&str; 7] =
     ["storage", "filename_disk", "filesize", "modified_by", "modified_on", "tus_id", "tus_data"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileSettings {
-    /// Uploads in flight at once.
-    pub concurrency: usize,
-    pub dry_run: bool,
-}
-
 pub struct FileMover<'a, H, T, C> {
     host: &'a H,
     destination: &'a Destination<T, C>,
     known: &'a KnownKeys,
     recorder: &'a Recorder<'a>,
-    settings: FileSettings,
+    /// The run's options: `fileConcurrency` uploads in flight at once, none on a dry run.
+    options: &'a MigrateOptions,
     /// One page's files at a time: the upload concurrency is global, and two pages referencing
     /// the same file never upload it twice.
     turn: Mutex<()>,
@@ -83,14 +78,14 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
         destination: &'a Destination<T, C>,
         known: &'a KnownKeys,
         recorder: &'a Recorder<'a>,
-        settings: FileSettings,
+        options: &'a MigrateOptions,
     ) -> Self {
         FileMover {
             host,
             destination,
             known,
             recorder,
-            settings,
+            options,
             turn: Mutex::new(()),
             report: RefCell::default(),
             keys: None,
@@ -183,14 +178,14 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             files.iter().filter_map(|f| f.get("folder")).filter(|f| !f.is_null()).cloned().collect();
         if !folders.is_empty() {
             let (created, refused) =
-                ensure_folders(self.host, self.destination, self.known, &folders, self.settings.dry_run).await?;
+                ensure_folders(self.host, self.destination, self.known, &folders, self.options.dry_run).await?;
             self.report.borrow_mut().folders_created += created.len() as u64;
             for (folder, message) in refused {
                 self.recorder.warn(format!("folder {} could not be created: {message}", key_text(&folder)));
             }
         }
 
-        if self.settings.dry_run {
+        if self.options.dry_run {
             let mut report = self.report.borrow_mut();
             for file in &files {
                 report.migrated += 1;
@@ -209,7 +204,7 @@ impl<'a, H: Host, T: Transport, C: Clock> FileMover<'a, H, T, C> {
             };
             (file, outcome)
         }))
-        .buffer_unordered(self.settings.concurrency.max(1));
+        .buffer_unordered((self.options.file_concurrency as usize).max(1));
         while let Some((file, outcome)) = uploads.next().await {
             let id = value_of(&file, "id");
             match outcome? {
