@@ -8,6 +8,9 @@ cd "$ROOT"
 cargo build --release --locked --target wasm32-unknown-unknown --quiet
 # `__wbg_reset_state`: a fresh instance after a trap (js-shim/endpoint/core.js).
 wasm-bindgen --target web --experimental-reset-state-function --out-dir target/pkg target/wasm32-unknown-unknown/release/table_migration.wasm
+# The shim's JS against the bindings' .d.ts, generated from the Rust types (tsify): a type error
+# fails the build.
+tsc --noEmit -p js-shim/endpoint
 directus-extension build --no-minify >/dev/null
 cp target/pkg/table_migration_bg.wasm dist/
 

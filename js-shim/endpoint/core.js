@@ -1,3 +1,4 @@
+// @ts-check
 // Owns the WASM core's instance (the .wasm file sits beside dist/api.js) and creates cores bound
 // to a host. Nothing else in the shim imports the generated bindings.
 //
@@ -17,12 +18,25 @@ import {
 } from '../../target/pkg/table_migration.js';
 import { isTrap, watchTraps } from './traps.js';
 
+/** @typedef {import('../../target/pkg/table_migration.js').MigrationHost} MigrationHost */
+/** @typedef {import('../../target/pkg/table_migration.js').ExtensionSettings} ExtensionSettings */
+/** @typedef {import('../../target/pkg/table_migration.js').JobDetail} JobDetail */
+/** @typedef {import('../../target/pkg/table_migration.js').Limits} Limits */
+/** @typedef {import('../../target/pkg/table_migration.js').LostJob} LostJob */
+/** @typedef {{ error(line: string): void, warn(line: string): void, info(line: string): void, debug(line: string): void }} Logger */
+/** The host `withCore` takes: the core's `MigrationHost`, the settings it is made with, and what frees the host. */
+/** @typedef {MigrationHost & { settings: ExtensionSettings, dispose?: () => void }} CoreHost */
+
 const SILENT = { error() {}, warn() {}, info() {}, debug() {} };
+/** @type {Logger} */
 let logger = SILENT;
 let loaded = false;
 /** Which instance a core belongs to: a core of a dropped instance is never freed into a fresh one. */
 let generation = 0;
-/** Running jobs: processId → { job: { processId, kind, startedAt, callbackUrl }, settings, host }. */
+/**
+ * Running jobs: processId → { job: { processId, kind, startedAt, callbackUrl }, settings, host }.
+ * @type {Map<string, { job: LostJob, settings: ExtensionSettings, host: CoreHost }>}
+ */
 const running = new Map();
 /** `fail(error)` of every call waiting for the current instance. */
 const waiting = new Set();
@@ -91,6 +105,11 @@ function guard(call) {
  * the extension's settings (`host.settings`); the core's WASM memory, and whatever the host still
  * holds open for it, are released afterwards, whatever happens. A run's `callbackUrl` is kept
  * while its job runs, for a recovery.
+ * @template T
+ * @param {CoreHost} host
+ * @param {(core: Core) => T | Promise<T>} work
+ * @param {{ callbackUrl?: unknown }} [options]
+ * @returns {Promise<T>}
  */
 export async function withCore(host, work, { callbackUrl } = {}) {
 	load();
@@ -101,7 +120,8 @@ export async function withCore(host, work, { callbackUrl } = {}) {
 		host.emit = (event) => {
 			if (event?.type === 'job' && own === generation) {
 				processId = event.processId;
-				const job = { processId, kind: event.kind, startedAt: Date.now() };
+				/** @type {LostJob} */
+				const job = { processId: event.processId, kind: event.kind, startedAt: Date.now() };
 				if (typeof callbackUrl === 'string') job.callbackUrl = callbackUrl;
 				running.set(processId, { job, settings: host.settings, host });
 			}
@@ -126,7 +146,10 @@ export async function withCore(host, work, { callbackUrl } = {}) {
 	}
 }
 
-/** The bulk receiver's limits, as the core defines them: `{ maxBatchBytes, maxRows }`. */
+/**
+ * The bulk receiver's limits, as the core defines them: `{ maxBatchBytes, maxRows }`.
+ * @returns {Limits}
+ */
 export function receiverLimits() {
 	load();
 	return guard(() => Core.receiverLimits());
@@ -135,6 +158,8 @@ export function receiverLimits() {
 /**
  * A job this process runs, as it is now (for a stream's heartbeat: synchronous, never the job
  * table), or null.
+ * @param {string} processId
+ * @returns {JobDetail | null}
  */
 export function localJobDetail(processId) {
 	load();

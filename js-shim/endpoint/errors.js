@@ -1,3 +1,4 @@
+// @ts-check
 // The one place where errors become HTTP answers: `{ status: "danger", icon: "error", code,
 // message }`, the shape the admin page and Flows read. Errors from the WASM core
 // (`MigrationError`) carry their `code` and `status`; anything else is an internal error. Every

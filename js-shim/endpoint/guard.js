@@ -1,3 +1,4 @@
+// @ts-check
 // Access control for the endpoint: Directus has already authenticated the caller and put the
 // result on `req.accountability`; only admins may migrate.
 import { ForbiddenError, RouteNotFoundError } from '@directus/errors';

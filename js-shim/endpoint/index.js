@@ -1,3 +1,4 @@
+// @ts-check
 // The `migration` endpoint: routes under /migration. Only /test is open; every other route,
 // known or not, requires an admin caller.
 import { defineEndpoint } from '@directus/extensions-sdk';

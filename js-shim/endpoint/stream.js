@@ -1,9 +1,15 @@
+// @ts-check
 // Progress streams: chunked text/plain lines (one per event, flushed as they happen) or, with
 // `Accept: application/x-ndjson`, one JSON object per line. Headers go out with the first event,
 // so a request the core refuses before any progress still gets a plain HTTP error. A stream is
 // never silent for 15 s (a heartbeat line keeps clients and proxies from timing out), and a
 // client that goes away stops the writing, not the work.
 import { errorAnswer, logServerError } from './errors.js';
+
+/** @typedef {import('../../target/pkg/table_migration.js').MigrationEvent} MigrationEvent */
+/** @typedef {import('../../target/pkg/table_migration.js').RunReport} RunReport */
+/** @typedef {import('../../target/pkg/table_migration.js').SyncReport} SyncReport */
+/** @typedef {import('../../target/pkg/table_migration.js').Verification} Verification */
 
 const HEARTBEAT_MS = 15_000;
 
@@ -13,6 +19,12 @@ export function wantsJson(req) {
 	return accept.includes('application/json') && !accept.includes('application/x-ndjson');
 }
 
+/**
+ * @param {any} req  express' request
+ * @param {any} res  express' response
+ * @param {any} logger  Directus' logger
+ * @param {{ heartbeat?: () => unknown }} [options]
+ */
 export function progressStream(req, res, logger, { heartbeat } = {}) {
 	const ndjson = (req.get('accept') ?? '').includes('application/x-ndjson');
 	let open = false;
@@ -50,14 +62,20 @@ export function progressStream(req, res, logger, { heartbeat } = {}) {
 	};
 
 	return {
-		/** A progress event from the core (see MigrationEvent). */
+		/**
+		 * A progress event from the core.
+		 * @param {MigrationEvent} event
+		 */
 		event(event) {
 			if (!event.progress || gone()) return;
 			start(event.type === 'job' ? { 'X-Migration-Process-Id': event.processId } : {});
 			if (event.type === 'summary') summarized = true;
 			write(line(event, event.message));
 		},
-		/** The end: the report's summary line, unless a job already streamed it as its last event. */
+		/**
+		 * The end: the report's summary line, unless a job already streamed it as its last event.
+		 * @param {RunReport | SyncReport | Verification} report
+		 */
 		finish(report) {
 			stop();
 			if (gone()) return;

@@ -1,3 +1,4 @@
+// @ts-check
 // Every process of the instance sweeps the job table every few seconds (the core decides what
 // that does: take over the jobs of a process that died and run them on from their checkpoint,
 // deliver the callbacks still due, let go of old jobs). A job it takes over runs here, in the

@@ -1,3 +1,4 @@
+// @ts-check
 // Traps of the WASM core that surface outside any call the shim made: a trap inside a
 // wasm-bindgen-futures microtask is an uncaught `WebAssembly.RuntimeError`, and a callback that a
 // dropped instance left behind (a timer, a promise reaction) throws a "previous Wasm instance"
@@ -8,7 +9,10 @@ import { writeSync } from 'node:fs';
 
 const STALE = /previous wasm instance/i;
 
-/** Whether `error` is a WebAssembly trap. */
+/**
+ * Whether `error` is a WebAssembly trap.
+ * @returns {boolean}
+ */
 export function isTrap(error) {
 	return error instanceof WebAssembly.RuntimeError;
 }

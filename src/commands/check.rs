@@ -15,6 +15,11 @@ use crate::shared::wire::ReceiverInfo;
 use crate::CoreError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object, rename = "CheckStatus")
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Success,
@@ -23,13 +28,20 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct InstanceInfo {
     pub version: String,
     pub vendor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(
+    target_arch = "wasm32",
+    derive(tsify::Tsify),
+    tsify(missing_as_null, hashmap_as_object, rename = "CheckVerdict")
+)]
 pub struct Verdict {
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "CheckStatus"))]
     pub status: Status,
     pub icon: &'static str,
     /// For refusals: the same codes as every other error answer.
@@ -48,9 +60,11 @@ pub struct Verdict {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct CheckAnswer {
     pub http_status: u16,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "CheckVerdict"))]
     pub body: Verdict,
 }
 

@@ -70,6 +70,7 @@ pub async fn lines<S: JobStore>(
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct JobAnswer {
     pub process_id: String,

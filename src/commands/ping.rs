@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::shared::runtime::{iso_timestamp, Clock};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PingReply {
     pub message: &'static str,
     pub timestamp: String,

@@ -19,6 +19,7 @@ pub const CRASHED: &str = "the migration core crashed while the job ran; it was 
 
 /// What the shim kept of a job while it ran.
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LostJob {
     pub process_id: String,

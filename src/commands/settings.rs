@@ -7,6 +7,7 @@ use crate::destination::outbound::OutboundRules;
 use crate::CoreError;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ExtensionSettings {
     /// `MIGRATION_ALLOWED_DESTINATIONS`: comma-separated origins tokens may be sent to; empty

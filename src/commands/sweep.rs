@@ -16,6 +16,7 @@ use crate::shared::runtime::Clock;
 use crate::CoreError;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct Swept {
     /// Jobs this process took over, to run on (the caller runs them).

@@ -9,6 +9,7 @@ use crate::pipeline::schema::{user_tables, Parts};
 use crate::CoreError;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct TableInfo {
     /// Display name, e.g. `Articles Translations`.

@@ -22,6 +22,7 @@ pub use reader::PageReader;
 /// One step of a scan of one collection in primary-key order: the keys greater than `after`, at
 /// most `limit` of them, and the rows of those keys that `filter` keeps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct PageRequest {
     pub collection: String,
@@ -50,6 +51,7 @@ pub struct PageRequest {
 
 /// What one step of a scan found. Fewer keys scanned than the limit means the scan is over.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Page {
     /// The rows the filter kept, in key order.
     pub rows: Vec<Row>,
@@ -63,6 +65,7 @@ pub struct Page {
 
 /// Count the rows of a collection, optionally restricted by a Directus filter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct CountRequest {
     pub collection: String,
@@ -72,6 +75,7 @@ pub struct CountRequest {
 
 /// Rows of a collection by primary key (at most a few thousand keys).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KeysRequest {
     pub collection: String,
@@ -103,6 +107,7 @@ impl HostError {
 
 /// A folder of the source's file library (`directus_folders`), by name in its parent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct FolderRequest {
     pub name: String,
@@ -112,6 +117,7 @@ pub struct FolderRequest {
 
 /// A new file of the source's file library, written as a stream of text (a migration artifact).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct NewFile {
     /// The storage location (one of the instance's `STORAGE_LOCATIONS`).

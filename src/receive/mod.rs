@@ -29,6 +29,7 @@ const BREAKER: usize = 10;
 
 /// What one batch may hold, for the endpoint to enforce while it reads the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct Limits {
     pub max_batch_bytes: usize,
@@ -63,6 +64,7 @@ pub async fn existing<S: Store>(store: &S, request: &KeysRequest) -> Result<Vec<
 
 /// `POST /migration/receive/lacking` `{ collection, primaryKey, field, keys }`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LackingRequest {
     pub collection: String,

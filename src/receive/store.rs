@@ -11,6 +11,7 @@ use crate::pipeline::schema::is_system;
 
 /// A collection as the receiving instance's schema describes it (Directus' schema overview).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct TableDescription {
     pub collection: String,
@@ -19,6 +20,7 @@ pub struct TableDescription {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct FieldDescription {
     pub field: String,
@@ -31,6 +33,7 @@ pub struct FieldDescription {
 
 /// The shape of a table rows may be written to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct TableShape {
     pub collection: String,
@@ -71,6 +74,7 @@ impl TableShape {
 
 /// Rows to write straight into a table, in the database's representation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct RowsWrite {
     pub collection: String,
@@ -82,6 +86,7 @@ pub struct RowsWrite {
 /// Rows of a table by key: `columns` of the rows whose primary key is one of `keys`, in the
 /// database's representation (the verification's reads).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct RowsRequest {
     pub collection: String,

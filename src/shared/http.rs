@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     Get,
@@ -75,6 +76,7 @@ pub trait Transport {
 /// then `suffix`, as the body of a `POST` to `url`. Like [`HttpRequest`], `headers` never include
 /// `Authorization`: the streamer adds the token itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct StreamedUpload {
     /// The source file's id (`directus_files.id`).
@@ -109,6 +111,7 @@ pub trait FileStreamer {
 /// A download hashed as it streams (`GET url`): the body's sha256 and length, never its bytes.
 /// Like [`HttpRequest`], `headers` never include `Authorization`: the digester adds the token.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct StreamedDownload {
     pub url: String,
@@ -118,6 +121,7 @@ pub struct StreamedDownload {
 
 /// A file's checksum: sha256 of its bytes (hex) and how many there were.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct FileDigest {
     pub sha256: String,
     pub bytes: u64,

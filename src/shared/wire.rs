@@ -140,6 +140,7 @@ pub struct WireError(pub String);
 
 /// What the receiver did with a batch.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Receipt {
     pub written: Vec<Value>,
     pub skipped: Vec<Value>,
@@ -152,6 +153,7 @@ pub struct Receipt {
 
 /// `GET /migration/receive/info`: who is listening.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ReceiverInfo {
     pub receiver: String,
     pub version: String,
@@ -161,6 +163,7 @@ pub struct ReceiverInfo {
 
 /// What the bulk receiver spent on a batch, in milliseconds, sent back in its receipt.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct ReceiverTimings {
     /// Decoding and checking the batch, encoding its values for their columns.

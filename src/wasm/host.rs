@@ -19,36 +19,41 @@ use crate::shared::rows::Row;
 
 #[wasm_bindgen(typescript_custom_section)]
 const HOST_TS: &'static str = r#"
-/** What the core needs from the source instance, built by the endpoint from Directus services. */
+/**
+ * What the core needs from the source instance, built by the endpoint from Directus services.
+ * Requests are the core's own types (generated below); where a field has a serde default (it may
+ * be left out of a request the core reads), the core still always sends it, as the parameter says.
+ */
 export interface MigrationHost {
   /**
    * One step of a key-ordered scan: the next `limit` keys after `request.after`, and the rows of
-   * those keys that `request.filter` keeps, as JSON `{"rows":[…],"last":<last key scanned>,"scanned":<n>}`.
+   * those keys that `request.filter` keeps, as the JSON text of a `Page`
+   * (`{"rows":[…],"last":<last key scanned>,"scanned":<n>}`).
    */
-  readPage(request: PageRequest): Promise<string>;
+  readPage(request: Required<PageRequest>): Promise<string>;
   /** Exact row count, computed in the database. */
   count(request: CountRequest): Promise<number>;
   /** The schema snapshot (`SchemaService.snapshot()`) as JSON text. */
   schemaSnapshot(): Promise<string>;
   /** Rows of `request.collection` whose primary key is in `request.keys`, as a JSON array. */
-  readByKeys(request: KeysRequest): Promise<string>;
+  readByKeys(request: KeysRequest & { fields: string[] }): Promise<string>;
   /**
    * Stream the source file `upload.file` to the destination: POST `upload.url` with `upload.headers`
    * (`Authorization` included: never log them) and the body `prefix` + the file's bytes + `suffix`.
    * Resolves to the destination's answer. A failure to read the source file rejects with an error
    * whose `source` property is true.
    */
-  sendFile(upload: FileUpload): Promise<{ status: number; retryAfter: string | null; location: string | null; body: string }>;
-  /** As `MigrationStore.describeTable`: the source's tables, Directus' own included (their real columns). */
+  sendFile(upload: StreamedUpload): Promise<{ status: number; retryAfter: string | null; location: string | null; body: string }>;
+  /** As `MigrationStore.describeTable` (the JSON text of a `TableDescription`): the source's tables, Directus' own included (their real columns). */
   describeTable(collection: string): Promise<string | null>;
   /** sha256 (hex) and size of the source file `id`'s bytes, streamed from its storage. */
-  fileDigest(id: string): Promise<{ sha256: string; bytes: number }>;
+  fileDigest(id: string): Promise<FileDigest>;
   /**
    * GET `download.url` with `download.headers` (`Authorization` included: never log them) and hash
    * the body as it streams. A 2xx answer resolves with `body` = JSON `{ sha256, bytes }`; any other
    * with the destination's own body. Network failures reject.
    */
-  digestDownload(download: FileDownload): Promise<{ status: number; retryAfter: string | null; body: string }>;
+  digestDownload(download: StreamedDownload): Promise<{ status: number; retryAfter: string | null; body: string }>;
   /** The folder `request.name` in `request.parent` (null: at the top) of the file library, or null. */
   findFolder(request: FolderRequest): Promise<string | null>;
   /** A new folder of the file library: its id. */
@@ -69,40 +74,19 @@ export interface MigrationHost {
   /** A log line or progress event; must not throw. */
   emit(event: MigrationEvent): void;
 }
-export interface PageRequest {
-  collection: string;
-  primaryKey: string;
-  /** Empty: every real column. */
-  fields: string[];
-  after: string | number | null;
-  limit: number;
-  filter: Record<string, unknown> | null;
-  /** Rows in the database's own representation (for the bulk receiver) rather than the API's. */
-  raw: boolean;
-  /** Fields to read exactly: 64-bit integers as their decimal text, floats as the number stored. */
-  exact: string[];
-}
-export interface FolderRequest { name: string; parent: string | null }
-export interface NewFile { storage: string; folder: string; filename: string; type: string }
-export interface CountRequest { collection: string; filter: Record<string, unknown> | null }
-/** `raw`: rows as stored in the database (a password hash), not through the API. */
-export interface KeysRequest { collection: string; primaryKey: string; keys: (string | number)[]; fields: string[]; raw?: boolean }
-export interface FileUpload { file: string; method: 'POST' | 'PATCH'; url: string; headers: [string, string][]; prefix: string; suffix: string; timeoutMs: number }
-export interface FileDownload { url: string; headers: [string, string][]; timeoutMs: number }
-/** Every event has a human `message`; `progress` is false for lines meant for the server log only. */
-export type MigrationEvent = { type: string; message: string; progress: boolean } & (
-  | { type: "log"; level: "debug" | "info" | "warn" | "error" }
-  | { type: "retry"; attempt: number; delayMs: number; reason: string }
-  | { type: "step" }
-  | { type: "schemaChanges"; collection: string; changes: object }
-  | { type: "kept"; items: { kind: string; name: string }[] }
-  | { type: "rows"; collection: string; total: number; read: number; created: number; updated: number; skipped: number; failed: number; dryRun: boolean }
-  | { type: "deleted"; collection: string; keys: (string | number)[]; deleted: number; dryRun: boolean }
-  | { type: "rowFailed"; collection: string; key: string | number; message: string }
-  | { type: "tableDone"; report: object; dryRun: boolean }
-  | { type: "compared"; collection: string; total: number; checked: number; missing: number; different: number }
-  | { type: "tableVerified"; report: object }
-);
+/** The one object the endpoint gives the core: the source, this instance's database and its jobs. */
+export interface MigrationHost extends MigrationStore, MigrationJobStore {}
+/** Any JSON value (`serde_json::Value`): keys, filters, row values. */
+export type Value = null | boolean | number | string | Value[] | { [key: string]: Value };
+/** A row: column → value (`serde_json::Map`). */
+export type Row = { [column: string]: Value };
+/**
+ * An `Event` as it crosses to the host (`Event::wire`): its fields, a human `message`, and
+ * `progress`, false for lines meant for the server log only. A summary is the run's report itself.
+ */
+export type MigrationEvent =
+  | (Exclude<Event, { type: "summary" }> & { message: string; progress: boolean })
+  | (RunReport & { type: "summary"; progress: true });
 "#;
 
 #[wasm_bindgen]

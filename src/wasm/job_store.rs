@@ -17,7 +17,7 @@ export interface MigrationJobStore {
   /** Add a job; false when a unique column refused it (its destination is held). */
   jobInsert(row: JobRow): Promise<boolean>;
   /** Change the row if it matches `guard` (only the keys given); resolves to the rows changed. */
-  jobUpdate(id: string, guard: Partial<Pick<JobRow, "owner" | "status" | "leaseUntil">>, set: Partial<JobRow>): Promise<number>;
+  jobUpdate(id: string, guard: Guard, set: Changes): Promise<number>;
   /** Delete the job if `owner` holds it. */
   jobDelete(id: string, owner: string): Promise<number>;
   jobGet(id: string, withLines: boolean): Promise<JobRow | null>;
@@ -31,11 +31,6 @@ export interface MigrationJobStore {
   sealText(text: string): Promise<string | null>;
   /** Rejects with code JOB_UNSEALABLE when SECRET differs or the text was changed. */
   unsealText(sealed: string): Promise<string>;
-}
-export interface JobRow {
-  id: string; kind: string; status: string; destination: string; lockKey: string | null; owner: string | null;
-  leaseUntil: number; startedBy: string | null; startedAt: number; endedAt: number | null; updatedAt: number;
-  cancelRequested: boolean; resumed: number; callbackDue: boolean; request: string | null; state: string; lines: string | null;
 }
 "#;
 

@@ -90,14 +90,14 @@ pub(super) async fn take_up_and_run(
 #[wasm_bindgen]
 impl Core {
     /// `GET /migration/jobs`: the jobs of the instance, newest first.
-    #[wasm_bindgen(js_name = listJobs)]
+    #[wasm_bindgen(js_name = listJobs, unchecked_return_type = "Promise<JobSummary[]>")]
     pub fn list_jobs(&self) -> js_sys::Promise {
         let host = self.host.clone();
         run(async move { jobs::list(&*host).await })
     }
 
     /// `GET /migration/jobs/:processId`: the job in detail.
-    #[wasm_bindgen(js_name = jobDetail)]
+    #[wasm_bindgen(js_name = jobDetail, unchecked_return_type = "Promise<JobDetail>")]
     pub fn job_detail(&self, id: String) -> js_sys::Promise {
         let host = self.host.clone();
         run(async move { jobs::detail(&*host, &registry(), &id, JsClock.now_ms()).await })
@@ -105,7 +105,7 @@ impl Core {
 
     /// The job's progress lines after `since` (their `seq`; negative: from the first kept) and
     /// whether it is over, for `GET /migration/jobs/:processId/events`.
-    #[wasm_bindgen(js_name = jobLines)]
+    #[wasm_bindgen(js_name = jobLines, unchecked_return_type = "Promise<Lines>")]
     pub fn job_lines(&self, id: String, since: f64) -> js_sys::Promise {
         let host = self.host.clone();
         let since = (since >= 0.0).then_some(since as u64);
@@ -113,7 +113,7 @@ impl Core {
     }
 
     /// `POST /migration/jobs/:processId/cancel`.
-    #[wasm_bindgen(js_name = cancelJob)]
+    #[wasm_bindgen(js_name = cancelJob, unchecked_return_type = "Promise<JobAnswer>")]
     pub fn cancel_job(&self, id: String) -> js_sys::Promise {
         let host = self.host.clone();
         run(async move { jobs::cancel(&*host, &registry(), &id).await })
@@ -121,7 +121,7 @@ impl Core {
 
     /// `POST /migration/jobs/:processId/resume`: reopens the job for this process; then
     /// `continueJob` runs it.
-    #[wasm_bindgen(js_name = resumeJob)]
+    #[wasm_bindgen(js_name = resumeJob, unchecked_return_type = "Promise<JobAnswer>")]
     pub fn resume_job(&self, id: String) -> js_sys::Promise {
         let (host, settings) = (self.host.clone(), self.settings.clone());
         run(async move { with_keeper!(host, settings, |keeper| jobs::reopen(&keeper, &id).await) })
@@ -129,7 +129,7 @@ impl Core {
 
     /// Run a job this process holds (reopened, or taken over by a sweep) to its end: resolves to
     /// its report.
-    #[wasm_bindgen(js_name = continueJob)]
+    #[wasm_bindgen(js_name = continueJob, unchecked_return_type = "Promise<RunReport>")]
     pub fn continue_job(&self, id: String) -> js_sys::Promise {
         let (host, settings) = (self.host.clone(), self.settings.clone());
         run(take_up_and_run(host, settings, id))
@@ -137,6 +137,7 @@ impl Core {
 
     /// Every few seconds, in every process: take over jobs whose process died, deliver due
     /// callbacks, let go of old jobs. Resolves to `{ resume: [ids to continueJob], … }`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Swept>")]
     pub fn sweep(&self) -> js_sys::Promise {
         let (host, settings) = (self.host.clone(), self.settings.clone());
         run(async move {
@@ -146,7 +147,7 @@ impl Core {
 
     /// A job of an instance that trapped, as the shim remembers it (`{ processId, kind,
     /// startedAt, callbackUrl }`): ended as failed, its callback told so. Resolves to its report.
-    #[wasm_bindgen(js_name = recoverJob)]
+    #[wasm_bindgen(js_name = recoverJob, unchecked_return_type = "Promise<RunReport>")]
     pub fn recover_job(&self, lost: String) -> js_sys::Promise {
         let (host, settings) = (self.host.clone(), self.settings.clone());
         run(async move {
@@ -157,7 +158,7 @@ impl Core {
 }
 
 /// A job this process runs, as it is now (a stream's heartbeat), or `null`.
-#[wasm_bindgen(js_name = localJobDetail)]
+#[wasm_bindgen(js_name = localJobDetail, unchecked_return_type = "JobDetail | null")]
 pub fn local_job_detail(id: &str) -> Result<JsValue, JsValue> {
     let detail = registry().try_borrow().ok().and_then(|jobs| jobs.get(id).map(|job| job.detail(JsClock.now_ms())));
     super::convert::to_js(&detail)

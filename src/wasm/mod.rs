@@ -56,7 +56,10 @@ pub struct Core {
 #[wasm_bindgen]
 impl Core {
     #[wasm_bindgen(constructor)]
-    pub fn new(host: JsHost, settings: JsValue) -> Result<Core, JsValue> {
+    pub fn new(
+        host: JsHost,
+        #[wasm_bindgen(unchecked_param_type = "ExtensionSettings | null | undefined")] settings: JsValue,
+    ) -> Result<Core, JsValue> {
         let settings: ExtensionSettings = if settings.is_undefined() || settings.is_null() {
             ExtensionSettings::default()
         } else {
@@ -67,7 +70,7 @@ impl Core {
     }
 
     /// The bulk receiver's limits: `{ maxBatchBytes, maxRows }`.
-    #[wasm_bindgen(js_name = receiverLimits)]
+    #[wasm_bindgen(js_name = receiverLimits, unchecked_return_type = "Limits")]
     pub fn receiver_limits() -> Result<JsValue, JsValue> {
         to_js(&receive::Limits::CURRENT)
     }
@@ -79,12 +82,14 @@ impl Core {
     }
 
     /// `GET /migration/test`: `{ message, timestamp }`.
+    #[wasm_bindgen(unchecked_return_type = "PingReply")]
     pub fn ping(&self) -> Result<JsValue, JsValue> {
         to_js(&ping::ping(&JsClock))
     }
 
     /// `POST /migration/check` with the JSON body: resolves to `{ httpStatus, body }`; never rejects
     /// for a bad destination, which is an answer like any other.
+    #[wasm_bindgen(unchecked_return_type = "Promise<CheckAnswer>")]
     pub fn check(&self, body: String) -> js_sys::Promise {
         let host = self.host.clone();
         let settings = self.settings.clone();
@@ -99,6 +104,7 @@ impl Core {
 
     /// `POST /migration/tables` with the JSON body (optional; checked if sent): resolves to the list
     /// of the source's user tables.
+    #[wasm_bindgen(unchecked_return_type = "Promise<TableInfo[]>")]
     pub fn tables(&self, body: String) -> js_sys::Promise {
         let host = self.host.clone();
         run(async move {
@@ -109,7 +115,7 @@ impl Core {
 
     /// `POST /migration/schema-sync` with the JSON body: emits progress events through the host,
     /// resolves to the report.
-    #[wasm_bindgen(js_name = schemaSync)]
+    #[wasm_bindgen(js_name = schemaSync, unchecked_return_type = "Promise<SyncReport>")]
     pub fn schema_sync(&self, body: String) -> js_sys::Promise {
         let host = self.host.clone();
         let settings = self.settings.clone();
@@ -124,19 +130,20 @@ impl Core {
     /// `POST /migration/run` with the JSON body: moves rows, emitting progress; resolves to the
     /// run's report (its `status` says `completed`, `completed with errors` or `failed`; with
     /// `scope.verify`, its `verification`).
+    #[wasm_bindgen(unchecked_return_type = "Promise<RunReport>")]
     pub fn run(&self, body: String) -> js_sys::Promise {
         self.migrate(body, false)
     }
 
     /// `GET /migration/receive/info`: resolves to `{ receiver, version, wire, vendor }`.
-    #[wasm_bindgen(js_name = receiverInfo)]
+    #[wasm_bindgen(js_name = receiverInfo, unchecked_return_type = "Promise<ReceiverInfo>")]
     pub fn receiver_info(&self) -> js_sys::Promise {
         let host = self.host.clone();
         run(async move { receive::info(&*host).await })
     }
 
     /// `POST /migration/receive/existing` with the JSON body: resolves to the keys this instance has.
-    #[wasm_bindgen(js_name = receiveExisting)]
+    #[wasm_bindgen(js_name = receiveExisting, unchecked_return_type = "Promise<Value[]>")]
     pub fn receive_existing(&self, body: String) -> js_sys::Promise {
         let host = self.host.clone();
         run(async move {
@@ -146,7 +153,7 @@ impl Core {
     }
 
     /// `POST /migration/receive/lacking` with the JSON body: resolves to the keys whose field is null.
-    #[wasm_bindgen(js_name = receiveLacking)]
+    #[wasm_bindgen(js_name = receiveLacking, unchecked_return_type = "Promise<Value[]>")]
     pub fn receive_lacking(&self, body: String) -> js_sys::Promise {
         let host = self.host.clone();
         run(async move {
@@ -157,7 +164,7 @@ impl Core {
 
     /// `POST /migration/receive/rows-by-key` with the JSON body: resolves to the rows this instance
     /// has of those keys, as stored.
-    #[wasm_bindgen(js_name = receiveRowsByKey)]
+    #[wasm_bindgen(js_name = receiveRowsByKey, unchecked_return_type = "Promise<Row[]>")]
     pub fn receive_rows_by_key(&self, body: String) -> js_sys::Promise {
         let host = self.host.clone();
         run(async move {
@@ -169,6 +176,7 @@ impl Core {
     /// `POST /migration/verify` with the JSON body of a run: compares the selected tables and the
     /// files their rows reference on both sides, emitting progress; resolves to the verification
     /// (`status`: `identical`, `contains` or `differs`). Writes nothing.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Verification>")]
     pub fn verify(&self, body: String) -> js_sys::Promise {
         let host = self.host.clone();
         let settings = self.settings.clone();
@@ -182,13 +190,14 @@ impl Core {
 
     /// `POST /migration/receive/rows` with an NDJSON batch (its bytes): resolves to
     /// `{ written, skipped, failed }`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Receipt>")]
     pub fn receive(&self, batch: Vec<u8>) -> js_sys::Promise {
         let host = self.host.clone();
         run(async move { receive::receive(&*host, &JsClock, &batch).await })
     }
 
     /// `POST /migration/dry-run`: everything `run` does but writing.
-    #[wasm_bindgen(js_name = dryRun)]
+    #[wasm_bindgen(js_name = dryRun, unchecked_return_type = "Promise<RunReport>")]
     pub fn dry_run(&self, body: String) -> js_sys::Promise {
         self.migrate(body, true)
     }

@@ -14,7 +14,7 @@ export interface MigrationHost {
   /** Every address `host` resolves to, e.g. `["93.184.216.34", "2606:2800:220:1::1"]`. */
   lookupHost(host: string): Promise<string[]>;
   /** This server's own addresses: `[{ address, cidr, internal }]` as `os.networkInterfaces()` lists them. */
-  ownAddresses(): Promise<{ address: string; cidr: string | null; internal: boolean }[]>;
+  ownAddresses(): Promise<OwnAddress[]>;
 }
 "#;
 

@@ -20,7 +20,7 @@ static INSTALLED: Once = Once::new();
 /// Log panics through `logger.error` (Directus' logger); installed once per instance, the logger
 /// replaced by the last one given.
 #[wasm_bindgen(js_name = installPanicHook)]
-pub fn install_panic_hook(logger: JsValue) {
+pub fn install_panic_hook(#[wasm_bindgen(unchecked_param_type = "{ error(line: string): void }")] logger: JsValue) {
     LOGGER.with(|slot| {
         if let Ok(mut slot) = slot.try_borrow_mut() {
             *slot = Some(logger);

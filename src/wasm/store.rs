@@ -18,8 +18,8 @@ export interface MigrationStore {
   /** The knex client of this instance's database: `pg`, `mysql2`, `sqlite3`… */
   databaseClient(): Promise<string>;
   /**
-   * A collection as this instance's schema describes it, as JSON
-   * `{ collection, primaryKey, fields: [{ field, type, defaultValue }] }`, or null when it has none.
+   * A collection as this instance's schema describes it, as the JSON text of a `TableDescription`
+   * (`{ collection, primaryKey, fields: [{ field, type, defaultValue }] }`), or null when it has none.
    */
   describeTable(collection: string): Promise<string | null>;
   /** Which of `request.keys` the table has, as a JSON array. */
@@ -35,9 +35,6 @@ export interface MigrationStore {
   /** `request.columns` of the rows whose key is in `request.keys`, as stored, as a JSON array of objects. */
   readRows(request: RowsRequest): Promise<string>;
 }
-export interface RowsRequest { collection: string; primaryKey: string; columns: string[]; keys: unknown[] }
-export interface TableShape { collection: string; primaryKey: string; columns: string[]; autoIncrement: boolean; types: Record<string, string> }
-export interface RowsWrite { collection: string; primaryKey: string; columns: string[]; rows: unknown[][] }
 "#;
 
 #[wasm_bindgen]

@@ -1,3 +1,4 @@
+// @ts-check
 // The source's files, streamed from its storage straight into a request to the destination, and
 // the verification's checksums: the source's bytes and the destination's `/assets/:id`, hashed as
 // they stream.
@@ -62,7 +63,10 @@ function sourceError(error) {
 	return Object.assign(new Error(error?.message ?? String(error)), { source: true, code: error?.code });
 }
 
-/** `{ database, services, accountability, schema() }` → `sendFile`, `fileDigest` and `digestDownload` of the core's host. */
+/**
+ * `{ database, services, accountability, schema() }` → `sendFile`, `fileDigest` and `digestDownload` of the core's host.
+ * @returns {Pick<import('../../../target/pkg/table_migration.js').MigrationHost, 'sendFile' | 'fileDigest' | 'digestDownload'>}
+ */
 export function fileStreamer({ database, services, accountability, schema }) {
 	const asset = async (file) => new services.AssetsService({ schema: await schema(), knex: database, accountability }).getAsset(file);
 	return {

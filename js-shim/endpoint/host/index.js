@@ -1,3 +1,4 @@
+// @ts-check
 // The host the WASM core calls back into (shape: `MigrationHost` and `MigrationStore` in the
 // generated table_migration.d.ts), built per request from Directus' services:
 // - source.js: the source's rows, counts and schema, read in-process (never over HTTP);
@@ -18,6 +19,8 @@ import { fileLibrary } from './library.js';
 import { receivingStore } from './store.js';
 import { jobSealing, jobStore } from './jobs.js';
 import { network } from './network.js';
+
+/** @typedef {import('../../../target/pkg/table_migration.js').MigrationEvent} MigrationEvent */
 
 /**
  * This process, as the owner of the job leases it takes: host, process id and a random suffix
@@ -45,10 +48,11 @@ function denyList(env) {
 /**
  * @param {object} context  the endpoint context (services, database, getSchema, logger)
  * @param {object} options
- * @param {object|null} options.accountability  the caller's accountability (an admin)
- * @param {(event: object) => void} [options.onEvent]  progress sink for the current request
+ * @param {object|null} [options.accountability]  the caller's accountability (an admin)
+ * @param {(event: MigrationEvent) => void} [options.onEvent]  progress sink for the current request
  * @param {object} [options.schema]  the request's schema overview (`req.schema`), when the host
  *   lives as long as the request: it is not read again
+ * @returns {import('../core.js').CoreHost}
  */
 export function createHost(context, { accountability, onEvent, schema: known } = {}) {
 	const { services, database, getSchema, logger, env } = context;

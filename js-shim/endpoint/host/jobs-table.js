@@ -1,3 +1,4 @@
+// @ts-check
 // The table the jobs are kept in, in the source's own database: `table_migration_jobs`, made with
 // knex's schema builder on SQLite, PostgreSQL and MySQL/MariaDB when the endpoint registers, and
 // brought up to date (a column it lacks is added) when an older extension made it. Directus never
@@ -19,6 +20,7 @@ const text = (table, name) => table.text(name, 'longtext');
  * `migrating`) to an existing one, where a NOT NULL column needs a default for the rows already
  * there (a text one is added NULL: MySQL before 8.0.13 gives TEXT no default; the store reads a
  * missing text as its empty value).
+ * @type {[string, (table: any, migrating?: boolean) => any][]}
  */
 const COLUMNS = [
 	['id', (t) => t.string('id', 64).primary()],

@@ -1,3 +1,4 @@
+// @ts-check
 // The jobs, kept in the source's own database (`table_migration_jobs`, see jobs-table.js), so that
 // every process of the instance sees them and a job outlives the process that ran it. The host
 // methods the core calls (`jobInsert` … `jobPrune`, `jobDelete`): the core decides everything
@@ -137,14 +138,26 @@ export function jobsTableReady(database) {
 	return ready;
 }
 
-/** `database` (knex) → the core's job store. No call runs before the table is there. */
+/**
+ * The job table's half of the core's `MigrationJobStore` (`jobSealing` is the other).
+ * @typedef {Omit<import('../../../target/pkg/table_migration.js').MigrationJobStore, 'sealText' | 'unsealText'>} JobTable
+ */
+
+/**
+ * `database` (knex) → the core's job store. No call runs before the table is there.
+ * @returns {JobTable}
+ */
 export function jobStore(database) {
 	const store = jobStoreOf(database);
-	return Object.fromEntries(
-		Object.entries(store).map(([name, call]) => [name, async (...args) => (await jobsTableReady(database), call(...args))]),
+	// The same calls, each after the table is ready: the same shape.
+	return /** @type {JobTable} */ (
+		/** @type {unknown} */ (Object.fromEntries(
+			Object.entries(/** @type {Record<string, (...args: any[]) => Promise<unknown>>} */ (store)).map(([name, call]) => [name, async (...args) => (await jobsTableReady(database), call(...args))]),
+		))
 	);
 }
 
+/** @returns {JobTable} */
 function jobStoreOf(database) {
 	const jobs = () => database(JOBS_TABLE);
 	return {
@@ -238,7 +251,10 @@ function jobStoreOf(database) {
 	};
 }
 
-/** `sealText`/`unsealText` under the instance's SECRET: null (sealed) / JOB_UNSEALABLE without it. */
+/**
+ * `sealText`/`unsealText` under the instance's SECRET: null (sealed) / JOB_UNSEALABLE without it.
+ * @returns {Pick<import('../../../target/pkg/table_migration.js').MigrationJobStore, 'sealText' | 'unsealText'>}
+ */
 export function jobSealing(secret) {
 	const usable = typeof secret === 'string' && secret !== '';
 	return {

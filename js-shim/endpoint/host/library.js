@@ -1,3 +1,4 @@
+// @ts-check
 // The source's file library, where a run's artifacts go (the core decides which files, their
 // names and contents): folders, and new files written as streams. Each chunk the core appends goes
 // into a stream the storage is already reading, with backpressure (an append waits while the
@@ -48,6 +49,9 @@ function storageError(file) {
  * `dispose()`; `secret` is the instance's SECRET, which the files are sealed under (no file is
  * opened without it). `storage` finds the storage manager (tests give their own; `null`:
  * FilesService.uploadOne).
+ * @param {any} directus
+ * @param {{ storage?: any }} [options]
+ * @returns {Pick<import('../../../target/pkg/table_migration.js').MigrationHost, 'findFolder' | 'createFolder' | 'openFile' | 'appendFile' | 'closeFile'> & { dispose(): void }}
  */
 export function fileLibrary({ database, services, accountability, schema, secret }, { storage = directusStorage } = {}) {
 	const open = new Map();
@@ -106,7 +110,7 @@ export function fileLibrary({ database, services, accountability, schema, secret
 			if (file.failure) throw storageError(file);
 			if (!file.body.write(typeof chunk === 'string' ? chunk : Buffer.from(chunk))) {
 				// Full: wait until the storage has read it, or has given up.
-				await new Promise((resolve) => {
+				await /** @type {Promise<void>} */ (new Promise((resolve) => {
 					const done = () => {
 						file.body.off('drain', done);
 						file.body.off('close', done);
@@ -114,7 +118,7 @@ export function fileLibrary({ database, services, accountability, schema, secret
 					};
 					file.body.on('drain', done);
 					file.body.on('close', done);
-				});
+				}));
 			}
 			if (file.failure) throw storageError(file);
 		},

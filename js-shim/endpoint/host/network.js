@@ -1,8 +1,10 @@
+// @ts-check
 // The host's network for the core's outbound rules (`crate::outbound`): the addresses a host name
 // resolves to, and this server's own addresses. The core decides; this only looks up.
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
 
+/** @type {Pick<import('../../../target/pkg/table_migration.js').MigrationHost, 'lookupHost' | 'ownAddresses'>} */
 export const network = {
 	/** Every address `host` resolves to (`dns.lookup` with `all`, as Node's requests resolve). */
 	async lookupHost(host) {
@@ -14,7 +16,7 @@ export const network = {
 	async ownAddresses() {
 		return Object.values(networkInterfaces())
 			.flat()
-			.filter(Boolean)
+			.filter(/** @returns {entry is import('node:os').NetworkInterfaceInfo} */ (entry) => Boolean(entry))
 			.map(({ address, cidr, internal }) => ({ address, cidr: cidr ?? null, internal: Boolean(internal) }));
 	},
 };

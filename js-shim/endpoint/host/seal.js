@@ -1,3 +1,4 @@
+// @ts-check
 // Artifacts sealed at rest, so that whoever may read `directus_files` (the Public policy of a site
 // that serves images, an editor) gets bytes that say nothing. Node's own crypto, streamed:
 //
@@ -136,6 +137,8 @@ function tampered(counter, detail) {
  * A stream that takes a sealed file and gives its plaintext, record by record, each only once it
  * is authenticated; it fails with `ARTIFACT_NOT_SEALED` (404), `ARTIFACT_WRONG_KEY` (409) or
  * `ARTIFACT_TAMPERED` (422). `onSize(bytes)` hears the plaintext's length at the end.
+ * @param {string | undefined} secret
+ * @param {{ onSize?: (bytes: number) => void }} [options]
  */
 export function opener(secret, { onSize } = {}) {
 	secretOf(secret);

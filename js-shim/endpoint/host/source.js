@@ -1,7 +1,11 @@
+// @ts-check
 // The source instance's data, read in-process through Directus' own services and its knex.
 import { exactNumbers, exactReadOptions, exactSelection, inexactFloats } from './vendor.js';
 
-/** `{ database, services, accountability, schema() }` → the core's reads of the source. */
+/**
+ * `{ database, services, accountability, schema() }` → the core's reads of the source.
+ * @returns {Pick<import('../../../target/pkg/table_migration.js').MigrationHost, 'readPage' | 'count' | 'readByKeys' | 'schemaSnapshot'>}
+ */
 export function sourceReader({ database, services, accountability, schema }) {
 	const items = async (collection) =>
 		new services.ItemsService(collection, { schema: await schema(), knex: database, accountability });

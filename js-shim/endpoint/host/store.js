@@ -1,3 +1,4 @@
+// @ts-check
 // This instance's own tables, written through knex for the bulk receiver. The receiver (in the
 // core) checks every batch against `describeTable` and decides what to write.
 import { bindable, columnBindings, exactNumbers, exactReadOptions, exactSelection } from './vendor.js';
@@ -8,7 +9,10 @@ export function databaseError(error) {
 	return Object.assign(new Error(message.includes(' - ') ? message.slice(message.lastIndexOf(' - ') + 3) : message), { code: error?.code, errno: error?.errno });
 }
 
-/** `{ database, schema() }` → the core's `MigrationStore`. */
+/**
+ * `{ database, schema() }` → the core's `MigrationStore`.
+ * @returns {import('../../../target/pkg/table_migration.js').MigrationStore}
+ */
 export function receivingStore({ database, schema }) {
 	return {
 		async databaseClient() {
@@ -66,6 +70,7 @@ export function receivingStore({ database, schema }) {
 					const part = rows.slice(start, start + chunk).map((row) => bindable(row, bindings));
 					const whens = Array(part.length).fill('when ? then ?').join(' ');
 					const sql = `update ?? set ${set.map(() => `?? = case ?? ${whens} else ?? end`).join(', ')} where ?? in (${Array(part.length).fill('?').join(', ')})`;
+					/** @type {unknown[]} */
 					const values = [collection];
 					for (const [column, i] of set) {
 						values.push(column, primaryKey);

@@ -1,3 +1,4 @@
+// @ts-check
 // What differs between the database drivers Directus runs on (pg, mysql2, sqlite3): how to read a
 // value exactly as stored, and how to bind it back. Driver knowledge only; the core decides which
 // columns need it (`exact` fields, the receiver's column types).

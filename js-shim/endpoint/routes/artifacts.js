@@ -1,3 +1,4 @@
+// @ts-check
 // GET /migration/artifacts/:fileId — a run's artifact, opened (admins only, like every route but
 // /test). The file must be in a run's folder of the library's top folder "Migrations" and sealed
 // (host/seal.js). Its bytes are read twice from the storage: once to authenticate every record, so

@@ -1,3 +1,4 @@
+// @ts-check
 // POST /migration/check: is the destination usable? The core decides the HTTP status.
 import { withCore } from '../core.js';
 import { createHost } from '../host/index.js';

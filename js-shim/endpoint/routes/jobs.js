@@ -1,3 +1,4 @@
+// @ts-check
 // The jobs of the instance, as the job table in its database keeps them — every Directus process
 // answers for every job: GET /migration/jobs (newest first), GET /migration/jobs/:processId
 // (status, phase, per-table progress, rows/s, time left, the report once done),

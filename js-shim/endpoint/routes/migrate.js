@@ -1,3 +1,4 @@
+// @ts-check
 // POST /migration/run and /migration/dry-run. Every run is a job (see routes/jobs.js); how the
 // caller hears of it depends on the request:
 // - with `callbackUrl`: 202 `{ status: "started", processId, … }` once everything that could refuse

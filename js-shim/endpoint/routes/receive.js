@@ -1,3 +1,4 @@
+// @ts-check
 // The bulk receiver, on the destination's copy of the extension (admin only, like every route
 // but /test): its identity, key lookups, batches of rows written straight into its tables, and
 // rows read by key for the verification.

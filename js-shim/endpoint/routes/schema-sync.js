@@ -1,3 +1,4 @@
+// @ts-check
 // POST /migration/schema-sync: streams the sync's progress, ending with its summary line — or,
 // with `Accept: application/json` (a Flow's "Request URL"), answers the summary once.
 import { withCore } from '../core.js';

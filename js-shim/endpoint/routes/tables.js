@@ -1,3 +1,4 @@
+// @ts-check
 // POST /migration/tables: the source's user collections with exact counts.
 import { withCore } from '../core.js';
 import { createHost } from '../host/index.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // GET /migration/test: open to everyone, answers through the WASM core to prove it loads.
 import { withCore } from '../core.js';
 import { createHost } from '../host/index.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // POST /migration/verify: compare the selected tables on both sides. With
 // `Accept: application/x-ndjson` its progress streams like a run's, ending with the summary line;
 // otherwise it answers JSON once (HTTP 200 whether identical or not; refusals as usual errors).

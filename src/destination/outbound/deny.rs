@@ -18,6 +18,7 @@ pub const DIRECTUS_DEFAULT: &str = "0.0.0.0,169.254.169.254";
 
 /// One address of this server's network interfaces, as `os.networkInterfaces()` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct OwnAddress {
     pub address: String,

@@ -17,6 +17,7 @@ use crate::runs::report::TableReport;
 /// A table's checkpoint, as emitted in [`crate::runs::progress::Event::Checkpoint`] and given back in
 /// a resume ([`crate::commands::migrate::Resume`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase", default)]
 pub struct TableCheckpoint {
     /// The last key (the read cursor) of the longest prefix of pages fully written; `None`: no

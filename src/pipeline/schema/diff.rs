@@ -49,6 +49,7 @@ pub struct ItemDiff {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
     Create,
@@ -58,6 +59,7 @@ pub enum Change {
 
 /// A column change a sync left alone: `articles.title` and what differs (`max_length`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Unaltered {
     pub name: String,
     pub changes: Vec<String>,
@@ -129,6 +131,7 @@ pub struct DiffResponse {
 
 /// Something the destination has that the source lacks, left in place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Withheld {
     pub kind: &'static str,
     pub name: String,

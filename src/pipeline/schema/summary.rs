@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::diff::{Change, SchemaDiff, Unaltered, Withheld};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Counts {
     pub create: usize,
     pub update: usize,
@@ -55,6 +56,7 @@ impl Counts {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CollectionChanges {
     /// What happens to the collection itself, if anything.
     pub collection: Option<Change>,
@@ -78,6 +80,7 @@ impl CollectionChanges {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct DiffSummary {
     pub collections: BTreeMap<String, CollectionChanges>,
@@ -92,6 +95,7 @@ pub struct DiffSummary {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Totals {
     pub collections: Counts,
     pub fields: Counts,

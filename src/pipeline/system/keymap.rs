@@ -14,6 +14,7 @@ use crate::shared::rows::{key_text, Row};
 
 /// One source key and the destination key that takes its place.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Mapping {
     pub collection: String,
     pub source: Value,

@@ -51,6 +51,7 @@ impl Serialize for JobStatus {
 
 /// One table's counts so far.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(default)]
 pub struct TableProgress {
     pub collection: String,
@@ -66,6 +67,7 @@ pub struct TableProgress {
 
 /// What became of a job's callback.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase", default)]
 pub struct CallbackState {
     /// Where it goes, without its path and query (which may carry a Flow's id).
@@ -115,10 +117,12 @@ pub struct Job {
 
 /// A job in a list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct JobSummary {
     pub process_id: String,
     pub kind: String,
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "\"running\" | RunStatus"))]
     pub status: JobStatus,
     pub destination: String,
     pub selected_tables: Vec<String>,
@@ -132,6 +136,7 @@ pub struct JobSummary {
 
 /// A job in detail.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct JobDetail {
     #[serde(flatten)]
@@ -150,7 +155,10 @@ pub struct JobDetail {
 
 /// Lines of a job after a sequence number, and whether the job is over.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Lines {
+    /// The kept events as they crossed to the host, each with its `seq`.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "(MigrationEvent & { seq: number })[]"))]
     pub lines: Vec<Value>,
     pub done: bool,
 }

@@ -11,6 +11,7 @@ use crate::host::HostError;
 
 /// One row of [`JOBS_TABLE`], as it crosses to the host.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase", default)]
 pub struct JobRow {
     pub id: String,
@@ -46,6 +47,7 @@ pub struct JobRow {
 
 /// What an update requires of the row it changes: only the fields given are compared.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct Guard {
     /// `Some(None)`: the row has no owner.
@@ -71,6 +73,7 @@ impl Guard {
 
 /// The columns an update sets: only the fields given.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct Changes {
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -23,6 +23,7 @@ pub trait Emit {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Debug,
@@ -32,6 +33,7 @@ pub enum Level {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {
     /// For the server log only.
@@ -100,11 +102,16 @@ pub enum Event {
     /// second pass does. Not written to progress streams.
     Checkpoint { collection: String, checkpoint: TableCheckpoint },
     /// The final report (the last event of a job).
-    Summary { report: Value },
+    Summary {
+        /// The run's [`RunReport`](crate::runs::report::RunReport), as JSON.
+        #[cfg_attr(target_arch = "wasm32", tsify(type = "RunReport"))]
+        report: Value,
+    },
 }
 
 /// One collection of a plan, with the rows a run reads from it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PlannedTable {
     pub collection: String,
     pub total: u64,

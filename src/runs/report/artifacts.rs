@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "lowercase")]
 pub enum ArtifactsStatus {
     /// Every artifact is in the library.
@@ -17,6 +18,7 @@ pub enum ArtifactsStatus {
 
 /// One file saved in the library.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct SavedArtifact {
     /// Its `filename_download`: `items_full_data_2026-11-22T10-30-45-123Z.json`.
     pub name: String,
@@ -26,6 +28,7 @@ pub struct SavedArtifact {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct ArtifactsReport {
     pub status: ArtifactsStatus,

@@ -14,6 +14,7 @@ use crate::pipeline::system::Mapping;
 
 /// How rows reach the destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "lowercase")]
 pub enum Delivery {
     /// Directus' REST API: `POST /items`, values in the API's representation.
@@ -24,6 +25,7 @@ pub enum Delivery {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum RunStatus {
     #[serde(rename = "completed")]
     Completed,
@@ -57,6 +59,7 @@ pub enum Stop {
 
 /// A row the destination refused, with its key and the destination's message.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct RowFailure {
     pub collection: String,
     pub key: Value,
@@ -66,6 +69,7 @@ pub struct RowFailure {
 /// One collection's line of a run's report. Also read back from a checkpoint (see
 /// `crate::pipeline::data::TableCheckpoint`), with the same JSON.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase", default)]
 pub struct TableReport {
     pub collection: String,
@@ -92,6 +96,7 @@ pub struct TableReport {
     pub deleted: u64,
     /// The first [`MAX_LISTED_DELETIONS`] of those keys.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub deleted_keys: Vec<Value>,
     /// References to rows missing on the destination that were set to null.
     pub references_nulled: u64,
@@ -152,6 +157,7 @@ impl TableReport {
 
 /// The files the migrated rows reference.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct FilesReport {
     /// Distinct files referenced by the rows that were written (or would be).
@@ -215,6 +221,7 @@ pub const MAX_REPORTED_FAILURES: usize = 1_000;
 pub const MAX_LISTED_DELETIONS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct RunReport {
     /// The job this run was (`migration_<ms>_<id>`).
@@ -248,11 +255,13 @@ pub struct RunReport {
     /// destination (`{collection, source, destination, reason}`); every reference to them was
     /// written as the destination's key.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub mappings: Vec<Mapping>,
     /// What the run saved in the source's file library (see `artifacts`).
     pub artifacts: ArtifactsReport,
     /// Seconds spent per phase of the work (see `progress::Timings`), summed over every call.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub timings: std::collections::BTreeMap<String, f64>,
 }
 

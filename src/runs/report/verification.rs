@@ -12,6 +12,7 @@ use crate::shared::rows::key_text;
 pub const MAX_DIFFERENCES: usize = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Same rows (or files) on both sides, and no more on the destination.
@@ -37,12 +38,14 @@ impl Verdict {
 
 /// A key (or a file id) that differs, and how.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Difference {
     pub key: Value,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Digests {
     /// Over the source's rows as the run writes them (excluded fields left out, references the
     /// run sets to null by design as null).
@@ -52,6 +55,7 @@ pub struct Digests {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct TableVerification {
     pub collection: String,
@@ -144,6 +148,7 @@ impl TableVerification {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct FilesVerification {
     /// Distinct files the compared source rows reference.
@@ -177,6 +182,7 @@ impl FilesVerification {
 
 /// The answer of `POST /migration/verify` (and `verification` in a run's report).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct Verification {
     /// `identical`, `contains` or `differs`: the worst of the tables' (a missing collection
