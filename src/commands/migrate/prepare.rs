@@ -13,7 +13,7 @@ use crate::host::{CountRequest, Host};
 use crate::pipeline::data::{changed_since, parse_instant};
 use crate::pipeline::matching::key_map;
 use crate::pipeline::options::{MigrateOptions, TransportChoice};
-use crate::pipeline::plan::{self, Plan};
+use crate::pipeline::plan::{self, Dates, Plan};
 use crate::pipeline::schema::{is_system, restrict, tables_to_move, Snapshot};
 use crate::pipeline::system::KeyMap;
 use crate::runs::artifacts;
@@ -72,7 +72,6 @@ pub async fn plan_selection<H: Host>(host: &H, options: &MigrateOptions) -> Resu
             system_columns.insert(name.clone(), columns);
         }
     }
-    let draft = plan::build(&snapshot, &selected, &BTreeMap::new(), instant.is_some(), &system_columns)?;
     // Earlier runs' artifacts are this instance's record: never moved with its folders and files.
     let artifacts = match selected.contains("directus_folders") || selected.contains("directus_files") {
         true => artifacts::top_folder(host).await?,
@@ -80,18 +79,20 @@ pub async fn plan_selection<H: Host>(host: &H, options: &MigrateOptions) -> Resu
     };
     let mut filters = BTreeMap::new();
     let mut rows = BTreeMap::new();
-    for table in &draft.tables {
-        let changed = instant
-            .as_deref()
-            .and_then(|at| changed_since(table.date_updated.as_deref(), table.date_created.as_deref(), at));
-        let ours = artifacts.as_deref().and_then(|top| artifacts::not_artifacts(&table.collection, top));
+    // The row counts decide which reference of a cycle waits (see `plan::build`): counted first,
+    // for every collection the plan will move, under its filter.
+    for collection in plan::collections(&snapshot, &selected, &system_columns) {
+        let dates = Dates::of(&snapshot, &collection, system_columns.get(&collection).map(Vec::as_slice));
+        let changed =
+            instant.as_deref().and_then(|at| changed_since(dates.updated.as_deref(), dates.created.as_deref(), at));
+        let ours = artifacts.as_deref().and_then(|top| artifacts::not_artifacts(&collection, top));
         let filter = match (changed, ours) {
             (Some(a), Some(b)) => Some(serde_json::json!({ "_and": [a, b] })),
             (a, b) => a.or(b),
         };
-        let count = host.count(&CountRequest { collection: table.collection.clone(), filter: filter.clone() }).await?;
-        rows.insert(table.collection.clone(), count);
-        filters.insert(table.collection.clone(), filter);
+        let count = host.count(&CountRequest { collection: collection.clone(), filter: filter.clone() }).await?;
+        rows.insert(collection.clone(), count);
+        filters.insert(collection, filter);
     }
     let plan = plan::build(&snapshot, &selected, &rows, instant.is_some(), &system_columns)?;
     Ok(Planned { snapshot, plan, filters })

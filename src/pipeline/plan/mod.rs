@@ -13,7 +13,7 @@ mod table;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use graph::{order, Edge, Unbreakable};
-pub use table::{Reference, TablePlan};
+pub use table::{Dates, Reference, TablePlan};
 
 use thiserror::Error;
 
@@ -51,15 +51,7 @@ pub fn build(
     updated_after: bool,
     system_columns: &BTreeMap<String, Vec<String>>,
 ) -> Result<Plan, PlanError> {
-    let mut notes = Vec::new();
-    let mut collections = selected.clone();
-    collections.retain(|c| !is_system(c) || system_columns.contains_key(c));
-    for (junction, sides) in junctions(snapshot) {
-        if !collections.contains(&junction) && sides.iter().all(|s| collections.contains(s)) {
-            notes.push(format!("{junction} is included: it links {}, all selected", sides.join(" and ")));
-            collections.insert(junction);
-        }
-    }
+    let (collections, mut notes) = included(snapshot, selected, system_columns);
 
     let mut edges: Vec<Edge> = snapshot
         .relations
@@ -170,6 +162,34 @@ pub fn build(
         table.looked_up = looked_up.contains(&table.collection);
     }
     Ok(Plan { tables, notes })
+}
+
+/// The collections a plan of `selected` moves: those the source has a table for, and the
+/// junctions between them (each with a note saying so). Their row counts are what the plan
+/// itself then needs (see [`build`]).
+pub fn collections(
+    snapshot: &Snapshot,
+    selected: &BTreeSet<String>,
+    system_columns: &BTreeMap<String, Vec<String>>,
+) -> BTreeSet<String> {
+    included(snapshot, selected, system_columns).0
+}
+
+fn included(
+    snapshot: &Snapshot,
+    selected: &BTreeSet<String>,
+    system_columns: &BTreeMap<String, Vec<String>>,
+) -> (BTreeSet<String>, Vec<String>) {
+    let mut notes = Vec::new();
+    let mut collections = selected.clone();
+    collections.retain(|c| !is_system(c) || system_columns.contains_key(c));
+    for (junction, sides) in junctions(snapshot) {
+        if !collections.contains(&junction) && sides.iter().all(|s| collections.contains(s)) {
+            notes.push(format!("{junction} is included: it links {}, all selected", sides.join(" and ")));
+            collections.insert(junction);
+        }
+    }
+    (collections, notes)
 }
 
 /// The major version of a Directus version string (`12.4.0` → 12; unknown → 0).

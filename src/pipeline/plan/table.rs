@@ -73,6 +73,32 @@ pub struct TablePlan {
     pub looked_up: bool,
 }
 
+/// The fields that date a table's rows: `date-updated` and `date-created` (an `updatedAfter` run
+/// filters on them). For a user table, its first fields with those specials that move (a hashed
+/// or concealed field never does); for Directus' own, the catalogue's, where the source's table
+/// has them (`columns`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dates {
+    pub updated: Option<String>,
+    pub created: Option<String>,
+}
+
+impl Dates {
+    pub fn of(snapshot: &Snapshot, name: &str, columns: Option<&[String]>) -> Dates {
+        if let Some(entry) = system::entry(name) {
+            let has = |c: &&str| columns.unwrap_or_default().iter().any(|column| column == c);
+            return Dates {
+                updated: entry.date_updated.filter(has).map(String::from),
+                created: entry.date_created.filter(has).map(String::from),
+            };
+        }
+        let moving = snapshot.fields.iter().filter(|f| f.collection == name && !f.is_alias());
+        let moving: Vec<_> = moving.filter(|f| !f.has_special("hash") && !f.has_special("conceal")).collect();
+        let first = |special: &str| moving.iter().find(|f| f.has_special(special)).map(|f| f.field.clone());
+        Dates { updated: first("date-updated"), created: first("date-created") }
+    }
+}
+
 impl TablePlan {
     pub fn new(
         snapshot: &Snapshot,
@@ -137,12 +163,6 @@ impl TablePlan {
             if field.has_special("date-updated") || field.has_special("user-updated") {
                 plan.updated_fields.push(name.clone());
             }
-            if field.has_special("date-created") && plan.date_created.is_none() {
-                plan.date_created = Some(name.clone());
-            }
-            if field.has_special("date-updated") && plan.date_updated.is_none() {
-                plan.date_updated = Some(name.clone());
-            }
             if let Some(target) = snapshot
                 .relations
                 .iter()
@@ -159,6 +179,8 @@ impl TablePlan {
             }
             plan.read_fields.push(name);
         }
+        let Dates { updated, created } = Dates::of(snapshot, name, None);
+        (plan.date_updated, plan.date_created) = (updated, created);
         Ok(plan)
     }
 
@@ -212,6 +234,7 @@ impl TablePlan {
             .filter(|f| f.collection == entry.collection && !f.is_alias() && has(&f.field) && !entry.knows(&f.field))
             .filter(|f| !secret(&f.field))
             .collect();
+        let dates = Dates::of(snapshot, entry.collection, Some(columns));
         let mut plan = TablePlan {
             collection: entry.collection.to_string(),
             primary_key: entry.key.to_string(),
@@ -221,8 +244,8 @@ impl TablePlan {
             checked: Vec::new(),
             created_fields: entry.created.iter().filter(|c| has(c)).map(|c| c.to_string()).collect(),
             updated_fields: Vec::new(),
-            date_updated: entry.date_updated.filter(|c| has(c)).map(String::from),
-            date_created: entry.date_created.filter(|c| has(c)).map(String::from),
+            date_updated: dates.updated,
+            date_created: dates.created,
             excluded: Vec::new(),
             concealed: Vec::new(),
             // Directus' own columns go as the API reads them; custom fields added to them are typed.
@@ -443,6 +466,28 @@ mod tests {
         assert_eq!(articles.checked.len(), 1, "files are always looked up");
         let languages = plan("languages", &["languages"], &[], false);
         assert_eq!(languages.primary_key, "code");
+    }
+
+    #[test]
+    fn the_dates_an_updated_after_filter_uses_are_the_plans_and_never_a_concealed_field() {
+        let snapshot = publishing();
+        let articles = plan("articles", &["articles"], &[], false);
+        let dates = Dates::of(&snapshot, "articles", None);
+        assert_eq!((dates.updated, dates.created), (articles.date_updated, articles.date_created));
+        // A concealed field stamped on update comes first: it never moves, so it never dates rows.
+        let mut concealed = snapshot.clone();
+        let at = concealed.fields.iter().position(|f| f.collection == "articles").unwrap();
+        let mut hidden = concealed.fields.iter().find(|f| f.field == "date_updated").unwrap().clone();
+        hidden.field = "secret_stamp".into();
+        hidden.rest.insert("meta".into(), serde_json::json!({ "special": ["date-updated", "conceal"] }));
+        concealed.fields.insert(at, hidden);
+        assert_eq!(Dates::of(&concealed, "articles", None).updated.as_deref(), Some("date_updated"));
+        // Directus' own: the catalogue's, where the source's table has the column.
+        let comments = system::entry("directus_comments").unwrap();
+        let columns: Vec<String> = ["id", "date_created", "date_updated"].map(String::from).into();
+        let with = Dates::of(&snapshot, "directus_comments", Some(&columns));
+        assert_eq!((with.created.as_deref(), with.updated.as_deref()), (comments.date_created, comments.date_updated));
+        assert_eq!(Dates::of(&snapshot, "directus_comments", Some(&["id".into()])), Dates::default());
     }
 
     #[test]
