@@ -3,6 +3,7 @@
 // known or not, requires an admin caller.
 import { defineEndpoint } from '@directus/extensions-sdk';
 import { requireAdmin, notFound } from './guard.js';
+import { errorHandler } from './errors.js';
 import { useLogger } from './core.js';
 import { jobsTableReady } from './host/jobs.js';
 import { testRoute } from './routes/test.js';
@@ -49,5 +50,7 @@ export default defineEndpoint({
 		router.post('/receive/rows', receiveRowsRoute(context));
 		router.post('/receive/rows-by-key', receiveRowsByKeyRoute(context));
 		router.use(notFound);
+		// Every error passed on with `next` (the guard's, an unknown route's) answered in one place.
+		router.use(errorHandler(context.logger));
 	},
 });

@@ -43,8 +43,10 @@ for (const { db, version, label } of MATRIX) for (const transport of TRANSPORTS)
 		test('run refuses with 409 while the schema differs, and 400 for bad input', async () => {
 			const res = await migrationCall(source, 'run', { ...target, scope: { transport, selectedTables: ['articles'] } });
 			assert.equal(res.status, 409);
-			const { differences, ...answer } = res.body;
+			const { differences, errors, ...answer } = res.body;
 			assert.deepEqual(answer, { status: 'danger', icon: 'error', code: 'SCHEMA_MISMATCH', message: 'Schema differences detected. Please run /migration/schema-sync first.' });
+			// Directus' own error shape beside the fields the contract names.
+			assert.deepEqual(errors, [{ message: answer.message, extensions: { code: 'SCHEMA_MISMATCH', differences } }]);
 			assert.ok(differences.some((line) => /^articles: create collection/.test(line)), differences.join('\n'));
 			const bad = [
 				[{ ...target, scope: { transport } }, /scope.selectedTables is required/],

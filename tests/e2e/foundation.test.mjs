@@ -35,6 +35,9 @@ for (const version of VERSIONS) {
 					assert.match(res.headers.get('content-type'), /application\/json/);
 					assert.equal(res.body.errors[0].extensions.code, 'FORBIDDEN');
 					assert.match(res.body.errors[0].message, /administrators/);
+					// One error shape for every route: Directus' own, with the fields Flows read.
+					assert.deepEqual([res.body.status, res.body.icon, res.body.code], ['danger', 'error', 'FORBIDDEN']);
+					assert.equal(res.body.message, res.body.errors[0].message);
 				}
 			});
 		}
@@ -43,6 +46,7 @@ for (const version of VERSIONS) {
 			const res = await client(source.url, source.token).request('GET', '/migration/anything');
 			assert.equal(res.status, 404);
 			assert.equal(res.body.errors[0].extensions.code, 'ROUTE_NOT_FOUND');
+			assert.equal(res.body.code, 'ROUTE_NOT_FOUND');
 		});
 
 		test('the bundle registers the endpoint and the module, enabled', async () => {

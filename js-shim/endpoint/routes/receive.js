@@ -4,7 +4,7 @@
 // rows read by key for the verification.
 import { receiverLimits, withCore } from '../core.js';
 import { createHost } from '../host/index.js';
-import { bodyText, errorBody, route } from '../errors.js';
+import { bodyText, migrationError, route } from '../errors.js';
 
 export function receiveInfoRoute(context) {
 	return route(context.logger, async (req, res) => {
@@ -54,14 +54,14 @@ async function readBounded(req, max) {
 export function receiveRowsRoute(context) {
 	return route(context.logger, async (req, res) => {
 		const { maxBatchBytes, maxConcurrentBatches } = receiverLimits();
-		const tooLarge = () => res.status(413).json(errorBody('BATCH_TOO_LARGE', `a batch is at most ${maxBatchBytes} bytes`));
+		const tooLarge = () => migrationError('BATCH_TOO_LARGE', `a batch is at most ${maxBatchBytes} bytes`, 413);
 		if (!req.is('application/x-ndjson')) {
 			req.resume();
-			return res.status(415).json(errorBody('UNSUPPORTED_MEDIA_TYPE', 'a batch is sent as application/x-ndjson'));
+			throw migrationError('UNSUPPORTED_MEDIA_TYPE', 'a batch is sent as application/x-ndjson', 415);
 		}
 		if (Number(req.get('content-length') ?? 0) > maxBatchBytes) {
 			req.resume();
-			return tooLarge();
+			throw tooLarge();
 		}
 		// The body first, then a write slot: a body still arriving (a slow sender) holds none, so
 		// slow uploads cannot keep every other batch at 429. Each body is bounded on its own.
@@ -73,10 +73,10 @@ export function receiveRowsRoute(context) {
 			if (req.destroyed && !res.headersSent) return context.logger.debug(`migration receiver: a batch was cut off before its end (${error.message})`);
 			throw error;
 		}
-		if (batch === null) return tooLarge();
+		if (batch === null) throw tooLarge();
 		if (inFlight >= maxConcurrentBatches) {
 			res.set('Retry-After', '1');
-			return res.status(429).json(errorBody('TOO_MANY_BATCHES', `this receiver writes at most ${maxConcurrentBatches} batches at once; try again in a second`));
+			throw migrationError('TOO_MANY_BATCHES', `this receiver writes at most ${maxConcurrentBatches} batches at once; try again in a second`, 429);
 		}
 		inFlight += 1;
 		try {
