@@ -11,6 +11,8 @@ wasm-bindgen --target web --experimental-reset-state-function --out-dir target/p
 # The shim's JS against the bindings' .d.ts, generated from the Rust types (tsify): a type error
 # fails the build.
 tsc --noEmit -p js-shim/endpoint
+# The admin page's scripts, against the same types (the events and reports the endpoint streams).
+tsc --noEmit -p js-shim/module
 directus-extension build --no-minify >/dev/null
 cp target/pkg/table_migration_bg.wasm dist/
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Downloading a run's artifacts from the page, through GET /migration/artifacts/:id (admins only),
 // which opens their seal: the file library's own download would give sealed bytes. The request
 // goes through the app's own API instance (its session, refreshed as for every call); the file is
@@ -8,7 +9,7 @@ import { errorMessage } from '../utils/errors.js';
 
 export function useArtifactDownload() {
 	const api = useApi();
-	const error = ref(null);
+	const error = ref(/** @type {string | null} */ (null));
 
 	/** The route's address for `id` (what the link points to). */
 	function href(id) {

@@ -1,3 +1,4 @@
+// @ts-check
 // The destination: its URL (remembered in localStorage, the only thing the page stores), the
 // admin token (in this component's memory only: never stored, never put in a URL, never logged)
 // and the outcome of POST /migration/check.

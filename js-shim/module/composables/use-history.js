@@ -1,3 +1,4 @@
+// @ts-check
 // The Past runs panel's data: the jobs GET /migration/jobs keeps (newest first, every run the
 // endpoint still knows), who started them (GET /users/:id, asked once per distinct id) and, on
 // demand, a finished job's report (GET /migration/jobs/:processId). The state lives at module
@@ -9,9 +10,11 @@ import { errorMessage } from '../utils/errors.js';
 import { userLabel } from '../utils/history.js';
 
 const state = reactive({
+	/** @type {import('../utils/types.js').JobSummary[]} */
 	items: [],
 	loading: false,
 	loaded: false,
+	/** @type {string | null} */
 	error: null,
 	/** Who started a job, by user id: `{ text, title }` once known. */
 	users: {},

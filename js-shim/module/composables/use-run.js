@@ -1,3 +1,4 @@
+// @ts-check
 // Step 5: a migration (POST /migration/run or /migration/dry-run, streamed) and its live progress.
 //
 // Every run is a job on the endpoint (README, "Jobs"): its stream opens with the job's process id,
@@ -16,6 +17,38 @@ export const LOG_LIMIT = 500;
 /** Attempts to pick a job's events up again when a stream ends before the job's report. */
 const FOLLOW_ATTEMPTS = 3;
 
+/** @typedef {import('../utils/types.js').StreamLine} StreamLine */
+/** @typedef {import('../utils/types.js').RunReport} RunReport */
+
+/**
+ * A table's counts as the page shows them.
+ * @typedef {{ collection: string, total: number, read: number, created: number, updated: number,
+ *   deleted: number, skipped: number, failed: number, done: boolean }} TableLine
+ */
+
+/**
+ * The run the page shows.
+ * @typedef {object} RunState
+ * @property {'idle' | 'running' | 'done'} phase
+ * @property {'run' | 'dry-run'} kind
+ * @property {string | null} processId
+ * @property {string} destination
+ * @property {string[]} selectedTables
+ * @property {number | null} startedAt
+ * @property {number | null} endedAt
+ * @property {number} plannedRows
+ * @property {Record<string, TableLine>} tables
+ * @property {{ id: number, message: string, level: string }[]} log
+ * @property {number} logDropped
+ * @property {(RunReport & { type: 'summary' }) | null} report
+ * @property {string | null} error
+ * @property {boolean} cancelling
+ * @property {boolean} following
+ * @property {number | null} lastEventAt
+ * @property {{ message: string, at: number } | null} heartbeat
+ */
+
+/** @returns {RunState} */
 const blank = () => ({
 	phase: 'idle', // idle | running | done
 	kind: 'run', // run | dry-run
@@ -77,7 +110,10 @@ function log(message, level = 'info') {
 	}
 }
 
-/** A table's counts; within a job they only grow, so a replayed older line never lowers them. */
+/**
+ * A table's counts; within a job they only grow, so a replayed older line never lowers them.
+ * @param {Record<string, any>} row  a `rows` event, a table's report, or a job's table counters
+ */
 function setTable(row) {
 	const previous = state.tables[row.collection] ?? {};
 	const most = (key) => Math.max(row[key] ?? 0, previous[key] ?? 0);
@@ -96,7 +132,10 @@ function setTable(row) {
 
 const LEVELS = { rowFailed: 'error', error: 'error', retry: 'warning' };
 
-/** Apply one event of a run's stream (or of a job's events). */
+/**
+ * Apply one event of a run's stream (or of a job's events).
+ * @param {StreamLine} event
+ */
 export function applyEvent(event) {
 	if (event.type === 'heartbeat') {
 		state.heartbeat = { message: event.message || 'Still working', at: Date.now() };
@@ -126,7 +165,8 @@ export function applyEvent(event) {
 			if (event.report) setTable({ ...event.report, done: true });
 			break;
 		case 'summary':
-			state.report = event;
+			// (Vue's reactive unwrapping of the report's JSON values is too deep for tsc to follow.)
+			state.report = /** @type {any} */ (event);
 			return finish();
 		case 'error':
 			state.error = event.message ?? 'The migration failed.';
@@ -135,6 +175,11 @@ export function applyEvent(event) {
 	}
 	const level = LEVELS[event.type] ?? (event.type === 'pace' && event.reason ? 'warning' : 'info');
 	log(event.message, level);
+}
+
+/** The run's phase as it is now (events change it while a request is awaited). */
+function phaseNow() {
+	return state.phase;
 }
 
 function finish() {
@@ -154,9 +199,9 @@ export function progressOf(s = state) {
 	const seen = tables.reduce((sum, t) => sum + (t.total ?? 0), 0);
 	const total = Math.max(s.plannedRows ?? 0, seen, done);
 	// The report's own timing, once there is one; the page's clock until then.
-	const reported = s.report && Number.isFinite(s.report.seconds);
-	const elapsed = reported ? s.report.seconds : s.startedAt ? Math.max(0, ((s.endedAt ?? s.now) - s.startedAt) / 1000) : 0;
-	const rate = reported && Number.isFinite(s.report.rowsPerSecond) ? s.report.rowsPerSecond : elapsed > 0 ? done / elapsed : 0;
+	const report = s.report && Number.isFinite(s.report.seconds) ? s.report : null;
+	const elapsed = report ? report.seconds : s.startedAt ? Math.max(0, ((s.endedAt ?? s.now) - s.startedAt) / 1000) : 0;
+	const rate = report && Number.isFinite(report.rowsPerSecond) ? report.rowsPerSecond : elapsed > 0 ? done / elapsed : 0;
 	let left = null; // unknown
 	if (s.phase === 'done') left = done >= total ? 0 : NaN; // NaN: it stopped short, nothing is left to wait for
 	else if (total > 0 && done >= total) left = 0;
@@ -175,7 +220,7 @@ let api = null;
 async function requestCancel() {
 	const id = state.processId;
 	try {
-		const { data } = await api.post(`/migration/jobs/${encodeURIComponent(id)}/cancel`, {});
+		const { data } = await api.post(`/migration/jobs/${encodeURIComponent(String(id))}/cancel`, {});
 		if (id !== state.processId || state.phase !== 'running') return;
 		log(data?.status === 'cancelling' ? `Cancelling: ${data.message}` : data?.message, 'warning');
 	} catch (error) {
@@ -244,7 +289,7 @@ export function useRun() {
 	/** Follow the job's events (after its counters) until its report, or until the page leaves. */
 	async function followJob() {
 		const mine = generation;
-		const id = encodeURIComponent(state.processId);
+		const id = encodeURIComponent(String(state.processId));
 		const { data } = await api.get(`/migration/jobs/${id}`);
 		if (mine !== generation) return 'detached';
 		applyDetail(data?.data ?? data);
@@ -290,13 +335,14 @@ export function useRun() {
 					if (id) state.processId = id;
 				},
 			});
-			if (outcome === 'ended' && state.phase === 'running') {
+			// (The phase is read again: the stream changed it meanwhile.)
+			if (outcome === 'ended' && phaseNow() === 'running') {
 				if (state.processId) return keepFollowing(); // the run goes on as a job: follow it there
 				state.error = 'The connection closed before the migration reported its outcome.';
 				finish();
 			}
 		} catch (error) {
-			if (state.processId && state.phase === 'running') return keepFollowing();
+			if (state.processId && phaseNow() === 'running') return keepFollowing();
 			// Another migration to this destination is running (started elsewhere): follow that one.
 			const data = error?.response?.data ?? error?.data;
 			const running = statusOf(error) === 409 && data?.code === 'JOB_RUNNING' ? data.processId : null;

@@ -1,10 +1,24 @@
+// @ts-check
 // Step 2: POST /migration/schema-sync, streamed. A dry run (the default) shows what would change;
 // applying with Mirror first does a mirror dry run, and the deletions it lists must be confirmed.
 import { reactive } from 'vue';
 import { useStream } from './use-stream.js';
 import { errorMessage } from '../utils/errors.js';
 
-/** What a mirror sync deletes, one readable entry per collection, from its schemaChanges events. */
+/** @typedef {import('../utils/types.js').SyncReport} SyncReport */
+/** @typedef {Extract<import('../utils/types.js').MigrationEvent, { type: 'schemaChanges' }>} SchemaChanges */
+
+/**
+ * What one sync answered: its schemaChanges events, what it kept, its lines, and its summary or
+ * error.
+ * @typedef {{ changes: SchemaChanges[], kept: import('../utils/types.js').Withheld[], log: string[],
+ *   summary: (SyncReport & { type: 'summary' }) | null, error: string | null }} SyncResult
+ */
+
+/**
+ * What a mirror sync deletes, one readable entry per collection, from its schemaChanges events.
+ * @param {{ collection: string, changes?: any }[]} changes
+ */
 export function deletionsOf(changes) {
 	const list = [];
 	for (const { collection, changes: c } of changes) {
@@ -31,25 +45,32 @@ export function useSchemaSync(destination, options) {
 		mirror: false,
 		running: false,
 		/** What the last sync did: its events and closing summary. */
+		/** @type {SyncResult['changes']} */
 		changes: [],
+		/** @type {SyncResult['kept']} */
 		kept: [],
+		/** @type {string[]} */
 		log: [],
+		/** @type {SyncResult['summary']} */
 		summary: null,
+		/** @type {string | null} */
 		error: null,
 		/** The mirror confirmation: open while waiting for the person's answer. */
-		confirm: { open: false, deletions: [], message: '' },
+		confirm: { open: false, deletions: /** @type {string[]} */ ([]), message: '' },
 		sync,
 		confirmMirror,
 		cancelMirror,
 	});
 
+	/** @returns {Promise<SyncResult>} */
 	async function request({ dryRun, mirror }) {
+		/** @type {SyncResult} */
 		const result = { changes: [], kept: [], log: [], summary: null, error: null };
 		try {
 			await stream('/migration/schema-sync', {
 				body: { ...destination.body({ force: options.force, mirror }), dryRun },
 				onEvent(event) {
-					if (event.type === 'summary') result.summary = event;
+					if (event.type === 'summary') result.summary = /** @type {any} */ (event);
 					else if (event.type === 'error') result.error = event.message;
 					else {
 						if (event.type === 'schemaChanges') result.changes.push(event);

@@ -1,3 +1,4 @@
+// @ts-check
 // Streamed answers of the endpoint (NDJSON: one JSON object per line), read with fetch, because
 // axios in the browser buffers the whole answer. fetch is authenticated the way the app's own
 // axios instance is: the app keeps its session in an httpOnly cookie (the SDK's "session" mode)
@@ -16,20 +17,22 @@ export function useStream() {
 		return new URL(path.replace(/^\//, ''), root).toString();
 	}
 
+	/** @returns {Promise<Record<string, string>>} */
 	async function authHeaders() {
 		await api.get('/server/ping');
 		const header = api.defaults.headers?.common?.Authorization ?? api.defaults.headers?.Authorization;
-		return header ? { Authorization: header } : {};
+		return header ? { Authorization: String(header) } : {};
 	}
 
 	/**
 	 * Request a streamed route. Resolves once the stream has ended; an answer that is not a
 	 * stream (a refusal before the first line) rejects with its own message and `status`.
+	 * @param {string} path
 	 * @param {object} options
 	 * @param {string} [options.method]
 	 * @param {object} [options.body]       JSON body
 	 * @param {AbortSignal} [options.signal]
-	 * @param {(event: object) => void} options.onEvent
+	 * @param {(event: import('../utils/types.js').StreamLine) => void} options.onEvent
 	 * @param {(response: Response) => void} [options.onResponse]  the response, before its lines
 	 */
 	async function stream(path, { method = 'POST', body, signal, onEvent, onResponse }) {
@@ -53,10 +56,7 @@ export function useStream() {
 			} catch {
 				// not JSON: the text itself
 			}
-			const error = new Error(errorMessage({ status: response.status, data: parsed }));
-			error.status = response.status;
-			error.data = parsed;
-			throw error;
+			throw Object.assign(new Error(errorMessage({ status: response.status, data: parsed })), { status: response.status, data: parsed });
 		}
 		onResponse?.(response);
 		await readNdjson(response.body, onEvent);

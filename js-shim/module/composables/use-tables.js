@@ -1,3 +1,4 @@
+// @ts-check
 // The source's user tables (POST /migration/tables), which of them are selected, and a filter.
 import { computed, reactive } from 'vue';
 import { useApi } from '@directus/extensions-sdk';

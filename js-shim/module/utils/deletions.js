@@ -1,3 +1,4 @@
+// @ts-check
 // What a run with scope.deleteMissing deletes, as a dry run's report lists it: one readable
 // entry per collection, with the first keys.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // One readable sentence for whatever went wrong in a call to the endpoint.
 
 /**

@@ -1,3 +1,4 @@
+// @ts-check
 // Numbers and durations as the page shows them.
 
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });

@@ -1,3 +1,4 @@
+// @ts-check
 // How the Past runs panel words and colours a job summary of GET /migration/jobs: pure functions,
 // checked in plain Node (tests/node/page-history.test.mjs).
 
@@ -35,6 +36,7 @@ export function shortTables(tables, shown = 3) {
 	return { text: `${list.slice(0, shown).join(', ')} +${more} more`, all, more };
 }
 
+/** @type {[Intl.RelativeTimeFormatUnit, number][]} */
 const UNITS = [
 	['year', 365 * 24 * 3600],
 	['month', 30 * 24 * 3600],

@@ -1,3 +1,4 @@
+// @ts-check
 // NDJSON read from a byte stream: one JSON object per line, lines split across chunks kept whole.
 
 /** Splits text chunks into lines, keeping a partial last line until the rest arrives. */
@@ -7,7 +8,7 @@ export function lineBuffer() {
 		push(chunk) {
 			rest += chunk;
 			const lines = rest.split('\n');
-			rest = lines.pop();
+			rest = lines.pop() ?? '';
 			return lines.filter((line) => line.trim() !== '');
 		},
 		flush() {
