@@ -61,15 +61,26 @@ function asDirectusError(error) {
 	return migrationError('INTERNAL', `Internal error: ${error?.message ?? String(error)}`, 500);
 }
 
+/**
+ * The one error body: `{ status: "danger", icon: "error", code, message, …carried }` with
+ * Directus' `errors` list beside it, whose extensions hold the code and the error's `extensions`.
+ * @param {string} code
+ * @param {string} message
+ * @param {Record<string, unknown>} [carried]  fields the contract names beside the message
+ * @param {Record<string, unknown>} [extensions]
+ */
+export function errorBody(code, message, carried = {}, extensions = carried) {
+	return { status: 'danger', icon: 'error', code, message, ...carried, errors: [{ message, extensions: { ...extensions, code } }] };
+}
+
 /** `{ httpStatus, body }` for any thrown value. */
 export function errorAnswer(error) {
 	const { code, status, message, extensions = {} } = asDirectusError(error);
 	/** @type {Record<string, unknown>} */
-	const body = { status: 'danger', icon: 'error', code, message };
-	if (Array.isArray(extensions.differences)) body.differences = extensions.differences;
-	if (typeof extensions.processId === 'string') body.processId = extensions.processId;
-	body.errors = [{ message, extensions: { ...extensions, code } }];
-	return { httpStatus: status, body };
+	const carried = {};
+	if (Array.isArray(extensions.differences)) carried.differences = extensions.differences;
+	if (typeof extensions.processId === 'string') carried.processId = extensions.processId;
+	return { httpStatus: status, body: errorBody(code, message, carried, extensions) };
 }
 
 /** Log a 5xx answer with the route it came from. */

@@ -80,6 +80,8 @@ for (const { db, version, label } of MATRIX) {
 				assert.equal(res.body.status, 'danger');
 				assert.equal(res.body.icon, 'error');
 				assert.match(res.body.message, message);
+				// The one error shape: Directus' own errors list beside the contract's fields.
+				assert.deepEqual(res.body.errors?.map((e) => [e.message, e.extensions.code]), [[res.body.message, res.body.code]]);
 				assert.ok(!res.text.includes(destination.token), 'the token is never echoed');
 			}
 		});

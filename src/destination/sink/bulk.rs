@@ -103,20 +103,6 @@ impl<T: Transport, C: Clock> RowSink for BulkSink<'_, T, C> {
         Delivery::Bulk
     }
 
-    /// A bulk copy writes `date-created` / `user-created` values as they are.
-    fn stamps_created_fields(&self) -> bool {
-        false
-    }
-
-    fn raw_rows(&self) -> bool {
-        true
-    }
-
-    /// The receiver skips the keys it has and lists them in its receipt.
-    fn skips_existing(&self) -> bool {
-        true
-    }
-
     async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
         let mut found = Vec::new();
         for chunk in keys.chunks(MAX_ROWS) {

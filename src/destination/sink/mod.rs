@@ -51,14 +51,21 @@ pub struct Written {
 pub trait RowSink {
     fn delivery(&self) -> Delivery;
     /// Whether the destination replaces `date-created` / `user-created` values on insert (they
-    /// must then be written back with an update).
-    fn stamps_created_fields(&self) -> bool;
+    /// must then be written back with an update): Directus' API does, the bulk receiver writes
+    /// them as they are.
+    fn stamps_created_fields(&self) -> bool {
+        self.delivery() == Delivery::Rest
+    }
     /// Whether rows go in the database's own representation, read from the source as stored
     /// (the bulk receiver), rather than in the API's (REST).
-    fn raw_rows(&self) -> bool;
-    /// Whether an insert skips the keys the destination has, and says which (the bulk receiver):
-    /// a page then need not ask first.
-    fn skips_existing(&self) -> bool;
+    fn raw_rows(&self) -> bool {
+        self.delivery() == Delivery::Bulk
+    }
+    /// Whether an insert skips the keys the destination has, and says which (the bulk receiver
+    /// lists them in its receipt): a page then need not ask first.
+    fn skips_existing(&self) -> bool {
+        self.delivery() == Delivery::Bulk
+    }
     /// Which of `keys` the table has.
     async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError>;
     /// Which of `keys` the table has with `field` null (references an earlier run left unset).
@@ -113,18 +120,6 @@ macro_rules! each {
 impl<T: Transport, C: Clock> RowSink for Sink<'_, T, C> {
     fn delivery(&self) -> Delivery {
         each!(self, sink => sink.delivery())
-    }
-
-    fn stamps_created_fields(&self) -> bool {
-        each!(self, sink => sink.stamps_created_fields())
-    }
-
-    fn raw_rows(&self) -> bool {
-        each!(self, sink => sink.raw_rows())
-    }
-
-    fn skips_existing(&self) -> bool {
-        each!(self, sink => sink.skips_existing())
     }
 
     async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {

@@ -141,18 +141,6 @@ impl<T: Transport, C: Clock> RowSink for RestSink<'_, T, C> {
         Delivery::Rest
     }
 
-    fn stamps_created_fields(&self) -> bool {
-        true
-    }
-
-    fn raw_rows(&self) -> bool {
-        false
-    }
-
-    fn skips_existing(&self) -> bool {
-        false
-    }
-
     async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
         if target.singleton {
             return Ok(self.destination.singleton_key(target.collection, target.key).await?.into_iter().collect());
