@@ -489,6 +489,8 @@ for (const version of VERSIONS) {
 				const readIn = (p) => p.evaluate(() => Number((document.querySelector('[data-stat="rows"]')?.textContent ?? '').split(' of ')[0].replace(/\D/g, '')));
 				const first = await readIn(page);
 				await other.waitForFunction((n) => Number((document.querySelector('[data-stat="rows"]')?.textContent ?? '').split(' of ')[0].replace(/\D/g, '')) > n, first, WAIT);
+				// The counts can come from the job's counters before its replayed lines arrive: wait for them.
+				await followed.getByRole('log').filter({ hasText: /Job migration_\d+_[a-z0-9]+ \(run\)/ }).waitFor(WAIT);
 				assert.match(await followed.getByRole('log').innerText(), /^Job migration_\d+_[a-z0-9]+ \(run\)$/m);
 				const secondTab = await other.evaluate(() => ({ local: Object.entries(localStorage).flat().join('\n'), session: Object.entries(sessionStorage).flat().join('\n') }));
 				for (const [place, text] of Object.entries(secondTab)) assert.equal(text.includes(token), false, `the token is in the second tab's ${place}`);
