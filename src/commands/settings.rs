@@ -36,6 +36,9 @@ pub struct ExtensionSettings {
     pub jobs_retention: String,
     /// The Directus user the request came from (who started a job).
     pub user: Option<String>,
+    /// The host reads the source through its REST API (the command line), not in-process: rows
+    /// come in the API's representation (see `MigrateOptions::with_source`).
+    pub source_over_api: bool,
 }
 
 /// Why a run with artifacts is refused on an instance without `SECRET`.

@@ -44,6 +44,10 @@ pub struct MigrateOptions {
     pub artifacts: Option<String>,
     /// Resume an interrupted run from its checkpoints (ignored on a dry run).
     pub resume: Option<Resume>,
+    /// The host reads rows as the source's database stores them (the extension, in-process);
+    /// false when it reads them through the source's REST API (the command line), whose values
+    /// the bulk receiver, which writes rows as stored, cannot take.
+    pub rows_as_stored: bool,
 }
 
 /// What an interrupted run had done: each collection's last checkpoint (the last

@@ -182,7 +182,7 @@ impl Core {
         let settings = self.settings.clone();
         run(async move {
             let request = MigrationRequest::parse(&body, Route::Verify)?;
-            let options = MigrateOptions::from_request(&request, false)?;
+            let options = MigrateOptions::from_request(&request, false)?.with_source(&settings)?;
             let destination = connect(&host, &settings, &request).await?;
             verify(&*host, &destination, &options).await
         })
@@ -211,7 +211,7 @@ impl Core {
         run(async move {
             let route = if dry_run { Route::DryRun } else { Route::Run };
             let request = MigrationRequest::parse(&body, route)?;
-            let options = MigrateOptions::from_request(&request, dry_run)?;
+            let options = MigrateOptions::from_request(&request, dry_run)?.with_source(&settings)?;
             let callback = callback_of(&request, &settings)?;
             if let Some(callback) = &callback {
                 outbound::check(&*host, &settings.outbound_rules(), Target::Callback, &callback.url).await?;

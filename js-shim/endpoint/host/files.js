@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
  * POST (or PATCH) a stream with node:http(s). (`fetch` with a streamed body keeps the whole body in memory
  * until the request ends: measured +226 MB for a 200 MB file, against +43 MB here.)
  */
-function postStream(url, method, headers, body, timeoutMs) {
+export function postStream(url, method, headers, body, timeoutMs) {
 	const target = new URL(url);
 	const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
 	return new Promise((resolve, reject) => {
@@ -35,7 +35,7 @@ function postStream(url, method, headers, body, timeoutMs) {
 }
 
 /** sha256 (hex) and length of a stream of bytes, chunk by chunk. */
-async function digest(stream) {
+export async function digest(stream) {
 	const hash = createHash('sha256');
 	let bytes = 0;
 	for await (const chunk of stream) {
@@ -50,7 +50,7 @@ async function digest(stream) {
  * digest's JSON on success. A redirect is answered as it came, never followed (the token would go
  * along, and the address it points at was never checked): the core refuses it.
  */
-async function digestDownload({ url, headers, timeoutMs }) {
+export async function digestDownload({ url, headers, timeoutMs }) {
 	const response = await fetch(url, { headers: Object.fromEntries(headers), redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
 	const retryAfter = response.headers.get('retry-after');
 	const location = response.headers.get('location');

@@ -7,6 +7,9 @@ use crate::pipeline::options::{MigrateOptions, TransportChoice, DEFAULT_CONCURRE
 use crate::shared::runtime::Cancel;
 use crate::CoreError;
 
+/// Why a source read over REST lacks what the bulk receiver needs.
+pub const API_SOURCE: &str = "this source is read through its REST API (the command line)";
+
 impl MigrateOptions {
     /// Where the run's artifacts go (`scope.artifacts`, default true, and the instance's storage
     /// settings). Checked last, once the request itself is known to be good: a storage location
@@ -19,6 +22,23 @@ impl MigrateOptions {
         if request.scope.artifacts != Some(false) {
             self.artifacts = Some(settings.artifact_storage()?);
         }
+        Ok(self)
+    }
+
+    /// What the source's host can read: the command line reads the source through its REST API,
+    /// so rows come in the API's representation. What needs them as stored is refused, saying
+    /// so: the bulk transport, and password hashes (which the API never gives).
+    pub fn with_source(mut self, settings: &ExtensionSettings) -> Result<Self, CoreError> {
+        if !settings.source_over_api {
+            return Ok(self);
+        }
+        if self.transport == TransportChoice::Bulk {
+            return Err(CoreError::InvalidInput(format!("scope.transport is bulk, but {API_SOURCE}: the bulk receiver writes rows as the source's database stores them, which only the extension installed on the source can read. Use transport rest or auto, or run the migration from the extension on the source")));
+        }
+        if self.user_passwords {
+            return Err(CoreError::InvalidInput(format!("scope.userPasswords needs the extension installed on the source: {API_SOURCE}, which never gives password hashes")));
+        }
+        self.rows_as_stored = false;
         Ok(self)
     }
 
@@ -54,6 +74,7 @@ impl MigrateOptions {
             user_passwords: scope.user_passwords,
             artifacts: None,
             resume: None,
+            rows_as_stored: true,
         })
     }
 }

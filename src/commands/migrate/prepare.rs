@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::options::API_SOURCE;
 use crate::destination::compat::{ensure_schema_matches, receiver_fits};
 use crate::destination::Destination;
 use crate::host::{CountRequest, Host};
@@ -53,7 +54,7 @@ pub async fn prepare<H: Host, T: Transport, C: Clock>(
     // Directus' own collections are every instance's: the guard is about the user tables.
     let collections = plan.tables.iter().filter(|t| t.system.is_none()).map(|t| t.collection.clone()).collect();
     ensure_schema_matches(&snapshot, destination, &collections, options.force).await?;
-    let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
+    let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options).await?;
     let moving = plan.tables.iter().map(|t| t.collection.as_str()).collect();
     let keys = key_map(host, destination, &moving).await?;
     let schema = restrict(&snapshot, &collections);
@@ -102,10 +103,18 @@ pub async fn plan_selection<H: Host>(host: &H, options: &MigrateOptions) -> Resu
 pub async fn choose_delivery<T: Transport, C: Clock>(
     destination: &Destination<T, C>,
     vendor: Option<&str>,
-    choice: TransportChoice,
+    options: &MigrateOptions,
 ) -> Result<(Delivery, String), CoreError> {
+    let choice = options.transport;
     if choice == TransportChoice::Rest {
         return Ok((Delivery::Rest, "REST API (asked for)".into()));
+    }
+    if !options.rows_as_stored {
+        // `with_source` refused an explicit bulk.
+        return Ok((
+            Delivery::Rest,
+            format!("REST API: {API_SOURCE}, and the bulk receiver takes rows only as stored"),
+        ));
     }
     let receiver = destination.receiver_info().await?;
     match (receiver_fits(receiver.as_ref(), vendor), choice) {

@@ -36,7 +36,7 @@ pub async fn verify<H: Host, T: Transport, C: Clock>(
     // The run's key map (read-only to find): references to mapped keys are compared as written.
     let moving = plan.tables.iter().map(|t| t.collection.as_str()).collect();
     let keys = key_map(host, destination, &moving).await?;
-    let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options.transport).await?;
+    let (delivery, why) = choose_delivery(destination, snapshot.vendor.as_deref(), options).await?;
     let what = What { snapshot: &snapshot, plan: &plan, filters: &filters, delivery, keys: &keys, why: &why };
     verify_planned(host, destination, options, what, started).await
 }

@@ -28,7 +28,7 @@ pub use tap::tapped;
 
 use serde_json::{json, Value};
 
-use crate::host::{FolderRequest, Host, HostError};
+use crate::host::{Host, HostError, PageReader, PageRequest};
 use crate::shared::runtime::iso_timestamp;
 
 /// The top folder of the library every run's folder goes in.
@@ -47,9 +47,26 @@ pub fn file_name(base: &str, epoch_ms: f64) -> String {
     format!("{base}_{}.json", stamp(epoch_ms))
 }
 
-/// The id of the [`TOP_FOLDER`] folder, where earlier runs left their artifacts.
+/// The id of the source's [`TOP_FOLDER`] folder, where earlier runs of the extension left their
+/// artifacts, read from its `directus_folders` like any of its rows: the library the host writes
+/// a run's artifacts to may be elsewhere (the command line's `--artifacts` folder).
 pub async fn top_folder<H: Host>(host: &H) -> Result<Option<String>, HostError> {
-    host.find_folder(&FolderRequest { name: TOP_FOLDER.to_string(), parent: None }).await
+    let request = PageRequest {
+        collection: "directus_folders".into(),
+        primary_key: "id".into(),
+        fields: vec!["id".into()],
+        after: None,
+        limit: 1_000,
+        filter: Some(json!({ "_and": [{ "name": { "_eq": TOP_FOLDER } }, { "parent": { "_null": true } }] })),
+        raw: false,
+        exact: vec![],
+    };
+    let first = PageReader::new(host, request).next_page().await?;
+    Ok(first.and_then(|rows| rows.into_iter().next()).and_then(|row| match row.get("id") {
+        Some(Value::String(id)) => Some(id.clone()),
+        Some(Value::Number(id)) => Some(id.to_string()),
+        _ => None,
+    }))
 }
 
 /// The filter that leaves the artifacts' tree (the top folder `top`, the runs' folders in it, and

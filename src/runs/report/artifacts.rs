@@ -50,6 +50,13 @@ pub struct ArtifactsReport {
 /// What the report says of the files' access: they are sealed (by the host, under `SECRET`).
 pub const SEALED: &str = "sealed under this instance's SECRET: admins open each file with GET /migration/artifacts/<id>; anyone else who may read directus_files (a Public policy, an editor) gets sealed bytes and no row data";
 
+/// The storage the command line names its `--artifacts DIR` by (`folder:<DIR>`): a folder on the
+/// machine it runs on, not a storage location of the source.
+pub const FOLDER_STORAGE: &str = "folder:";
+
+/// What the report says of the files' access in such a folder: the host writes them as they are.
+pub const PLAIN: &str = "written as plain files that only their owner may read (the command line's --artifacts folder)";
+
 impl ArtifactsReport {
     pub fn skipped(reason: impl Into<String>) -> Self {
         ArtifactsReport { reason: Some(reason.into()), ..ArtifactsReport::default() }
@@ -60,7 +67,7 @@ impl ArtifactsReport {
         ArtifactsReport {
             status: ArtifactsStatus::Saved,
             storage: Some(storage.to_string()),
-            access: Some(SEALED.to_string()),
+            access: Some(if storage.starts_with(FOLDER_STORAGE) { PLAIN } else { SEALED }.to_string()),
             ..Self::default()
         }
     }
@@ -89,7 +96,12 @@ impl ArtifactsReport {
         let reason = self.reason.as_deref().unwrap_or("no reason given");
         match self.status {
             ArtifactsStatus::Saved => {
-                format!("Artifacts: {} file(s) saved in {}, {SEALED}", self.files.len(), place())
+                format!(
+                    "Artifacts: {} file(s) saved in {}, {}",
+                    self.files.len(),
+                    place(),
+                    self.access.as_deref().unwrap_or(SEALED)
+                )
             }
             ArtifactsStatus::Skipped => format!("Artifacts: none saved ({reason})"),
             ArtifactsStatus::Failed => format!(
@@ -121,6 +133,8 @@ mod tests {
         ));
         assert_eq!(report.access.as_deref(), Some(SEALED));
         assert_eq!(ArtifactsReport::skipped("scope.artifacts is false").access, None);
+        let folder = ArtifactsReport::to("folder:/tmp/artifacts");
+        assert_eq!(folder.access.as_deref(), Some(PLAIN), "a local folder's files are not sealed");
         report.missing("files_x.json", "EACCES: permission denied");
         report.missing("report_x.json", "later");
         assert_eq!(report.status, ArtifactsStatus::Failed);

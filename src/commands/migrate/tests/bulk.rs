@@ -215,3 +215,32 @@ fn a_bulk_add_run_stops_asking_once_pages_come_back_fresh_and_asks_again_once_on
     assert_eq!(asked(&fake), 6, "a re-run's first page finds its rows: every page is asked");
     assert!(!fake.log.borrow().iter().any(|l| l == "POST /migration/receive/rows"), "and nothing is sent");
 }
+
+/// The command line reads the source through its REST API: a destination with a fitting receiver
+/// still gets rows over REST (in the API's representation), and what needs rows as stored is
+/// refused before anything is sent.
+#[test]
+fn a_source_read_over_its_api_never_uses_the_bulk_receiver() {
+    use crate::commands::settings::ExtensionSettings;
+    let cli = ExtensionSettings { source_over_api: true, ..ExtensionSettings::default() };
+    let (host, fake) = pair_with(destination().with_receiver(receiving_store()));
+    let auto = options(json!({ "excludedTables": user_tables_only() })).with_source(&cli).unwrap();
+    let report = run(&host, &fake, &auto).unwrap();
+    assert_eq!(report.status, RunStatus::Completed, "{:?} {:?}", report.failures, report.error);
+    assert_eq!(report.transport, Delivery::Rest);
+    let log = fake.log.borrow().clone();
+    assert!(!log.iter().any(|l| l.starts_with("POST /migration/receive")), "{log:?}");
+    assert!(log.iter().any(|l| l.starts_with("POST /items/articles")));
+
+    for (scope, named) in
+        [(json!({ "transport": "bulk" }), "scope.transport"), (json!({ "userPasswords": true }), "scope.userPasswords")]
+    {
+        let refused = options(scope).with_source(&cli).unwrap_err();
+        assert_eq!(refused.code(), "INVALID_PAYLOAD");
+        let message = refused.to_string();
+        assert!(message.contains(named) && message.contains("REST API"), "{message}");
+    }
+    // The extension's own host reads rows as stored: nothing changes there.
+    let bulk = options(json!({ "transport": "bulk" })).with_source(&ExtensionSettings::default()).unwrap();
+    assert!(bulk.rows_as_stored);
+}
