@@ -20,13 +20,19 @@
 // without and with artifacts, run and re-run, and over the bulk transport run without artifacts
 // (a fifth instance), then run and re-run with them (a fourth); then 1% of the rows are edited on
 // the source (articles' titles) and both destinations get a merge (scope.mode "merge") and a merge
-// re-run, over their transport. Each run's summary says where its time went (summary.timings,
+// re-run, over their transport. After the REST re-run, the command line (dist/cli.js, when it is
+// built; bench/cli.mjs): `cli schema-sync` into a fresh destination (not measured), then "cli run
+// (REST source, REST destination)": `node dist/cli.js run --transport rest --json` with the REST
+// phases' selection and --scope options (artifacts into a temporary folder, as the endpoint's run
+// saves its own), the source read over its REST API, timed from spawn to exit (Node's start-up and
+// the core's load included), its rows/s beside the endpoint's REST run; the command line's own peak
+// RSS is printed and kept in the JSON. Each run's summary says where its time went (summary.timings,
 // printed per phase). Runs save their artifacts in the
 // source's file library unless the phase says "no artifacts". Peak RSS of the source and
 // destination processes is sampled in every phase. Prints a table and writes the same as JSON
 // under bench/results/.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, totalmem } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDirectus, ROOT } from '../scripts/lib/directus.mjs';
@@ -37,6 +43,7 @@ import { seedBenchmark } from './dataset.mjs';
 import { measureCeiling } from './ceiling.mjs';
 import { sampleRss } from './rss.mjs';
 import { benchBulk } from './bulk.mjs';
+import { cliBuilt, cliFlags, runCli } from './cli.mjs';
 
 const { values: args } = parseArgs({
 	options: {
@@ -131,8 +138,10 @@ const [source, ceilingDestination, destination, bulkDestination, plainBulkDestin
 	startDirectus({ version, db, name: 'bench-bulk-destination', env }),
 	startDirectus({ version, db, name: 'bench-plain-bulk-destination', env }),
 ]);
+// The command line's destination, started for its phase.
+let cliDestination = null;
 const stopAll = () =>
-	Promise.all([source, ceilingDestination, destination, bulkDestination, plainBulkDestination].map((instance) => instance.stop())).then(stopDatabaseServers);
+	Promise.all([source, ceilingDestination, destination, bulkDestination, plainBulkDestination, cliDestination].filter(Boolean).map((instance) => instance.stop())).then(stopDatabaseServers);
 process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
 
 try {
@@ -156,6 +165,33 @@ try {
 	const dryRun = await phase('dry-run', pids, () => stream(source, 'dry-run', { ...target, scope }));
 	const run = await phase('run', pids, () => stream(source, 'run', { ...target, scope }));
 	const rerun = await phase('re-run', pids, () => stream(source, 'run', { ...target, scope }));
+
+	// The command line, over REST on both sides, into a fresh destination it schema-syncs first.
+	let cliRun = null;
+	if (cliBuilt()) {
+		cliDestination = await startDirectus({ version, db, name: 'bench-cli-destination', env });
+		const cliEnv = { DIRECTUS_FROM_TOKEN: source.token, DIRECTUS_TO_TOKEN: cliDestination.token };
+		const endpoints = ['--from', source.url, '--to', cliDestination.url];
+		await runCli(['schema-sync', ...endpoints, '--json'], cliEnv);
+		const artifactsDir = await mkdtemp(join(tmpdir(), 'tm-bench-cli-artifacts-'));
+		const { flags, ignored } = cliFlags(scope, { artifactsDir });
+		if (ignored.length) log(`  cli run: no flag for scope ${ignored.join(', ')}: left out`);
+		const cliPids = { source: source.pid, destination: cliDestination.pid, cli: 0 };
+		try {
+			cliRun = await phase('cli run (REST source, REST destination)', cliPids, async () => ({
+				summary: await runCli(['run', ...endpoints, ...flags, '--json'], cliEnv, { onSpawn: (pid) => (cliPids.cli = pid) }),
+			}));
+		} finally {
+			await rm(artifactsDir, { recursive: true, force: true });
+		}
+		const created = cliRun.result.summary.tables.reduce((sum, t) => sum + t.created, 0);
+		if (cliRun.result.summary.status !== 'completed') throw new Error(`cli run ended ${cliRun.result.summary.status}: ${cliRun.result.summary.message}`);
+		if (created !== totalRows) throw new Error(`cli run: ${created} row(s) created, not ${totalRows}`);
+		await cliDestination.stop();
+		cliDestination = null;
+	} else {
+		log('  cli run: skipped, dist/cli.js is not built');
+	}
 
 	const bulkScope = { ...scope, transport: 'bulk' };
 	const plainTarget = { baseURL: plainBulkDestination.url, token: plainBulkDestination.token };
@@ -225,6 +261,7 @@ try {
 		measuredRow('run', totalRows, run),
 		derivedRow('run, rows only', totalRows, rowsOnlySeconds),
 		measuredRow('re-run', read(rerun), rerun),
+		...(cliRun ? [measuredRow('cli run (REST source, REST destination)', totalRows, cliRun)] : []),
 		measuredRow('bulk, no artifacts', totalRows, plainBulkRun),
 		measuredRow('bulk run', totalRows, bulkRun),
 		derivedRow('bulk, rows only', totalRows, bulkRun.seconds - bulkRun.result.summary.files.seconds),
@@ -236,12 +273,13 @@ try {
 	].map((row) => ({ ...row, rowsPerSecond: row.rows ? row.rows / row.seconds : null, ratio: row.rows ? row.rows / row.seconds / ceilingRate : null }));
 
 	const pad = (text, width) => String(text).padStart(width);
+	const phaseWidth = Math.max(23, ...table.map((row) => row.phase.length + 2));
 	const number = (value, digits = 0) => (value === null || value === undefined ? '-' : value.toFixed(digits));
 	log();
-	log(`${'phase'.padEnd(23)}${pad('rows', 9)}${pad('seconds', 10)}${pad('rows/s', 9)}${pad('× ceiling', 11)}${pad('source MB', 11)}${pad('(+)', 6)}${pad('dest MB', 9)}${pad('(+)', 6)}`);
+	log(`${'phase'.padEnd(phaseWidth)}${pad('rows', 9)}${pad('seconds', 10)}${pad('rows/s', 9)}${pad('× ceiling', 11)}${pad('source MB', 11)}${pad('(+)', 6)}${pad('dest MB', 9)}${pad('(+)', 6)}`);
 	for (const row of table) {
 		const growth = (value) => (value === null ? '-' : `+${value.toFixed(0)}`);
-		log(`${row.phase.padEnd(23)}${pad(row.rows ?? '-', 9)}${pad(number(row.seconds, 1), 10)}${pad(number(row.rowsPerSecond), 9)}${pad(number(row.ratio, 2), 11)}${pad(number(row.source), 11)}${pad(growth(row.sourceGrowth), 6)}${pad(number(row.destination), 9)}${pad(growth(row.destinationGrowth), 6)}`);
+		log(`${row.phase.padEnd(phaseWidth)}${pad(row.rows ?? '-', 9)}${pad(number(row.seconds, 1), 10)}${pad(number(row.rowsPerSecond), 9)}${pad(number(row.ratio, 2), 11)}${pad(number(row.source), 11)}${pad(growth(row.sourceGrowth), 6)}${pad(number(row.destination), 9)}${pad(growth(row.destinationGrowth), 6)}`);
 	}
 	log(`files: ${files.migrated} uploaded, ${(files.bytes / 1e6).toFixed(1)} MB in ${files.seconds.toFixed(1)} s: ${files.filesPerSecond.toFixed(1)} files/s, ${files.megabytesPerSecond.toFixed(1)} MB/s`);
 	if (largeFile) log(`large file (${largeFile.megabytes} MB): source RSS ${largeFile.sourceRssBefore.toFixed(0)} → ${largeFile.sourceRssPeak.toFixed(0)} MB (+${largeFile.sourceRssGrowth.toFixed(0)}) while it moved (${largeFile.seconds.toFixed(1)} s)`);
@@ -254,7 +292,7 @@ try {
 	// Where the time goes: each run's summary.timings (seconds per phase, summed over the pages in
 	// flight, so they overlap); "transfer" is what the writes took beyond the encoding and the
 	// receiver's own time (the request, the body, the answer).
-	const timed = [['run', run], ['re-run', rerun], ['bulk, no artifacts', plainBulkRun], ['bulk run', bulkRun], ['bulk re-run', bulkRerun], ['bulk merge', bulkMerge]];
+	const timed = [['run', run], ['re-run', rerun], ...(cliRun ? [['cli run', cliRun]] : []), ['bulk, no artifacts', plainBulkRun], ['bulk run', bulkRun], ['bulk re-run', bulkRerun], ['bulk merge', bulkMerge]];
 	const timingsOf = (measured) => {
 		const t = measured.result.summary.timings ?? {};
 		const inside = (t.encode ?? 0) + (t.receiverDecode ?? 0) + (t.receiverDatabase ?? 0);
@@ -281,6 +319,15 @@ try {
 	for (const effect of artifactsEffect) {
 		log(`artifacts, ${effect.phase}: ${effect.seconds.without.toFixed(1)} → ${effect.seconds.with.toFixed(1)} s; source peak ${effect.sourcePeak.without.toFixed(0)} (+${effect.sourceGrowth.without.toFixed(0)}) → ${effect.sourcePeak.with.toFixed(0)} (+${effect.sourceGrowth.with.toFixed(0)}) MB; ${effect.artifactMegabytes.toFixed(1)} MB of artifacts written`);
 	}
+	const cli = cliRun && {
+		seconds: cliRun.seconds,
+		rowsPerSecond: totalRows / cliRun.seconds,
+		endpointRunRowsPerSecond: totalRows / run.seconds,
+		processPeakRss: cliRun.peaks.cli,
+		tables: cliRun.result.summary.tables,
+		files: cliRun.result.summary.files,
+	};
+	if (cli) log(`cli run (REST source, REST destination): ${cli.rowsPerSecond.toFixed(0)} rows/s in ${cli.seconds.toFixed(1)} s, the endpoint's REST run ${cli.endpointRunRowsPerSecond.toFixed(0)} rows/s (${(cli.rowsPerSecond / cli.endpointRunRowsPerSecond).toFixed(2)}×); the command line's peak RSS ${cli.processPeakRss.toFixed(0)} MB`);
 	log(`ceiling batch size ${ceiling.result.batchSize} (probe rows/s: ${Object.entries(ceiling.result.probeRates).map(([b, r]) => `${b}: ${r.toFixed(0)}`).join(', ')})`);
 	const speedup = run.seconds / rerun.seconds;
 	const total = (performance.now() - benchStarted) / 1000;
@@ -301,6 +348,7 @@ try {
 		tables: run.result.summary.tables,
 		bulkTables: bulkRun.result.summary.tables,
 		bulkFiles: bulkRun.result.summary.files,
+		cli,
 		files,
 		artifacts: artifactsEffect,
 		timings,

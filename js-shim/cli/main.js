@@ -10,15 +10,21 @@ import { cliHost } from './host.js';
 import { createOutput, EXIT } from './output.js';
 import { checkSource, sourceClient } from './source.js';
 
-/** The core's calls, by command (each takes the endpoint's JSON body). */
+/** The core's calls, by command (each takes the endpoint's JSON body); each resolves to the answer's body. */
 const CALLS = {
-	check: (core, body) => core.check(body),
+	check: (core, body) => core.check(body).then(checked),
 	tables: (core, body) => core.tables(body),
 	'schema-sync': (core, body) => core.schemaSync(body),
 	'dry-run': (core, body) => core.dryRun(body),
 	run: (core, body) => core.run(body),
 	verify: (core, body) => core.verify(body),
 };
+
+/** A check's answer: its verdict, or (a refusal, 4xx/5xx) an error of its code. */
+function checked({ httpStatus, body }) {
+	if (httpStatus < 300) return body;
+	throw Object.assign(new Error(body.message), { code: body.code ?? 'CHECK_FAILED', status: httpStatus });
+}
 
 function loadCore() {
 	initSync({ module: readFileSync(new URL('./table_migration_bg.wasm', import.meta.url)) });

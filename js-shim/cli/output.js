@@ -39,7 +39,6 @@ export function exitOfAnswer(command, answer) {
 		if (answer.status === 'completed with errors') return EXIT.failedRows;
 		return exitOf({ status: answer.httpStatus });
 	}
-	if (command === 'check') return answer.httpStatus < 300 ? EXIT.done : exitOf({ code: answer.body?.code, status: answer.httpStatus });
 	if (command === 'verify') return answer.status === 'differs' || answer.status === 'missing' ? EXIT.failedRows : EXIT.done;
 	return EXIT.done;
 }
@@ -55,7 +54,7 @@ export function errorLine(error, exitCode) {
 /** The one line an answer closes with, for people. */
 function closingLine(command, answer) {
 	if (command === 'tables') return answer.map((t) => `${t.collection}\t${t.count} row(s)${t.singleton ? ' (singleton)' : ''}`).join('\n');
-	if (command === 'check') return answer.body.message;
+	if (command === 'check') return answer.message;
 	if (command === 'verify') return `Verification: ${answer.status}${answer.message ? ` — ${answer.message}` : ''}`;
 	const lines = [answer.message];
 	// A file's id is its path in the --artifacts folder (`folder:<DIR>`).

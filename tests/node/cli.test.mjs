@@ -80,9 +80,7 @@ test('exit codes: 0 done, 1 failed rows or differences, 2 bad input, 3 a guard, 
 	assert.equal(exitOfAnswer('verify', { status: 'identical' }), 0);
 	assert.equal(exitOfAnswer('verify', { status: 'contains' }), 0);
 	assert.equal(exitOfAnswer('verify', { status: 'differs' }), 1);
-	assert.equal(exitOfAnswer('check', { httpStatus: 200, body: {} }), 0);
-	assert.equal(exitOfAnswer('check', { httpStatus: 409, body: { code: 'CONFLICT' } }), 3);
-	assert.equal(exitOfAnswer('check', { httpStatus: 502, body: { code: 'DESTINATION_UNREACHABLE' } }), 4);
+	assert.equal(exitOfAnswer('check', { status: 'success' }), 0, 'a refused check is an error (its code)');
 	for (const [code, status, exit] of [
 		['INVALID_PAYLOAD', 400, 2], ['DESTINATION_UNAUTHORIZED', 400, 2], ['SCHEMA_MISMATCH', 409, 3], ['CANNOT_PLAN', 422, 3],
 		['JOB_RUNNING', 409, 3], ['DESTINATION_UNREACHABLE', 502, 4], ['DESTINATION_TIMEOUT', 504, 4], ['DESTINATION_BUSY', 503, 4],
