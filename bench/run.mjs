@@ -21,12 +21,14 @@
 // (a fifth instance), then run and re-run with them (a fourth); then 1% of the rows are edited on
 // the source (articles' titles) and both destinations get a merge (scope.mode "merge") and a merge
 // re-run, over their transport. After the REST re-run, the command line (dist/cli.js, when it is
-// built; bench/cli.mjs): `cli schema-sync` into a fresh destination (not measured), then "cli run
-// (REST source, REST destination)": `node dist/cli.js run --transport rest --json` with the REST
-// phases' selection and --scope options (artifacts into a temporary folder, as the endpoint's run
-// saves its own), the source read over its REST API, timed from spawn to exit (Node's start-up and
-// the core's load included), its rows/s beside the endpoint's REST run; the command line's own peak
-// RSS is printed and kept in the JSON. Each run's summary says where its time went (summary.timings,
+// built; bench/cli.mjs), twice, each into a fresh destination it schema-syncs first (not
+// measured): "cli run (REST source, REST destination)" (`node dist/cli.js run --transport rest
+// --json`) and "cli run (REST source, bulk receiver)" (`--transport bulk`: the API's rows, which
+// the receiver converts), with the REST phases' selection and --scope options (artifacts into a
+// temporary folder, as the endpoint's runs save their own), the source read over its REST API,
+// timed from spawn to exit (Node's start-up and the core's load included), each beside the
+// endpoint's run over the same transport; the command line's own peak RSS is printed and kept in
+// the JSON. Each run's summary says where its time went (summary.timings,
 // printed per phase). Runs save their artifacts in the
 // source's file library unless the phase says "no artifacts". Peak RSS of the source and
 // destination processes is sampled in every phase. Prints a table and writes the same as JSON
@@ -166,32 +168,38 @@ try {
 	const run = await phase('run', pids, () => stream(source, 'run', { ...target, scope }));
 	const rerun = await phase('re-run', pids, () => stream(source, 'run', { ...target, scope }));
 
-	// The command line, over REST on both sides, into a fresh destination it schema-syncs first.
-	let cliRun = null;
-	if (cliBuilt()) {
-		cliDestination = await startDirectus({ version, db, name: 'bench-cli-destination', env });
+	// The command line (the source read over its REST API), into a fresh destination it
+	// schema-syncs first: over REST, then through the bulk receiver (rows in the API's
+	// representation).
+	const CLI_PHASES = { rest: 'cli run (REST source, REST destination)', bulk: 'cli run (REST source, bulk receiver)' };
+	const cliRuns = {};
+	for (const transport of cliBuilt() ? ['rest', 'bulk'] : []) {
+		cliDestination = await startDirectus({ version, db, name: `bench-cli-${transport}-destination`, env });
 		const cliEnv = { DIRECTUS_FROM_TOKEN: source.token, DIRECTUS_TO_TOKEN: cliDestination.token };
 		const endpoints = ['--from', source.url, '--to', cliDestination.url];
 		await runCli(['schema-sync', ...endpoints, '--json'], cliEnv);
 		const artifactsDir = await mkdtemp(join(tmpdir(), 'tm-bench-cli-artifacts-'));
-		const { flags, ignored } = cliFlags(scope, { artifactsDir });
+		const { flags, ignored } = cliFlags({ ...scope, transport }, { artifactsDir });
 		if (ignored.length) log(`  cli run: no flag for scope ${ignored.join(', ')}: left out`);
 		const cliPids = { source: source.pid, destination: cliDestination.pid, cli: 0 };
+		let measured;
 		try {
-			cliRun = await phase('cli run (REST source, REST destination)', cliPids, async () => ({
+			measured = await phase(CLI_PHASES[transport], cliPids, async () => ({
 				summary: await runCli(['run', ...endpoints, ...flags, '--json'], cliEnv, { onSpawn: (pid) => (cliPids.cli = pid) }),
 			}));
 		} finally {
 			await rm(artifactsDir, { recursive: true, force: true });
 		}
-		const created = cliRun.result.summary.tables.reduce((sum, t) => sum + t.created, 0);
-		if (cliRun.result.summary.status !== 'completed') throw new Error(`cli run ended ${cliRun.result.summary.status}: ${cliRun.result.summary.message}`);
+		const { summary } = measured.result;
+		const created = summary.tables.reduce((sum, t) => sum + t.created, 0);
+		if (summary.status !== 'completed') throw new Error(`cli run ended ${summary.status}: ${summary.message}`);
+		if (summary.transport !== transport) throw new Error(`cli run went over ${summary.transport}, not ${transport}`);
 		if (created !== totalRows) throw new Error(`cli run: ${created} row(s) created, not ${totalRows}`);
+		cliRuns[transport] = measured;
 		await cliDestination.stop();
 		cliDestination = null;
-	} else {
-		log('  cli run: skipped, dist/cli.js is not built');
 	}
+	if (!cliBuilt()) log('  cli run: skipped, dist/cli.js is not built');
 
 	const bulkScope = { ...scope, transport: 'bulk' };
 	const plainTarget = { baseURL: plainBulkDestination.url, token: plainBulkDestination.token };
@@ -261,7 +269,7 @@ try {
 		measuredRow('run', totalRows, run),
 		derivedRow('run, rows only', totalRows, rowsOnlySeconds),
 		measuredRow('re-run', read(rerun), rerun),
-		...(cliRun ? [measuredRow('cli run (REST source, REST destination)', totalRows, cliRun)] : []),
+		...Object.entries(cliRuns).map(([transport, measured]) => measuredRow(CLI_PHASES[transport], totalRows, measured)),
 		measuredRow('bulk, no artifacts', totalRows, plainBulkRun),
 		measuredRow('bulk run', totalRows, bulkRun),
 		derivedRow('bulk, rows only', totalRows, bulkRun.seconds - bulkRun.result.summary.files.seconds),
@@ -292,7 +300,7 @@ try {
 	// Where the time goes: each run's summary.timings (seconds per phase, summed over the pages in
 	// flight, so they overlap); "transfer" is what the writes took beyond the encoding and the
 	// receiver's own time (the request, the body, the answer).
-	const timed = [['run', run], ['re-run', rerun], ...(cliRun ? [['cli run', cliRun]] : []), ['bulk, no artifacts', plainBulkRun], ['bulk run', bulkRun], ['bulk re-run', bulkRerun], ['bulk merge', bulkMerge]];
+	const timed = [['run', run], ['re-run', rerun], ...Object.entries(cliRuns).map(([transport, measured]) => [`cli run (${transport})`, measured]), ['bulk, no artifacts', plainBulkRun], ['bulk run', bulkRun], ['bulk re-run', bulkRerun], ['bulk merge', bulkMerge]];
 	const timingsOf = (measured) => {
 		const t = measured.result.summary.timings ?? {};
 		const inside = (t.encode ?? 0) + (t.receiverDecode ?? 0) + (t.receiverDatabase ?? 0);
@@ -319,15 +327,24 @@ try {
 	for (const effect of artifactsEffect) {
 		log(`artifacts, ${effect.phase}: ${effect.seconds.without.toFixed(1)} → ${effect.seconds.with.toFixed(1)} s; source peak ${effect.sourcePeak.without.toFixed(0)} (+${effect.sourceGrowth.without.toFixed(0)}) → ${effect.sourcePeak.with.toFixed(0)} (+${effect.sourceGrowth.with.toFixed(0)}) MB; ${effect.artifactMegabytes.toFixed(1)} MB of artifacts written`);
 	}
-	const cli = cliRun && {
-		seconds: cliRun.seconds,
-		rowsPerSecond: totalRows / cliRun.seconds,
-		endpointRunRowsPerSecond: totalRows / run.seconds,
-		processPeakRss: cliRun.peaks.cli,
-		tables: cliRun.result.summary.tables,
-		files: cliRun.result.summary.files,
-	};
-	if (cli) log(`cli run (REST source, REST destination): ${cli.rowsPerSecond.toFixed(0)} rows/s in ${cli.seconds.toFixed(1)} s, the endpoint's REST run ${cli.endpointRunRowsPerSecond.toFixed(0)} rows/s (${(cli.rowsPerSecond / cli.endpointRunRowsPerSecond).toFixed(2)}×); the command line's peak RSS ${cli.processPeakRss.toFixed(0)} MB`);
+	// The command line beside the endpoint's run over the same transport (artifacts on in both).
+	const endpointRuns = { rest: run, bulk: bulkRun };
+	const cli = Object.fromEntries(
+		Object.entries(cliRuns).map(([transport, measured]) => [
+			transport,
+			{
+				seconds: measured.seconds,
+				rowsPerSecond: totalRows / measured.seconds,
+				endpointRunRowsPerSecond: totalRows / endpointRuns[transport].seconds,
+				processPeakRss: measured.peaks.cli,
+				tables: measured.result.summary.tables,
+				files: measured.result.summary.files,
+			},
+		]),
+	);
+	for (const [transport, c] of Object.entries(cli)) {
+		log(`${CLI_PHASES[transport]}: ${c.rowsPerSecond.toFixed(0)} rows/s in ${c.seconds.toFixed(1)} s, the endpoint's ${transport} run ${c.endpointRunRowsPerSecond.toFixed(0)} rows/s (${(c.rowsPerSecond / c.endpointRunRowsPerSecond).toFixed(2)}×); the command line's peak RSS ${c.processPeakRss.toFixed(0)} MB`);
+	}
 	log(`ceiling batch size ${ceiling.result.batchSize} (probe rows/s: ${Object.entries(ceiling.result.probeRates).map(([b, r]) => `${b}: ${r.toFixed(0)}`).join(', ')})`);
 	const speedup = run.seconds / rerun.seconds;
 	const total = (performance.now() - benchStarted) / 1000;

@@ -148,7 +148,7 @@ proptest! {
             let _ = canonical(&Value::Object(row.clone()));
         }
         let primary_key = columns.first().cloned().unwrap_or_default();
-        let header = Header { wire: WIRE_VERSION, mode: Mode::Create, collection: "c".into(), primary_key, columns };
+        let header = Header { wire: WIRE_VERSION, mode: Mode::Create, collection: "c".into(), primary_key, columns, rows: Default::default() };
         let encoded = Batch::encode(&header, &rows);
         let _ = Batch::decode(&text);
         if let Ok(mut batch) = Batch::decode(&encoded) {

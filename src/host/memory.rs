@@ -52,6 +52,8 @@ pub struct MemoryHost {
     pub counts: RefCell<Vec<String>>,
     /// How many snapshots were asked for.
     pub snapshots: Cell<usize>,
+    /// How many `read_page` calls asked for rows as stored (`raw`).
+    pub raw_reads: Cell<usize>,
     calls: Cell<usize>,
 }
 
@@ -150,6 +152,7 @@ pub fn matches(filter: &Value, row: &Row) -> bool {
 impl Host for MemoryHost {
     async fn read_page(&self, request: &PageRequest) -> Result<Page, HostError> {
         self.calls.set(self.calls.get() + 1);
+        self.raw_reads.set(self.raw_reads.get() + usize::from(request.raw));
         let key = |row: &Row| row.get(&request.primary_key).cloned().unwrap_or(Value::Null);
         let after = |row: &&Row| request.after.as_ref().is_none_or(|a| compare_keys(&key(row), a) == Ordering::Greater);
         let wanted = |row: &&Row| request.filter.as_ref().is_none_or(|f| matches(f, row));

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::pipeline::data::TableCheckpoint;
 use crate::runs::report::Delivery;
 use crate::shared::runtime::Cancel;
+use crate::shared::wire::Representation;
 
 pub const DEFAULT_BATCH_SIZE: u32 = 500;
 /// Over the bulk receiver a row costs little and a request much: pages are larger (the sink still
@@ -70,6 +71,15 @@ pub enum TransportChoice {
 }
 
 impl MigrateOptions {
+    /// How rows are represented over `delivery`: the REST API takes the API's; the bulk receiver
+    /// rows as stored, or the API's where the source is read through its API.
+    pub fn representation(&self, delivery: Delivery) -> Representation {
+        match delivery {
+            Delivery::Bulk if self.rows_as_stored => Representation::Stored,
+            _ => Representation::Api,
+        }
+    }
+
     /// Rows per page read and per write over `delivery`.
     pub fn batch_size(&self, delivery: Delivery) -> u32 {
         self.batch_size.unwrap_or(match delivery {

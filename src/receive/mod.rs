@@ -50,6 +50,7 @@ pub async fn info<S: Store>(store: &S) -> Result<ReceiverInfo, CoreError> {
         version: env!("CARGO_PKG_VERSION").into(),
         wire: WIRE_VERSION,
         vendor: Some(vendor::from_client(&client).to_string()),
+        api_rows: true,
     })
 }
 
@@ -244,6 +245,7 @@ async fn write<S: Store>(
             primary_key: header.primary_key.clone(),
             columns: header.columns.clone(),
             rows,
+            representation: header.rows,
         };
         let result = match header.mode {
             Mode::Create => store.insert_rows(&write).await,
@@ -298,6 +300,7 @@ mod tests {
             collection: "tags".into(),
             primary_key: "id".into(),
             columns: vec!["id".into(), "name".into()],
+            rows: Default::default(),
         };
         let rows: Vec<Row> = rows.as_array().unwrap().iter().map(|r| r.as_object().unwrap().clone()).collect();
         Batch::encode(&header, &rows)
@@ -381,6 +384,7 @@ mod tests {
                 collection: "directus_users".into(),
                 primary_key: "id".into(),
                 columns: columns.iter().map(|c| c.to_string()).collect(),
+                rows: Default::default(),
             };
             Batch::encode(&header, &[row.as_object().unwrap().clone()])
         };

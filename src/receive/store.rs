@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::host::{HostError, KeysRequest};
 use crate::pipeline::schema::is_system;
+use crate::shared::wire::Representation;
 
 /// A collection as the receiving instance's schema describes it (Directus' schema overview).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,6 +82,10 @@ pub struct RowsWrite {
     pub primary_key: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,
+    /// `api`: values as the REST API answers them, which the store turns into its database's
+    /// representation as Directus writes an item.
+    #[serde(default)]
+    pub representation: Representation,
 }
 
 /// Rows of a table by key: `columns` of the rows whose primary key is one of `keys`, in the

@@ -9,6 +9,11 @@
 //!
 //! Sent as `Content-Type: application/x-ndjson` so Directus' JSON body parser (and its
 //! `MAX_PAYLOAD_SIZE`) leaves it to the receiver, which bounds it itself.
+//!
+//! A sender that reads its source through the REST API (the command line) has the API's values,
+//! not the stored ones: its header says `"rows":"api"`, and the receiver turns them into its
+//! database's representation as Directus writes an item (dates, geometries), without Directus'
+//! specials. Only a receiver whose `info` says `apiRows` is sent such batches.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -37,6 +42,23 @@ pub enum Mode {
     Update,
 }
 
+/// How a row's values are written: as the source's database stores them (read in-process), or
+/// as Directus' REST API answers them (read through the API).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum Representation {
+    #[default]
+    Stored,
+    Api,
+}
+
+impl Representation {
+    pub fn is_stored(&self) -> bool {
+        *self == Representation::Stored
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Header {
@@ -45,6 +67,9 @@ pub struct Header {
     pub collection: String,
     pub primary_key: String,
     pub columns: Vec<String>,
+    /// Left out when `stored`: a batch of stored rows is what it always was.
+    #[serde(default, skip_serializing_if = "Representation::is_stored")]
+    pub rows: Representation,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -159,6 +184,10 @@ pub struct ReceiverInfo {
     pub version: String,
     pub wire: u32,
     pub vendor: Option<String>,
+    /// It takes batches of rows in the API's representation (`"rows":"api"`); receivers that
+    /// predate them do not say so.
+    #[serde(rename = "apiRows", default)]
+    pub api_rows: bool,
 }
 
 /// What the bulk receiver spent on a batch, in milliseconds, sent back in its receipt.
@@ -185,6 +214,7 @@ mod tests {
             collection: "tags".into(),
             primary_key: "id".into(),
             columns: vec!["id".into(), "name".into()],
+            rows: Representation::Stored,
         }
     }
 

@@ -37,10 +37,14 @@ pub struct FakeDirectus {
     /// Requests to this path are carried out, then their answer is lost, this many times.
     lost_answers: RefCell<Option<(String, usize)>>,
     receiver: Option<MemoryStore>,
+    /// The receiver predates rows in the API's representation (its info does not say `apiRows`).
+    receiver_predates_api_rows: bool,
     snapshot: Option<Value>,
     /// The user `GET /users/me` answers with (the token's user).
     me: Option<Row>,
     pub log: RefCell<Vec<String>>,
+    /// Every batch the bulk receiver was sent, as sent.
+    pub batches: RefCell<Vec<String>>,
 }
 
 fn error(status: u16, code: &str, message: &str) -> Result<HttpResponse, TransportError> {
@@ -65,9 +69,11 @@ impl FakeDirectus {
             outage_after: std::cell::Cell::new(None),
             lost_answers: RefCell::new(None),
             receiver: None,
+            receiver_predates_api_rows: false,
             snapshot: None,
             me: None,
             log: RefCell::default(),
+            batches: RefCell::default(),
         }
     }
 
@@ -366,13 +372,20 @@ impl FakeDirectus {
         self
     }
 
+    /// A receiver of an earlier release, which takes only rows as stored.
+    pub fn with_receiver_before_api_rows(mut self, store: MemoryStore) -> Self {
+        self.receiver = Some(store);
+        self.receiver_predates_api_rows = true;
+        self
+    }
+
     /// The receiver's routes, answered by the real receiving command.
     async fn receive_route(&self, store: &MemoryStore, path: &str, body: &str) -> Result<HttpResponse, TransportError> {
         let answer =
             |value: Value| Ok(HttpResponse { status: 200, retry_after: None, location: None, body: value.to_string() });
         match path {
             "/migration/receive/info" => answer(
-                json!({ "receiver": RECEIVER_NAME, "version": "test", "wire": WIRE_VERSION, "vendor": "sqlite" }),
+                json!({ "receiver": RECEIVER_NAME, "version": "test", "wire": WIRE_VERSION, "vendor": "sqlite", "apiRows": !self.receiver_predates_api_rows }),
             ),
             "/migration/receive/existing" => {
                 let request: Value = serde_json::from_str(body).unwrap();
@@ -395,6 +408,7 @@ impl FakeDirectus {
                 Err(e) => error(e.status(), e.code(), &e.to_string()),
             },
             "/migration/receive/rows" => {
+                self.batches.borrow_mut().push(body.to_string());
                 match receive(store, &crate::shared::runtime::fake::FakeClock::default(), body.as_bytes()).await {
                     Ok(receipt) => answer(serde_json::to_value(receipt).unwrap()),
                     Err(e) => error(e.status(), e.code(), &e.to_string()),

@@ -86,6 +86,7 @@ proptest! {
             collection: "measures".into(),
             primary_key: "id".into(),
             columns: vec!["id".into(), "x".into()],
+            rows: Default::default(),
         };
         let rows: Vec<Row> = floats.iter().enumerate().map(|(i, f)| row(i as u32 + 1, *f)).collect();
         let text = Batch::encode(&header, &rows);

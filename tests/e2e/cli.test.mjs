@@ -1,5 +1,6 @@
 // The command line (dist/cli.js, issue 26) on real instances: the same core in plain Node, reading
-// a source WITHOUT the extension over its REST API and writing the destination over REST. It
+// a source WITHOUT the extension over its REST API and writing the destination through its bulk
+// receiver (rows in the API's representation, which the receiver converts) or over REST. It
 // syncs the schema, moves the sample rows and the files they reference exactly, creates nothing
 // on a re-run, verifies identical; its three outputs (--json, --ndjson, plain lines off a TTY)
 // and its exit codes (2 bad input, 3 a guard's refusal, 4 an instance unreachable, 1 rows
@@ -26,6 +27,25 @@ const TABLES = SAMPLE_COLLECTION_NAMES.join(',');
 const KEYS = { languages: 'code' };
 /** Over REST, Directus stamps date_updated when the run writes the created values back. */
 const STAMPED = ['authors', 'articles'];
+
+/**
+ * The sample rows of `collections` on both instances are the same (over REST, less the
+ * date_updated Directus stamps), JSON documents with their keys in the same order.
+ */
+async function assertSameRows(source, destination, collections, { stamped = false } = {}) {
+	for (const collection of collections) {
+		const [ours, theirs] = await Promise.all([rowsOf(source, collection), rowsOf(destination, collection)]);
+		assert.equal(theirs.length, ours.length, collection);
+		const strip = (row) => {
+			const copy = { ...row };
+			if (stamped && STAMPED.includes(collection)) delete copy.date_updated;
+			return copy;
+		};
+		assert.deepEqual(theirs.map(strip), ours.map(strip), collection);
+		const documents = (rows) => rows.map((row) => Object.values(row).filter((v) => v !== null && typeof v === 'object').map((v) => JSON.stringify(v)));
+		assert.deepEqual(documents(theirs), documents(ours), `${collection}: JSON key order`);
+	}
+}
 /** Every variable the command line reads a token from: none is inherited from the test's own environment. */
 const TOKEN_VARIABLES = /^(DIRECTUS_FROM_TOKEN|DIRECTUS_TO_TOKEN|TM_CLI_.*)$/;
 
@@ -177,13 +197,14 @@ for (const { db, version, label } of MATRIX) {
 			assert.equal(documentOf(again).inSync, true, shown(again));
 		});
 
-		test('run moves every row and every file they reference; rows equal, bytes equal; no artifacts without --artifacts', async () => {
+		test('run moves every row (through the bulk receiver) and every file they reference; rows equal, bytes equal; no artifacts without --artifacts', async () => {
 			const sourceFiles = async () => (await client(source.url, source.token).get('/files?limit=-1&fields=id')).length;
 			const filesBefore = await sourceFiles();
 			const res = await between('run', '--tables', TABLES, '--batch-size', '25', '--concurrency', '2', '--json');
 			assertExit(res, 0);
 			const report = documentOf(res);
 			assert.equal(report.status, 'completed', shown(res));
+			assert.equal(report.transport, 'bulk', 'the destination has the extension: its receiver takes the API\'s rows');
 			for (const [collection, count] of Object.entries(counts)) {
 				const table = tableOf(report, collection);
 				assert.ok(table, `${collection} is in the report`);
@@ -191,19 +212,8 @@ for (const { db, version, label } of MATRIX) {
 				assert.equal(table.failed, 0, collection);
 			}
 
-			for (const collection of SAMPLE_COLLECTION_NAMES) {
-				const [ours, theirs] = await Promise.all([rowsOf(source, collection), rowsOf(destination, collection)]);
-				assert.equal(theirs.length, ours.length, collection);
-				const strip = (row) => {
-					const copy = { ...row };
-					if (STAMPED.includes(collection)) delete copy.date_updated;
-					return copy;
-				};
-				assert.deepEqual(theirs.map(strip), ours.map(strip), collection);
-				// JSON documents arrive as they were written, their keys in the same order.
-				const documents = (rows) => rows.map((row) => Object.values(row).filter((v) => v !== null && typeof v === 'object').map((v) => JSON.stringify(v)));
-				assert.deepEqual(documents(theirs), documents(ours), `${collection}: JSON key order`);
-			}
+			// Every value as the source has it, dates and JSON included: nothing is stamped in bulk.
+			await assertSameRows(source, destination, SAMPLE_COLLECTION_NAMES);
 
 			// Every file the rows reference: the same row, the same bytes.
 			const articles = await rowsOf(source, 'articles');
@@ -312,12 +322,10 @@ for (const { db, version, label } of MATRIX) {
 			const unknownTable = await between('run', '--tables', 'no_such_table', '--json');
 			assert.match(assertError(unknownTable, 2).message, /no_such_table/);
 
-			// What needs the extension on the source is refused, saying so.
-			for (const flags of [['--transport', 'bulk'], ['--user-passwords']]) {
-				const refused = await between('run', '--tables', 'tags', ...flags);
-				assertExit(refused, 2);
-				assert.match(refused.stdout + refused.stderr, /extension/i, shown(refused));
-			}
+			// What needs the extension on the source is refused, saying so: password hashes.
+			const passwords = await between('run', '--all', '--user-passwords');
+			assertExit(passwords, 2);
+			assert.match(passwords.stdout + passwords.stderr, /extension/i, shown(passwords));
 
 			const unknownFlag = await between('run', '--tables', 'tags', '--no-such-flag');
 			assertExit(unknownFlag, 2);
@@ -350,6 +358,18 @@ for (const { db, version, label } of MATRIX) {
 			}
 			const names = (await client(bare.url, bare.token).get('/collections?limit=-1')).map((c) => c.collection);
 			assert.ok(!names.includes('articles'), 'nothing was created on it');
+		});
+
+		test('over REST (--transport rest): the same rows, once the schema is synced', async () => {
+			const env = { DIRECTUS_FROM_TOKEN: source.token, DIRECTUS_TO_TOKEN: bare.token };
+			const to = ['--from', source.url, '--to', bare.url];
+			assertExit(await recorded(['schema-sync', ...to, '--json'], { env, secret: bare.token }), 0);
+			const res = await recorded(['run', ...to, '--tables', TABLES, '--transport', 'rest', '--json'], { env, secret: bare.token });
+			assertExit(res, 0);
+			const report = documentOf(res);
+			assert.equal(report.transport, 'rest', shown(res));
+			assert.equal(report.status, 'completed', shown(res));
+			await assertSameRows(source, bare, SAMPLE_COLLECTION_NAMES, { stamped: true });
 		});
 
 		test('a row the destination refuses exits 1, reported with its key; verify then differs and exits 1', async () => {

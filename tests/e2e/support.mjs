@@ -1,9 +1,10 @@
 // Helpers shared by the end-to-end suites.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { client } from '../../scripts/lib/api.mjs';
-import { CACHE, startPair, VERSIONS } from '../../scripts/lib/directus.mjs';
+import { CACHE, ROOT, startPair, VERSIONS } from '../../scripts/lib/directus.mjs';
 import { DATABASES } from '../../scripts/lib/databases.mjs';
 import { createSampleSchema } from '../../scripts/lib/sample-schema.mjs';
 
@@ -77,4 +78,20 @@ export function artifactFolders(folders) {
 	const top = folders.find((f) => f.name === 'Migrations' && f.parent == null)?.id;
 	if (!top) return new Set();
 	return new Set([top, ...folders.filter((f) => f.parent === top).map((f) => f.id)]);
+}
+
+/**
+ * `node dist/cli.js ...args` (the command line) with `env` added to this process's environment:
+ * `{ code, stdout, stderr }` once it exits.
+ */
+export function commandLine(args, env) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (d) => (stdout += d));
+		child.stderr.on('data', (d) => (stderr += d));
+		child.on('error', reject);
+		child.on('close', (code) => resolve({ code, stdout, stderr }));
+	});
 }

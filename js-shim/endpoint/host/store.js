@@ -10,10 +10,29 @@ export function databaseError(error) {
 }
 
 /**
- * `{ database, schema() }` → the core's `MigrationStore`.
+ * `{ database, services, schema() }` → the core's `MigrationStore`.
  * @returns {import('../../../target/pkg/table_migration.js').MigrationStore}
  */
-export function receivingStore({ database, schema }) {
+export function receivingStore({ database, services, schema }) {
+	/**
+	 * A batch's rows as this database stores them. Rows in the API's representation (a source
+	 * read through its REST API: the command line) get what Directus does to an item it writes —
+	 * its own PayloadService's conversions of dates and geometries for this database — and
+	 * nothing else (no specials: the values are the source's, created dates included).
+	 * @param {import('../../../target/pkg/table_migration.js').RowsWrite} write
+	 */
+	async function stored({ collection, columns, rows, representation }) {
+		if (representation !== 'api' || rows.length === 0) return rows;
+		const overview = await schema();
+		const fields = overview.collections[collection]?.fields ?? {};
+		const entries = columns.filter((column) => fields[column]).map((column) => [column, fields[column]]);
+		const payloads = rows.map((row) => Object.fromEntries(columns.map((column, i) => [column, row[i]])));
+		const service = new services.PayloadService(collection, { knex: database, schema: overview });
+		service.processGeometries(entries, payloads, 'create');
+		service.processDates(entries, payloads, 'create');
+		return payloads.map((payload) => columns.map((column) => payload[column]));
+	}
+
 	return {
 		async databaseClient() {
 			return String(database.client.config.client);
@@ -36,7 +55,9 @@ export function receivingStore({ database, schema }) {
 			return JSON.stringify(rows.map((row) => row[primaryKey]));
 		},
 
-		async insertRows({ collection, columns, rows }) {
+		async insertRows(write) {
+			const { collection, columns } = write;
+			const rows = await stored(write);
 			const bindings = columnBindings(database, (await schema()).collections[collection], columns);
 			// One multi-row VALUES statement per chunk, built here: knex's own builder turns rows into
 			// objects and, on SQLite, into a compound SELECT of at most 500 terms. SQLite binds at
@@ -59,7 +80,9 @@ export function receivingStore({ database, schema }) {
 		// One statement per chunk of rows, each column set by key:
 		// `update t set c = case k when ? then ? … else c end where k in (…)`. The `else c` gives
 		// PostgreSQL the column's type for the values bound.
-		async updateRows({ collection, primaryKey, columns, rows }) {
+		async updateRows(write) {
+			const { collection, primaryKey, columns } = write;
+			const rows = await stored(write);
 			const bindings = columnBindings(database, (await schema()).collections[collection], columns);
 			const at = columns.indexOf(primaryKey);
 			const set = columns.map((column, i) => [column, i]).filter(([column]) => column !== primaryKey);

@@ -40,6 +40,7 @@ use crate::runs::report::{ArtifactsStatus, Delivery, RunReport};
 use crate::shared::http::Transport;
 use crate::shared::rows::key_text;
 use crate::shared::runtime::Clock;
+use crate::shared::wire::Representation;
 use crate::CoreError;
 
 pub async fn migrate<H: Host, T: Transport, C: Clock>(
@@ -87,9 +88,9 @@ pub async fn migrate_prepared<H: Host, T: Transport, C: Clock>(
             "scope.userPasswords: password hashes cannot be set over the REST API (Directus hashes whatever it is given): users arrive without a password; install this extension on the destination to copy them over its bulk receiver".into(),
         );
     }
-    let sink = Sink::new(prepared.delivery, destination).timed(&timings);
+    let sink = Sink::new(prepared.delivery, options.representation(prepared.delivery), destination).timed(&timings);
     // Directus' own collections go through their REST endpoints, whatever the transport.
-    let system_sink = Sink::new(Delivery::Rest, destination);
+    let system_sink = Sink::new(Delivery::Rest, Representation::Api, destination);
     let known = KnownKeys::default();
     let recorder = Recorder::new(host);
     let files = FileMover::new(host, destination, &known, &recorder, options).with_keys(keys);

@@ -8,7 +8,7 @@ use crate::shared::runtime::Cancel;
 use crate::CoreError;
 
 /// Why a source read over REST lacks what the bulk receiver needs.
-pub const API_SOURCE: &str = "this source is read through its REST API (the command line)";
+const API_SOURCE: &str = "this source is read through its REST API (the command line)";
 
 impl MigrateOptions {
     /// Where the run's artifacts go (`scope.artifacts`, default true, and the instance's storage
@@ -26,14 +26,11 @@ impl MigrateOptions {
     }
 
     /// What the source's host can read: the command line reads the source through its REST API,
-    /// so rows come in the API's representation. What needs them as stored is refused, saying
-    /// so: the bulk transport, and password hashes (which the API never gives).
+    /// so rows come in the API's representation (the bulk receiver is sent them as such). Password
+    /// hashes, which the API never gives, are refused, saying so.
     pub fn with_source(mut self, settings: &ExtensionSettings) -> Result<Self, CoreError> {
         if !settings.source_over_api {
             return Ok(self);
-        }
-        if self.transport == TransportChoice::Bulk {
-            return Err(CoreError::InvalidInput(format!("scope.transport is bulk, but {API_SOURCE}: the bulk receiver writes rows as the source's database stores them, which only the extension installed on the source can read. Use transport rest or auto, or run the migration from the extension on the source")));
         }
         if self.user_passwords {
             return Err(CoreError::InvalidInput(format!("scope.userPasswords needs the extension installed on the source: {API_SOURCE}, which never gives password hashes")));

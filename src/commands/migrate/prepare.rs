@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::options::API_SOURCE;
-use crate::destination::compat::{ensure_schema_matches, receiver_fits};
+use crate::destination::compat::{ensure_schema_matches, receiver_fits, receiver_takes_api_rows};
 use crate::destination::Destination;
 use crate::host::{CountRequest, Host};
 use crate::pipeline::data::{changed_since, parse_instant};
@@ -109,21 +108,18 @@ pub async fn choose_delivery<T: Transport, C: Clock>(
     if choice == TransportChoice::Rest {
         return Ok((Delivery::Rest, "REST API (asked for)".into()));
     }
-    if !options.rows_as_stored {
-        // `with_source` refused an explicit bulk.
-        return Ok((
-            Delivery::Rest,
-            format!("REST API: {API_SOURCE}, and the bulk receiver takes rows only as stored"),
-        ));
-    }
     let receiver = destination.receiver_info().await?;
-    match (receiver_fits(receiver.as_ref(), vendor), choice) {
+    let (fits, rows) = match options.rows_as_stored {
+        true => (receiver_fits(receiver.as_ref(), vendor), "rows in the database's representation"),
+        false => (
+            receiver_takes_api_rows(receiver.as_ref()),
+            "rows in the API's representation (the source is read through its REST API), written by the receiver as Directus writes an item",
+        ),
+    };
+    match (fits, choice) {
         (Ok(()), _) => {
             let version = receiver.map(|r| r.version).unwrap_or_default();
-            Ok((
-                Delivery::Bulk,
-                format!("bulk receiver {version} (wire {WIRE_VERSION}), rows in the database's representation"),
-            ))
+            Ok((Delivery::Bulk, format!("bulk receiver {version} (wire {WIRE_VERSION}), {rows}")))
         }
         (Err(why), TransportChoice::Bulk) => Err(CoreError::Conflict(format!("scope.transport is bulk, but {why}"))),
         (Err(why), _) => Ok((Delivery::Rest, format!("REST API: {why}"))),

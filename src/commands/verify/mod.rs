@@ -98,12 +98,13 @@ async fn compare<H: Host, T: Transport, C: Clock>(
     started: f64,
 ) -> Result<Verification, CoreError> {
     let theirs = destination.schema_snapshot().await?;
+    let rows = options.representation(what.delivery);
     let exists = |name: &str| theirs.collections.iter().any(|c| c.collection == name);
     let tables: Vec<_> = tables
         .iter()
         .map(|&table| {
             let compared = exists(&table.collection)
-                .then(|| columns(table, what.snapshot, &theirs, what.delivery, options.preserve_created));
+                .then(|| columns(table, what.snapshot, &theirs, what.delivery, rows, options.preserve_created));
             (table, compared)
         })
         .collect();
@@ -115,7 +116,8 @@ async fn compare<H: Host, T: Transport, C: Clock>(
 
     let mut answer = Verification::new(what.delivery, notes);
     let files = FileChecker::new(host, destination, options.file_concurrency as usize);
-    let reading = Reading { delivery: what.delivery, batch_size: options.batch_size(what.delivery), keys: what.keys };
+    let reading =
+        Reading { delivery: what.delivery, rows, batch_size: options.batch_size(what.delivery), keys: what.keys };
     for (table, compared) in tables {
         let Some(compared) = compared else {
             let mut report =

@@ -4,5 +4,5 @@
 mod receiver;
 mod schema;
 
-pub use receiver::receiver_fits;
+pub use receiver::{receiver_fits, receiver_takes_api_rows};
 pub use schema::{diff_plan, ensure_schema_matches, DiffOptions, SyncPlan};

@@ -23,12 +23,41 @@ pub fn receiver_fits(receiver: Option<&ReceiverInfo>, source_vendor: Option<&str
     Ok(())
 }
 
+/// Whether the destination's receiver can take rows in the API's representation (a source read
+/// through its REST API): any vendor it supports, since the API's values are the same on every
+/// one; `Err` says why not.
+pub fn receiver_takes_api_rows(receiver: Option<&ReceiverInfo>) -> Result<(), String> {
+    let Some(info) = receiver else {
+        return Err("the destination has no bulk receiver; install this extension there too".into());
+    };
+    if info.wire != WIRE_VERSION {
+        return Err(format!("its receiver speaks wire format {}, this one {WIRE_VERSION}", info.wire));
+    }
+    if !info.api_rows {
+        return Err(format!(
+            "its receiver ({}) predates rows read through the source's API: update the extension there",
+            info.version
+        ));
+    }
+    let theirs = info.vendor.as_deref().unwrap_or("unknown");
+    if !vendor::BULK.contains(&theirs) {
+        return Err(format!("bulk copies are not supported on {theirs} databases yet"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn receiver(wire: u32, vendor: &str) -> ReceiverInfo {
-        ReceiverInfo { receiver: "r".into(), version: "0.1.0".into(), wire, vendor: Some(vendor.into()) }
+        ReceiverInfo {
+            receiver: "r".into(),
+            version: "0.1.0".into(),
+            wire,
+            vendor: Some(vendor.into()),
+            api_rows: true,
+        }
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Rows through the destination's bulk receiver (the other copy of this extension): rows in the
-//! database's own representation, in NDJSON batches, written straight into its tables. The
-//! receiver skips keys it has and isolates the rows its database refuses itself.
+//! database's own representation (or, read through the source's API, in the API's, which the
+//! receiver converts), in NDJSON batches, written straight into its tables. The receiver skips
+//! keys it has and isolates the rows its database refuses itself.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::RestSink;
 use super::{Mode, RowSink, Target, Written};
 use crate::destination::{Destination, DestinationError};
 use crate::runs::progress::{Phase, Timings};
@@ -14,17 +16,19 @@ use crate::shared::digest::canonical;
 use crate::shared::http::Transport;
 use crate::shared::rows::{key_text, Row};
 use crate::shared::runtime::Clock;
-use crate::shared::wire::{Batch, Header, Receipt, MAX_BYTES, MAX_ROWS, WIRE_VERSION};
+use crate::shared::wire::{Batch, Header, Receipt, Representation, MAX_BYTES, MAX_ROWS, WIRE_VERSION};
 
 pub struct BulkSink<'a, T, C> {
     destination: &'a Destination<T, C>,
+    /// How the rows it is given are represented (and read back, to compare).
+    rows: Representation,
     /// Where the encoding's time and the receiver's are counted, in a run.
     timings: Option<&'a Timings>,
 }
 
 impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
-    pub fn new(destination: &'a Destination<T, C>) -> Self {
-        BulkSink { destination, timings: None }
+    pub fn new(destination: &'a Destination<T, C>, rows: Representation) -> Self {
+        BulkSink { destination, rows, timings: None }
     }
 
     pub fn timed(self, timings: &'a Timings) -> Self {
@@ -58,13 +62,13 @@ impl<'a, T: Transport, C: Clock> BulkSink<'a, T, C> {
             return Ok(receipt);
         }
         let key = header.primary_key.as_str();
-        let found =
-            match self.destination.receiver_rows_by_key(&header.collection, key, &header.columns, &doubtful).await {
-                Ok(rows) => rows,
-                // A receiver that predates the question: its answer stands.
-                Err(DestinationError::Rejected { status: 404, .. }) => return Ok(receipt),
-                Err(other) => return Err(other),
-            };
+        let target = Target { collection: &header.collection, key, singleton: false, keeps_key: true };
+        let found = match self.rows(target, &header.columns, &doubtful).await {
+            Ok(rows) => rows,
+            // A receiver that predates the question: its answer stands.
+            Err(DestinationError::Rejected { status: 404, .. }) => return Ok(receipt),
+            Err(other) => return Err(other),
+        };
         let theirs: HashMap<String, Row> =
             found.into_iter().filter_map(|row| Some((key_text(row.get(key)?), row))).collect();
         let same = |wanted: &Value| {
@@ -103,6 +107,10 @@ impl<T: Transport, C: Clock> RowSink for BulkSink<'_, T, C> {
         Delivery::Bulk
     }
 
+    fn representation(&self) -> Representation {
+        self.rows
+    }
+
     async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {
         let mut found = Vec::new();
         for chunk in keys.chunks(MAX_ROWS) {
@@ -126,7 +134,12 @@ impl<T: Transport, C: Clock> RowSink for BulkSink<'_, T, C> {
         Ok(found)
     }
 
+    /// As stored, from the receiver; rows sent in the API's representation are read back in it,
+    /// through the API.
     async fn rows(&self, target: Target<'_>, columns: &[String], keys: &[Value]) -> Result<Vec<Row>, DestinationError> {
+        if self.rows == Representation::Api {
+            return RestSink::new(self.destination).rows(target, columns, keys).await;
+        }
         let mut rows = Vec::new();
         for chunk in keys.chunks(MAX_ROWS) {
             rows.extend(self.destination.receiver_rows_by_key(target.collection, target.key, columns, chunk).await?);
@@ -148,6 +161,7 @@ impl<T: Transport, C: Clock> RowSink for BulkSink<'_, T, C> {
             collection: target.collection.into(),
             primary_key: target.key.into(),
             columns: columns.to_vec(),
+            rows: self.rows,
         };
         let mut written = Written::default();
         let mut start = 0;

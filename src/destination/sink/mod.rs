@@ -7,7 +7,7 @@ mod bulk;
 mod references;
 mod rest;
 
-pub use crate::shared::wire::Mode;
+pub use crate::shared::wire::{Mode, Representation};
 pub use bulk::BulkSink;
 pub use references::{null_missing, KnownKeys};
 pub use rest::RestSink;
@@ -50,6 +50,11 @@ pub struct Written {
 #[allow(async_fn_in_trait)]
 pub trait RowSink {
     fn delivery(&self) -> Delivery;
+    /// How the rows it takes are represented: the REST API takes the API's; the bulk receiver
+    /// rows as stored, or the API's where the source was read through its API.
+    fn representation(&self) -> Representation {
+        Representation::Api
+    }
     /// Whether the destination replaces `date-created` / `user-created` values on insert (they
     /// must then be written back with an update): Directus' API does, the bulk receiver writes
     /// them as they are.
@@ -59,7 +64,7 @@ pub trait RowSink {
     /// Whether rows go in the database's own representation, read from the source as stored
     /// (the bulk receiver), rather than in the API's (REST).
     fn raw_rows(&self) -> bool {
-        self.delivery() == Delivery::Bulk
+        self.representation() == Representation::Stored
     }
     /// Whether an insert skips the keys the destination has, and says which (the bulk receiver
     /// lists them in its receipt): a page then need not ask first.
@@ -91,10 +96,12 @@ pub enum Sink<'a, T, C> {
 }
 
 impl<'a, T: Transport, C: Clock> Sink<'a, T, C> {
-    pub fn new(delivery: Delivery, destination: &'a Destination<T, C>) -> Self {
+    /// The sink of `delivery`, for rows in the `rows` representation (the REST API takes only
+    /// the API's: see `MigrateOptions::representation`).
+    pub fn new(delivery: Delivery, rows: Representation, destination: &'a Destination<T, C>) -> Self {
         match delivery {
             Delivery::Rest => Sink::Rest(RestSink::new(destination)),
-            Delivery::Bulk => Sink::Bulk(BulkSink::new(destination)),
+            Delivery::Bulk => Sink::Bulk(BulkSink::new(destination, rows)),
         }
     }
 
@@ -120,6 +127,10 @@ macro_rules! each {
 impl<T: Transport, C: Clock> RowSink for Sink<'_, T, C> {
     fn delivery(&self) -> Delivery {
         each!(self, sink => sink.delivery())
+    }
+
+    fn representation(&self) -> Representation {
+        each!(self, sink => sink.representation())
     }
 
     async fn existing(&self, target: Target<'_>, keys: &[Value]) -> Result<Vec<Value>, DestinationError> {

@@ -41,7 +41,8 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
     /// The destination's rows of `keys` (those it has), with the columns a merge compares, by key.
     pub(super) async fn their_rows(&self, keys: &[Value]) -> Result<HashMap<String, Row>, CoreError> {
         let sink = self.context.sink_for(self.table);
-        let columns = self.table.merge_columns(sink.delivery(), self.context.options.preserve_created);
+        let columns =
+            self.table.merge_columns(sink.delivery(), sink.representation(), self.context.options.preserve_created);
         let key = self.table.primary_key.as_str();
         Ok(sink
             .rows(target(self.table), &columns, keys)
@@ -61,8 +62,8 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
         let context = self.context;
         let table = self.table;
         let sink = context.sink_for(table);
-        let delivery = sink.delivery();
-        let columns = table.merge_columns(delivery, context.options.preserve_created);
+        let rows_as = sink.representation();
+        let columns = table.merge_columns(sink.delivery(), rows_as, context.options.preserve_created);
         let key = table.primary_key.as_str();
 
         let ours: Vec<Row> = rows.iter().map(|row| pick(row, columns.iter().map(String::as_str))).collect();
@@ -110,7 +111,7 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
             merged.updated = changed.len() as u64;
             return Ok(merged);
         }
-        let updates = changed.into_iter().map(|row| table.as_sent(delivery, row)).collect();
+        let updates = changed.into_iter().map(|row| table.as_sent(rows_as, row)).collect();
         let (clock, timings) = (context.destination.clock(), context.timings);
         let written =
             timings.time(clock, Phase::Write, sink.write(Mode::Update, target(table), &columns, updates)).await?;

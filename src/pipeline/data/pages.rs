@@ -82,7 +82,7 @@ pub async fn migrate_table<H: Host, S: RowSink, T: Transport, C: Clock>(
     let request = PageRequest {
         collection: table.collection.clone(),
         primary_key: table.primary_key.clone(),
-        fields: table.columns(sink.delivery()),
+        fields: table.columns(sink.representation()),
         after: resumed.and_then(|c| c.after.clone()),
         limit: if table.singleton { 1 } else { *batch_size },
         filter,

@@ -164,10 +164,10 @@ impl<H: Host, S: RowSink, T: Transport, C: Clock> Mover<'_, '_, H, S, T, C> {
                 let mut row = row.clone();
                 row.extend(table.deferred.iter().map(|d| (d.field.clone(), Value::Null)));
                 row.retain(|column, value| !(value.is_null() && omitted.contains(&column.as_str())));
-                table.as_sent(sink.delivery(), row)
+                table.as_sent(sink.representation(), row)
             })
             .collect();
-        let columns = table.write_columns(sink.delivery());
+        let columns = table.write_columns(sink.representation());
         let written =
             timings.time(clock, Phase::Write, sink.write(Mode::Create, target(table), &columns, inserts)).await?;
         self.known_present(written.keys.iter().chain(&written.skipped));

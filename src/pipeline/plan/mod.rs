@@ -238,7 +238,7 @@ fn field<'a>(
 mod tests {
     use super::*;
     use crate::pipeline::schema::fixtures::publishing;
-    use crate::runs::report::Delivery;
+    use crate::shared::wire::Representation;
 
     fn select(names: &[&str]) -> BTreeSet<String> {
         names.iter().map(|n| n.to_string()).collect()
@@ -333,7 +333,7 @@ mod tests {
         let permissions = plan.table("directus_permissions").unwrap();
         assert!(permissions.assigns_keys());
         assert!(permissions.read_fields.contains(&"id".to_string()), "read, to report rows by their source key");
-        assert!(!permissions.write_columns(Delivery::Rest).contains(&"id".to_string()), "never written");
+        assert!(!permissions.write_columns(Representation::Api).contains(&"id".to_string()), "never written");
         let users = plan.table("directus_users").unwrap();
         assert!(users.checked.iter().any(|r| r.field == "role"), "Directus' own references are always checked");
         let authors = plan.table("authors").unwrap();

@@ -10,6 +10,7 @@ use crate::pipeline::schema::{is_system, Parts, Snapshot};
 use crate::pipeline::system::{self, Handling, Keys, SystemCollection};
 use crate::runs::report::Delivery;
 use crate::shared::rows::Row;
+use crate::shared::wire::Representation;
 
 /// A foreign key: `field` holds a key of `target` (whose primary key is `target_key`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -343,8 +344,8 @@ impl TablePlan {
 
     /// The columns written on insert: the columns read, less those written by a step of their
     /// own and, where the destination assigns keys, the key.
-    pub fn write_columns(&self, delivery: Delivery) -> Vec<String> {
-        let Some(system) = self.system else { return self.columns(delivery) };
+    pub fn write_columns(&self, rows: Representation) -> Vec<String> {
+        let Some(system) = self.system else { return self.columns(rows) };
         self.read_fields
             .iter()
             .filter(|c| !system.read_also.contains(&c.as_str()))
@@ -356,12 +357,12 @@ impl TablePlan {
     /// The columns a merge (`scope.mode: "merge"`) compares and writes, the key first: the
     /// columns written on insert, less over REST those Directus stamps on every update and,
     /// without `preserve_created`, on create.
-    pub fn merge_columns(&self, delivery: Delivery, preserve_created: bool) -> Vec<String> {
+    pub fn merge_columns(&self, delivery: Delivery, rows: Representation, preserve_created: bool) -> Vec<String> {
         let stamped = |c: &String| {
             delivery == Delivery::Rest
                 && (self.updated_fields.contains(c) || (!preserve_created && self.created_fields.contains(c)))
         };
-        let others = self.write_columns(delivery).into_iter().filter(|c| *c != self.primary_key && !stamped(c));
+        let others = self.write_columns(rows).into_iter().filter(|c| *c != self.primary_key && !stamped(c));
         std::iter::once(self.primary_key.clone()).chain(others).collect()
     }
 
@@ -377,25 +378,24 @@ impl TablePlan {
     /// Columns read and written: over REST every column the API lets a client move; a bulk copy
     /// moves every real column, hashed and concealed ones included (their stored values are
     /// copied as they are).
-    pub fn columns(&self, delivery: Delivery) -> Vec<String> {
+    pub fn columns(&self, rows: Representation) -> Vec<String> {
         if self.system.is_some() {
             // Directus' own collections always go over REST, in the API's representation.
             return self.read_fields.clone();
         }
-        match delivery {
-            Delivery::Rest => self.read_fields.clone(),
-            Delivery::Bulk => {
+        match rows {
+            Representation::Api => self.read_fields.clone(),
+            Representation::Stored => {
                 self.read_fields.iter().cloned().chain(self.excluded.iter().map(|(field, _)| field.clone())).collect()
             }
         }
     }
 
-    /// A row as `delivery` sends it: over REST in the API's representation ([`Self::api_values`]),
-    /// over bulk as it is.
-    pub fn as_sent(&self, delivery: Delivery, row: Row) -> Row {
-        match delivery {
-            Delivery::Rest => self.api_values(row),
-            Delivery::Bulk => row,
+    /// A row as it is sent: in the API's representation ([`Self::api_values`]), or as stored.
+    pub fn as_sent(&self, rows: Representation, row: Row) -> Row {
+        match rows {
+            Representation::Api => self.api_values(row),
+            Representation::Stored => row,
         }
     }
 

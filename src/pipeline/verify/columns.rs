@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::pipeline::plan::{Reference, TablePlan};
 use crate::pipeline::schema::Snapshot;
 use crate::runs::report::Delivery;
+use crate::shared::wire::Representation;
 
 /// What one table's comparison covers.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +34,7 @@ pub fn columns(
     source: &Snapshot,
     destination: &Snapshot,
     delivery: Delivery,
+    rows: Representation,
     preserve_created: bool,
 ) -> Columns {
     let there: BTreeSet<&str> =
@@ -40,12 +42,12 @@ pub fn columns(
     let mut left_out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut leave = |why: &str, field: &str| left_out.entry(why.to_string()).or_default().push(field.to_string());
     let mut compared = vec![table.primary_key.clone()];
-    if delivery == Delivery::Rest {
+    if rows == Representation::Api {
         for (field, _) in &table.excluded {
             leave(MASKED, field);
         }
     }
-    for field in table.columns(delivery).into_iter().filter(|f| *f != table.primary_key) {
+    for field in table.columns(rows).into_iter().filter(|f| *f != table.primary_key) {
         let specials = source
             .fields
             .iter()
@@ -95,7 +97,9 @@ mod tests {
         let snapshot = publishing();
         let selected = ["articles", "authors", "categories"].iter().map(|s| s.to_string()).collect();
         let plan = plan::build(&snapshot, &selected, &BTreeMap::new(), false, &BTreeMap::new()).unwrap();
-        let of = |name: &str| columns(plan.table(name).unwrap(), &snapshot, &snapshot, delivery, preserve_created);
+        let rows = if delivery == Delivery::Rest { Representation::Api } else { Representation::Stored };
+        let of =
+            |name: &str| columns(plan.table(name).unwrap(), &snapshot, &snapshot, delivery, rows, preserve_created);
         (of("articles"), of("authors"))
     }
 
@@ -124,7 +128,8 @@ mod tests {
         fewer.fields.retain(|f| !(f.collection == "articles" && f.field == "title"));
         let selected = ["articles"].iter().map(|s| s.to_string()).collect();
         let plan = plan::build(&snapshot, &selected, &BTreeMap::new(), false, &BTreeMap::new()).unwrap();
-        let columns = columns(plan.table("articles").unwrap(), &snapshot, &fewer, Delivery::Bulk, true);
+        let columns =
+            columns(plan.table("articles").unwrap(), &snapshot, &fewer, Delivery::Bulk, Representation::Stored, true);
         assert!(!columns.compared.contains(&"title".to_string()));
         assert_eq!(columns.left_out[ABSENT], vec!["title"]);
     }

@@ -19,12 +19,15 @@ use crate::runs::report::Delivery;
 use crate::runs::report::{Digests, TableVerification};
 use crate::shared::http::Transport;
 use crate::shared::runtime::Clock;
+use crate::shared::wire::Representation;
 use crate::CoreError;
 
 /// How a verification reads.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reading<'k> {
     pub delivery: Delivery,
+    /// How the run represented rows (and so how both sides are read).
+    pub rows: Representation,
     /// Rows per page.
     pub batch_size: u32,
     /// Source keys the run wrote as other keys (Directus' own rows mapped onto the destination's).
@@ -56,7 +59,7 @@ pub async fn verify_table<H: Host, T: Transport, C: Clock>(
             after: None,
             limit: if table.singleton { 1 } else { reading.batch_size },
             filter,
-            raw: reading.delivery == Delivery::Bulk,
+            raw: reading.rows == Representation::Stored,
             // As the destination's API answers them, so that both sides read 64-bit integers alike.
             exact: vec![],
         },
@@ -67,7 +70,9 @@ pub async fn verify_table<H: Host, T: Transport, C: Clock>(
         reading.keys.apply(&table.reference_pairs(), &mut rows);
         let keys: Vec<Value> = rows.iter().filter_map(|r| r.get(&table.primary_key).cloned()).collect();
         // Read the way the run writes them.
-        let theirs = Sink::new(reading.delivery, destination).rows(target(table), &columns.compared, &keys).await?;
+        let theirs = Sink::new(reading.delivery, reading.rows, destination)
+            .rows(target(table), &columns.compared, &keys)
+            .await?;
         if !file_references.is_empty() {
             files.check(&file_references, &rows).await?;
         }

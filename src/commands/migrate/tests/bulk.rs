@@ -216,31 +216,47 @@ fn a_bulk_add_run_stops_asking_once_pages_come_back_fresh_and_asks_again_once_on
     assert!(!fake.log.borrow().iter().any(|l| l == "POST /migration/receive/rows"), "and nothing is sent");
 }
 
-/// The command line reads the source through its REST API: a destination with a fitting receiver
-/// still gets rows over REST (in the API's representation), and what needs rows as stored is
-/// refused before anything is sent.
+/// The command line reads the source through its REST API: its rows are the API's, and the bulk
+/// receiver is sent them as such (`"rows":"api"` in each batch's header, pages never read raw),
+/// which only a receiver that says `apiRows` is; an earlier receiver gets rows over REST, or a
+/// refusal where bulk was asked for. Password hashes are refused before anything is sent.
 #[test]
-fn a_source_read_over_its_api_never_uses_the_bulk_receiver() {
+fn a_source_read_over_its_api_sends_the_api_s_rows_to_a_receiver_that_takes_them() {
     use crate::commands::settings::ExtensionSettings;
+    use crate::shared::wire::{Batch, Representation};
     let cli = ExtensionSettings { source_over_api: true, ..ExtensionSettings::default() };
+    let everything = || json!({ "excludedTables": user_tables_only() });
+
     let (host, fake) = pair_with(destination().with_receiver(receiving_store()));
-    let auto = options(json!({ "excludedTables": user_tables_only() })).with_source(&cli).unwrap();
+    let auto = options(everything()).with_source(&cli).unwrap();
+    assert!(!auto.rows_as_stored);
     let report = run(&host, &fake, &auto).unwrap();
     assert_eq!(report.status, RunStatus::Completed, "{:?} {:?}", report.failures, report.error);
-    assert_eq!(report.transport, Delivery::Rest);
-    let log = fake.log.borrow().clone();
-    assert!(!log.iter().any(|l| l.starts_with("POST /migration/receive")), "{log:?}");
-    assert!(log.iter().any(|l| l.starts_with("POST /items/articles")));
-
-    for (scope, named) in
-        [(json!({ "transport": "bulk" }), "scope.transport"), (json!({ "userPasswords": true }), "scope.userPasswords")]
-    {
-        let refused = options(scope).with_source(&cli).unwrap_err();
-        assert_eq!(refused.code(), "INVALID_PAYLOAD");
-        let message = refused.to_string();
-        assert!(message.contains(named) && message.contains("REST API"), "{message}");
+    assert_eq!(report.transport, Delivery::Bulk);
+    assert_eq!(fake.store().rows("tags").len(), host.tables["tags"].len());
+    let batches = fake.batches.borrow().clone();
+    assert!(!batches.is_empty());
+    for body in &batches {
+        let batch = Batch::decode(body).unwrap();
+        assert_eq!(batch.header.rows, Representation::Api, "{}", batch.header.collection);
     }
+    assert_eq!(host.raw_reads.get(), 0, "the API's rows are never read raw");
+
+    // A receiver of an earlier release: REST, saying why; bulk asked for: refused.
+    let (host, fake) = pair_with(destination().with_receiver_before_api_rows(receiving_store()));
+    let report = run(&host, &fake, &auto).unwrap();
+    assert_eq!(report.transport, Delivery::Rest);
+    assert!(!fake.log.borrow().iter().any(|l| l == "POST /migration/receive/rows"));
+    let bulk = options(json!({ "excludedTables": user_tables_only(), "transport": "bulk" })).with_source(&cli).unwrap();
+    let (host, fake) = pair_with(destination().with_receiver_before_api_rows(receiving_store()));
+    let refused = run(&host, &fake, &bulk).unwrap_err();
+    assert_eq!(refused.code(), "CONFLICT");
+    assert!(refused.to_string().contains("predates rows read through the source's API"), "{refused}");
+
+    let refused = options(json!({ "userPasswords": true })).with_source(&cli).unwrap_err();
+    assert_eq!(refused.code(), "INVALID_PAYLOAD");
+    assert!(refused.to_string().contains("scope.userPasswords") && refused.to_string().contains("REST API"));
     // The extension's own host reads rows as stored: nothing changes there.
-    let bulk = options(json!({ "transport": "bulk" })).with_source(&ExtensionSettings::default()).unwrap();
-    assert!(bulk.rows_as_stored);
+    let stored = options(json!({ "transport": "bulk" })).with_source(&ExtensionSettings::default()).unwrap();
+    assert!(stored.rows_as_stored);
 }
