@@ -12,12 +12,12 @@ export const CLI = join(ROOT, 'dist/cli.js');
 export const cliBuilt = () => existsSync(CLI);
 
 /**
- * The command line's flags for an endpoint `scope` (the benchmark's REST scope): the selection,
- * the REST transport, and the options it maps one to one. Returns `{ flags, ignored }`, `ignored`
+ * The command line's flags for an endpoint `scope` (the benchmark's): the selection, the
+ * transport (REST unless it says), and the options it maps one to one. Returns `{ flags, ignored }`, `ignored`
  * naming the scope keys it has no flag for.
  */
 export function cliFlags(scope, { artifactsDir } = {}) {
-	const flags = ['--transport', 'rest'];
+	const flags = ['--transport', scope.transport ?? 'rest'];
 	const ignored = [];
 	const numeric = { batchSize: '--batch-size', concurrency: '--concurrency', fileConcurrency: '--file-concurrency', maxRequestsPerSecond: '--max-requests-per-second' };
 	const switches = { force: '--force', verify: '--verify', deleteMissing: '--delete-missing' };

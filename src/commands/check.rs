@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::destination::compat::receiver_fits;
+use crate::destination::compat::{receiver_fits, receiver_takes_api_rows};
 use crate::destination::{Destination, DestinationError};
 use crate::host::Host;
 use crate::shared::http::Transport;
@@ -103,12 +103,16 @@ impl CheckAnswer {
     }
 }
 
+/// Check `destination` against the source `host` reads; `rows_as_stored`: the host reads rows as
+/// stored (in-process), not through the source's API (the command line), which decides which
+/// bulk receiver a run can use.
 pub async fn check<H: Host, T: Transport, C: Clock>(
     host: &H,
     destination: &Destination<T, C>,
     force: bool,
+    rows_as_stored: bool,
 ) -> CheckAnswer {
-    match compare(host, destination, force).await {
+    match compare(host, destination, force, rows_as_stored).await {
         Ok(answer) => answer,
         Err((http_status, code, message)) => CheckAnswer::danger(http_status, code, message),
     }
@@ -118,6 +122,7 @@ async fn compare<H: Host, T: Transport, C: Clock>(
     host: &H,
     destination: &Destination<T, C>,
     force: bool,
+    rows_as_stored: bool,
 ) -> Result<CheckAnswer, (u16, &'static str, String)> {
     let url = destination.base_url().to_string();
     let not_directus = "DESTINATION_BAD_RESPONSE";
@@ -178,8 +183,12 @@ async fn compare<H: Host, T: Transport, C: Clock>(
         CheckAnswer::danger(409, "INCOMPATIBLE", message)
     };
     let receiver = destination.receiver_info().await.ok().flatten();
-    answer.body.bulk_receiver = Some(match (receiver_fits(receiver.as_ref(), ours.vendor.as_deref()), &receiver) {
-        (Ok(()), Some(info)) => format!("yes (version {}, wire {})", info.version, info.wire),
+    let (fits, rows) = match rows_as_stored {
+        true => (receiver_fits(receiver.as_ref(), ours.vendor.as_deref()), ""),
+        false => (receiver_takes_api_rows(receiver.as_ref()), ", rows in the API's representation"),
+    };
+    answer.body.bulk_receiver = Some(match (fits, &receiver) {
+        (Ok(()), Some(info)) => format!("yes (version {}, wire {}{rows})", info.version, info.wire),
         (Err(why), _) => format!("no ({why})"),
         (Ok(()), None) => "no".to_string(),
     });
@@ -219,7 +228,8 @@ mod tests {
     ) -> (CheckAnswer, usize) {
         let transport = Scripted::new(answers);
         let clock = FakeClock::default();
-        let result = block_on(check(&source_host("11.17.4", source_vendor), &destination(&transport, &clock), force));
+        let result =
+            block_on(check(&source_host("11.17.4", source_vendor), &destination(&transport, &clock), force, true));
         let calls = transport.calls();
         (result, calls)
     }
@@ -256,6 +266,29 @@ mod tests {
         assert_eq!(
             result.body.bulk_receiver.as_deref(),
             Some("no (the destination has no bulk receiver; install this extension there too)")
+        );
+    }
+
+    /// The command line (a source read through its API) uses a receiver that takes the API's
+    /// rows, on another vendor too; one of an earlier release it does not.
+    #[test]
+    fn the_command_line_is_told_about_the_receiver_it_would_use() {
+        let ask = |receiver: serde_json::Value| {
+            let mut answers = usable("11.17.4", "postgres");
+            answers[3] = answer(200, &receiver.to_string());
+            let transport = Scripted::new(answers);
+            let clock = FakeClock::default();
+            block_on(check(&source_host("11.17.4", "sqlite"), &destination(&transport, &clock), true, false))
+        };
+        let receiver = json!({ "receiver": "r", "version": "0.2.0", "wire": 1, "vendor": "postgres", "apiRows": true });
+        assert_eq!(
+            ask(receiver).body.bulk_receiver.as_deref(),
+            Some("yes (version 0.2.0, wire 1, rows in the API's representation)")
+        );
+        let earlier = json!({ "receiver": "r", "version": "0.1.0", "wire": 1, "vendor": "postgres" });
+        assert_eq!(
+            ask(earlier).body.bulk_receiver.as_deref(),
+            Some("no (its receiver (0.1.0) predates rows read through the source's API: update the extension there)")
         );
     }
 

@@ -95,7 +95,9 @@ impl Core {
         let settings = self.settings.clone();
         future_to_promise(async move {
             let answer = match checked(&host, &settings, &body).await {
-                Ok((destination, request)) => check(&*host, &destination, request.scope.force).await,
+                Ok((destination, request)) => {
+                    check(&*host, &destination, request.scope.force, !settings.source_over_api).await
+                }
                 Err(error) => CheckAnswer::refused(&error),
             };
             to_js(&answer)

@@ -266,6 +266,20 @@ for (const { db, version, label } of MATRIX) {
 			assert.equal(doc.status, 'identical', shown(res));
 		});
 
+		test('--mode merge carries edited rows through the bulk receiver; a second merge changes nothing', async () => {
+			const api = client(source.url, source.token);
+			const [first] = await api.get('/items/articles?limit=1&sort=id&fields=id,title');
+			await api.patch(`/items/articles/${first.id}`, { title: `${first.title} (edited)` });
+			const merge = await between('run', '--tables', 'articles', '--mode', 'merge', '--json');
+			assertExit(merge, 0);
+			const report = documentOf(merge);
+			assert.equal(report.transport, 'bulk', shown(merge));
+			assert.equal(tableOf(report, 'articles').updated, 1, shown(merge));
+			await assertSameRows(source, destination, ['articles']);
+			const again = documentOf(await between('run', '--tables', 'articles', '--mode', 'merge', '--json'));
+			assert.equal(tableOf(again, 'articles').updated, 0, 'the rows compare equal, read the same way on both sides');
+		});
+
 		test('--ndjson prints the event stream, one JSON object a line, ending with the summary', async () => {
 			const res = await between('run', '--tables', TABLES, '--ndjson');
 			assertExit(res, 0);
