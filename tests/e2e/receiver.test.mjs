@@ -56,7 +56,7 @@ for (const { db, version, label } of MATRIX) {
 		test('identifies itself to admins only', async () => {
 			const info = await client(instance.url, instance.token).request('GET', '/migration/receive/info');
 			assert.equal(info.status, 200);
-			assert.deepEqual({ ...info.body, version: undefined }, { receiver: 'directus-extension-table-migration', version: undefined, wire: 1, vendor: VENDOR_NAMES[db] });
+			assert.deepEqual({ ...info.body, version: undefined }, { receiver: 'directus-extension-table-migration', version: undefined, wire: 1, vendor: VENDOR_NAMES[db], apiRows: true });
 			for (const token of [editor.token, undefined]) {
 				assert.equal((await client(instance.url, token).request('GET', '/migration/receive/info')).status, 403);
 			}
@@ -69,6 +69,7 @@ for (const { db, version, label } of MATRIX) {
 			const cases = [
 				['', /header line is required/],
 				[`${header({ wire: 9 })}\n[2,"two"]`, /wire format 9 is not supported/],
+				[`${header({ rows: 'raw' })}\n[2,"two"]`, /header/],
 				[`${header({ collection: 'no_such_table' })}\n[2,"two"]`, /does not exist on this instance/],
 				[`${header({ collection: 'directus_users' })}\n[2,"two"]`, /Directus' own collections: the receiver writes none/],
 				[`${header({ columns: ['id', 'name', 'secret'] })}\n[2,"two","x"]`, /tags has no column secret here/],
