@@ -52,8 +52,10 @@ export async function main(argv = process.argv.slice(2), env = process.env) {
 	}
 	const output = createOutput({ mode: cli.output ?? (process.stdout.isTTY ? 'tty' : 'lines') });
 	try {
+		// The first contact is not tried again: a wrong address or token is said at once. The run's
+		// reads are (a source restarting, a rate limit).
+		await checkSource(sourceClient(cli.from, { tries: 1 }));
 		const source = sourceClient(cli.from);
-		await checkSource(source);
 		loadCore();
 		const { host, cancelRunning } = cliHost({ source, artifacts: cli.artifacts, emit: output.emit });
 		// Ctrl-C: the run stops after the batches in flight and reports what it did; a second one
@@ -74,6 +76,11 @@ export async function main(argv = process.argv.slice(2), env = process.env) {
 		return output.fail(Object.assign(error instanceof Error ? error : new Error(String(error)), { message: withFlags(error?.message ?? error) }));
 	}
 }
+
+// A reader that went away (`| head`) ends the output, not the run with a stack trace.
+process.stdout.on('error', (/** @type {NodeJS.ErrnoException} */ error) => {
+	if (error?.code !== 'EPIPE') throw error;
+});
 
 main().then((code) => {
 	process.exitCode = code;

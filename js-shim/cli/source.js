@@ -11,6 +11,19 @@ import { digest, postStream } from '../endpoint/host/files.js';
 
 /** How long one read of the source may take. */
 const TIMEOUT_MS = 120_000;
+/** A read the source could not answer (unreachable, 429, 502–504) is tried this often in all. */
+const TRIES = 6;
+/** Statuses that say "later", not "no". */
+const LATER = new Set([429, 502, 503, 504]);
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long to wait before try `attempt` + 1: the source's `Retry-After` (seconds, at most a minute), or a growing backoff. */
+function backoff(attempt, retryAfter) {
+	const asked = Number(retryAfter);
+	if (Number.isFinite(asked) && asked >= 0) return Math.min(asked, 60) * 1000;
+	return Math.min(250 * 2 ** attempt, 8_000) + Math.floor(Math.random() * 100);
+}
 
 /** An error of the source instance: `code` SOURCE_UNREACHABLE, SOURCE_UNAUTHORIZED, … and the HTTP status it answered. */
 export class SourceError extends Error {
@@ -34,7 +47,7 @@ function codeOf(status) {
  * `{ url, token }` of the source → a small client: `call(method, path, body)` resolves to the
  * response's text (2xx), or throws a SourceError quoting the source's own message.
  */
-export function sourceClient({ url, token }) {
+export function sourceClient({ url, token }, { tries = TRIES } = {}) {
 	const base = url.replace(/\/+$/, '');
 	const headers = { Authorization: `Bearer ${token}` };
 
@@ -69,19 +82,40 @@ export function sourceClient({ url, token }) {
 		return new SourceError(`the source refused ${where} (HTTP ${response.status}): ${message}`, codeOf(response.status), response.status);
 	}
 
+	/**
+	 * The source's 2xx answer. Reads change nothing, so one the source could not answer (it was
+	 * unreachable, or said 429 or 502–504: a rate limit, a restart behind a proxy) is tried again,
+	 * after its Retry-After or a growing pause; any other answer is final.
+	 * @returns {Promise<Response>}
+	 */
+	async function answered(method, path, body) {
+		for (let attempt = 1; ; attempt += 1) {
+			let response;
+			try {
+				response = await send(method, path, body);
+			} catch (error) {
+				if (attempt >= tries) throw error;
+				await pause(backoff(attempt));
+				continue;
+			}
+			if (response.ok) return response;
+			if (!LATER.has(response.status) || attempt >= tries) throw await refusal(response, method, path);
+			await response.body?.cancel();
+			await pause(backoff(attempt, response.headers.get('retry-after')));
+		}
+	}
+
 	return {
 		base,
 		headers,
 		/** The 2xx answer's body as text. */
 		async text(method, path, body) {
-			const response = await send(method, path, body);
-			if (!response.ok) throw await refusal(response, method, path);
-			return response.text();
+			return (await answered(method, path, body)).text();
 		},
 		/** The 2xx answer's body as a stream of bytes. */
 		async stream(path) {
-			const response = await send('GET', path);
-			if (!response.ok || !response.body) throw await refusal(response, 'GET', path);
+			const response = await answered('GET', path);
+			if (!response.body) throw await refusal(response, 'GET', path);
 			return Readable.fromWeb(/** @type {any} */ (response.body));
 		},
 	};

@@ -142,3 +142,27 @@ test('artifacts in a local folder: streamed, owner-only, never replaced, never o
 		await rm(dir, { recursive: true, force: true });
 	}
 });
+
+test('the source is read again when it says "later" (429, 503: after its Retry-After), never when it says no', async () => {
+	const { createServer } = await import('node:http');
+	const { sourceClient } = await import('../../js-shim/cli/source.js');
+	const answers = [];
+	const server = createServer((req, res) => {
+		const next = answers.shift() ?? [500, '{}', {}];
+		res.writeHead(next[0], { 'content-type': 'application/json', ...next[2] }).end(next[1]);
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const url = `http://127.0.0.1:${server.address().port}`;
+	try {
+		const source = sourceClient({ url, token: 't' }, { tries: 3 });
+		answers.push([429, '{"errors":[{"message":"Too many requests"}]}', { 'retry-after': '0' }], [503, 'down', { 'retry-after': '0' }], [200, '{"data":1}']);
+		assert.equal(await source.text('GET', '/x'), '{"data":1}');
+		answers.push([503, 'down', { 'retry-after': '0' }], [503, 'down', { 'retry-after': '0' }], [503, 'still down', { 'retry-after': '0' }]);
+		await assert.rejects(source.text('GET', '/x'), (error) => error.code === 'SOURCE_ERROR' && error.status === 503 && /still down/.test(error.message));
+		answers.push([401, '{"errors":[{"message":"Invalid user credentials."}]}'], [200, '{"data":"not asked"}']);
+		await assert.rejects(source.text('GET', '/x'), (error) => error.code === 'SOURCE_UNAUTHORIZED' && /Invalid user credentials/.test(error.message));
+		assert.equal(answers.length, 1, 'a refusal is not asked again');
+	} finally {
+		server.close();
+	}
+});
